@@ -1,0 +1,176 @@
+"""The ``jiesu`` command: database, users, processes, the timer worker and the server."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.extensions import db
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main():
+    """接诉 Jiesu: the 12345 work-order desk."""
+
+
+def register_cli(app):
+    for command in (init_db, seed, demo, serve, worker, user_group, deploy):
+        app.cli.add_command(command)
+
+
+def upgrade_database():
+    """Bring the schema to the latest Alembic revision, then deploy the default diagrams."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=str(Path(__file__).parent / "migrations"))
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or upgrade the schema and seed calendar, sections and processes."""
+    upgrade_database()
+    from app.demo import seed_base
+
+    seed_base()
+    click.echo("数据库已就绪。")
+
+
+@click.command("seed")
+@click.option("--demo-data/--no-demo-data", default=True, help="demo users and tickets")
+@with_appcontext
+def seed(demo_data):
+    from app.demo import seed_base, seed_demo
+
+    seed_base()
+    if demo_data:
+        seed_demo()
+    click.echo("已写入基础数据" + ("和演示数据" if demo_data else "") + "。")
+
+
+@click.command("deploy")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--comment", default="")
+@with_appcontext
+def deploy(path, comment):
+    """Deploy a BPMN diagram as a new process version."""
+    from app.engine import instances
+    from app.engine.specs import DiagramError
+    from app.services.uow import unit_of_work
+
+    try:
+        with unit_of_work():
+            version = instances.deploy(Path(path).read_bytes(), comment=comment)
+    except DiagramError as exc:
+        for problem in exc.problems:
+            click.echo(f"错误：{problem}", err=True)
+        raise SystemExit(2) from exc
+    click.echo(f"已部署 {version.process_key} 第 {version.version} 版。")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="one sweep, then exit")
+@click.option("--max-sleep", default=30.0, show_default=True, help="seconds between sweeps when nothing is due")
+@with_appcontext
+def worker(once, max_sleep):
+    """Fire due BPMN timers (run one or more next to the web servers)."""
+    from app.services.settings import load_clock_offset
+    from app.services.timers import Scheduler, sweep
+
+    if once:
+        load_clock_offset()
+        result = sweep()
+        click.echo(f"扫描完成：{result.instances} 个流程实例，触发 {result.fired} 个定时器，{result.errors} 个出错。")
+        return
+    click.echo("定时器进程已启动（Ctrl+C 退出）。")
+    scheduler = Scheduler(current_app._get_current_object(), max_sleep=max_sleep)
+    try:
+        scheduler.run()
+    except KeyboardInterrupt:
+        scheduler.stop()
+
+
+def _serve(app, host, port, with_worker):
+    if with_worker:
+        from app.services.timers import Scheduler
+
+        app.extensions["jiesu_scheduler"] = scheduler = Scheduler(app)
+        scheduler.start()
+    from waitress import serve as waitress_serve
+
+    click.echo(f"接诉工单台：http://{host}:{port}")
+    waitress_serve(app, host=host, port=port, threads=8)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--with-worker/--without-worker", default=False, help="also fire timers in this process")
+@with_appcontext
+def serve(host, port, with_worker):
+    """Serve the desk with waitress (production-style, no debugger)."""
+    _serve(current_app._get_current_object(), host, port, with_worker)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--reset", is_flag=True, help="start from an empty demo database")
+def demo(host, port, reset):
+    """Start the desk with demo data on SQLite, timers firing in-process and a movable clock."""
+    from app import create_app
+    from app.config import PROJECT_DIR
+
+    db_path = Path(os.environ.get("JIESU_DEMO_DB", PROJECT_DIR / "instance" / "demo.sqlite"))
+    if reset:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "JIESU_SIMULATION": True})
+    with app.app_context():
+        upgrade_database()
+        from app.demo import seed_base, seed_demo
+
+        seed_base()
+        seed_demo()
+        db.session.remove()
+    time.sleep(0)
+    _serve(app, host, port, with_worker=True)
+
+
+@click.group("user")
+def user_group():
+    """Manage users."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="姓名")
+@click.option("--roles", required=True, help="comma-separated: dispatcher,handler,reviewer,callback,duty,"
+                                              "analyst,inspector,supervisor,process_owner,admin")
+@click.option("--section", default=None, help="section code (科室代码)")
+@click.password_option()
+@with_appcontext
+def user_add(username, name, roles, section, password):
+    from app.services import ServiceError
+    from app.services.users import add_user
+
+    try:
+        user = add_user(username, name, [r.strip() for r in roles.split(",") if r.strip()], section, password)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已添加用户 {user.username}（{'、'.join(user.role_labels)}）。")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""One clock for the whole app.
+
+Everything that asks "what time is it" (timers inside SpiffWorkflow, deadlines, the
+inbox colours, the sweep) reads ``clock.now()``. Tests freeze or move it; the demo's
+simulation setting shifts it by an offset that is shared through the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frozen: datetime | None = None
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        """The current instant, aware, in UTC."""
+        with self._lock:
+            if self._frozen is not None:
+                return self._frozen
+            return datetime.now(UTC) + self._offset
+
+    def local_now(self) -> datetime:
+        return self.now().astimezone(LOCAL_TZ)
+
+    def freeze(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("the clock takes aware datetimes only")
+        with self._lock:
+            self._frozen = at.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward (frozen or offset, whichever is in force)."""
+        with self._lock:
+            if self._frozen is not None:
+                self._frozen += delta
+            else:
+                self._offset += delta
+
+    def set_offset(self, offset: timedelta) -> None:
+        with self._lock:
+            self._offset = offset
+
+    @property
+    def offset(self) -> timedelta:
+        return self._offset
+
+    def reset(self) -> None:
+        with self._lock:
+            self._frozen = None
+            self._offset = timedelta(0)
+
+
+clock = Clock()
+
+
+class _SpiffDatetime(datetime):
+    """Stands in for ``datetime`` inside SpiffWorkflow's timer module; only now() differs."""
+
+    @classmethod
+    def now(cls, tz=None):
+        current = clock.now()
+        return current.astimezone(tz) if tz is not None else current.astimezone().replace(tzinfo=None)
+
+
+def install_spiff_clock() -> None:
+    """Make SpiffWorkflow's timers read our clock (it has no clock hook of its own)."""
+    from SpiffWorkflow.bpmn.specs.event_definitions import timer
+
+    timer.datetime = _SpiffDatetime

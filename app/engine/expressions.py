@@ -1,0 +1,65 @@
+"""Functions that BPMN expressions (timers, gateways, scripts, due dates) can call.
+
+Times travel through process data as ISO 8601 strings in Asia/Shanghai, so they stay
+JSON-serialisable and readable in the modeler.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+from app.engine.clock import LOCAL_TZ, clock
+from app.engine.workcalendar import WorkCalendar
+
+
+def to_datetime(value) -> datetime:
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        dt = datetime.fromisoformat(str(value))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=LOCAL_TZ)
+    return dt
+
+
+def to_iso(value: datetime) -> str:
+    return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+
+
+def make_environment(calendar: WorkCalendar, notifications: list) -> dict:
+    def now() -> str:
+        """当前时间"""
+        return to_iso(clock.now())
+
+    def add_hours(start, hours) -> str:
+        """start + hours (clock hours)"""
+        return to_iso(calendar.add_hours(to_datetime(start), float(hours)))
+
+    def add_workdays(start, days) -> str:
+        """start + days working days (negative counts back)"""
+        return to_iso(calendar.add_workdays(to_datetime(start), int(days)))
+
+    def is_workday(when=None) -> bool:
+        return calendar.is_workday(to_datetime(when or now()).astimezone(LOCAL_TZ).date())
+
+    def is_office_hours(when=None) -> bool:
+        return calendar.is_office_hours(to_datetime(when or now()))
+
+    def notify(kind, message="") -> None:
+        """Raise an alert for supervisors (recorded when the step is saved)."""
+        notifications.append((str(kind), str(message)))
+
+    return {
+        "now": now,
+        "add_hours": add_hours,
+        "add_workdays": add_workdays,
+        "is_workday": is_workday,
+        "is_office_hours": is_office_hours,
+        "notify": notify,
+    }
+
+
+def make_script_engine(calendar: WorkCalendar, notifications: list) -> PythonScriptEngine:
+    return PythonScriptEngine(environment=TaskDataEnvironment(make_environment(calendar, notifications)))

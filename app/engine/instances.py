@@ -1,0 +1,162 @@
+"""Process versions and instances in the database: the engine's persistence boundary.
+
+Each function changes rows in the current session and leaves the commit to the
+caller (the service layer's unit of work), so domain rows and workflow state are
+saved in one transaction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.engine import calendar_store, specs
+from app.engine.clock import clock
+from app.engine.runtime import Runtime, Snapshot
+from app.extensions import db
+from app.models import ProcessInstance, ProcessVersion
+
+_listeners: list = []
+
+
+def on_timer_change(callback) -> None:
+    """Register ``callback(instant)``, called when a save brings a timer forward."""
+    _listeners.append(callback)
+
+
+def deploy(xml: bytes | str, deployed_by=None, comment: str = "") -> ProcessVersion:
+    """Validate and store a new version of a diagram; it becomes current for new instances."""
+    parsed = specs.parse(xml)
+    checksum = specs.checksum(parsed.xml)
+    latest = db.session.scalar(
+        select(ProcessVersion)
+        .where(ProcessVersion.process_key == parsed.process_key)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+    for old in db.session.scalars(
+        select(ProcessVersion).where(ProcessVersion.process_key == parsed.process_key, ProcessVersion.is_current)
+    ):
+        old.is_current = False
+    version = ProcessVersion(
+        process_key=parsed.process_key,
+        version=(latest.version + 1) if latest else 1,
+        name=parsed.name,
+        bpmn_xml=parsed.xml.decode("utf-8"),
+        checksum=checksum,
+        spec_json=specs.dump_specs(parsed),
+        task_meta=parsed.task_meta,
+        deployed_at=clock.now(),
+        deployed_by_id=getattr(deployed_by, "id", None),
+        is_current=True,
+        comment=comment,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def deploy_directory(directory: str | Path) -> list[ProcessVersion]:
+    """Deploy every diagram in ``directory`` whose content differs from its current version."""
+    deployed = []
+    for path in sorted(Path(directory).glob("*.bpmn")):
+        xml = path.read_bytes()
+        parsed = specs.parse(xml)
+        current = current_version(parsed.process_key)
+        if current is None or current.checksum != specs.checksum(parsed.xml):
+            deployed.append(deploy(xml, comment=f"从 {path.name} 部署"))
+    return deployed
+
+
+def current_version(process_key: str) -> ProcessVersion | None:
+    return db.session.scalar(
+        select(ProcessVersion).where(ProcessVersion.process_key == process_key, ProcessVersion.is_current)
+    )
+
+
+def _runtime(version: ProcessVersion) -> Runtime:
+    return Runtime((version.id, version.checksum), version.spec_json, version.task_meta,
+                   calendar_store.get_calendar())
+
+
+def _save(instance: ProcessInstance, runtime: Runtime, wf, snapshot: Snapshot) -> None:
+    previous = instance.next_timer_at
+    instance.state_json = runtime.dump(wf)
+    instance.next_timer_at = None if snapshot.completed else snapshot.next_timer_at
+    instance.status = "completed" if snapshot.completed else "running"
+    instance.end_event = snapshot.end_event
+    instance.updated_at = clock.now()
+    nxt = instance.next_timer_at
+    if nxt is not None and (previous is None or nxt < previous):
+        for callback in _listeners:
+            callback(nxt)
+
+
+def start(process_key: str, data: dict, ticket_id: int | None = None) -> tuple[ProcessInstance, Snapshot]:
+    version = current_version(process_key)
+    if version is None:
+        raise LookupError(f"流程 {process_key} 尚未部署")
+    runtime = _runtime(version)
+    wf = runtime.new(data)
+    runtime.run(wf)
+    snapshot = runtime.snapshot(wf)
+    now = clock.now()
+    instance = ProcessInstance(version_id=version.id, ticket_id=ticket_id, created_at=now, updated_at=now,
+                               state_json="")
+    instance.version = version
+    _save(instance, runtime, wf, snapshot)
+    db.session.add(instance)
+    db.session.flush()
+    return instance, snapshot
+
+
+def complete_task(instance: ProcessInstance, guid: str, data: dict) -> Snapshot:
+    runtime = _runtime(instance.version)
+    wf = runtime.load(instance.state_json)
+    done = runtime.complete(wf, guid, data)
+    snapshot = runtime.snapshot(wf, completed_task=done)
+    _save(instance, runtime, wf, snapshot)
+    return snapshot
+
+
+def fire_timers(instance: ProcessInstance) -> Snapshot:
+    runtime = _runtime(instance.version)
+    wf = runtime.load(instance.state_json)
+    runtime.run(wf)
+    snapshot = runtime.snapshot(wf)
+    _save(instance, runtime, wf, snapshot)
+    return snapshot
+
+
+def snapshot(instance: ProcessInstance) -> Snapshot:
+    """Read-only view of an instance (nothing is saved)."""
+    runtime = _runtime(instance.version)
+    return runtime.snapshot(runtime.load(instance.state_json))
+
+
+def task_data(instance: ProcessInstance, guid: str) -> dict:
+    runtime = _runtime(instance.version)
+    return runtime.task_data(runtime.load(instance.state_json), guid)
+
+
+def due_instance_ids(limit: int = 100) -> list[int]:
+    """Ids of running instances whose next timer is due, claimed with SKIP LOCKED on PostgreSQL."""
+    query = (
+        select(ProcessInstance.id)
+        .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= clock.now())
+        .order_by(ProcessInstance.next_timer_at)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.scalars(query))
+
+
+def next_due_instant():
+    return db.session.scalar(
+        select(ProcessInstance.next_timer_at)
+        .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at.is_not(None))
+        .order_by(ProcessInstance.next_timer_at)
+        .limit(1)
+    )

@@ -1,0 +1,241 @@
+"""Running process instances: start, complete a task, fire timers, save and load.
+
+The web layer never sees a workflow object: every operation returns a ``Snapshot``
+of plain data that the service layer turns into work items, ticket fields, alerts
+and timeline entries in the same database transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine.clock import clock
+from app.engine.expressions import make_script_engine, to_datetime
+from app.engine.specs import load_specs
+from app.engine.workcalendar import WorkCalendar
+
+
+class EngineError(Exception):
+    """A process could not go on (an expression failed, a task is gone...)."""
+
+
+class TaskNotReady(EngineError):
+    """The task was completed or cancelled by someone else meanwhile."""
+
+
+class InstanceStateConverter(BpmnWorkflowConverter):
+    """Serializes instance state only: the spec is stored once per process version."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct):
+        spec = dct.pop("spec")  # restored spec objects, put in by load()
+        subprocess_specs = dct.pop("subprocess_specs")
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(CAMUNDA_CONFIG)
+_config[BpmnWorkflow] = InstanceStateConverter
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+
+
+@dataclass
+class ReadyTask:
+    guid: str
+    spec_name: str
+    title: str
+    lane: str
+    candidate_groups: list[str]
+    candidate_users: list[str]
+    assignee: str | None
+    due_at: datetime | None
+    form_key: str
+    ticket_state: str
+
+
+@dataclass
+class Snapshot:
+    """What the rest of the app needs to know after an engine operation."""
+
+    ready_tasks: list[ReadyTask]
+    data: dict
+    completed: bool
+    end_event: str
+    next_timer_at: datetime | None
+    notifications: list[tuple[str, str]] = field(default_factory=list)
+    fired_timers: list[str] = field(default_factory=list)
+    completed_task: dict | None = None  # {"spec_name", "title", "data"} for complete_task
+
+
+class Runtime:
+    """One engine operation on one instance. ``task_meta`` comes from the process version."""
+
+    def __init__(self, version_key: tuple, spec_json: str, task_meta: dict, calendar: WorkCalendar):
+        self.spec, self.subprocess_specs = load_specs(version_key, spec_json)
+        self.task_meta = task_meta
+        self.calendar = calendar
+        self.notifications: list[tuple[str, str]] = []
+        self.fired: list[str] = []
+        self.script_engine = make_script_engine(calendar, self.notifications)
+
+    # -- persistence -------------------------------------------------------
+    def new(self, data: dict) -> BpmnWorkflow:
+        wf = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
+        start = wf.get_next_task(state=TaskState.READY)
+        start.data.update(deepcopy(data))
+        return wf
+
+    def load(self, state_json: str) -> BpmnWorkflow:
+        dct = json.loads(state_json)
+        dct["spec"] = self.spec
+        dct["subprocess_specs"] = self.subprocess_specs
+        wf = SERIALIZER.from_dict(dct)
+        wf.script_engine = self.script_engine  # not serialized: set again after every load
+        return wf
+
+    @staticmethod
+    def dump(wf: BpmnWorkflow) -> str:
+        return json.dumps(SERIALIZER.to_dict(wf), separators=(",", ":"))
+
+    # -- operations ----------------------------------------------------------
+    def run(self, wf: BpmnWorkflow) -> None:
+        """Run engine steps and fire every timer that is due, until nothing moves."""
+        try:
+            wf.refresh_timers()
+            wf.do_engine_steps(did_complete_task=self._note_timer)
+        except SpiffWorkflowException as exc:
+            raise EngineError(_describe(exc)) from exc
+
+    def _note_timer(self, task) -> None:
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition):
+            self.fired.append(task.task_spec.bpmn_name or task.task_spec.bpmn_id)
+
+    def complete(self, wf: BpmnWorkflow, guid: str, data: dict) -> dict:
+        try:
+            task = wf.get_task_from_id(UUID(guid))
+        except Exception:
+            task = None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(guid)
+        task.set_data(**deepcopy(data))
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise EngineError(_describe(exc)) from exc
+        self.run(wf)
+        return {"spec_name": task.task_spec.bpmn_id, "title": task.task_spec.bpmn_name, "data": data}
+
+    def evaluate(self, task, expression: str):
+        return self.script_engine.evaluate(task, expression)
+
+    # -- reading -------------------------------------------------------------
+    def snapshot(self, wf: BpmnWorkflow, completed_task: dict | None = None) -> Snapshot:
+        ready = []
+        for task in wf.get_tasks(state=TaskState.READY, manual=True):
+            ready.append(self._ready_task(task))
+        end_event = ""
+        if wf.completed:
+            ends = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)
+                    and t.workflow is wf]
+            if ends:
+                end_event = ends[-1].task_spec.bpmn_name or ends[-1].task_spec.bpmn_id
+        return Snapshot(
+            ready_tasks=ready,
+            data=self._current_data(wf, ready),
+            completed=wf.completed,
+            end_event=end_event,
+            next_timer_at=self.next_timer_at(wf),
+            notifications=list(self.notifications),
+            fired_timers=list(self.fired),
+            completed_task=completed_task,
+        )
+
+    def _ready_task(self, task) -> ReadyTask:
+        spec = task.task_spec
+        meta = self.task_meta.get(spec.bpmn_id, {})
+        groups = [str(self._eval(task, g)) for g in meta.get("candidate_groups", [])]
+        users = [str(self._eval(task, u)) for u in meta.get("candidate_users", [])]
+        assignee = self._eval(task, meta["assignee"]) if meta.get("assignee") else None
+        due = self._eval(task, meta["due_date"]) if meta.get("due_date") else None
+        return ReadyTask(
+            guid=str(task.id),
+            spec_name=spec.bpmn_id,
+            title=meta.get("title") or spec.bpmn_name or spec.bpmn_id,
+            lane=spec.lane or "",
+            candidate_groups=[g for g in groups if g and g != "None"],
+            candidate_users=[u for u in users if u and u != "None"],
+            assignee=str(assignee) if assignee else None,
+            due_at=to_datetime(due) if due else None,
+            form_key=meta.get("form_key", ""),
+            ticket_state=meta.get("ticket_state", ""),
+        )
+
+    def _eval(self, task, expression: str):
+        try:
+            return self.script_engine.evaluate(task, expression)
+        except Exception as exc:
+            raise EngineError(f"任务 {task.task_spec.bpmn_id} 的表达式 {expression!r} 计算失败：{exc}") from exc
+
+    @staticmethod
+    def _current_data(wf: BpmnWorkflow, ready: list[ReadyTask]) -> dict:
+        if wf.completed:
+            return dict(wf.data)
+        main = [r for r in ready if r.ticket_state] or ready
+        if main:
+            return dict(wf.get_task_from_id(UUID(main[0].guid)).data)
+        return dict(wf.last_task.data) if wf.last_task is not None else {}
+
+    @staticmethod
+    def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
+        """The earliest instant at which a waiting timer of this instance is due."""
+        instants = []
+        for event in wf.waiting_events():
+            if "Timer" not in event.event_type:
+                continue
+            value = event.value
+            if isinstance(value, dict):
+                value = value.get("next")
+            if value:
+                instants.append(TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value)
+        return min(instants) if instants else None
+
+    def task_data(self, wf: BpmnWorkflow, guid: str) -> dict:
+        task = wf.get_task_from_id(UUID(guid))
+        return dict(task.data) if task is not None else {}
+
+
+def _describe(exc: Exception) -> str:
+    where = getattr(exc, "task_spec", None)
+    name = getattr(where, "bpmn_id", "") if where is not None else ""
+    message = str(exc)
+    if isinstance(exc, WorkflowException) and name:
+        return f"流程在 {name} 处出错：{message}"
+    return f"流程出错：{message}"
+
+
+def now():
+    return clock.now()

@@ -1,0 +1,156 @@
+"""Turns the form fields of a BPMN user task (camunda:formData) into a WTForms form.
+
+Supported field types: string (property ``multiline`` for a text area), long, boolean,
+date (a date and time), enum. Validation constraints: required, minlength, maxlength,
+min, max, readonly. Property ``required_if`` holds a Python condition over the other
+fields (``sign_decision == '退回'``); ``placeholder`` and ``help`` are shown as such.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.engine.clock import LOCAL_TZ
+from app.engine.expressions import to_iso
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class RequiredIf:
+    """Required when a condition over the submitted form holds (e.g. a return needs a reason)."""
+
+    field_flags = {}
+
+    def __init__(self, condition: str, message: str):
+        self.condition = condition
+        self.message = message
+
+    def __call__(self, form, field):
+        values = {name: f.data for name, f in form._fields.items()}
+        try:
+            needed = bool(eval(self.condition, {"__builtins__": {}}, values))  # noqa: S307 (diagram-owned)
+        except Exception:
+            needed = False
+        empty = field.data is None or (isinstance(field.data, str) and not field.data.strip())
+        if needed and empty:
+            raise ValidationError(self.message)
+        if not needed:
+            field.errors = []
+
+
+class TaskForm(FlaskForm):
+    """Base class of generated forms; ``field_specs`` keeps the BPMN definitions."""
+
+    field_specs: list[dict] = []
+
+    def task_data(self) -> tuple[dict, list]:
+        """The values for the process, and [label, shown value] pairs for the timeline."""
+        data, display = {}, []
+        for spec in self.field_specs:
+            value = self[spec["id"]].data
+            if isinstance(value, datetime):
+                value = to_iso(value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value)
+            if isinstance(value, str):
+                value = value.strip()
+            if value in ("", None) and spec["type"] == "enum":
+                value = None
+            data[spec["id"]] = value
+            if value not in (None, ""):
+                display.append([spec["label"], _shown(spec, value)])
+        return data, display
+
+
+def _shown(spec: dict, value) -> str:
+    if spec["type"] == "enum":
+        return dict(spec["options"]).get(value, str(value))
+    if spec["type"] == "boolean":
+        return "是" if value else "否"
+    if spec["type"] == "date":
+        return value.replace("T", " ")[:16]
+    return str(value)
+
+
+def _field(spec: dict):
+    label = spec["label"]
+    validation = spec.get("validation", {})
+    props = spec.get("properties", {})
+    required = "required" in validation
+    is_choice = spec["type"] in ("enum", "boolean")
+    message = f"请{'选择' if is_choice else '填写'}{label}"
+    validators = [InputRequired(message=message)] if required else [Optional()]
+    if "required_if" in props:
+        validators = [RequiredIf(props["required_if"], message), Optional()]
+    if "minlength" in validation or "maxlength" in validation:
+        lo = int(validation.get("minlength") or -1)
+        hi = int(validation.get("maxlength") or -1)
+        validators.append(Length(min=lo, max=hi, message=_length_message(label, lo, hi)))
+    if "min" in validation or "max" in validation:
+        lo = float(validation["min"]) if "min" in validation else None
+        hi = float(validation["max"]) if "max" in validation else None
+        validators.append(NumberRange(min=lo, max=hi, message=f"{label}超出允许范围"))
+    render_kw = {}
+    if "readonly" in validation:
+        render_kw["readonly"] = True
+    if props.get("placeholder"):
+        render_kw["placeholder"] = props["placeholder"]
+    kwargs = {"label": label, "validators": validators, "description": props.get("help", ""),
+              "render_kw": render_kw}
+    default = spec.get("default")
+    kind = spec["type"]
+    if kind == "enum":
+        choices = [(o[0], o[1]) for o in spec["options"]]
+        if len(choices) <= 4:
+            return RadioField(choices=choices, default=default, validate_choice=True, **kwargs)
+        return SelectField(choices=[("", "请选择")] + choices, default=default or "", **kwargs)
+    if kind == "long":
+        kwargs["validators"].append(_integer_message(label))
+        return IntegerField(default=int(default) if default not in (None, "") else None, **kwargs)
+    if kind == "boolean":
+        return BooleanField(default=str(default).lower() == "true", **kwargs)
+    if kind == "date":
+        return DateTimeLocalField(format=DATETIME_FORMAT, default=None, **kwargs)
+    if props.get("multiline") == "true":
+        return TextAreaField(default=default, **kwargs)
+    return StringField(default=default, **kwargs)
+
+
+def _length_message(label: str, lo: int, hi: int) -> str:
+    if lo > 0 and hi > 0:
+        return f"{label}应为 {lo} 至 {hi} 个字"
+    if lo > 0:
+        return f"{label}至少 {lo} 个字"
+    return f"{label}不能超过 {hi} 个字"
+
+
+def _integer_message(label: str):
+    def check(form, field):
+        if field.raw_data and field.raw_data[0] and field.data is None:
+            raise ValidationError(f"{label}应为整数")
+
+    return check
+
+
+_cache: dict[tuple, type] = {}
+
+
+def build_form_class(key: tuple, field_specs: list[dict]) -> type[TaskForm]:
+    """A TaskForm subclass for these field specs; ``key`` (version, task) caches it."""
+    cls = _cache.get(key)
+    if cls is None:
+        attrs = {spec["id"]: _field(spec) for spec in field_specs}
+        attrs["field_specs"] = field_specs
+        cls = type("GeneratedTaskForm", (TaskForm,), attrs)
+        _cache[key] = cls
+    return cls

@@ -1,0 +1,95 @@
+"""工单 tickets, their timeline and the alerts raised on them."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import JSONText, UTCDateTime
+from app.models.user import Section, User
+
+TICKET_TYPES = ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
+URGENCIES = ["一般", "紧急", "特急"]
+NATURES = ["主办", "协办", "转办"]
+SOURCES = ["市级直派", "区级转派", "其他"]
+RETURN_REASONS = ["非本单位职责", "属地不符", "权属不清", "职能交叉", "信息不全"]
+
+# Ticket states shown when no user task names one (the running ones come from the
+# BPMN's ticket_state task property).
+STATE_NEW = "新建"
+STATE_CLOSED = "已办结"
+STATE_RETURNED = "已退回"
+
+
+class Ticket(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_no: Mapped[str] = mapped_column(String(40), unique=True)  # 工单编号
+    ticket_type: Mapped[str] = mapped_column(String(10))  # 工单类型
+    topic: Mapped[str] = mapped_column(String(120), default="")  # 问题分类, e.g. 文化->文化市场->网吧
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)  # 主要内容
+    caller_name: Mapped[str] = mapped_column(String(60), default="")  # 来电人
+    caller_phone: Mapped[str] = mapped_column(String(30), default="")  # 来电号码
+    district: Mapped[str] = mapped_column(String(60), default="")  # 被反映区
+    street: Mapped[str] = mapped_column(String(60), default="")  # 街乡镇
+    community: Mapped[str] = mapped_column(String(60), default="")  # 社区
+    address: Mapped[str] = mapped_column(String(200), default="")
+    enterprise: Mapped[str] = mapped_column(String(120), default="")  # 涉及企业
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 来电时间
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 派单时间
+    platform_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 办理时限 from the platform
+    urgency: Mapped[str] = mapped_column(String(10), default="一般")  # 紧急程度
+    nature: Mapped[str] = mapped_column(String(10), default="主办")  # 工单性质
+    source: Mapped[str] = mapped_column(String(10), default="其他")  # 来源
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when the desk got it
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    # Kept in step with the running process by the service layer.
+    state: Mapped[str] = mapped_column(String(20), default=STATE_NEW, index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"), index=True)
+    response_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reply_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    urge_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    rework_count: Mapped[int] = mapped_column(default=0)
+
+    section: Mapped[Section | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class TicketEvent(db.Model):
+    """One line of a ticket's timeline: who did what, when, with what data."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # created, task, claim, unclaim, timer, alert, closed
+    title: Mapped[str] = mapped_column(String(200))
+    data: Mapped[list | dict | None] = mapped_column(JSONText())  # [[label, value], ...] for display
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Alert(db.Model):
+    """An alert raised by a BPMN timer or rule (响应超时, 催办, 超期 ...), shown to supervisors."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(String(300))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    ticket: Mapped[Ticket] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (Index("ix_alert_open", "acknowledged_at", "raised_at"),)

@@ -1,0 +1,74 @@
+"""Users, their roles and sections (科室)."""
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+# Role codes (English, used in BPMN candidateGroups) and their interface labels.
+ROLES: dict[str, str] = {
+    "dispatcher": "派单员",
+    "handler": "承办人",
+    "reviewer": "审核员",
+    "callback": "回访员",
+    "duty": "值班员",
+    "analyst": "统计员",
+    "inspector": "检查员",
+    "supervisor": "主管",
+    "process_owner": "流程管理员",
+    "admin": "系统管理员",
+}
+
+
+class Section(db.Model):
+    """科室: a section of the bureau that handles tickets by its duties (三定方案)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    duties: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[str] = mapped_column(String(255), default="")  # comma-separated role codes
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(20))
+
+    section: Mapped[Section | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role_set(self) -> set[str]:
+        return {r for r in self.roles.split(",") if r}
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_set & set(roles)) or "admin" in self.role_set
+
+    @property
+    def groups(self) -> set[str]:
+        """Candidate groups this user belongs to: role codes plus the section code."""
+        groups = set(self.role_set)
+        if self.section is not None:
+            groups.add(self.section.code)
+        return groups
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [ROLES.get(r, r) for r in sorted(self.role_set)]

@@ -1,0 +1,86 @@
+"""Process versions, instances and the user-task projection the inbox reads."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import JSONText, UTCDateTime
+from app.models.user import User
+
+
+class ProcessVersion(db.Model):
+    """A deployed BPMN diagram. The parsed spec is stored once here, not in every instance."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(80), index=True)  # the BPMN process id
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(64))
+    spec_json: Mapped[str] = mapped_column(Text)  # serialized spec and subprocess specs
+    task_meta: Mapped[dict] = mapped_column(JSONText())  # per user task: groups, due date, form ...
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    is_current: Mapped[bool] = mapped_column(default=True)
+    comment: Mapped[str] = mapped_column(String(300), default="")
+
+    deployed_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (Index("uq_process_version", "process_key", "version", unique=True),)
+
+
+class ProcessInstance(db.Model):
+    """A running (or finished) process: instance state only, with its next timer instant.
+
+    ``lock_version`` gives optimistic locking: an UPDATE from a stale copy matches no row
+    and SQLAlchemy raises StaleDataError, which the services turn into a clear conflict.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, completed, error
+    end_event: Mapped[str] = mapped_column(String(120), default="")
+    state_json: Mapped[str] = mapped_column(Text)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    error: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    version: Mapped[ProcessVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class WorkItem(db.Model):
+    """A user task as the inbox sees it (kept in step with the engine on every save)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    spec_name: Mapped[str] = mapped_column(String(80))  # the BPMN element id
+    title: Mapped[str] = mapped_column(String(120))
+    lane: Mapped[str] = mapped_column(String(80), default="")
+    candidate_groups: Mapped[str] = mapped_column(String(400), default="")  # ",g1,g2,"
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(12), default="ready")  # ready, completed, cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    instance: Mapped[ProcessInstance] = relationship()
+    ticket = relationship("Ticket")
+
+    __table_args__ = (Index("ix_work_item_open", "state", "due_at"),)
+
+    @property
+    def groups(self) -> set[str]:
+        return {g for g in self.candidate_groups.split(",") if g}

@@ -1,0 +1,92 @@
+"""Keeps domain rows in step with the engine after every operation on an instance."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.engine.clock import clock
+from app.engine.expressions import to_datetime
+from app.engine.runtime import Snapshot
+from app.extensions import db
+from app.models import Alert, ProcessInstance, Ticket, TicketEvent, User, WorkItem
+from app.models.ticket import STATE_CLOSED
+
+# Process variables copied onto the ticket, so lists and the supervisor page can sort
+# and filter without loading instances.
+_DEADLINE_FIELDS = ("response_deadline", "reply_deadline", "urge_at")
+
+
+def _user_id(username: str | None) -> int | None:
+    if not username:
+        return None
+    return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def _groups_column(groups: list[str], users: list[str]) -> str:
+    items = list(groups) + [f"user:{u}" for u in users]
+    return "," + ",".join(items) + "," if items else ""
+
+
+def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snapshot,
+                   actor: User | None = None, completed_guid: str | None = None) -> None:
+    now = clock.now()
+    open_items = {
+        w.task_guid: w
+        for w in db.session.scalars(
+            select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == "ready")
+        )
+    }
+    ready_guids = set()
+    for rt in snap.ready_tasks:
+        ready_guids.add(rt.guid)
+        item = open_items.get(rt.guid)
+        if item is None:
+            assignee_id = _user_id(rt.assignee)
+            item = WorkItem(
+                instance_id=instance.id,
+                ticket_id=ticket.id if ticket else None,
+                task_guid=rt.guid,
+                spec_name=rt.spec_name,
+                title=rt.title,
+                lane=rt.lane,
+                candidate_groups=_groups_column(rt.candidate_groups, rt.candidate_users),
+                assignee_id=assignee_id,
+                claimed_at=now if assignee_id else None,
+                due_at=rt.due_at,
+                created_at=now,
+                state="ready",
+            )
+            db.session.add(item)
+        else:
+            item.due_at = rt.due_at
+    for guid, item in open_items.items():
+        if guid in ready_guids:
+            continue
+        if guid == completed_guid:
+            item.state = "completed"
+            item.completed_by_id = actor.id if actor else None
+        else:
+            item.state = "cancelled"
+        item.completed_at = now
+
+    if ticket is None:
+        return
+    data = snap.data
+    for name in _DEADLINE_FIELDS:
+        if data.get(name):
+            setattr(ticket, name, to_datetime(data[name]))
+    if "rework_count" in data:
+        ticket.rework_count = int(data["rework_count"] or 0)
+    if snap.completed:
+        ticket.state = snap.end_event or STATE_CLOSED
+        ticket.closed_at = ticket.closed_at or now
+        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="closed", title=f"流程结束：{ticket.state}"))
+    else:
+        states = [rt.ticket_state for rt in snap.ready_tasks if rt.ticket_state]
+        if states:
+            ticket.state = states[0]
+    for name in snap.fired_timers:
+        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="timer", title=f"定时器触发：{name}"))
+    for kind, message in snap.notifications:
+        db.session.add(Alert(ticket_id=ticket.id, kind=kind, message=message, raised_at=now))
+        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="alert", title=f"{kind}：{message}"))

@@ -1,0 +1,47 @@
+"""Settings kept in the database, and the simulation clock shared by web and worker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from app.engine.clock import clock
+from app.extensions import db
+from app.models import Setting
+from app.services import PermissionDenied
+from app.services.uow import unit_of_work
+
+CLOCK_OFFSET = "clock_offset_seconds"
+
+
+def get(key: str, default=None):
+    row = db.session.get(Setting, key)
+    return default if row is None else row.value
+
+
+def put(key: str, value) -> None:
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def load_clock_offset() -> None:
+    """In simulation mode the clock runs ahead by an offset every process reads from the database."""
+    if current_app.config.get("JIESU_SIMULATION"):
+        clock.set_offset(timedelta(seconds=float(get(CLOCK_OFFSET, 0) or 0)))
+
+
+def advance_clock(delta: timedelta, user) -> timedelta:
+    if not current_app.config.get("JIESU_SIMULATION"):
+        raise PermissionDenied("只有演示/模拟模式可以拨动时钟。")
+    if not user.has_role("admin", "supervisor", "process_owner"):
+        raise PermissionDenied("只有主管或管理员可以拨动模拟时钟。")
+    with unit_of_work():
+        offset = float(get(CLOCK_OFFSET, 0) or 0) + delta.total_seconds()
+        offset = max(0.0, offset)
+        put(CLOCK_OFFSET, offset)
+    clock.set_offset(timedelta(seconds=offset))
+    return timedelta(seconds=offset)

@@ -1,0 +1,119 @@
+"""管理: working-day calendar, simulation clock, process versions."""
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.engine import instances
+from app.engine.clock import clock
+from app.engine.specs import DiagramError
+from app.extensions import db
+from app.models import ProcessVersion
+from app.services import PermissionDenied, ServiceError, calendar_admin, settings
+from app.services.uow import unit_of_work
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/calendar")
+@login_required
+def calendar():
+    year = request.args.get("year", clock.local_now().year, type=int)
+    view = calendar_admin.year_view(year)
+    next_year = calendar_admin.year_view(clock.local_now().year + 1)
+    return render_template("admin/calendar.html", next_year=next_year, **view)
+
+
+@bp.route("/calendar/day", methods=["POST"])
+@login_required
+def calendar_day():
+    year = request.form.get("year", type=int)
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        flash("日期格式不正确，应为 YYYY-MM-DD。", "danger")
+        return redirect(url_for("admin.calendar", year=year))
+    try:
+        if request.form.get("action") == "delete":
+            calendar_admin.delete_day(current_user, day)
+            flash(f"已删除 {day} 的特殊安排。", "success")
+        else:
+            calendar_admin.set_day(current_user, day, request.form.get("kind") == "workday",
+                                   request.form.get("name", ""))
+            flash(f"已保存 {day}。", "success")
+    except (ServiceError, PermissionDenied) as exc:
+        flash(str(exc), "danger")
+    return redirect(url_for("admin.calendar", year=day.year))
+
+
+@bp.route("/calendar/complete", methods=["POST"])
+@login_required
+def calendar_complete():
+    year = request.form.get("year", type=int)
+    try:
+        calendar_admin.mark_year_complete(current_user, year)
+        flash(f"{year} 年日历已标记为录入完成。", "success")
+    except PermissionDenied as exc:
+        flash(str(exc), "danger")
+    return redirect(url_for("admin.calendar", year=year))
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+@login_required
+def clock_page():
+    if not current_app.config.get("JIESU_SIMULATION"):
+        abort(404)
+    if request.method == "POST":
+        hours = request.form.get("hours", type=float)
+        if hours is None or hours <= 0 or hours > 24 * 60:
+            flash("请输入 0 到 1440 之间的小时数。", "danger")
+        else:
+            try:
+                settings.advance_clock(timedelta(hours=hours), current_user)
+                scheduler = current_app.extensions.get("jiesu_scheduler")
+                if scheduler:
+                    scheduler.wake()
+                else:
+                    from app.services.timers import sweep
+
+                    sweep()
+                flash(f"模拟时钟已前进 {hours:g} 小时。", "success")
+            except PermissionDenied as exc:
+                flash(str(exc), "danger")
+        return redirect(url_for("admin.clock_page"))
+    return render_template("admin/clock.html", offset=clock.offset)
+
+
+@bp.route("/processes", methods=["GET", "POST"])
+@login_required
+def processes():
+    if not current_user.has_role("process_owner", "admin"):
+        abort(403)
+    problems = []
+    if request.method == "POST":
+        upload = request.files.get("bpmn")
+        if upload is None or not upload.filename:
+            flash("请选择要部署的 BPMN 文件。", "danger")
+        else:
+            try:
+                with unit_of_work():
+                    version = instances.deploy(upload.read(), current_user, request.form.get("comment", ""))
+                flash(f"已部署 {version.name} 第 {version.version} 版，新工单将使用此版本。", "success")
+                return redirect(url_for("admin.processes"))
+            except DiagramError as exc:
+                problems = exc.problems
+                flash("流程图未部署：请修正下列问题。", "danger")
+    versions = db.session.scalars(
+        db.select(ProcessVersion).order_by(ProcessVersion.process_key, ProcessVersion.version.desc())
+    ).all()
+    return render_template("admin/processes.html", versions=versions, problems=problems)
+
+
+@bp.route("/processes/<int:version_id>.bpmn")
+@login_required
+def process_xml(version_id):
+    version = db.session.get(ProcessVersion, version_id) or abort(404)
+    return version.bpmn_xml, 200, {"Content-Type": "application/xml; charset=utf-8",
+                                   "Content-Disposition": f"attachment; filename={version.process_key}"
+                                                          f"-v{version.version}.bpmn"}

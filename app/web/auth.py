@@ -1,0 +1,45 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.extensions import db
+from app.forms.auth import LoginForm
+from app.models import User
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(db.select(User).where(User.username == form.username.data.strip()))
+        if user is None or not user.check_password(form.password.data):
+            flash("用户名或密码错误。", "danger")
+        elif not user.active:
+            flash("该账号已停用，请联系管理员。", "danger")
+        else:
+            login_user(user)
+            target = request.args.get("next", "")
+            if not target or urlsplit(target).netloc or not target.startswith("/"):
+                target = url_for("inbox.index")
+            return redirect(target)
+    return render_template("login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lang/<code>")
+def set_language(code):
+    from flask import current_app
+
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.referrer or url_for("inbox.index")
+    return redirect(target if current_user.is_authenticated else url_for("auth.login"))

@@ -1,0 +1,72 @@
+"""Template filters and globals: dates in Asia/Shanghai, masking, inbox colours."""
+
+from flask import current_app
+from flask_babel import gettext
+from flask_login import current_user
+
+from app.engine.clock import LOCAL_TZ, clock
+
+WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def format_dt(value, with_weekday: bool = True) -> str:
+    """2026-11-25 (周三) 14:30, in Asia/Shanghai."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        from app.engine.expressions import to_datetime
+
+        value = to_datetime(value)
+    local = value.astimezone(LOCAL_TZ)
+    from flask import g
+
+    names = WEEKDAYS_EN if str(getattr(g, "locale", "zh")).startswith("en") else WEEKDAYS
+    day = local.strftime("%Y-%m-%d")
+    if with_weekday:
+        day += f" ({names[local.weekday()]})"
+    return f"{day} {local.strftime('%H:%M')}"
+
+
+def mask_phone(value: str) -> str:
+    """13812345678 -> 138****5678"""
+    value = (value or "").strip()
+    if len(value) > 7:
+        return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return value[:1] + "*" * (len(value) - 1)
+
+
+def mask_name(value: str) -> str:
+    if not value:
+        return ""
+    return value[0] + "*" * (len(value) - 1) if len(value) > 1 else "*"
+
+
+def may_see_personal_data(user=None) -> bool:
+    """Callers' names, numbers and addresses: for the roles whose work needs them."""
+    user = user or current_user
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(
+        "dispatcher", "handler", "callback", "duty", "supervisor")
+
+
+def register(app):
+    from app.services import inbox
+
+    app.jinja_env.filters["dt"] = format_dt
+    app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["mask_name"] = mask_name
+
+    @app.context_processor
+    def _globals():
+        ctx = {
+            "now": clock.now(),
+            "urgency_class": inbox.urgency_class,
+            "may_see_personal_data": may_see_personal_data,
+            "simulation": current_app.config.get("JIESU_SIMULATION"),
+            "languages": current_app.config["LANGUAGES"],
+        }
+        if getattr(current_user, "is_authenticated", False):
+            ctx["inbox_counts"] = inbox.counts(current_user)
+        return ctx
+
+    app.jinja_env.globals["_"] = gettext

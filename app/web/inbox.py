@@ -1,0 +1,100 @@
+"""我的待办 / 待认领, and a user task presented as its form."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.forms import form_for_task
+from app.models import Section
+from app.models.ticket import TICKET_TYPES
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, inbox, tickets
+
+bp = Blueprint("inbox", __name__)
+
+
+def _filters():
+    section = request.args.get("section", type=int)
+    return {"state": request.args.get("state", ""), "section_id": section,
+            "ticket_type": request.args.get("type", "")}
+
+
+@bp.route("/")
+@login_required
+def index():
+    tab = request.args.get("tab", "mine")
+    filters = _filters()
+    items = inbox.claimable_tasks(current_user, **filters) if tab == "claimable" else \
+        inbox.my_tasks(current_user, **filters)
+    sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
+    return render_template("inbox.html", items=items, tab=tab, filters=filters, sections=sections,
+                           ticket_types=TICKET_TYPES, states=_states())
+
+
+def _states():
+    return ["待签收", "待分派", "待响应", "办理中", "待审核", "待回访"]
+
+
+def _load(item_id):
+    try:
+        item = inbox.get_item(item_id)
+    except NotFound:
+        abort(404)
+    if not inbox.can_view(current_user, item) and item.completed_by_id != current_user.id:
+        abort(403)
+    return item
+
+
+@bp.route("/tasks/<int:item_id>", methods=["GET", "POST"])
+@login_required
+def task(item_id):
+    item = _load(item_id)
+    meta = item.instance.version.task_meta.get(item.spec_name, {})
+    form = form_for_task(item.instance.version_id, item.spec_name, meta,
+                         formdata=request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            data, display = form.task_data()
+            try:
+                inbox.complete(item.id, current_user, data, display)
+            except (Conflict, PermissionDenied, ServiceError) as exc:
+                flash(str(exc), "danger")
+                status = 409 if isinstance(exc, Conflict) else 403 if isinstance(exc, PermissionDenied) else 422
+                db.session.expire_all()
+                item = _load(item_id)
+            else:
+                flash(f"已提交：{item.title}", "success")
+                return redirect(url_for("inbox.index"))
+        else:
+            flash("表单有误，请按提示修改后再提交。", "danger")
+            status = 422
+    ticket = item.ticket
+    return render_template(
+        "task.html", item=item, form=form, meta=meta, ticket=ticket,
+        events=tickets.timeline(ticket) if ticket else [],
+        can_complete=inbox.can_complete(current_user, item),
+        is_candidate=inbox.is_candidate(current_user, item),
+    ), status
+
+
+@bp.route("/tasks/<int:item_id>/claim", methods=["POST"])
+@login_required
+def claim(item_id):
+    try:
+        inbox.claim(item_id, current_user)
+        flash("已认领，任务已进入“我的待办”。", "success")
+    except (Conflict, PermissionDenied, ServiceError, NotFound) as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("inbox.index", tab="claimable"))
+    return redirect(url_for("inbox.task", item_id=item_id))
+
+
+@bp.route("/tasks/<int:item_id>/unclaim", methods=["POST"])
+@login_required
+def unclaim(item_id):
+    try:
+        inbox.unclaim(item_id, current_user)
+        flash("已取消认领，任务回到“待认领”。", "success")
+    except (Conflict, PermissionDenied, ServiceError, NotFound) as exc:
+        flash(str(exc), "danger")
+    return redirect(url_for("inbox.index"))
