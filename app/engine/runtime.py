@@ -28,6 +28,9 @@ from app.engine.specs import load_specs
 from app.engine.workcalendar import WorkCalendar
 
 
+_TIMER_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
+
+
 class EngineError(Exception):
     """A process could not go on (an expression failed, a task is gone...)."""
 
@@ -214,7 +217,7 @@ class Runtime:
         """The earliest instant at which a waiting timer of this instance is due."""
         instants = []
         for event in wf.waiting_events():
-            if "Timer" not in event.event_type:
+            if event.event_type not in _TIMER_TYPES:
                 continue
             value = event.value
             if isinstance(value, dict):

@@ -15,3 +15,7 @@ class Conflict(ServiceError):
 
 class NotFound(ServiceError):
     pass
+
+
+class StaleState(Conflict):
+    """The row changed under us (optimistic lock); the caller may re-read and try again."""

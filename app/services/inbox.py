@@ -9,7 +9,7 @@ from app.engine.clock import clock
 from app.engine.runtime import EngineError, TaskNotReady
 from app.extensions import db
 from app.models import Ticket, TicketEvent, User, WorkItem
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, StaleState
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 from app.tasks import handler_for
@@ -136,7 +136,20 @@ def unclaim(item_id: int, user: User) -> WorkItem:
 
 
 def complete(item_id: int, user: User, data: dict, display: list) -> WorkItem:
-    """Submit a task's form: the process moves on, and everything is saved at once or not at all."""
+    """Submit a task's form: the process moves on, and everything is saved at once or not at all.
+
+    If the instance changed meanwhile for another reason (a timer fired on it), the
+    submission is tried once more on the fresh state; if the task itself is gone, the
+    user gets a conflict and nothing is saved.
+    """
+    try:
+        return _complete(item_id, user, data, display)
+    except StaleState:
+        db.session.expire_all()
+        return _complete(item_id, user, data, display)
+
+
+def _complete(item_id: int, user: User, data: dict, display: list) -> WorkItem:
     with unit_of_work(ALREADY_DONE):
         item = get_item(item_id)
         if item.state != "ready":

@@ -11,6 +11,9 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
 from app.engine import instances
 from app.engine.clock import clock
 from app.engine.runtime import EngineError
@@ -26,6 +29,7 @@ class SweepResult:
     instances: int = 0
     fired: int = 0
     errors: int = 0
+    skipped: int = 0
 
 
 def sweep(batch: int = 200) -> SweepResult:
@@ -45,6 +49,12 @@ def sweep(batch: int = 200) -> SweepResult:
                 apply_snapshot(instance, ticket, snap)
                 savepoint.commit()
                 result.fired += len(snap.fired_timers)
+            except (StaleDataError, OperationalError):
+                # another worker (or a user) saved this instance first: its timers are theirs
+                savepoint.rollback()
+                db.session.expire_all()
+                result.skipped += 1
+                continue
             except EngineError as exc:
                 savepoint.rollback()
                 log.error("instance %s: %s", instance_id, exc)

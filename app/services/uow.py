@@ -6,7 +6,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.services import Conflict
+from app.services import StaleState
 
 
 @contextmanager
@@ -21,11 +21,11 @@ def unit_of_work(conflict_message: str = "该事项已被他人处理，请刷�
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
-        raise Conflict(conflict_message) from exc
+        raise StaleState(conflict_message) from exc
     except OperationalError as exc:
         db.session.rollback()
         if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
-            raise Conflict(conflict_message) from exc
+            raise StaleState(conflict_message) from exc
         raise
     except BaseException:
         db.session.rollback()

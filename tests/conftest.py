@@ -1,0 +1,98 @@
+"""Fixtures: an app per test on SQLite and, when JIESU_TEST_DATABASE_URL is set, on PostgreSQL too."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+
+import pytest
+
+from app import create_app
+from app.engine.clock import LOCAL_TZ, clock
+from app.extensions import db
+
+PG_URL = os.environ.get("JIESU_TEST_DATABASE_URL")
+DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def shanghai(*args) -> datetime:
+    return datetime(*args, tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture(params=DATABASES)
+def app(request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'test.sqlite'}" if request.param == "sqlite" else PG_URL
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": True,
+        "JIESU_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SERVER_NAME": "jiesu.test",
+        "JIESU_PASSWORD_METHOD": "pbkdf2:sha256:1000",  # fast hashes for tests only
+    })
+    clock.freeze(shanghai(2026, 11, 25, 10, 0))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        from app.demo import seed_base
+
+        seed_base()
+        seed_demo_users()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+    clock.reset()
+
+
+def seed_demo_users():
+    """The demo users without the demo tickets (tests make their own)."""
+    from sqlalchemy import select
+
+    from app.demo import DEMO_PASSWORD, DEMO_USERS
+    from app.models import Section, User
+
+    sections = {s.code: s for s in db.session.scalars(select(Section))}
+    for username, name, roles, section in DEMO_USERS:
+        user = User(username=username, name=name, roles=roles, section=sections.get(section))
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+    db.session.commit()
+
+
+class Browser:
+    """A Flask test client that logs in and submits forms with their CSRF token, like a person."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def csrf(self, url):
+        page = self.client.get(url).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or \
+            re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def post(self, url, data=None, form_url=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf(form_url or url))
+        return self.client.post(url, data=data, **kw)
+
+    def login(self, username, password="jiesu2026"):
+        response = self.post("/login", {"username": username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return self
+
+
+@pytest.fixture
+def browser(app):
+    def make(username=None):
+        b = Browser(app)
+        return b.login(username) if username else b
+
+    return make

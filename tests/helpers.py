@@ -1,0 +1,56 @@
+"""Service-level helpers shared by tests: enter a ticket, find and complete its tasks."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Ticket, User, WorkItem
+from app.services import inbox, tickets
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def new_ticket(no="T-0001", **fields) -> Ticket:
+    base = dict(ticket_no=no, ticket_type="投诉", topic="文化->文化市场->网吧", title="网吧接纳未成年人",
+                content="来电人反映网吧接纳未成年人上网。", caller_name="李先生", caller_phone="13811112222",
+                district="本区", street="东华街道", community="", address="东华路18号", enterprise="极速网咖",
+                urgency="一般", nature="主办", source="市级直派", called_at=None, dispatched_at=None,
+                platform_deadline=None)
+    base.update(fields)
+    return tickets.create_ticket(base, user("paidan"))
+
+
+def open_item(ticket: Ticket, spec_name: str) -> WorkItem | None:
+    return db.session.scalar(select(WorkItem).where(
+        WorkItem.ticket_id == ticket.id, WorkItem.spec_name == spec_name, WorkItem.state == "ready"))
+
+
+def complete(ticket: Ticket, spec_name: str, username: str, **data) -> WorkItem:
+    item = open_item(ticket, spec_name)
+    assert item is not None, f"{spec_name} is not ready for {ticket.ticket_no}"
+    return inbox.complete(item.id, user(username), data, [[k, str(v)] for k, v in data.items()])
+
+
+SIGN = {"sign_decision": "签收", "return_reason": None, "sign_note": ""}
+DISPATCH = {"section": "culture_market", "dispatch_note": "请文化市场科办理"}
+RESPOND = {"contact_time": "2026-11-25T11:00:00+08:00", "contact_method": "电话", "contact_person": "王磊",
+           "contact_note": "已电话联系来电人"}
+HANDLE = {"party_contact": "已约谈网咖负责人", "actions_taken": "现场检查并责令整改",
+          "handling_result": "网咖已整改", "reply_draft": "经核查，网咖存在接纳未成年人问题，已责令整改。"}
+APPROVE = {"review_decision": "通过", "review_comment": ""}
+RESOLVED = {"callback_contacted": "是", "callback_resolved": "解决", "callback_satisfied": "满意",
+            "callback_unreached": None, "callback_note": ""}
+UNRESOLVED = dict(RESOLVED, callback_resolved="未解决", callback_satisfied="不满意")
+
+
+def run_to(ticket: Ticket, stop_before: str) -> None:
+    """Carry a ticket through the main line up to (not including) the named task."""
+    steps = [("sign", "paidan", SIGN), ("dispatch", "paidan", DISPATCH), ("respond", "wenhua", RESPOND),
+             ("handle", "wenhua", HANDLE), ("review", "shenhe", APPROVE), ("callback", "huifang", RESOLVED)]
+    for spec_name, username, data in steps:
+        if spec_name == stop_before:
+            return
+        complete(ticket, spec_name, username, **data)

@@ -1,0 +1,155 @@
+"""BPMN timers under a moved clock: reminder, escalation, response alert, each exactly once."""
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.engine import instances, specs
+from app.engine.clock import clock
+from app.extensions import db
+from app.models import Alert, ProcessInstance, WorkItem
+from app.services.timers import sweep
+from tests.conftest import shanghai
+from tests.helpers import DISPATCH, RESPOND, SIGN, complete, new_ticket, open_item, run_to
+
+
+def alerts(kind):
+    return db.session.scalar(select(func.count(Alert.id)).where(Alert.kind == kind))
+
+
+def instance_of(ticket):
+    return db.session.scalar(select(ProcessInstance).where(ProcessInstance.ticket_id == ticket.id))
+
+
+def test_deadlines_count_working_days_across_national_day(app):
+    # Mon 2026-09-28 10:00; 1-7 Oct are holidays, Sat 10 Oct is a make-up working day.
+    clock.freeze(shanghai(2026, 9, 28, 10, 0))
+    ticket = new_ticket()
+    assert ticket.reply_deadline == shanghai(2026, 10, 13, 10, 0)
+    assert ticket.urge_at == shanghai(2026, 10, 9, 10, 0), "3 working days before, counting Sat 10 Oct"
+    assert ticket.response_deadline == shanghai(2026, 9, 29, 10, 0)
+
+
+def test_reminder_and_escalation_fire_once_at_the_shown_instants(app):
+    clock.freeze(shanghai(2026, 9, 28, 10, 0))
+    ticket = new_ticket()
+    run_to(ticket, stop_before="handle")
+    instance = instance_of(ticket)
+    # the instant the ticket page shows is the instant the timer waits for
+    assert instance.next_timer_at == ticket.urge_at
+    assert open_item(ticket, "handle").due_at == ticket.reply_deadline
+
+    clock.freeze(ticket.urge_at - timedelta(seconds=1))
+    sweep()
+    assert alerts("催办") == 0
+
+    clock.freeze(ticket.urge_at + timedelta(seconds=1))
+    sweep()
+    sweep()
+    assert alerts("催办") == 1
+    assert instance_of(ticket).next_timer_at == ticket.reply_deadline
+
+    # a "restart": the parsed-spec cache is gone, state comes from the database only
+    specs._cache.clear()
+    db.session.remove()
+    clock.freeze(ticket.reply_deadline + timedelta(seconds=1))
+    sweep()
+    sweep()
+    assert alerts("催办") == 1
+    assert alerts("超期") == 1
+    ticket = db.session.merge(ticket)
+    supervision = open_item(ticket, "overdue_supervision")
+    assert supervision is not None and ",supervisor," in supervision.candidate_groups
+    assert open_item(ticket, "handle") is not None, "handling goes on while the supervisor is told"
+    assert instance_of(ticket).next_timer_at is None
+
+
+def test_timers_that_fall_due_while_nobody_sweeps_still_fire_once(app):
+    clock.freeze(shanghai(2026, 9, 28, 10, 0))
+    ticket = new_ticket()
+    run_to(ticket, stop_before="handle")
+    clock.freeze(shanghai(2026, 10, 20, 9, 0))  # past both instants at once
+    first = sweep()
+    assert first.fired >= 2
+    assert (alerts("催办"), alerts("超期")) == (1, 1)
+    assert sweep().fired == 0
+
+
+def test_response_alert_when_caller_not_contacted_in_time(app):
+    ticket = new_ticket(urgency="特急")
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+    clock.freeze(ticket.response_deadline + timedelta(minutes=1))
+    sweep()
+    sweep()
+    assert alerts("响应超时") == 1
+    assert open_item(ticket, "respond") is not None
+
+
+def test_response_in_time_cancels_the_response_timer(app):
+    ticket = new_ticket()
+    run_to(ticket, stop_before="handle")
+    clock.freeze(ticket.response_deadline + timedelta(hours=1))
+    sweep()
+    assert alerts("响应超时") == 0
+
+
+def test_sweep_loads_only_due_instances(app):
+    clock.freeze(shanghai(2026, 9, 28, 10, 0))
+    for n in range(3):
+        ticket = new_ticket(no=f"T-{n}")
+        complete(ticket, "sign", "paidan", **SIGN)
+        complete(ticket, "dispatch", "paidan", **DISPATCH)
+    assert instances.due_instance_ids() == []
+    clock.freeze(shanghai(2026, 9, 29, 10, 1))
+    assert len(instances.due_instance_ids()) == 3
+    assert sweep().instances == 3
+    assert instances.due_instance_ids() == []
+
+
+def test_two_workers_fire_each_timer_exactly_once(app):
+    clock.freeze(shanghai(2026, 9, 28, 10, 0))
+    tickets = []
+    for n in range(6):
+        ticket = new_ticket(no=f"W-{n}")
+        complete(ticket, "sign", "paidan", **SIGN)
+        complete(ticket, "dispatch", "paidan", **DISPATCH)
+        tickets.append(ticket)
+    db.session.remove()
+    clock.freeze(shanghai(2026, 9, 29, 10, 1))
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def worker():
+        with app.app_context():
+            try:
+                barrier.wait()
+                sweep(batch=2)
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    sweep()
+    assert alerts("响应超时") == 6
+    per_ticket = db.session.execute(select(Alert.ticket_id, func.count()).group_by(Alert.ticket_id)).all()
+    assert all(count == 1 for _, count in per_ticket)
+
+
+def test_respond_after_response_timer_fired_still_works(app):
+    ticket = new_ticket()
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+    clock.freeze(ticket.response_deadline + timedelta(hours=2))
+    sweep()
+    complete(ticket, "respond", "wenhua", **RESPOND)
+    assert ticket.state == "办理中"
+    assert db.session.scalar(select(func.count(WorkItem.id)).where(WorkItem.state == "ready",
+                                                                   WorkItem.ticket_id == ticket.id)) == 1
