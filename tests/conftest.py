@@ -61,6 +61,14 @@ def seed_demo_users():
     db.session.commit()
 
 
+def _forget_request_globals():
+    """Tests hold an app context open, so ``g`` outlives requests; drop what Flask-WTF caches there."""
+    from flask import g
+
+    g.pop("csrf_token", None)
+    g.pop("_login_user", None)
+
+
 class Browser:
     """A Flask test client that logs in and submits forms with their CSRF token, like a person."""
 
@@ -69,10 +77,11 @@ class Browser:
         self.client = app.test_client()
 
     def get(self, url, **kw):
+        _forget_request_globals()
         return self.client.get(url, **kw)
 
     def csrf(self, url):
-        page = self.client.get(url).get_data(as_text=True)
+        page = self.get(url).get_data(as_text=True)
         match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or \
             re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
         assert match, f"no CSRF token on {url}"
@@ -81,6 +90,7 @@ class Browser:
     def post(self, url, data=None, form_url=None, **kw):
         data = dict(data or {})
         data.setdefault("csrf_token", self.csrf(form_url or url))
+        _forget_request_globals()
         return self.client.post(url, data=data, **kw)
 
     def login(self, username, password="jiesu2026"):

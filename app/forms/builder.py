@@ -20,7 +20,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from app.engine.clock import LOCAL_TZ
 from app.engine.expressions import to_iso
@@ -45,9 +45,7 @@ class RequiredIf:
             needed = False
         empty = field.data is None or (isinstance(field.data, str) and not field.data.strip())
         if needed and empty:
-            raise ValidationError(self.message)
-        if not needed:
-            field.errors = []
+            raise StopValidation(self.message)  # stop: Optional after us would clear the error
 
 
 class TaskForm(FlaskForm):
