@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -160,12 +161,7 @@ class Runtime:
         ready = []
         for task in wf.get_tasks(state=TaskState.READY, manual=True):
             ready.append(self._ready_task(task))
-        end_event = ""
-        if wf.completed:
-            ends = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)
-                    and t.workflow is wf]
-            if ends:
-                end_event = ends[-1].task_spec.bpmn_name or ends[-1].task_spec.bpmn_id
+        end_event = self.outcome_end_event(wf)
         return Snapshot(
             ready_tasks=ready,
             data=self._current_data(wf, ready),
@@ -176,6 +172,20 @@ class Runtime:
             fired_timers=list(self.fired),
             completed_task=completed_task,
         )
+
+    @staticmethod
+    def outcome_end_event(wf: BpmnWorkflow) -> str:
+        """The name of the end event the main flow reached ('' while it has not).
+
+        End events after a boundary event (a reminder, an escalation) are side branches:
+        they do not decide how the process ended.
+        """
+        ends = [t for t in wf.get_tasks(state=TaskState.COMPLETED)
+                if isinstance(t.task_spec, EndEvent) and t.workflow is wf and not _in_boundary_branch(t)]
+        if not ends:
+            return ""
+        last = max(ends, key=lambda t: t.last_state_change)
+        return last.task_spec.bpmn_name or last.task_spec.bpmn_id
 
     def _ready_task(self, task) -> ReadyTask:
         spec = task.task_spec
@@ -229,6 +239,15 @@ class Runtime:
     def task_data(self, wf: BpmnWorkflow, guid: str) -> dict:
         task = wf.get_task_from_id(UUID(guid))
         return dict(task.data) if task is not None else {}
+
+
+def _in_boundary_branch(task) -> bool:
+    parent = task.parent
+    while parent is not None:
+        if isinstance(parent.task_spec, BoundaryEvent):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _describe(exc: Exception) -> str:

@@ -151,6 +151,9 @@ def parse(xml: bytes | str, process_key: str | None = None) -> ParsedProcess:
                 if not meta["candidate_groups"] and not meta["assignee"] and not meta["candidate_users"]:
                     problems.append(f"用户任务 {ts.bpmn_id}（{meta['title']}）没有设置候选组或办理人")
                 task_meta[ts.bpmn_id] = meta
+    for node_id, node in nodes.items():
+        if node_id not in task_meta:
+            problems.append(f"用户任务 {node_id}（{node.get('name') or node_id}）没有连接到流程中，永远不会执行")
     if problems:
         raise DiagramError(problems)
     name = executable[0].get("name") or key

@@ -77,11 +77,12 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
             setattr(ticket, name, to_datetime(data[name]))
     if "rework_count" in data:
         ticket.rework_count = int(data["rework_count"] or 0)
-    if snap.completed:
+    if (snap.end_event or snap.completed) and ticket.closed_at is None:
+        # the main flow reached its end; side branches (an open 超期督办) may still run
         ticket.state = snap.end_event or STATE_CLOSED
-        ticket.closed_at = ticket.closed_at or now
+        ticket.closed_at = now
         db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="closed", title=f"流程结束：{ticket.state}"))
-    else:
+    elif ticket.closed_at is None:
         states = [rt.ticket_state for rt in snap.ready_tasks if rt.ticket_state]
         if states:
             ticket.state = states[0]

@@ -1,0 +1,98 @@
+"""Two people completing the same task at once: one wins, the other is told, nothing is corrupted."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import TicketEvent, WorkItem
+from app.services import Conflict, inbox
+from tests.helpers import DISPATCH, SIGN, complete, new_ticket, open_item, user
+
+
+def test_simultaneous_completion_one_wins(app):
+    ticket = new_ticket()
+    item_id = open_item(ticket, "sign").id
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def submit(username, decision):
+        with app.app_context():
+            try:
+                barrier.wait()
+                data = dict(SIGN, sign_decision=decision,
+                            return_reason="信息不全" if decision == "退回" else None)
+                inbox.complete(item_id, user(username), data, [["签收结果", decision]])
+                outcomes[username] = "ok"
+            except Conflict as exc:
+                outcomes[username] = str(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=("paidan", "签收")),
+               threading.Thread(target=submit, args=("zhiban", "退回"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(outcomes.values())[0] == "ok" and list(outcomes.values()).count("ok") == 1, outcomes
+    loser = next(v for v in outcomes.values() if v != "ok")
+    assert "已由他人办理" in loser
+    winner = next(k for k, v in outcomes.items() if v == "ok")
+    ticket = db.session.merge(ticket)
+    db.session.refresh(ticket)
+    expected_state = "待分派" if winner == "paidan" else "已退回"
+    assert ticket.state == expected_state
+    completions = db.session.scalar(select(func.count(TicketEvent.id)).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "task"))
+    assert completions == 1
+    ready = db.session.scalars(select(WorkItem.spec_name).where(WorkItem.ticket_id == ticket.id,
+                                                                WorkItem.state == "ready")).all()
+    assert ready == (["dispatch"] if winner == "paidan" else [])
+
+
+def test_stale_form_submission_gets_a_conflict_page_and_keeps_the_text(app, browser):
+    ticket = new_ticket()
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+    item = open_item(ticket, "respond")
+    first, second = browser("wenhua"), browser("wenhua2")
+    url = f"/tasks/{item.id}"
+    token = second.csrf(url)  # the second handler opened the form first...
+    data = {"contact_time": "2026-11-25T10:30", "contact_method": "电话", "contact_person": "王磊"}
+    assert first.post(url, data).status_code == 302  # ...the first submitted
+    response = second.post(url, dict(data, contact_person="赵静", contact_note="我也联系了", csrf_token=token))
+    page = response.get_data(as_text=True)
+    assert response.status_code in (403, 409)
+    assert "我也联系了" in page, "the loser's typed text is still on the page"
+    assert ("已由他人办理" in page) or ("由 王磊 办理" in page)
+
+
+def test_simultaneous_claims_one_wins(app):
+    ticket = new_ticket()
+    item_id = open_item(ticket, "sign").id
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def claim(username):
+        with app.app_context():
+            try:
+                barrier.wait()
+                inbox.claim(item_id, user(username))
+                results.append(username)
+            except Conflict:
+                results.append("conflict")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=claim, args=(u,)) for u in ("paidan", "zhiban")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("conflict") == 1
+    winner = next(r for r in results if r != "conflict")
+    assert db.session.get(WorkItem, item_id).assignee.username == winner
