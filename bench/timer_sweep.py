@@ -202,7 +202,7 @@ def main() -> None:
     print(f"Timer sweep at T0+24h01m: {args.due} instances due, the rest waiting (5 sweeps per size, due rows re-armed)")
     print(f"{'waiting':>9} {'rows':>7} {'due':>4}  {'sweep median':>12}  {'min':>8}  {'max':>8}  "
           f"{'per due inst.':>13}  {'due query':>9}  {'next-due q.':>11}")
-    for size, (total, waiting, due, samples, _result, query_s, next_s) in results.items():
+    for total, waiting, due, samples, _result, query_s, next_s in results.values():
         med = statistics.median(samples)
         print(f"{waiting:>9} {total:>7} {due:>4}  {med * 1000:9.1f} ms  {min(samples) * 1000:5.1f} ms  "
               f"{max(samples) * 1000:5.1f} ms  {med / max(due, 1) * 1000:10.2f} ms  "

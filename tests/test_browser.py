@@ -106,16 +106,23 @@ def page(live_server):
         context.set_default_timeout(TIMEOUT_MS)
         context.on("request", lambda request: live_server.requests.append(request.url))
         page = context.new_page()
-        page.problems = []
+        page.problems, page.refused = [], []
         page.on("pageerror", lambda exc: page.problems.append(f"page error: {exc}"))
-        page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"console: {msg.text}"))
+        page.on("console", lambda msg: _console_error(page, msg))
         page.on("requestfailed", lambda r: page.problems.append(f"request failed: {r.url} {r.failure}"))
-        page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
+        page.on("response", lambda r: r.status >= 400 and page.refused.append((r.status, urlsplit(r.url).path)))
         try:
             yield page
         finally:
             context.close()
             browser.close()
+
+
+def _console_error(page, msg):
+    # "Failed to load resource" repeats a 4xx/5xx that the response listener records with its URL,
+    # except Chromium's own /favicon.ico probe (the app has no favicon), which pages never see.
+    if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+        page.problems.append(f"console: {msg.text}")
 
 
 # -- what a person does ---------------------------------------------------------------------------
@@ -215,6 +222,7 @@ def test_a_ticket_goes_from_sign_to_closure_in_chromium(live_server, page, tmp_p
     page.get_by_label("与被反映方沟通情况").fill("已约谈网咖负责人")
     page.get_by_label("办理结果").fill("网咖已整改")
     page.get_by_label("答复口径").fill("经核查，网咖存在接纳未成年人问题，已责令整改。")
+    handle_path = urlsplit(page.url).path
     submit_task(page, "办理", expect_status=422)
     expect(page.locator(".alert-danger")).to_contain_text("表单有误")
     expect(page.locator(".invalid-feedback")).to_have_text(["请填写处理措施"])
@@ -273,6 +281,7 @@ def test_a_ticket_goes_from_sign_to_closure_in_chromium(live_server, page, tmp_p
     static = [u for u in server.requests if "/static/" in u]
     assert any(u.endswith("bootstrap.min.css") for u in static) and any("bootstrap-icons" in u for u in static)
     assert not page.problems, page.problems
+    assert page.refused == [(422, handle_path)], "only the deliberately incomplete 办理 form was refused"
     for shot in (task_shot, ticket_shot):
         assert Path(shot).stat().st_size > 20_000, f"{shot} looks empty"
     print(f"\nscreenshots: {task_shot} {ticket_shot}")
