@@ -77,7 +77,7 @@ def _user_task_meta(spec, node) -> dict:
         "assignee": _expr(node.get(f"{camunda}assignee")),
         "due_date": _expr(node.get(f"{camunda}dueDate")),
         "ticket_state": (spec.extensions or {}).get("ticket_state", ""),
-        "documentation": spec.description or "",
+        "documentation": (getattr(spec, "documentation", None) or "").strip(),
     }
 
 
