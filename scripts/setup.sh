@@ -15,4 +15,6 @@ npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 
 # Interface translations (English catalogue; Chinese is the source language).
-.venv/bin/pybabel compile -q -d app/translations
+if [ -d app/translations ]; then
+  .venv/bin/pybabel compile -d app/translations >/dev/null
+fi
