@@ -67,6 +67,7 @@ def _forget_request_globals():
 
     g.pop("csrf_token", None)
     g.pop("_login_user", None)
+    g.pop("_flask_babel", None)
 
 
 class Browser:

@@ -28,7 +28,6 @@ from app.engine.expressions import make_script_engine, to_datetime
 from app.engine.specs import load_specs
 from app.engine.workcalendar import WorkCalendar
 
-
 _TIMER_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 

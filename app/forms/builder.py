@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -86,7 +87,7 @@ def _field(spec: dict):
     props = spec.get("properties", {})
     required = "required" in validation
     is_choice = spec["type"] in ("enum", "boolean")
-    message = f"请{'选择' if is_choice else '填写'}{label}"
+    message = _l("请选择%(label)s", label=label) if is_choice else _l("请填写%(label)s", label=label)
     validators = [InputRequired(message=message)] if required else [Optional()]
     if "required_if" in props:
         validators = [RequiredIf(props["required_if"], message), Optional()]
@@ -97,7 +98,7 @@ def _field(spec: dict):
     if "min" in validation or "max" in validation:
         lo = float(validation["min"]) if "min" in validation else None
         hi = float(validation["max"]) if "max" in validation else None
-        validators.append(NumberRange(min=lo, max=hi, message=f"{label}超出允许范围"))
+        validators.append(NumberRange(min=lo, max=hi, message=_l("%(label)s超出允许范围", label=label)))
     render_kw = {}
     if "readonly" in validation:
         render_kw["readonly"] = True
@@ -111,7 +112,7 @@ def _field(spec: dict):
         choices = [(o[0], o[1]) for o in spec["options"]]
         if len(choices) <= 4:
             return RadioField(choices=choices, default=default, validate_choice=True, **kwargs)
-        return SelectField(choices=[("", "请选择")] + choices, default=default or "", **kwargs)
+        return SelectField(choices=[("", _l("请选择"))] + choices, default=default or "", **kwargs)
     if kind == "long":
         kwargs["validators"].append(_integer_message(label))
         return IntegerField(default=int(default) if default not in (None, "") else None, **kwargs)
@@ -124,18 +125,18 @@ def _field(spec: dict):
     return StringField(default=default, **kwargs)
 
 
-def _length_message(label: str, lo: int, hi: int) -> str:
+def _length_message(label: str, lo: int, hi: int):
     if lo > 0 and hi > 0:
-        return f"{label}应为 {lo} 至 {hi} 个字"
+        return _l("%(label)s应为 %(lo)s 至 %(hi)s 个字", label=label, lo=lo, hi=hi)
     if lo > 0:
-        return f"{label}至少 {lo} 个字"
-    return f"{label}不能超过 {hi} 个字"
+        return _l("%(label)s至少 %(lo)s 个字", label=label, lo=lo)
+    return _l("%(label)s不能超过 %(hi)s 个字", label=label, hi=hi)
 
 
 def _integer_message(label: str):
     def check(form, field):
         if field.raw_data and field.raw_data[0] and field.data is None:
-            raise ValidationError(f"{label}应为整数")
+            raise ValidationError(_l("%(label)s应为整数", label=label))
 
     return check
 

@@ -1,5 +1,6 @@
 """分派 dispatch form: the section comes from the database, not from the diagram."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -9,24 +10,26 @@ from app.models import Section
 
 
 class DispatchForm(FlaskForm):
-    section = SelectField("承办科室", validators=[InputRequired(message="请选择承办科室")])
-    dispatch_note = TextAreaField("派单意见", validators=[Length(max=500, message="派单意见不能超过 500 个字")])
+    section = SelectField(_l("承办科室"), validators=[InputRequired(message=_l("请选择承办科室"))])
+    dispatch_note = TextAreaField(_l("派单意见"),
+                                  validators=[Length(max=500, message=_l("派单意见不能超过 500 个字"))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         sections = db.session.scalars(db.select(Section).order_by(Section.id))
-        self.section.choices = [("", "请选择")] + [(s.code, f"{s.name}") for s in sections]
+        self.section.choices = [("", _l("请选择"))] + [(s.code, f"{s.name}") for s in sections]
         self.section_duties = {s.code: s.duties for s in db.session.scalars(db.select(Section))}
 
     def validate_section(self, field):
         if field.data and field.data not in self.section_duties:
             from wtforms.validators import ValidationError
 
-            raise ValidationError("所选科室不存在")
+            raise ValidationError(_l("所选科室不存在"))
 
     def task_data(self):
         names = dict(self.section.choices)
         data = {"section": self.section.data, "dispatch_note": (self.dispatch_note.data or "").strip()}
+        # the timeline's labels are stored with the ticket: kept in Chinese, like the diagrams' labels
         display = [["承办科室", names.get(self.section.data, self.section.data)]]
         if data["dispatch_note"]:
             display.append(["派单意见", data["dispatch_note"]])

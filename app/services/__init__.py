@@ -1,8 +1,29 @@
 """Service layer: every user-visible state change is one function and one transaction."""
 
+from flask import has_request_context
+from flask_babel import gettext
+from flask_babel.speaklater import LazyString
+
+
+def _(message: str, **variables) -> str:
+    """A message for the user, in the request's language.
+
+    Services also run outside requests (CLI, timer worker, tests with only an app
+    context), where the locale selector cannot read the session: there the Chinese
+    source text is used, as in the default locale.
+    """
+    if has_request_context():
+        return gettext(message, **variables)
+    return message % variables if variables else message
+
+
+def _l(message: str, **variables) -> LazyString:
+    """Like ``_``, translated when turned into a string (for module-level constants)."""
+    return LazyString(_, message, **variables)
+
 
 class ServiceError(Exception):
-    """A refusal the user should read (in Chinese), e.g. a permission or state problem."""
+    """A refusal the user should read (in their language), e.g. a permission or state problem."""
 
 
 class PermissionDenied(ServiceError):

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from app.engine import calendar_store
 from app.extensions import db
 from app.models import CalendarDay, CalendarYear
-from app.services import PermissionDenied, ServiceError
+from app.services import PermissionDenied, ServiceError, _
 from app.services.uow import unit_of_work
 
 
 def _check(user):
     if not user.has_role("admin", "process_owner"):
-        raise PermissionDenied("只有管理员可以修改工作日历。")
+        raise PermissionDenied(_("只有管理员可以修改工作日历。"))
 
 
 def year_view(year: int) -> dict:
@@ -33,11 +33,11 @@ def set_day(user, day: date, is_workday: bool, name: str) -> None:
     _check(user)
     name = (name or "").strip()
     if not name:
-        raise ServiceError("请填写名称（如“春节”或“春节调休”）。")
+        raise ServiceError(_("请填写名称（如“春节”或“春节调休”）。"))
     if is_workday and day.weekday() < 5:
-        raise ServiceError(f"{day} 本来就是工作日，无需设为调休上班。")
+        raise ServiceError(_("%(day)s 本来就是工作日，无需设为调休上班。", day=day))
     if not is_workday and day.weekday() >= 5:
-        raise ServiceError(f"{day} 本来就是周末，无需设为节假日。")
+        raise ServiceError(_("%(day)s 本来就是周末，无需设为节假日。", day=day))
     with unit_of_work():
         db.session.merge(CalendarDay(day=day, is_workday=is_workday, name=name))
         if db.session.get(CalendarYear, day.year) is None:
@@ -50,7 +50,7 @@ def delete_day(user, day: date) -> None:
     with unit_of_work():
         row = db.session.get(CalendarDay, day)
         if row is None:
-            raise ServiceError(f"{day} 没有特殊安排。")
+            raise ServiceError(_("%(day)s 没有特殊安排。", day=day))
         db.session.delete(row)
         calendar_store.invalidate()
 

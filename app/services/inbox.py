@@ -9,12 +9,12 @@ from app.engine.clock import clock
 from app.engine.runtime import EngineError, TaskNotReady
 from app.extensions import db
 from app.models import Ticket, TicketEvent, User, WorkItem
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, StaleState
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, StaleState, _, _l
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 from app.tasks import handler_for
 
-ALREADY_DONE = "该任务已由他人办理或已撤销，您的提交未保存。"
+ALREADY_DONE = _l("该任务已由他人办理或已撤销，您的提交未保存。")
 
 
 def _candidate_clause(user: User):
@@ -74,7 +74,7 @@ def urgency_class(due_at) -> str:
 def get_item(item_id: int) -> WorkItem:
     item = db.session.get(WorkItem, item_id)
     if item is None:
-        raise NotFound("任务不存在。")
+        raise NotFound(_("任务不存在。"))
     return item
 
 
@@ -92,16 +92,16 @@ def can_complete(user: User, item: WorkItem) -> bool:
 
 
 def claim(item_id: int, user: User) -> WorkItem:
-    with unit_of_work("该任务刚被他人认领。"):
+    with unit_of_work(_("该任务刚被他人认领。")):
         item = get_item(item_id)
         if item.state != "ready":
             raise Conflict(ALREADY_DONE)
         if item.assignee_id is not None:
             if item.assignee_id == user.id:
                 return item
-            raise Conflict(f"该任务已被 {item.assignee.name} 认领。")
+            raise Conflict(_("该任务已被 %(name)s 认领。", name=item.assignee.name))
         if not is_candidate(user, item):
-            raise PermissionDenied("您不在该任务的候选人范围内，不能认领。")
+            raise PermissionDenied(_("您不在该任务的候选人范围内，不能认领。"))
         # conditional UPDATE: of two simultaneous claims only one matches the row
         result = db.session.execute(
             db.update(WorkItem)
@@ -110,7 +110,7 @@ def claim(item_id: int, user: User) -> WorkItem:
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
-            raise Conflict("该任务刚被他人认领。")
+            raise Conflict(_("该任务刚被他人认领。"))
         if item.ticket_id:
             db.session.add(TicketEvent(ticket_id=item.ticket_id, at=clock.now(), actor_id=user.id, kind="claim",
                                        title=f"认领任务：{item.title}"))
@@ -124,9 +124,9 @@ def unclaim(item_id: int, user: User) -> WorkItem:
         if item.state != "ready" or item.assignee_id is None:
             raise Conflict(ALREADY_DONE)
         if item.assignee_id != user.id and not user.has_role("supervisor"):
-            raise PermissionDenied("只有认领人或主管可以退回认领。")
+            raise PermissionDenied(_("只有认领人或主管可以退回认领。"))
         if not item.groups:
-            raise ServiceError("该任务指定了办理人，没有候选组，不能退回认领。")
+            raise ServiceError(_("该任务指定了办理人，没有候选组，不能退回认领。"))
         item.assignee_id = None
         item.claimed_at = None
         if item.ticket_id:
@@ -156,8 +156,8 @@ def _complete(item_id: int, user: User, data: dict, display: list) -> WorkItem:
             raise Conflict(ALREADY_DONE)
         if not can_complete(user, item):
             if item.assignee_id is not None and item.assignee_id != user.id:
-                raise PermissionDenied(f"该任务由 {item.assignee.name} 办理，您不能提交。")
-            raise PermissionDenied("您不在该任务的候选人范围内，不能办理。")
+                raise PermissionDenied(_("该任务由 %(name)s 办理，您不能提交。", name=item.assignee.name))
+            raise PermissionDenied(_("您不在该任务的候选人范围内，不能办理。"))
         ticket = db.session.get(Ticket, item.ticket_id) if item.ticket_id else None
         handler = handler_for(item.spec_name, item.instance.version.task_meta.get(item.spec_name, {})
                               .get("form_key", ""))

@@ -9,7 +9,7 @@ from flask import current_app
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Setting
-from app.services import PermissionDenied
+from app.services import PermissionDenied, _
 from app.services.uow import unit_of_work
 
 CLOCK_OFFSET = "clock_offset_seconds"
@@ -36,9 +36,9 @@ def load_clock_offset() -> None:
 
 def advance_clock(delta: timedelta, user) -> timedelta:
     if not current_app.config.get("JIESU_SIMULATION"):
-        raise PermissionDenied("只有演示/模拟模式可以拨动时钟。")
+        raise PermissionDenied(_("只有演示/模拟模式可以拨动时钟。"))
     if not user.has_role("admin", "supervisor", "process_owner"):
-        raise PermissionDenied("只有主管或管理员可以拨动模拟时钟。")
+        raise PermissionDenied(_("只有主管或管理员可以拨动模拟时钟。"))
     with unit_of_work():
         offset = float(get(CLOCK_OFFSET, 0) or 0) + delta.total_seconds()
         offset = max(0.0, offset)

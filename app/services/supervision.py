@@ -8,7 +8,7 @@ from app.engine import calendar_store
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Alert, Section, Ticket
-from app.services import NotFound, PermissionDenied
+from app.services import NotFound, PermissionDenied, _
 from app.services.uow import unit_of_work
 
 
@@ -41,7 +41,7 @@ def overview() -> dict:
         "overdue": overdue,
         "soon": soon,
         "per_state": sorted(per_state, key=lambda r: -r[1]),
-        "per_section": sorted(((name or "未分派", n) for name, n in per_section), key=lambda r: -r[1]),
+        "per_section": sorted(((name or _("未分派"), n) for name, n in per_section), key=lambda r: -r[1]),
         "alerts": alerts,
         "recent_alerts": recent,
         "open_count": len(open_tickets),
@@ -50,11 +50,11 @@ def overview() -> dict:
 
 def acknowledge(alert_id: int, user) -> Alert:
     if not user.has_role("supervisor"):
-        raise PermissionDenied("只有主管可以确认预警。")
+        raise PermissionDenied(_("只有主管可以确认预警。"))
     with unit_of_work():
         alert = db.session.get(Alert, alert_id)
         if alert is None:
-            raise NotFound("预警不存在。")
+            raise NotFound(_("预警不存在。"))
         if alert.acknowledged_at is None:
             alert.acknowledged_at = clock.now()
             alert.acknowledged_by_id = user.id

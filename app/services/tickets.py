@@ -9,32 +9,32 @@ from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import ProcessInstance, Ticket, TicketEvent, User, WorkItem
-from app.services import NotFound, PermissionDenied, ServiceError
+from app.services import NotFound, PermissionDenied, ServiceError, _, _l
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 
 TICKET_PROCESS = "ticket_lifecycle"
 
-# Field order and labels as the city platform exports them (domain.md).
+# Field order and labels as the city platform exports them (domain.md); labels in the user's language.
 FIELD_LABELS = {
-    "ticket_no": "工单编号",
-    "ticket_type": "工单类型",
-    "topic": "问题分类",
-    "title": "标题",
-    "content": "主要内容",
-    "caller_name": "来电人",
-    "caller_phone": "来电号码",
-    "district": "被反映区",
-    "street": "街乡镇",
-    "community": "社区",
-    "address": "地址",
-    "enterprise": "涉及企业",
-    "called_at": "来电时间",
-    "dispatched_at": "派单时间",
-    "platform_deadline": "办理时限",
-    "urgency": "紧急程度",
-    "nature": "工单性质",
-    "source": "来源",
+    "ticket_no": _l("工单编号"),
+    "ticket_type": _l("工单类型"),
+    "topic": _l("问题分类"),
+    "title": _l("标题"),
+    "content": _l("主要内容"),
+    "caller_name": _l("来电人"),
+    "caller_phone": _l("来电号码"),
+    "district": _l("被反映区"),
+    "street": _l("街乡镇"),
+    "community": _l("社区"),
+    "address": _l("地址"),
+    "enterprise": _l("涉及企业"),
+    "called_at": _l("来电时间"),
+    "dispatched_at": _l("派单时间"),
+    "platform_deadline": _l("办理时限"),
+    "urgency": _l("紧急程度"),
+    "nature": _l("工单性质"),
+    "source": _l("来源"),
 }
 
 
@@ -54,10 +54,10 @@ def process_variables(ticket: Ticket) -> dict:
 def create_ticket(fields: dict, actor: User | None) -> Ticket:
     """Store a ticket and start its process, in one transaction."""
     if actor is not None and not actor.has_role("dispatcher", "duty"):
-        raise PermissionDenied("只有派单员或值班员可以录入工单。")
+        raise PermissionDenied(_("只有派单员或值班员可以录入工单。"))
     with unit_of_work():
         if db.session.scalar(select(Ticket.id).where(Ticket.ticket_no == fields["ticket_no"])):
-            raise ServiceError(f"工单编号 {fields['ticket_no']} 已存在。")
+            raise ServiceError(_("工单编号 %(no)s 已存在。", no=fields["ticket_no"]))
         now = clock.now()
         ticket = Ticket(**fields, received_at=fields.get("dispatched_at") or now,
                         created_by_id=actor.id if actor else None)
@@ -73,7 +73,7 @@ def create_ticket(fields: dict, actor: User | None) -> Ticket:
 def get_ticket(ticket_id: int) -> Ticket:
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
-        raise NotFound("工单不存在。")
+        raise NotFound(_("工单不存在。"))
     return ticket
 
 

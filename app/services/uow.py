@@ -6,11 +6,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.services import StaleState
+from app.services import StaleState, _l
 
 
 @contextmanager
-def unit_of_work(conflict_message: str = "该事项已被他人处理，请刷新后查看最新状态。"):
+def unit_of_work(conflict_message: str = _l("该事项已被他人处理，请刷新后查看最新状态。")):
     """Commit everything done inside the block at once, or nothing at all.
 
     A stale optimistic-lock version (another user saved the same instance first) and a

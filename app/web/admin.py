@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.engine import instances
@@ -32,16 +33,16 @@ def calendar_day():
     try:
         day = date.fromisoformat(request.form.get("day", ""))
     except ValueError:
-        flash("日期格式不正确，应为 YYYY-MM-DD。", "danger")
+        flash(_("日期格式不正确，应为 YYYY-MM-DD。"), "danger")
         return redirect(url_for("admin.calendar", year=year))
     try:
         if request.form.get("action") == "delete":
             calendar_admin.delete_day(current_user, day)
-            flash(f"已删除 {day} 的特殊安排。", "success")
+            flash(_("已删除 %(day)s 的特殊安排。", day=day), "success")
         else:
             calendar_admin.set_day(current_user, day, request.form.get("kind") == "workday",
                                    request.form.get("name", ""))
-            flash(f"已保存 {day}。", "success")
+            flash(_("已保存 %(day)s。", day=day), "success")
     except (ServiceError, PermissionDenied) as exc:
         flash(str(exc), "danger")
     return redirect(url_for("admin.calendar", year=day.year))
@@ -53,7 +54,7 @@ def calendar_complete():
     year = request.form.get("year", type=int)
     try:
         calendar_admin.mark_year_complete(current_user, year)
-        flash(f"{year} 年日历已标记为录入完成。", "success")
+        flash(_("%(year)s 年日历已标记为录入完成。", year=year), "success")
     except PermissionDenied as exc:
         flash(str(exc), "danger")
     return redirect(url_for("admin.calendar", year=year))
@@ -67,7 +68,7 @@ def clock_page():
     if request.method == "POST":
         hours = request.form.get("hours", type=float)
         if hours is None or hours <= 0 or hours > 24 * 60:
-            flash("请输入 0 到 1440 之间的小时数。", "danger")
+            flash(_("请输入 0 到 1440 之间的小时数。"), "danger")
         else:
             try:
                 settings.advance_clock(timedelta(hours=hours), current_user)
@@ -78,7 +79,7 @@ def clock_page():
                     from app.services.timers import sweep
 
                     sweep()
-                flash(f"模拟时钟已前进 {hours:g} 小时。", "success")
+                flash(_("模拟时钟已前进 %(hours)s 小时。", hours=f"{hours:g}"), "success")
             except PermissionDenied as exc:
                 flash(str(exc), "danger")
         return redirect(url_for("admin.clock_page"))
@@ -94,16 +95,17 @@ def processes():
     if request.method == "POST":
         upload = request.files.get("bpmn")
         if upload is None or not upload.filename:
-            flash("请选择要部署的 BPMN 文件。", "danger")
+            flash(_("请选择要部署的 BPMN 文件。"), "danger")
         else:
             try:
                 with unit_of_work():
                     version = instances.deploy(upload.read(), current_user, request.form.get("comment", ""))
-                flash(f"已部署 {version.name} 第 {version.version} 版，新工单将使用此版本。", "success")
+                flash(_("已部署 %(name)s 第 %(version)s 版，新工单将使用此版本。", name=version.name, version=version.version),
+                      "success")
                 return redirect(url_for("admin.processes"))
             except DiagramError as exc:
                 problems = exc.problems
-                flash("流程图未部署：请修正下列问题。", "danger")
+                flash(_("流程图未部署：请修正下列问题。"), "danger")
     versions = db.session.scalars(
         db.select(ProcessVersion).order_by(ProcessVersion.process_key, ProcessVersion.version.desc())
     ).all()

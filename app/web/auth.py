@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.extensions import db
@@ -16,9 +17,9 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(db.select(User).where(User.username == form.username.data.strip()))
         if user is None or not user.check_password(form.password.data):
-            flash("用户名或密码错误。", "danger")
+            flash(_("用户名或密码错误。"), "danger")
         elif not user.active:
-            flash("该账号已停用，请联系管理员。", "danger")
+            flash(_("该账号已停用，请联系管理员。"), "danger")
         else:
             login_user(user)
             target = request.args.get("next", "")

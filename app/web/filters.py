@@ -10,6 +10,21 @@ WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"
 WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
+def N_(message: str) -> str:
+    """Marks a msgid for pybabel; it is translated where it is shown."""
+    return message
+
+
+# The labels of app.models.user.ROLES (keep in step), for role_names().
+ROLE_LABELS = (N_("派单员"), N_("承办人"), N_("审核员"), N_("回访员"), N_("值班员"), N_("统计员"),
+               N_("检查员"), N_("主管"), N_("流程管理员"), N_("系统管理员"))
+
+
+def role_names(user) -> list[str]:
+    """A user's role labels in the user's language."""
+    return [gettext(label) for label in user.role_labels]
+
+
 def format_dt(value, with_weekday: bool = True) -> str:
     """2026-11-25 (周三) 14:30, in Asia/Shanghai."""
     if value is None:
@@ -64,6 +79,7 @@ def register(app):
             "may_see_personal_data": may_see_personal_data,
             "simulation": current_app.config.get("JIESU_SIMULATION"),
             "languages": current_app.config["LANGUAGES"],
+            "role_names": role_names,
         }
         if getattr(current_user, "is_authenticated", False):
             ctx["inbox_counts"] = inbox.counts(current_user)

@@ -1,6 +1,7 @@
 """我的待办 / 待认领, and a user task presented as its form."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -63,10 +64,10 @@ def task(item_id):
                 db.session.expire_all()
                 item = _load(item_id)
             else:
-                flash(f"已提交：{item.title}", "success")
+                flash(_("已提交：%(title)s", title=item.title), "success")
                 return redirect(url_for("inbox.index"))
         else:
-            flash("表单有误，请按提示修改后再提交。", "danger")
+            flash(_("表单有误，请按提示修改后再提交。"), "danger")
             status = 422
     ticket = item.ticket
     return render_template(
@@ -82,7 +83,7 @@ def task(item_id):
 def claim(item_id):
     try:
         inbox.claim(item_id, current_user)
-        flash("已认领，任务已进入“我的待办”。", "success")
+        flash(_("已认领，任务已进入“我的待办”。"), "success")
     except (Conflict, PermissionDenied, ServiceError, NotFound) as exc:
         flash(str(exc), "danger")
         return redirect(url_for("inbox.index", tab="claimable"))
@@ -94,7 +95,7 @@ def claim(item_id):
 def unclaim(item_id):
     try:
         inbox.unclaim(item_id, current_user)
-        flash("已取消认领，任务回到“待认领”。", "success")
+        flash(_("已取消认领，任务回到“待认领”。"), "success")
     except (Conflict, PermissionDenied, ServiceError, NotFound) as exc:
         flash(str(exc), "danger")
     return redirect(url_for("inbox.index"))

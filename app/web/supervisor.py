@@ -1,4 +1,5 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import NotFound, PermissionDenied, supervision
@@ -19,7 +20,7 @@ def index():
 def acknowledge(alert_id):
     try:
         supervision.acknowledge(alert_id, current_user)
-        flash("已确认该预警。", "success")
+        flash(_("已确认该预警。"), "success")
     except (PermissionDenied, NotFound) as exc:
         flash(str(exc), "danger")
     return redirect(url_for("supervisor.index"))

@@ -1,6 +1,7 @@
 """工单: entry by hand, the ticket page, the searchable list."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -42,10 +43,10 @@ def new():
                 flash(str(exc), "danger")
                 status = 422
             else:
-                flash(f"工单 {ticket.ticket_no} 已录入，已进入签收环节。", "success")
+                flash(_("工单 %(no)s 已录入，已进入签收环节。", no=ticket.ticket_no), "success")
                 return redirect(url_for("tickets.show", ticket_id=ticket.id))
         else:
-            flash("表单有误，请按提示修改后再提交。", "danger")
+            flash(_("表单有误，请按提示修改后再提交。"), "danger")
             status = 422
     return render_template("tickets/new.html", form=form), status
 
