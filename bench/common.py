@@ -6,6 +6,7 @@ tests/helpers.py (the main-line task data), without importing the tests package.
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -120,3 +121,13 @@ def summary(samples: list[float]) -> str:
 
 
 perf = time.perf_counter
+cpu = time.process_time  # this process's CPU (user + system): less sensitive to other load than wall time
+
+
+def load_note() -> str:
+    """The 1-minute load average: figures are noisy when other processes compete for the cores."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return ""
+    return f"load average {load:.2f} on {os.cpu_count()} cores at start"

@@ -31,7 +31,18 @@ import statistics
 from collections import defaultdict
 from datetime import timedelta
 
-from common import ROOT, STEPS, StatementCounter, fresh_app, perf, summary, ticket_fields, user
+from common import (
+    ROOT,
+    STEPS,
+    StatementCounter,
+    cpu,
+    fresh_app,
+    load_note,
+    perf,
+    summary,
+    ticket_fields,
+    user,
+)
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
@@ -89,14 +100,14 @@ def run_app(n: int, stats: StatementCounter) -> dict:
 
     for i in range(WARMUP):
         one(-1 - i, timed=False)
-    start = perf()
+    start, cpu_start = perf(), cpu()
     for i in range(n):
         one(i, timed=True)
-    wall = perf() - start
+    wall, cpu_used = perf() - start, cpu() - cpu_start
     closed = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.state == "办结"))
     if closed != n + WARMUP:
         raise SystemExit(f"only {closed} of {n + WARMUP} tickets closed: the bench did not run the lifecycle")
-    return dict(wall=wall, creates=creates, completes=completes, per_task=per_task,
+    return dict(wall=wall, cpu=cpu_used, creates=creates, completes=completes, per_task=per_task,
                 sql_create=sql_create, sql_complete=sql_complete)
 
 
@@ -151,10 +162,10 @@ def run_runtime(n: int) -> dict:
     for i in range(WARMUP):
         one(-1 - i)
     parts.clear()
-    start = perf()
+    start, cpu_start = perf(), cpu()
     for i in range(n):
         one(i)
-    return dict(wall=perf() - start, parts=dict(parts))
+    return dict(wall=perf() - start, cpu=cpu() - cpu_start, parts=dict(parts))
 
 
 # -- 3. SpiffWorkflow alone, in memory --------------------------------------------------------
@@ -199,10 +210,10 @@ def run_memory(n: int) -> dict:
 
     for i in range(WARMUP):
         one(-1 - i)
-    start = perf()
+    start, cpu_start = perf(), cpu()
     for i in range(n):
         one(i)
-    return dict(wall=perf() - start)
+    return dict(wall=perf() - start, cpu=cpu() - cpu_start)
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -212,6 +223,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=200, help="tickets per run (default 200)")
     n = parser.parse_args().tickets
     tasks = len(STEPS)
+    note = load_note()
 
     with fresh_app() as (app, _tmp):
         stats = StatementCounter(db.engine)
@@ -224,10 +236,13 @@ def main() -> None:
     rt_tps = n / rt_run["wall"]
     mem_tps = n / mem_run["wall"]
     print(f"Ticket lifecycle: {n} tickets x (create + {tasks} user tasks), processes/ticket.bpmn main line")
+    if note:
+        print(f"({note})")
     print()
     print("1. app: service layer on a SQLite file (tickets.create_ticket, inbox.complete)")
     print(f"   tickets/s                 {app_tps:8.1f}   ({app_run['wall']:.2f} s wall, "
           f"{app_run['wall'] / n * 1000:.1f} ms per ticket incl. lookups between calls)")
+    print(f"   CPU per ticket            {app_run['cpu'] / n * 1000:8.1f} ms   (this process, user + system)")
     print(f"   create_ticket             {summary(app_run['creates'])}")
     print(f"   inbox.complete            {summary(app_run['completes'])}")
     for spec_name, _user, _data in STEPS:
@@ -241,18 +256,21 @@ def main() -> None:
     print("2. engine + serialization: app.engine.runtime.Runtime, no database")
     print(f"   tickets/s                 {rt_tps:8.1f}   ({rt_run['wall'] / ops * 1000:.2f} ms per operation, "
           f"{tasks + 1} operations per ticket)")
+    print(f"   CPU per ticket            {rt_run['cpu'] / n * 1000:8.1f} ms")
     for name, total in sorted(rt_run["parts"].items(), key=lambda kv: -kv[1]):
         print(f"     {name:<14}  {total / ops * 1000:6.3f} ms per operation (mean over all {ops})"
               f"  {total / rt_run['wall'] * 100:4.1f} % of the run")
     print()
     print("3. SpiffWorkflow alone, in memory (no DB, no serialization, stub calendar)")
     print(f"   tickets/s                 {mem_tps:8.1f}   ({mem_run['wall'] / ops * 1000:.2f} ms per operation)")
+    print(f"   CPU per ticket            {mem_run['cpu'] / n * 1000:8.1f} ms")
     print()
-    print("Ratios of time per ticket")
-    print(f"   app / in-memory                      {mem_tps / app_tps:6.1f} x")
-    print(f"   app / engine+serialization           {rt_tps / app_tps:6.1f} x")
-    print(f"   engine+serialization / in-memory     {mem_tps / rt_tps:6.1f} x")
-    print(f"   engine+serialization share of app    {rt_run['wall'] / app_run['wall'] * 100:6.0f} %")
+    print("Ratios of time per ticket                 wall     CPU")
+    for label, a, b in (("app / in-memory", app_run, mem_run), ("app / engine+serialization", app_run, rt_run),
+                        ("engine+serialization / in-memory", rt_run, mem_run)):
+        print(f"   {label:<36} {a['wall'] / b['wall']:6.1f} x {a['cpu'] / b['cpu']:6.1f} x")
+    print(f"   engine+serialization share of app    {rt_run['wall'] / app_run['wall'] * 100:6.0f} % "
+          f"{rt_run['cpu'] / app_run['cpu'] * 100:6.0f} %")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """One timer sweep over 1,000 and over 50,000 waiting instances, with the same few due.
 
-Run from the repo root: ``.venv/bin/python bench/timer_sweep.py [--small 1000] [--large 50000] [--due 20]``.
+Run from the repo root: ``.venv/bin/python bench/timer_sweep.py [--small 1000] [--large 50000] [--due 20] [--errored N]``.
 
 How the table is filled (fresh SQLite file in a temp dir, seeded like the tests):
 
@@ -17,21 +17,28 @@ How the table is filled (fresh SQLite file in a temp dir, seeded like the tests)
 * The sweep runs at T0 + 24 h + 1 min: exactly the ``--due`` real instances are due;
   firing their response timer raises a 响应超时 alert on their tickets.
 
-Each size gets 5 sweeps; before each, the due rows are put back as they were before
+After each fill the WAL is checkpointed and the file synced, then each size gets one
+untimed warm-up sweep and 5 timed sweeps; before each, the due rows are put back as they were before
 the first sweep (state_json, next_timer_at, lock_version, ...), so every sweep fires
 the same timers. Printed: rows in the table, the median sweep time, the due-instance
 query alone, and SQLite's EXPLAIN QUERY PLAN for the sweep's query and the
 scheduler's next-due query. For contrast, the due query forced to a full scan
 (``NOT INDEXED``) is timed on the large table. Figures only, no timing asserted.
+
+``--errored N`` (default 0) then turns N of the waiting copies into instances as the
+sweep leaves a failing one (``status = 'error'``, ``next_timer_at`` kept, here one day
+in the past) and measures again: such rows stay inside the index range the due query
+and the next-due query walk, since the index has no ``status``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 from datetime import timedelta
 
-from common import DISPATCH, SIGN, fresh_app, perf, ticket_fields, user
+from common import DISPATCH, SIGN, cpu, fresh_app, load_note, perf, ticket_fields, user
 from sqlalchemy import bindparam, event, func, insert, select, update
 
 from app.engine import instances
@@ -75,6 +82,15 @@ def fill_copies(template_id: int, count: int, first_offset: int) -> None:
         done += size
 
 
+def settle() -> float:
+    """Checkpoint the WAL and flush dirty pages, so the bulk insert's write-back is not timed."""
+    t = perf()
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    os.sync()
+    return perf() - t
+
+
 def counts() -> tuple[int, int, int]:
     now = clock.now()
     total = db.session.scalar(select(func.count()).select_from(ProcessInstance))
@@ -100,19 +116,23 @@ def restore_due(saved: list[dict]) -> None:
     db.session.remove()
 
 
-def time_sweeps(saved: list[dict], due: int) -> tuple[list[float], timers.SweepResult]:
-    samples, result = [], None
+def time_sweeps(saved: list[dict], due: int) -> tuple[list[float], list[float]]:
+    samples, cpu_samples = [], []
+    restore_due(saved)
+    timers.sweep()  # warm-up, not timed
+    db.session.remove()
     for _ in range(RUNS):
         restore_due(saved)
-        t = perf()
+        t, c = perf(), cpu()
         result = timers.sweep()
         samples.append(perf() - t)
+        cpu_samples.append(cpu() - c)
         db.session.remove()
         if result.instances != due or result.fired != due or result.errors:
             raise SystemExit(f"sweep fired {result.fired} timers on {result.instances} instances "
                              f"({result.errors} errors), expected {due}: the set-up is wrong")
     restore_due(saved)
-    return samples, result
+    return samples, cpu_samples
 
 
 def captured_sql(fn) -> tuple[str, tuple]:
@@ -158,12 +178,30 @@ def full_scan_time(statement: str, parameters) -> float:
     return statistics.median(samples)
 
 
+def measure(saved: list[dict], due: int) -> tuple:
+    total, waiting, due_now = counts()
+    samples, cpu_samples = time_sweeps(saved, due)
+    query_s = median_query(lambda: instances.due_instance_ids(200))
+    next_s = median_query(instances.next_due_instant)
+    return total, waiting, due_now, samples, cpu_samples, query_s, next_s
+
+
+def row(label, total, waiting, due, samples, cpu_samples, query_s, next_s) -> str:
+    med = statistics.median(samples)
+    return (f"{label:>9} {total:>7} {due:>4}  {med * 1000:9.1f} ms  {min(samples) * 1000:6.1f} ms  "
+            f"{max(samples) * 1000:6.1f} ms  {statistics.median(cpu_samples) * 1000:7.1f} ms  "
+            f"{med / max(due, 1) * 1000:8.2f} ms  {query_s * 1000:6.3f} ms  {next_s * 1000:8.3f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=1000, help="waiting instances, first size (default 1000)")
     parser.add_argument("--large", type=int, default=50000, help="waiting instances, second size (default 50000)")
     parser.add_argument("--due", type=int, default=20, help="instances due at sweep time (default 20)")
+    parser.add_argument("--errored", type=int, default=0,
+                        help="then mark this many waiting copies as errored with a past next_timer_at (default 0)")
     args = parser.parse_args()
+    note = load_note()
 
     with fresh_app() as (_app, tmp):
         t0 = clock.now()
@@ -181,13 +219,21 @@ def main() -> None:
         for size in (args.small, args.large):
             t = perf()
             fill_copies(template_id, size - inserted, inserted)
-            print(f"  copied {size - inserted} instance rows in {perf() - t:.2f} s")
+            copied = perf() - t
+            print(f"  copied {size - inserted} instance rows in {copied:.2f} s "
+                  f"(+ {settle():.2f} s WAL checkpoint and sync before timing)")
             inserted = size
             total, waiting, due = counts()
-            samples, result = time_sweeps(saved, args.due)
-            query_s = median_query(lambda: instances.due_instance_ids(200))
-            next_s = median_query(instances.next_due_instant)
-            results[size] = (total, waiting, due, samples, result, query_s, next_s)
+            results[size] = measure(saved, args.due)
+        errored = None
+        if args.errored:
+            table = ProcessInstance.__table__
+            victims = select(table.c.id).where(table.c.ticket_id.is_(None)).limit(args.errored).scalar_subquery()
+            db.session.execute(update(table).where(table.c.id.in_(victims))
+                               .values(status="error", next_timer_at=t0 - timedelta(days=1)))
+            db.session.commit()
+            settle()
+            errored = measure(saved, args.due)
 
         db_bytes = sum(p.stat().st_size for p in tmp.iterdir() if p.name.startswith("bench.sqlite"))
         due_sql, due_params = captured_sql(lambda: instances.due_instance_ids(200))
@@ -199,24 +245,25 @@ def main() -> None:
         alerts = db.session.scalar(select(func.count()).select_from(Alert).where(Alert.kind == "响应超时"))
 
     print()
+    if note:
+        print(f"({note})")
     print(f"Timer sweep at T0+24h01m: {args.due} instances due, the rest waiting (5 sweeps per size, due rows re-armed)")
-    print(f"{'waiting':>9} {'rows':>7} {'due':>4}  {'sweep median':>12}  {'min':>8}  {'max':>8}  "
-          f"{'per due inst.':>13}  {'due query':>9}  {'next-due q.':>11}")
-    for total, waiting, due, samples, _result, query_s, next_s in results.values():
-        med = statistics.median(samples)
-        print(f"{waiting:>9} {total:>7} {due:>4}  {med * 1000:9.1f} ms  {min(samples) * 1000:5.1f} ms  "
-              f"{max(samples) * 1000:5.1f} ms  {med / max(due, 1) * 1000:10.2f} ms  "
-              f"{query_s * 1000:6.3f} ms  {next_s * 1000:8.3f} ms")
+    print(f"{'waiting':>9} {'rows':>7} {'due':>4}  {'sweep median':>12}  {'min':>9}  {'max':>9}  {'CPU med.':>10}"
+          f"  {'per due':>11}  {'due query':>9}  {'next-due q.':>11}")
+    for total, waiting, *rest in results.values():
+        print(row(waiting, total, waiting, *rest))
+    if errored:
+        print(row(f"{errored[1]}+{args.errored}err", *errored))
     small, large = (statistics.median(results[s][3]) for s in (args.small, args.large))
     print(f"large / small sweep time: {large / small:.2f}  (database + WAL {db_bytes / 2**20:.0f} MB, "
           f"state_json {template_len / 1024:.1f} KB per waiting instance, "
-          f"{alerts} 响应超时 alerts raised over {2 * RUNS} sweeps)")
+          f"{alerts} 响应超时 alerts raised over {(RUNS + 1) * (2 + bool(errored))} sweeps)")
     print()
     print("Due-instance query (instances.due_instance_ids):")
     print("  " + " ".join(due_sql.split()))
     for line in plans["due"]:
         print(f"  plan: {line}")
-    print(f"  forced full scan (NOT INDEXED) on {args.large} waiting rows: {scan_s * 1000:.1f} ms (contrast only)")
+    print(f"  forced full scan (NOT INDEXED) over all {results[args.large][0]} rows: {scan_s * 1000:.1f} ms (contrast only)")
     print("Scheduler's next-due query (instances.next_due_instant):")
     print("  " + " ".join(next_sql.split()))
     for line in plans["next"]:

@@ -169,8 +169,8 @@ def claim(page, spec_name):
     expect(page.locator("#task-form")).to_be_visible()
 
 
-def submit_task(page, title, expect_status=302):
-    """Press 提交; on success the inbox says so."""
+def submit_task(page, title, expect_status=302, next_title=None):
+    """Press 提交; on success the inbox says so, or the ticket's next task of mine opens."""
     from playwright.sync_api import expect
 
     with page.expect_response(lambda r: r.request.method == "POST" and "/tasks/" in r.url) as posted:
@@ -178,7 +178,12 @@ def submit_task(page, title, expect_status=302):
     assert posted.value.status == expect_status, posted.value.text()[:2000]
     if expect_status == 302:
         expect(page.locator(".alert-success")).to_have_text(f"已提交：{title}")
-        page.wait_for_url(re.compile(r"/$|/\?"))
+        if next_title:
+            page.wait_for_url(re.compile(r"/tasks/\d+$"))
+            expect(page.locator(".alert-info")).to_have_text(f"下一步：{next_title}")
+            expect(page.locator("h1")).to_have_text(next_title)
+        else:
+            page.wait_for_url(re.compile(r"/$|/\?"))
 
 
 def radio(page, label):
@@ -205,12 +210,7 @@ def _walk_the_main_line(page, server, tmp_path):
     expect(page.locator("h1")).to_have_text("签收")
     expect(page.locator("#count-mine")).to_have_text("1")
     radio(page, "签收")
-    submit_task(page, "签收")
-
-    open_claimable(page)
-    dispatch_row = page.locator('tr[data-task="dispatch"]')
-    expect(dispatch_row).to_contain_text(server.ticket_no)
-    dispatch_row.get_by_role("link", name="分派").click()  # straight to the form, without claiming first
+    submit_task(page, "签收", next_title="分派")  # the dispatcher's next step opens by itself
     expect(page.locator("#section-duties")).to_contain_text("网吧")
     page.get_by_label("承办科室").select_option(label="文化市场管理科")
     page.get_by_label("派单意见").fill("请文化市场科核查处理")
@@ -222,16 +222,14 @@ def _walk_the_main_line(page, server, tmp_path):
     log_in(page, server, "wenhua")
     expect(page.locator("#count-claimable")).to_have_text("1")
     claim(page, "respond")
-    page.get_by_label("联系时间").fill("2026-11-25T10:30")
+    page.get_by_label("联系时间").fill("2026-11-25T10:00")  # the clock is frozen at 10:00
     radio(page, "电话")
     page.get_by_label("联系人").fill("王磊")
     page.get_by_label("沟通情况").fill("已电话联系来电人，约定当日现场核查")
-    submit_task(page, "响应（首次联系来电人）")
+    submit_task(page, "响应（首次联系来电人）", next_title="办理")
 
-    # 3. 办理 lands in 我的待办 (assigned to whoever responded); first sent with 处理措施 left empty
+    # 3. 办理 is assigned to whoever responded and opens next; first sent with 处理措施 left empty
     expect(page.locator("#count-mine")).to_have_text("1")
-    page.locator('tr[data-task="handle"]').get_by_role("link", name="办理").last.click()
-    expect(page.locator("h1")).to_have_text("办理")
     page.get_by_label("与被反映方沟通情况").fill("已约谈网咖负责人")
     page.get_by_label("办理结果").fill("网咖已整改")
     page.get_by_label("答复口径").fill("经核查，网咖存在接纳未成年人问题，已责令整改。")
@@ -277,7 +275,7 @@ def _walk_the_main_line(page, server, tmp_path):
     assert None not in positions, f"missing from the timeline: {titles}"
     assert positions == sorted(positions), f"timeline out of order: {titles}"
     expect(page.locator(".timeline")).to_contain_text("文化市场管理科")
-    expect(page.locator(".timeline")).to_contain_text("2026-11-25 10:30")
+    expect(page.locator(".timeline")).to_contain_text("2026-11-25 10:00")
     expect(page.locator("#work-items .badge", has_text="进行中")).to_have_count(0)
     ticket_shot = tmp_path / "ticket-page-closed.png"
     page.wait_for_load_state("load")

@@ -61,7 +61,7 @@ def test_stale_form_submission_gets_a_conflict_page_and_keeps_the_text(app, brow
     first, second = browser("wenhua"), browser("wenhua2")
     url = f"/tasks/{item.id}"
     token = second.csrf(url)  # the second handler opened the form first...
-    data = {"contact_time": "2026-11-25T10:30", "contact_method": "电话", "contact_person": "王磊"}
+    data = {"contact_time": "2026-11-25T10:00", "contact_method": "电话", "contact_person": "王磊"}
     assert first.post(url, data).status_code == 302  # ...the first submitted
     response = second.post(url, dict(data, contact_person="赵静", contact_note="我也联系了", csrf_token=token))
     page = response.get_data(as_text=True)

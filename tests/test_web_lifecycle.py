@@ -63,7 +63,7 @@ def test_every_role_carries_a_ticket_to_closure_with_return_and_rework(app, brow
     item = open_item(ticket, "respond")
     assert wenhua.post(f"/tasks/{item.id}/claim", form_url=f"/tasks/{item.id}").status_code == 302
     assert ticket.ticket_no in wenhua.get("/").get_data(as_text=True)
-    submit(wenhua, ticket, "respond", {"contact_time": "2026-11-25T10:30", "contact_method": "电话",
+    submit(wenhua, ticket, "respond", {"contact_time": "2026-11-25T10:00", "contact_method": "电话",
                                        "contact_person": "王磊", "contact_note": "已联系"})
     handle = {"party_contact": "已约谈负责人", "actions_taken": "责令整改", "handling_result": "已整改",
               "reply_draft": "经核查已责令整改。"}

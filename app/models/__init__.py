@@ -1,12 +1,13 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from app.models.settings import CalendarDay, CalendarYear, Setting
-from app.models.ticket import Alert, Ticket, TicketEvent
+from app.models.ticket import AccessLog, Alert, Ticket, TicketEvent
 from app.models.user import ROLES, Section, User
 from app.models.workflow import ProcessInstance, ProcessVersion, WorkItem
 
 __all__ = [
     "ROLES",
+    "AccessLog",
     "Alert",
     "CalendarDay",
     "CalendarYear",

@@ -53,6 +53,7 @@ class Ticket(db.Model):
     reply_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     urge_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 响应: caller first contacted
     outcome: Mapped[str] = mapped_column(String(40), default="")
     rework_count: Mapped[int] = mapped_column(default=0)
 
@@ -93,3 +94,16 @@ class Alert(db.Model):
     acknowledged_by: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_alert_open", "acknowledged_at", "raised_at"),)
+
+
+class AccessLog(db.Model):
+    """Each unmasked view or export of a caller's personal data (accountability)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    action: Mapped[str] = mapped_column(String(20))  # view, export
+    where: Mapped[str] = mapped_column(String(120), default="")
+
+    user: Mapped[User] = relationship()

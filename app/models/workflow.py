@@ -44,7 +44,7 @@ class ProcessInstance(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="running")  # running, completed, error
     end_event: Mapped[str] = mapped_column(String(120), default="")
     state_json: Mapped[str] = mapped_column(Text)
-    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -52,6 +52,8 @@ class ProcessInstance(db.Model):
 
     version: Mapped[ProcessVersion] = relationship()
 
+    # the sweep's query: running instances by next timer (errored ones stay out of its way)
+    __table_args__ = (Index("ix_instance_due", "status", "next_timer_at"),)
     __mapper_args__ = {"version_id_col": lock_version}
 
 

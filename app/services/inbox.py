@@ -91,6 +91,25 @@ def can_complete(user: User, item: WorkItem) -> bool:
     return is_candidate(user, item)
 
 
+def next_task_for(user: User, done: WorkItem) -> WorkItem | None:
+    """The ticket's next open task this user may do now (so 签收 leads straight to 分派)."""
+    if done.ticket_id is None:
+        return None
+    candidates = db.session.scalars(select(WorkItem).where(
+        WorkItem.ticket_id == done.ticket_id, WorkItem.state == "ready").order_by(WorkItem.id))
+    return next((w for w in candidates if can_complete(user, w)), None)
+
+
+def check_task_data(item: WorkItem, form) -> bool:
+    """Domain checks of a task's form beyond what the diagram declares; errors go on the fields."""
+    ticket = db.session.get(Ticket, item.ticket_id) if item.ticket_id else None
+    meta = item.instance.version.task_meta.get(item.spec_name, {})
+    problems = handler_for(item.spec_name, meta.get("form_key", "")).validate(ticket, form)
+    for field_name, message in problems.items():
+        form[field_name].errors = [*form[field_name].errors, message]
+    return not problems
+
+
 def claim(item_id: int, user: User) -> WorkItem:
     with unit_of_work(_("该任务刚被他人认领。")):
         item = get_item(item_id)

@@ -9,7 +9,7 @@ from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import ProcessInstance, Ticket, TicketEvent, User, WorkItem
-from app.services import NotFound, PermissionDenied, ServiceError, _, _l
+from app.services import NotFound, PermissionDenied, ServiceError, _, _l, access
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 
@@ -31,7 +31,7 @@ FIELD_LABELS = {
     "enterprise": _l("涉及企业"),
     "called_at": _l("来电时间"),
     "dispatched_at": _l("派单时间"),
-    "platform_deadline": _l("办理时限"),
+    "platform_deadline": _l("平台办理时限"),
     "urgency": _l("紧急程度"),
     "nature": _l("工单性质"),
     "source": _l("来源"),
@@ -96,8 +96,12 @@ def work_items(ticket: Ticket) -> list[WorkItem]:
 
 
 def search(q: str = "", state: str = "", section_id: int | None = None, ticket_type: str = "",
-           page: int = 1, per_page: int = 30):
+           page: int = 1, per_page: int = 30, user: User | None = None):
     query = select(Ticket)
+    if user is not None:
+        visible = access.visible_tickets(user)
+        if visible is not None:
+            query = query.where(visible)
     if q:
         like = f"%{q.strip()}%"
         query = query.where(or_(Ticket.ticket_no.ilike(like), Ticket.title.ilike(like), Ticket.content.ilike(like),

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 
 class TaskHandler:
+    def validate(self, ticket, form) -> dict[str, str]:
+        """Checks that need the ticket or the clock: {field name: message}; empty when fine."""
+        return {}
+
     def before_submit(self, ticket, data: dict, actor) -> dict:
         """Return the data to hand to the process (may add derived variables)."""
         return data
@@ -34,4 +38,4 @@ def handler_for(spec_name: str, form_key: str = "") -> TaskHandler:
     return _handlers.get(form_key) or _handlers.get(spec_name) or _default
 
 
-from app.tasks import callback, dispatch, sign  # noqa: E402,F401  (register the handlers)
+from app.tasks import callback, dispatch, respond, sign  # noqa: E402,F401  (register the handlers)

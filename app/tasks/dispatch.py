@@ -14,5 +14,5 @@ class DispatchHandler(TaskHandler):
         return data
 
     def after_submit(self, ticket, data, actor):
-        section = db.session.scalar(db.select(Section).where(Section.code == data.get("section")))
-        ticket.section_id = section.id if section else None
+        section = db.session.scalar(db.select(Section.id).where(Section.code == data.get("section")))
+        ticket.section_id = section

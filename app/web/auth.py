@@ -13,6 +13,8 @@ bp = Blueprint("auth", __name__)
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("inbox.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(db.select(User).where(User.username == form.username.data.strip()))

@@ -25,6 +25,26 @@ def role_names(user) -> list[str]:
     return [gettext(label) for label in user.role_labels]
 
 
+def group_names(groups) -> list[str]:
+    """Candidate groups as people read them: role labels and section names."""
+    from flask import g
+
+    from app.extensions import db
+    from app.models import ROLES, Section
+
+    if "section_names" not in g:
+        g.section_names = dict(db.session.execute(db.select(Section.code, Section.name)).all())
+    names = []
+    for code in sorted(groups):
+        if code in ROLES:
+            names.append(gettext(ROLES[code]))
+        elif code.startswith("user:"):
+            names.append(code.removeprefix("user:"))
+        else:
+            names.append(g.section_names.get(code, code))
+    return names
+
+
 def format_dt(value, with_weekday: bool = True) -> str:
     """2026-11-25 (周三) 14:30, in Asia/Shanghai."""
     if value is None:
@@ -57,11 +77,10 @@ def mask_name(value: str) -> str:
     return value[0] + "*" * (len(value) - 1) if len(value) > 1 else "*"
 
 
-def may_see_personal_data(user=None) -> bool:
-    """Callers' names, numbers and addresses: for the roles whose work needs them."""
-    user = user or current_user
-    return bool(getattr(user, "is_authenticated", False)) and user.has_role(
-        "dispatcher", "handler", "callback", "duty", "supervisor")
+def may_see_personal_data(ticket) -> bool:
+    from app.services.access import may_see_personal_data as allowed
+
+    return bool(getattr(current_user, "is_authenticated", False)) and allowed(current_user, ticket)
 
 
 def register(app):
@@ -70,6 +89,7 @@ def register(app):
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.filters["group_names"] = group_names
 
     @app.context_processor
     def _globals():

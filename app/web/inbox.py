@@ -8,7 +8,7 @@ from app.extensions import db
 from app.forms import form_for_task
 from app.models import Section
 from app.models.ticket import TICKET_TYPES
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, inbox, tickets
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, access, inbox, tickets
 
 bp = Blueprint("inbox", __name__)
 
@@ -54,7 +54,7 @@ def task(item_id):
                          formdata=request.form if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        if form.validate():
+        if form.validate() and inbox.check_task_data(item, form):
             data, display = form.task_data()
             try:
                 inbox.complete(item.id, current_user, data, display)
@@ -65,11 +65,17 @@ def task(item_id):
                 item = _load(item_id)
             else:
                 flash(_("已提交：%(title)s", title=item.title), "success")
+                following = inbox.next_task_for(current_user, item)
+                if following is not None:
+                    flash(_("下一步：%(title)s", title=following.title), "info")
+                    return redirect(url_for("inbox.task", item_id=following.id))
                 return redirect(url_for("inbox.index"))
         else:
             flash(_("表单有误，请按提示修改后再提交。"), "danger")
             status = 422
     ticket = item.ticket
+    if ticket is not None and access.may_see_personal_data(current_user, ticket):
+        access.log_personal_data_view(current_user, ticket, f"task {item.spec_name}")
     return render_template(
         "task.html", item=item, form=form, meta=meta, ticket=ticket,
         events=tickets.timeline(ticket) if ticket else [],

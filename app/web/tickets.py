@@ -8,7 +8,7 @@ from app.extensions import db
 from app.forms.ticket import TicketForm
 from app.models import Section
 from app.models.ticket import TICKET_TYPES
-from app.services import NotFound, PermissionDenied, ServiceError, tickets
+from app.services import NotFound, PermissionDenied, ServiceError, access, tickets
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
@@ -21,7 +21,7 @@ def index():
     state = request.args.get("state", "")
     section = request.args.get("section", type=int)
     ticket_type = request.args.get("type", "")
-    rows, total = tickets.search(q, state, section, ticket_type, page)
+    rows, total = tickets.search(q, state, section, ticket_type, page, user=current_user)
     sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
     return render_template("tickets/list.html", rows=rows, total=total, page=page, q=q, state=state,
                            section=section, ticket_type=ticket_type, sections=sections,
@@ -58,6 +58,10 @@ def show(ticket_id):
         ticket = tickets.get_ticket(ticket_id)
     except NotFound:
         abort(404)
+    if not access.can_view_ticket(current_user, ticket):
+        abort(403)
+    if access.may_see_personal_data(current_user, ticket):
+        access.log_personal_data_view(current_user, ticket, "ticket page")
     return render_template("tickets/show.html", ticket=ticket, events=tickets.timeline(ticket),
                            items=tickets.work_items(ticket), labels=tickets.FIELD_LABELS,
                            instance=tickets.ticket_instance(ticket))

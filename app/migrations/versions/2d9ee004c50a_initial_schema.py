@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5ca1b91bdd04
+Revision ID: 2d9ee004c50a
 Revises: 
-Create Date: 2026-11-25 17:22:59.902381
+Create Date: 2026-11-25 17:43:35.559202
 
 """
 from alembic import op
@@ -10,9 +10,11 @@ import sqlalchemy as sa
 
 import app.models.types
 
+import app.models.types
+
 
 # revision identifiers, used by Alembic.
-revision = '5ca1b91bdd04'
+revision = '2d9ee004c50a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -106,6 +108,7 @@ def upgrade():
     sa.Column('reply_deadline', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('urge_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('closed_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('first_contact_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('outcome', sa.String(length=40), nullable=False),
     sa.Column('rework_count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], ),
@@ -117,6 +120,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ticket_reply_deadline'), ['reply_deadline'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_section_id'), ['section_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_state'), ['state'], unique=False)
+
+    op.create_table('access_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('where', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('access_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_log_ticket_id'), ['ticket_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_log_user_id'), ['user_id'], unique=False)
 
     op.create_table('alert',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -151,7 +169,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_process_instance_next_timer_at'), ['next_timer_at'], unique=False)
+        batch_op.create_index('ix_instance_due', ['status', 'next_timer_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instance_ticket_id'), ['ticket_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instance_version_id'), ['version_id'], unique=False)
 
@@ -218,7 +236,7 @@ def downgrade():
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_instance_version_id'))
         batch_op.drop_index(batch_op.f('ix_process_instance_ticket_id'))
-        batch_op.drop_index(batch_op.f('ix_process_instance_next_timer_at'))
+        batch_op.drop_index('ix_instance_due')
 
     op.drop_table('process_instance')
     with op.batch_alter_table('alert', schema=None) as batch_op:
@@ -226,6 +244,11 @@ def downgrade():
         batch_op.drop_index('ix_alert_open')
 
     op.drop_table('alert')
+    with op.batch_alter_table('access_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_log_user_id'))
+        batch_op.drop_index(batch_op.f('ix_access_log_ticket_id'))
+
+    op.drop_table('access_log')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_state'))
         batch_op.drop_index(batch_op.f('ix_ticket_section_id'))

@@ -1,0 +1,54 @@
+"""Who may see which ticket, and whose personal data (callers' names, numbers, addresses).
+
+Every unmasked view of a caller's data is written to the access log, so it is accountable.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import false, or_, select
+
+from app.engine.clock import clock
+from app.extensions import db
+from app.models import AccessLog, Ticket, User, WorkItem
+
+# Roles whose work spans all tickets.
+DESK_WIDE_ROLES = ("dispatcher", "duty", "supervisor", "reviewer", "callback", "analyst", "inspector",
+                   "process_owner")
+# Roles that must reach the caller.
+PERSONAL_DATA_ROLES = ("dispatcher", "duty", "callback", "supervisor")
+
+
+def _involved(user: User, ticket: Ticket) -> bool:
+    return db.session.scalar(select(WorkItem.id).where(
+        WorkItem.ticket_id == ticket.id,
+        or_(WorkItem.assignee_id == user.id, WorkItem.completed_by_id == user.id)).limit(1)) is not None
+
+
+def _own_section(user: User, ticket: Ticket) -> bool:
+    return user.section_id is not None and ticket.section_id == user.section_id
+
+
+def can_view_ticket(user: User, ticket: Ticket) -> bool:
+    if user.has_role(*DESK_WIDE_ROLES):
+        return True
+    return user.has_role("handler") and (_own_section(user, ticket) or _involved(user, ticket))
+
+
+def may_see_personal_data(user: User, ticket: Ticket) -> bool:
+    if user.has_role(*PERSONAL_DATA_ROLES):
+        return True
+    return user.has_role("handler") and (_own_section(user, ticket) or _involved(user, ticket))
+
+
+def visible_tickets(user: User):
+    """A WHERE clause limiting ticket lists to what the user may open (None: everything)."""
+    if user.has_role(*DESK_WIDE_ROLES):
+        return None
+    if user.has_role("handler") and user.section_id is not None:
+        return Ticket.section_id == user.section_id
+    return false()
+
+
+def log_personal_data_view(user: User, ticket: Ticket, where: str) -> None:
+    db.session.add(AccessLog(user_id=user.id, ticket_id=ticket.id, at=clock.now(), action="view", where=where))
+    db.session.commit()

@@ -1,0 +1,53 @@
+"""Who sees which ticket and whose personal data; the response time is checked against the clock."""
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AccessLog
+from tests.helpers import DISPATCH, SIGN, complete, new_ticket, open_item
+
+
+def test_handlers_see_their_sections_tickets_only(app, browser):
+    ticket = new_ticket()
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)  # 文化市场管理科
+    assert browser("wenhua").get(f"/tickets/{ticket.id}").status_code == 200
+    assert browser("lvyou").get(f"/tickets/{ticket.id}").status_code == 403
+    assert ticket.ticket_no not in browser("lvyou").get("/tickets/").get_data(as_text=True)
+    assert ticket.ticket_no in browser("wenhua").get("/tickets/").get_data(as_text=True)
+
+
+def test_personal_data_masked_for_roles_that_do_not_need_it(app, browser):
+    ticket = new_ticket(caller_phone="13811112222", caller_name="李建国", address="东华路18号")
+    reviewer_page = browser("shenhe").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "138****2222" in reviewer_page and "13811112222" not in reviewer_page
+    assert "李**" in reviewer_page and "东华路18号" not in reviewer_page
+    dispatcher_page = browser("paidan").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "13811112222" in dispatcher_page and "东华路18号" in dispatcher_page
+    views = db.session.scalars(select(AccessLog)).all()
+    assert [(v.user.username, v.action) for v in views] == [("paidan", "view")], "unmasked views are logged"
+
+
+def test_contact_time_cannot_be_in_the_future_or_before_receipt(app, browser):
+    ticket = new_ticket()
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+    wenhua = browser("wenhua")
+    url = f"/tasks/{open_item(ticket, 'respond').id}"
+    data = {"contact_method": "电话", "contact_person": "王磊", "contact_note": "已联系"}
+    page = wenhua.post(url, dict(data, contact_time="2026-11-25T11:00")).get_data(as_text=True)
+    assert "联系时间不能晚于现在" in page and "已联系" in page
+    page = wenhua.post(url, dict(data, contact_time="2026-11-24T09:00")).get_data(as_text=True)
+    assert "联系时间不能早于工单接收时间" in page
+    response = wenhua.post(url, dict(data, contact_time="2026-11-25T10:00"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert ticket.first_contact_at is not None
+
+
+def test_after_submitting_the_next_own_step_opens(app, browser):
+    ticket = new_ticket()
+    paidan = browser("paidan")
+    response = paidan.post(f"/tasks/{open_item(ticket, 'sign').id}", {"sign_decision": "签收"})
+    assert response.headers["Location"].endswith(f"/tasks/{open_item(ticket, 'dispatch').id}")
+    assert paidan.get("/login").status_code == 302, "a signed-in user is not shown the login form again"
