@@ -153,3 +153,34 @@ def test_respond_after_response_timer_fired_still_works(app):
     assert ticket.state == "办理中"
     assert db.session.scalar(select(func.count(WorkItem.id)).where(WorkItem.state == "ready",
                                                                    WorkItem.ticket_id == ticket.id)) == 1
+
+
+FAILING_AFTER_TIMER = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="x">
+  <bpmn:process id="fails_later" isExecutable="true">
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>
+      <bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="broken_script"/>
+    <bpmn:scriptTask id="broken_script" scriptFormat="python"><bpmn:script>x = undefined_name + 1</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="broken_script" targetRef="e"/><bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_an_instance_that_fails_on_a_timer_is_parked_and_shown(app, browser):
+    ticket = new_ticket()
+    instances.deploy(FAILING_AFTER_TIMER)
+    instance, _snap = instances.start("fails_later", {}, ticket.id)
+    db.session.commit()
+    clock.advance(timedelta(hours=1, seconds=1))
+    result = sweep()
+    assert result.errors == 1
+    db.session.expire_all()
+    instance = db.session.get(ProcessInstance, instance.id)
+    assert instance.status == "error" and "broken_script" in instance.error
+    assert instances.due_instance_ids() == [], "a parked instance is not retried on every sweep"
+    page = browser("zhuguan").get("/supervisor/").get_data(as_text=True)
+    assert "流程出错" in page and ticket.ticket_no in page.split('id="broken-instances"')[1]

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.engine import calendar_store
 from app.engine.clock import clock
 from app.extensions import db
-from app.models import Alert, Section, Ticket
+from app.models import Alert, ProcessInstance, Section, Ticket
 from app.services import NotFound, PermissionDenied, _
 from app.services.uow import unit_of_work
 
@@ -37,7 +37,12 @@ def overview() -> dict:
     recent = db.session.scalars(
         select(Alert).where(Alert.acknowledged_at.is_not(None)).order_by(Alert.acknowledged_at.desc()).limit(10)
     ).all()
+    broken = db.session.execute(
+        select(ProcessInstance.id, ProcessInstance.error, Ticket)
+        .join(Ticket, ProcessInstance.ticket_id == Ticket.id).where(ProcessInstance.status == "error")
+    ).all()
     return {
+        "broken": broken,
         "overdue": overdue,
         "soon": soon,
         "per_state": sorted(per_state, key=lambda r: -r[1]),

@@ -1,8 +1,10 @@
 """The timer sweep: fire every due BPMN timer exactly once, and the loop that runs it.
 
 Several workers may sweep at once. On PostgreSQL each claims its batch with
-``FOR UPDATE SKIP LOCKED``; everywhere the instance's optimistic version makes a
-second save of the same firing fail, so a timer's effects are committed once.
+``FOR UPDATE SKIP LOCKED`` and commits it as one transaction, each instance in its own
+savepoint. On SQLite (single writer; pysqlite opens the transaction at the SAVEPOINT)
+each instance is committed on its own. Everywhere the instance's optimistic version
+makes a second save of the same firing fail, so a timer's effects are committed once.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class SweepResult:
 
 
 def sweep(batch: int = 200) -> SweepResult:
-    """Fire what is due now. Each batch is one transaction; a failing instance is marked, not retried hot."""
+    """Fire what is due now. A failing instance is marked ``error`` (and leaves the due index), not retried hot."""
     result = SweepResult()
     while True:
         ids = instances.due_instance_ids(batch)
