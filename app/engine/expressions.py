@@ -25,6 +25,17 @@ def to_iso(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
+_extra_functions: dict = {}
+
+
+def register_function(name: str, function) -> None:
+    """Expose a function to BPMN expressions (e.g. the duty roster's ``on_duty``).
+
+    Registered by the modules that own the data the function reads, at import time.
+    """
+    _extra_functions[name] = function
+
+
 def make_environment(calendar: WorkCalendar, notifications: list) -> dict:
     def now() -> str:
         """当前时间"""
@@ -49,6 +60,7 @@ def make_environment(calendar: WorkCalendar, notifications: list) -> dict:
         notifications.append((str(kind), str(message)))
 
     return {
+        **_extra_functions,
         "now": now,
         "add_hours": add_hours,
         "add_workdays": add_workdays,

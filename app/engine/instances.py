@@ -93,7 +93,10 @@ def _save(instance: ProcessInstance, runtime: Runtime, wf, snapshot: Snapshot) -
             callback(nxt)
 
 
-def start(process_key: str, data: dict, ticket_id: int | None = None) -> tuple[ProcessInstance, Snapshot]:
+def start(process_key: str, data: dict, ticket_id: int | None = None,
+          business_key: str | None = None) -> tuple[ProcessInstance, Snapshot]:
+    """Start the current version of a process. ``business_key`` links a non-ticket subject
+    (e.g. ``inspection:12``) the way ``ticket_id`` links a ticket."""
     version = current_version(process_key)
     if version is None:
         raise LookupError(f"流程 {process_key} 尚未部署")
@@ -102,8 +105,8 @@ def start(process_key: str, data: dict, ticket_id: int | None = None) -> tuple[P
     runtime.run(wf)
     snapshot = runtime.snapshot(wf)
     now = clock.now()
-    instance = ProcessInstance(version_id=version.id, ticket_id=ticket_id, created_at=now, updated_at=now,
-                               state_json="")
+    instance = ProcessInstance(version_id=version.id, ticket_id=ticket_id, business_key=business_key,
+                               created_at=now, updated_at=now, state_json="")
     instance.version = version
     _save(instance, runtime, wf, snapshot)
     db.session.add(instance)
@@ -127,6 +130,21 @@ def fire_timers(instance: ProcessInstance) -> Snapshot:
     snapshot = runtime.snapshot(wf)
     _save(instance, runtime, wf, snapshot)
     return snapshot
+
+
+def send_message(instance: ProcessInstance, name: str, payload, result_var: str = "message") -> Snapshot:
+    """Deliver a BPMN message to a running instance; raises NotWaiting if nothing waits for it."""
+    runtime = _runtime(instance.version)
+    wf = runtime.load(instance.state_json)
+    runtime.send_message(wf, name, payload, result_var)
+    snapshot = runtime.snapshot(wf)
+    _save(instance, runtime, wf, snapshot)
+    return snapshot
+
+
+def waiting_messages(instance: ProcessInstance) -> list[str]:
+    runtime = _runtime(instance.version)
+    return runtime.waiting_messages(runtime.load(instance.state_json))
 
 
 def snapshot(instance: ProcessInstance) -> Snapshot:

@@ -35,6 +35,10 @@ class EngineError(Exception):
     """A process could not go on (an expression failed, a task is gone...)."""
 
 
+class NotWaiting(EngineError):
+    """The process is not waiting for this message now."""
+
+
 class TaskNotReady(EngineError):
     """The task was completed or cancelled by someone else meanwhile."""
 
@@ -151,6 +155,22 @@ class Runtime:
             raise EngineError(_describe(exc)) from exc
         self.run(wf)
         return {"spec_name": task.task_spec.bpmn_id, "title": task.task_spec.bpmn_name, "data": data}
+
+    def send_message(self, wf: BpmnWorkflow, name: str, payload, result_var: str = "message") -> None:
+        """Deliver a BPMN message (e.g. 督办 from the platform) to whatever catch event waits for it."""
+        from SpiffWorkflow.bpmn.util.event import BpmnEvent
+        from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+
+        event = BpmnEvent(MessageEventDefinition(name), payload={"payload": payload, "result_var": result_var})
+        try:
+            wf.send_event(event)
+        except WorkflowException as exc:
+            raise NotWaiting(f"流程当前不接收消息“{name}”") from exc
+        self.run(wf)
+
+    @staticmethod
+    def waiting_messages(wf: BpmnWorkflow) -> list[str]:
+        return sorted({e.name for e in wf.waiting_events() if e.event_type == "MessageEventDefinition"})
 
     def evaluate(self, task, expression: str):
         return self.script_engine.evaluate(task, expression)

@@ -83,14 +83,15 @@ class Alert(db.Model):
     """An alert raised by a BPMN timer or rule (响应超时, 催办, 超期 ...), shown to supervisors."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(80), index=True)  # a non-ticket subject
     kind: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(String(300))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
-    ticket: Mapped[Ticket] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
     acknowledged_by: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_alert_open", "acknowledged_at", "raised_at"),)

@@ -41,6 +41,7 @@ class ProcessInstance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(80), index=True)  # e.g. inspection:12
     status: Mapped[str] = mapped_column(String(20), default="running")  # running, completed, error
     end_event: Mapped[str] = mapped_column(String(120), default="")
     state_json: Mapped[str] = mapped_column(Text)
@@ -63,6 +64,7 @@ class WorkItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(80), index=True)
     task_guid: Mapped[str] = mapped_column(String(36), unique=True)
     spec_name: Mapped[str] = mapped_column(String(80))  # the BPMN element id
     title: Mapped[str] = mapped_column(String(120))

@@ -10,6 +10,7 @@ from app.engine.runtime import Snapshot
 from app.extensions import db
 from app.models import Alert, ProcessInstance, Ticket, TicketEvent, User, WorkItem
 from app.models.ticket import STATE_CLOSED
+from app.services import hooks
 
 # Process variables copied onto the ticket, so lists and the supervisor page can sort
 # and filter without loading instances.
@@ -45,6 +46,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
             item = WorkItem(
                 instance_id=instance.id,
                 ticket_id=ticket.id if ticket else None,
+                business_key=instance.business_key,
                 task_guid=rt.guid,
                 spec_name=rt.spec_name,
                 title=rt.title,
@@ -57,6 +59,8 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
                 state="ready",
             )
             db.session.add(item)
+            db.session.flush()
+            hooks.run(hooks.work_item_created, item, instance)
         else:
             item.due_at = rt.due_at
     for guid, item in open_items.items():
@@ -70,6 +74,9 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
         item.completed_at = now
 
     if ticket is None:
+        for kind, message in snap.notifications:
+            db.session.add(Alert(business_key=instance.business_key, kind=kind, message=message, raised_at=now))
+        hooks.run(hooks.instance_changed, instance, snap)
         return
     data = snap.data
     for name in _DEADLINE_FIELDS:

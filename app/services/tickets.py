@@ -9,7 +9,7 @@ from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import ProcessInstance, Ticket, TicketEvent, User, WorkItem
-from app.services import NotFound, PermissionDenied, ServiceError, _, _l, access
+from app.services import NotFound, PermissionDenied, ServiceError, _, _l, access, hooks
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 
@@ -67,6 +67,7 @@ def create_ticket(fields: dict, actor: User | None) -> Ticket:
                                    kind="created", title="录入工单"))
         instance, snap = instances.start(TICKET_PROCESS, process_variables(ticket), ticket.id)
         apply_snapshot(instance, ticket, snap, actor)
+        hooks.run(hooks.ticket_created, ticket, actor)
     return ticket
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2d9ee004c50a
+Revision ID: 6fca29770047
 Revises: 
-Create Date: 2026-11-25 17:43:35.559202
+Create Date: 2026-11-25 17:49:02.896183
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '2d9ee004c50a'
+revision = '6fca29770047'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -138,7 +138,8 @@ def upgrade():
 
     op.create_table('alert',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('business_key', sa.String(length=80), nullable=True),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('message', sa.String(length=300), nullable=False),
     sa.Column('raised_at', app.models.types.UTCDateTime(), nullable=False),
@@ -149,6 +150,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('alert', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_business_key'), ['business_key'], unique=False)
         batch_op.create_index('ix_alert_open', ['acknowledged_at', 'raised_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_alert_ticket_id'), ['ticket_id'], unique=False)
 
@@ -156,6 +158,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('business_key', sa.String(length=80), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('end_event', sa.String(length=120), nullable=False),
     sa.Column('state_json', sa.Text(), nullable=False),
@@ -170,6 +173,7 @@ def upgrade():
     )
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.create_index('ix_instance_due', ['status', 'next_timer_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_process_instance_business_key'), ['business_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instance_ticket_id'), ['ticket_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instance_version_id'), ['version_id'], unique=False)
 
@@ -192,6 +196,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('business_key', sa.String(length=80), nullable=True),
     sa.Column('task_guid', sa.String(length=36), nullable=False),
     sa.Column('spec_name', sa.String(length=80), nullable=False),
     sa.Column('title', sa.String(length=120), nullable=False),
@@ -213,6 +218,7 @@ def upgrade():
     )
     with op.batch_alter_table('work_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_work_item_assignee_id'), ['assignee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_work_item_business_key'), ['business_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_item_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index('ix_work_item_open', ['state', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_item_ticket_id'), ['ticket_id'], unique=False)
@@ -226,6 +232,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_work_item_ticket_id'))
         batch_op.drop_index('ix_work_item_open')
         batch_op.drop_index(batch_op.f('ix_work_item_instance_id'))
+        batch_op.drop_index(batch_op.f('ix_work_item_business_key'))
         batch_op.drop_index(batch_op.f('ix_work_item_assignee_id'))
 
     op.drop_table('work_item')
@@ -236,12 +243,14 @@ def downgrade():
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_instance_version_id'))
         batch_op.drop_index(batch_op.f('ix_process_instance_ticket_id'))
+        batch_op.drop_index(batch_op.f('ix_process_instance_business_key'))
         batch_op.drop_index('ix_instance_due')
 
     op.drop_table('process_instance')
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alert_ticket_id'))
         batch_op.drop_index('ix_alert_open')
+        batch_op.drop_index(batch_op.f('ix_alert_business_key'))
 
     op.drop_table('alert')
     with op.batch_alter_table('access_log', schema=None) as batch_op:
