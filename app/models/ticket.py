@@ -44,6 +44,8 @@ class Ticket(db.Model):
     source: Mapped[str] = mapped_column(String(10), default="其他")  # 来源
 
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when the desk got it
+    intake_channel: Mapped[str] = mapped_column(String(20), default="manual")  # manual, api, import
+    intake_checksum: Mapped[str] = mapped_column(String(64), default="")  # content of the first push
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     # Kept in step with the running process by the service layer.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.engine import instances
 from app.engine.clock import clock
@@ -51,20 +52,37 @@ def process_variables(ticket: Ticket) -> dict:
     }
 
 
+_INTAKE_TITLES = {"api": "平台推送", "import": "文件导入", "manual": "录入工单"}
+
+
+class DuplicateTicket(ServiceError):
+    """A ticket with this 工单编号 exists already."""
+
+
 def create_ticket(fields: dict, actor: User | None) -> Ticket:
     """Store a ticket and start its process, in one transaction."""
     if actor is not None and not actor.has_role("dispatcher", "duty"):
         raise PermissionDenied(_("只有派单员或值班员可以录入工单。"))
+    duplicate = DuplicateTicket(_("工单编号 %(no)s 已存在。", no=fields["ticket_no"]))
+    try:
+        return _create(fields, actor, duplicate)
+    except IntegrityError as exc:  # a concurrent request stored the same number first
+        if db.session.scalar(select(Ticket.id).where(Ticket.ticket_no == fields["ticket_no"])):
+            raise duplicate from exc
+        raise
+
+
+def _create(fields: dict, actor: User | None, duplicate: ServiceError) -> Ticket:
     with unit_of_work():
         if db.session.scalar(select(Ticket.id).where(Ticket.ticket_no == fields["ticket_no"])):
-            raise ServiceError(_("工单编号 %(no)s 已存在。", no=fields["ticket_no"]))
+            raise duplicate
         now = clock.now()
         ticket = Ticket(**fields, received_at=fields.get("dispatched_at") or now,
                         created_by_id=actor.id if actor else None)
         db.session.add(ticket)
         db.session.flush()
         db.session.add(TicketEvent(ticket_id=ticket.id, at=now, actor_id=actor.id if actor else None,
-                                   kind="created", title="录入工单"))
+                                   kind="created", title=_INTAKE_TITLES.get(ticket.intake_channel, "录入工单")))
         instance, snap = instances.start(TICKET_PROCESS, process_variables(ticket), ticket.id)
         apply_snapshot(instance, ticket, snap, actor)
         hooks.run(hooks.ticket_created, ticket, actor)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6fca29770047
+Revision ID: a8e64e9101d6
 Revises: 
-Create Date: 2026-11-25 17:49:02.896183
+Create Date: 2026-11-25 17:50:15.022691
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '6fca29770047'
+revision = 'a8e64e9101d6'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -101,6 +101,8 @@ def upgrade():
     sa.Column('nature', sa.String(length=10), nullable=False),
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('received_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('intake_channel', sa.String(length=20), nullable=False),
+    sa.Column('intake_checksum', sa.String(length=64), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('section_id', sa.Integer(), nullable=True),
