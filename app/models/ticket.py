@@ -58,6 +58,12 @@ class Ticket(db.Model):
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 响应: caller first contacted
     outcome: Mapped[str] = mapped_column(String(40), default="")
     rework_count: Mapped[int] = mapped_column(default=0)
+    # 回访 callback as last recorded: the resolution and satisfaction rates are computed from these
+    callback_contacted: Mapped[bool | None] = mapped_column()
+    callback_resolved: Mapped[str] = mapped_column(String(10), default="")  # 解决 / 基本解决 / 未解决
+    callback_satisfied: Mapped[str] = mapped_column(String(10), default="")  # 满意 / 基本满意 / 不满意
+    callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    excluded: Mapped[bool] = mapped_column(default=False)  # 剔除 approved: not counted in the rates
 
     section: Mapped[Section | None] = relationship()
     created_by: Mapped[User | None] = relationship()

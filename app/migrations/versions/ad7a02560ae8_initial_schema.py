@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a8e64e9101d6
+Revision ID: ad7a02560ae8
 Revises: 
-Create Date: 2026-11-25 17:50:15.022691
+Create Date: 2026-11-25 17:53:42.395615
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'a8e64e9101d6'
+revision = 'ad7a02560ae8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -113,6 +113,11 @@ def upgrade():
     sa.Column('first_contact_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('outcome', sa.String(length=40), nullable=False),
     sa.Column('rework_count', sa.Integer(), nullable=False),
+    sa.Column('callback_contacted', sa.Boolean(), nullable=True),
+    sa.Column('callback_resolved', sa.String(length=10), nullable=False),
+    sa.Column('callback_satisfied', sa.String(length=10), nullable=False),
+    sa.Column('callback_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('excluded', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['section_id'], ['section.id'], ),
     sa.PrimaryKeyConstraint('id'),

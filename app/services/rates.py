@@ -1,0 +1,152 @@
+"""三率 the three monthly rates the desk is paid on: 响应率, 解决率, 满意率.
+
+Computed from what was recorded, over the tickets of an assessment period that count
+(计入考核: not excluded, not returned or transferred):
+
+- 响应率 = tickets whose caller was contacted by the response deadline / tickets that count
+  and whose response is decided (contacted, or the deadline passed);
+- 解决率 = (解决 + w x 基本解决) / tickets with a valid callback (caller reached);
+- 满意率 = (满意 + w x 基本满意) / tickets with a valid callback.
+
+The weights, the targets and the day the assessment month starts on are settings.
+The projection counts every open ticket at risk (overdue, or due within 3 working days,
+not yet decided) as a miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from app.engine import calendar_store
+from app.engine.clock import LOCAL_TZ, clock
+from app.extensions import db
+from app.models import Ticket
+from app.services import _l, settings
+
+DEFAULTS = {
+    "rate_weight_basic_resolved": 0.8,
+    "rate_weight_basic_satisfied": 0.8,
+    "rate_target_response": 99.0,
+    "rate_target_resolution": 90.0,
+    "rate_target_satisfaction": 90.0,
+    "assessment_start_day": 1,  # some units count from the 19th of the previous month
+}
+NOT_COUNTED_STATES = ("已退回", "已转派")
+
+
+def setting(key: str):
+    return settings.get(key, DEFAULTS[key])
+
+
+@dataclass
+class Rate:
+    name: object  # a lazy translated label
+    numerator: Decimal
+    denominator: int
+    target: float
+    projected_numerator: Decimal = Decimal(0)
+    projected_denominator: int = 0
+    against: list = field(default_factory=list)  # tickets that count against the rate
+    at_risk: list = field(default_factory=list)  # open tickets that would count against it if missed
+
+    @staticmethod
+    def percent(numerator: Decimal, denominator: int) -> Decimal | None:
+        if not denominator:
+            return None
+        value = Decimal(numerator) * 100 / Decimal(denominator)
+        return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def value(self) -> Decimal | None:
+        return self.percent(self.numerator, self.denominator)
+
+    @property
+    def projected(self) -> Decimal | None:
+        return self.percent(self.projected_numerator, self.projected_denominator)
+
+    @property
+    def meets_target(self) -> bool | None:
+        return None if self.value is None else self.value >= Decimal(str(self.target))
+
+
+def period_bounds(label: str) -> tuple[datetime, datetime]:
+    """'2026-11' -> [start, end) in Asia/Shanghai, honouring the month-boundary setting."""
+    year, month = (int(part) for part in label.split("-"))
+    start_day = int(setting("assessment_start_day"))
+    if start_day <= 1:
+        start = date(year, month, 1)
+        end = date(year + (month == 12), month % 12 + 1, 1)
+    else:
+        prev_year, prev_month = (year - 1, 12) if month == 1 else (year, month - 1)
+        start = date(prev_year, prev_month, start_day)
+        end = date(year, month, start_day)
+    return (datetime.combine(start, datetime.min.time(), LOCAL_TZ),
+            datetime.combine(end, datetime.min.time(), LOCAL_TZ))
+
+
+def current_period(now: datetime | None = None) -> str:
+    local = (now or clock.now()).astimezone(LOCAL_TZ)
+    start_day = int(setting("assessment_start_day"))
+    year, month = local.year, local.month
+    if start_day > 1 and local.day >= start_day:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return f"{year:04d}-{month:02d}"
+
+
+def counted_tickets(label: str) -> list[Ticket]:
+    start, end = period_bounds(label)
+    return list(db.session.scalars(
+        select(Ticket).where(Ticket.received_at >= start, Ticket.received_at < end, Ticket.excluded.is_(False),
+                             Ticket.state.not_in(NOT_COUNTED_STATES)).order_by(Ticket.received_at)
+    ))
+
+
+def compute(label: str | None = None) -> dict[str, Rate]:
+    label = label or current_period()
+    now = clock.now()
+    cal = calendar_store.get_calendar()
+    tickets = counted_tickets(label)
+    w_resolved = Decimal(str(setting("rate_weight_basic_resolved")))
+    w_satisfied = Decimal(str(setting("rate_weight_basic_satisfied")))
+    one, zero = Decimal(1), Decimal(0)
+
+    response = Rate(_l("响应率"), zero, 0, float(setting("rate_target_response")))
+    resolution = Rate(_l("解决率"), zero, 0, float(setting("rate_target_resolution")))
+    satisfaction = Rate(_l("满意率"), zero, 0, float(setting("rate_target_satisfaction")))
+
+    for t in tickets:
+        # 响应率
+        if t.first_contact_at is not None:
+            response.denominator += 1
+            if t.response_deadline is None or t.first_contact_at <= t.response_deadline:
+                response.numerator += 1
+            else:
+                response.against.append(t)
+        elif t.response_deadline is not None and t.response_deadline <= now:
+            response.denominator += 1
+            response.against.append(t)
+        elif t.response_deadline is not None and cal.is_within_workdays(now, t.response_deadline, 3):
+            response.at_risk.append(t)
+        # 解决率 / 满意率: valid callbacks only
+        if t.callback_contacted:
+            resolution.denominator += 1
+            satisfaction.denominator += 1
+            resolution.numerator += {"解决": one, "基本解决": w_resolved}.get(t.callback_resolved, zero)
+            satisfaction.numerator += {"满意": one, "基本满意": w_satisfied}.get(t.callback_satisfied, zero)
+            if t.callback_resolved == "未解决":
+                resolution.against.append(t)
+            if t.callback_satisfied == "不满意":
+                satisfaction.against.append(t)
+        elif t.closed_at is None and t.reply_deadline is not None and (
+                t.reply_deadline <= now or cal.is_within_workdays(now, t.reply_deadline, 3)):
+            resolution.at_risk.append(t)
+            satisfaction.at_risk.append(t)
+
+    for rate in (response, resolution, satisfaction):
+        rate.projected_numerator = rate.numerator
+        rate.projected_denominator = rate.denominator + len(rate.at_risk)
+    return {"response": response, "resolution": resolution, "satisfaction": satisfaction}
