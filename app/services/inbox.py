@@ -100,6 +100,13 @@ def next_task_for(user: User, done: WorkItem) -> WorkItem | None:
     return next((w for w in candidates if can_complete(user, w)), None)
 
 
+def task_variables(item: WorkItem) -> dict:
+    """The process variables a ready task sees (e.g. the reply draft the reviewer checks)."""
+    if item.state != "ready":
+        return {}
+    return instances.task_data(item.instance, item.task_guid)
+
+
 def check_task_data(item: WorkItem, form) -> bool:
     """Domain checks of a task's form beyond what the diagram declares; errors go on the fields."""
     ticket = db.session.get(Ticket, item.ticket_id) if item.ticket_id else None

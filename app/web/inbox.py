@@ -8,7 +8,16 @@ from app.extensions import db
 from app.forms import form_for_task
 from app.models import Section
 from app.models.ticket import TICKET_TYPES
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, access, inbox, tickets
+from app.services import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    access,
+    inbox,
+    reply_check,
+    tickets,
+)
 
 bp = Blueprint("inbox", __name__)
 
@@ -76,12 +85,24 @@ def task(item_id):
     ticket = item.ticket
     if ticket is not None and access.may_see_personal_data(current_user, ticket):
         access.log_personal_data_view(current_user, ticket, f"task {item.spec_name}")
+    variables = inbox.task_variables(item)
+    draft = (form.reply_draft.data or "") if "reply_draft" in form else variables.get("reply_draft")
     return render_template(
         "task.html", item=item, form=form, meta=meta, ticket=ticket,
+        reply_check=reply_check.check_reply(draft) if draft is not None else None,
+        reply_draft=None if "reply_draft" in form else draft,
         events=tickets.timeline(ticket) if ticket else [],
         can_complete=inbox.can_complete(current_user, item),
         is_candidate=inbox.is_candidate(current_user, item),
     ), status
+
+
+@bp.route("/reply-check", methods=["POST"])
+@login_required
+def reply_check_panel():
+    """The live check shown while a handler types the reply draft."""
+    result = reply_check.check_reply(request.form.get("text", ""))
+    return render_template("_reply_check.html", reply_check=result)
 
 
 @bp.route("/tasks/<int:item_id>/claim", methods=["POST"])

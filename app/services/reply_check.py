@@ -1,0 +1,89 @@
+"""Automatic check of a reply before review (答复口径检查).
+
+Looks for the six elements (六要素), the length range, suspected typos and dismissive or
+inflammatory wording. Every dictionary is a setting an administrator can edit; the
+defaults come from the desk's handbook as far as it is public (domain.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from app.services import settings
+
+# element -> words or patterns that show it is present
+DEFAULT_ELEMENTS = {
+    "联系时间": [r"\d{1,2}月\d{1,2}日", r"\d{4}年", r"\d{1,2}[:：]\d{2}", "当日", "当天", "次日", "接件后"],
+    "联系方式": ["电话", "致电", "来电", "上门", "走访", "现场", "短信", "面谈", "约谈"],
+    "承办人": ["科", "承办人", "工作人员", "执法人员", "执法队", "我局"],
+    "核查情况": ["经核查", "经查", "核实", "经了解", "调查", "检查发现", "现场查看"],
+    "处理措施": ["责令", "已要求", "协调", "督促", "约谈", "整改", "处罚", "立案", "告知", "调解"],
+    "办理结果和来电人意见": ["来电人表示", "来电人认可", "来电人同意", "来电人满意", "来电人不认可", "市民表示",
+                   "表示认可", "表示满意", "表示理解", "无异议"],
+}
+DEFAULT_TYPOS = {"按排": "安排", "既使": "即使", "反映的问提": "反映的问题", "联糸": "联系", "以经": "已经",
+                 "在次": "再次", "付责": "负责", "部份": "部分", "帐号": "账号", "做为": "作为", "截止到目前": "截至目前"}
+DEFAULT_RISKY = ["瞎投诉", "没事找事", "无理取闹", "爱投诉", "刁民", "不归我们管", "自己看着办", "随便你",
+                 "有本事", "别再打了", "你去告", "懒得", "早就说过"]
+DEFAULT_LENGTH = (40, 260)
+
+
+@dataclass
+class ReplyCheckResult:
+    length: int
+    length_range: tuple[int, int]
+    missing_elements: list[str] = field(default_factory=list)
+    typos: list[tuple[str, str]] = field(default_factory=list)
+    risky_words: list[str] = field(default_factory=list)
+
+    @property
+    def length_ok(self) -> bool:
+        return self.length_range[0] <= self.length <= self.length_range[1]
+
+    @property
+    def ok(self) -> bool:
+        return self.length_ok and not (self.missing_elements or self.typos or self.risky_words)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["ok"] = self.ok
+        data["length_ok"] = self.length_ok
+        return data
+
+    def summary(self) -> list[list[str]]:
+        """[label, text] pairs for the timeline."""
+        rows = [["字数", f"{self.length}（应为 {self.length_range[0]}–{self.length_range[1]}）"]]
+        if self.missing_elements:
+            rows.append(["缺少要素", "、".join(self.missing_elements)])
+        if self.typos:
+            rows.append(["疑似错别字", "、".join(f"{w}→{r}" for w, r in self.typos)])
+        if self.risky_words:
+            rows.append(["舆情风险用语", "、".join(self.risky_words)])
+        if self.ok:
+            rows.append(["结论", "未发现问题"])
+        return rows
+
+
+def dictionaries() -> dict:
+    return {
+        "elements": settings.get("reply_elements", DEFAULT_ELEMENTS),
+        "typos": settings.get("reply_typos", DEFAULT_TYPOS),
+        "risky": settings.get("reply_risky_words", DEFAULT_RISKY),
+        "length": tuple(settings.get("reply_length", list(DEFAULT_LENGTH))),
+    }
+
+
+def _matches(text: str, patterns: list[str]) -> bool:
+    return any(re.search(p, text) if any(c in p for c in "\\[]{}()") else p in text for p in patterns)
+
+
+def check_reply(text: str) -> ReplyCheckResult:
+    text = (text or "").strip()
+    d = dictionaries()
+    compact = re.sub(r"\s+", "", text)
+    result = ReplyCheckResult(length=len(compact), length_range=(int(d["length"][0]), int(d["length"][1])))
+    result.missing_elements = [name for name, patterns in d["elements"].items() if not _matches(text, patterns)]
+    result.typos = [(wrong, right) for wrong, right in d["typos"].items() if wrong in text]
+    result.risky_words = [word for word in d["risky"] if word in text]
+    return result
