@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from app.models.settings import CalendarDay, CalendarYear, Setting
-from app.models.ticket import AccessLog, Alert, Ticket, TicketEvent
+from app.models.ticket import AccessLog, Alert, Ticket, TicketEvent, TicketNote
 from app.models.user import ROLES, Section, User
 from app.models.workflow import ProcessInstance, ProcessVersion, WorkItem
 
@@ -17,6 +17,7 @@ __all__ = [
     "Setting",
     "Ticket",
     "TicketEvent",
+    "TicketNote",
     "User",
     "WorkItem",
 ]

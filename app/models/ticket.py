@@ -116,3 +116,15 @@ class AccessLog(db.Model):
     where: Mapped[str] = mapped_column(String(120), default="")
 
     user: Mapped[User] = relationship()
+
+
+class TicketNote(db.Model):
+    """备注: a note on a ticket in the case ledger."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    text: Mapped[str] = mapped_column(Text)
+
+    author: Mapped[User] = relationship()

@@ -1,14 +1,17 @@
 """工单: entry by hand, the ticket page, the searchable list."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.engine.clock import clock
 from app.extensions import db
 from app.forms.ticket import TicketForm
 from app.models import Section
 from app.models.ticket import TICKET_TYPES
-from app.services import NotFound, PermissionDenied, ServiceError, access, tickets
+from app.services import NotFound, PermissionDenied, ServiceError, access, ledger, tickets
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
@@ -16,16 +19,44 @@ bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 @bp.route("/")
 @login_required
 def index():
+    """案件台账: all tickets the user may see, filtered."""
     page = max(1, request.args.get("page", 1, type=int))
-    q = request.args.get("q", "")
-    state = request.args.get("state", "")
-    section = request.args.get("section", type=int)
-    ticket_type = request.args.get("type", "")
-    rows, total = tickets.search(q, state, section, ticket_type, page, user=current_user)
+    filters = ledger.LedgerFilter.from_args(request.args)
+    try:
+        rows, total = ledger.search(filters, current_user, page)
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+        filters.period = ""
+        rows, total = ledger.search(filters, current_user, page)
     sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
-    return render_template("tickets/list.html", rows=rows, total=total, page=page, q=q, state=state,
-                           section=section, ticket_type=ticket_type, sections=sections,
-                           ticket_types=TICKET_TYPES, per_page=30)
+    return render_template("tickets/list.html", rows=rows, total=total, page=page, f=filters,
+                           args=filters.as_args(), sections=sections, ticket_types=TICKET_TYPES, per_page=30)
+
+
+@bp.route("/export.xlsx")
+@login_required
+def export():
+    filters = ledger.LedgerFilter.from_args(request.args)
+    try:
+        content = ledger.export_xlsx(filters, current_user)
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("tickets.index"))
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M")
+    return send_file(io.BytesIO(content), as_attachment=True, download_name=f"案件台账-{stamp}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/<int:ticket_id>/notes", methods=["POST"])
+@login_required
+def add_note(ticket_id):
+    try:
+        ledger.add_note(ticket_id, current_user, request.form.get("text", ""))
+        flash(_("备注已保存。"), "success")
+    except (ServiceError, PermissionDenied, NotFound) as exc:
+        flash(str(exc), "danger")
+        session["note_draft"] = request.form.get("text", "")
+    return redirect(url_for("tickets.show", ticket_id=ticket_id) + "#notes")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -63,5 +94,6 @@ def show(ticket_id):
     if access.may_see_personal_data(current_user, ticket):
         access.log_personal_data_view(current_user, ticket, "ticket page")
     return render_template("tickets/show.html", ticket=ticket, events=tickets.timeline(ticket),
+                           notes=ledger.notes(ticket), note_draft=session.pop("note_draft", ""),
                            items=tickets.work_items(ticket), labels=tickets.FIELD_LABELS,
                            instance=tickets.ticket_instance(ticket))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ad7a02560ae8
+Revision ID: 1890b1f43a76
 Revises: 
-Create Date: 2026-11-25 17:53:42.395615
+Create Date: 2026-11-25 17:57:48.733541
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'ad7a02560ae8'
+revision = '1890b1f43a76'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -199,6 +199,19 @@ def upgrade():
     with op.batch_alter_table('ticket_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ticket_event_ticket_id'), ['ticket_id'], unique=False)
 
+    op.create_table('ticket_note',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ticket_note', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_note_ticket_id'), ['ticket_id'], unique=False)
+
     op.create_table('work_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=False),
@@ -243,6 +256,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_work_item_assignee_id'))
 
     op.drop_table('work_item')
+    with op.batch_alter_table('ticket_note', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ticket_note_ticket_id'))
+
+    op.drop_table('ticket_note')
     with op.batch_alter_table('ticket_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_event_ticket_id'))
 

@@ -1,0 +1,167 @@
+"""案件台账: every ticket with filters, free-text search, notes, and the Excel export.
+
+Exports mask callers' phone numbers and names unless the user may see them, and every
+export is written to the access log.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, fields
+
+from sqlalchemy import and_, func, or_, select
+
+from app.engine.clock import LOCAL_TZ, clock
+from app.extensions import db
+from app.models import AccessLog, Section, Ticket, TicketNote, User
+from app.services import NotFound, PermissionDenied, ServiceError, _, access, rates
+from app.services.tickets import FIELD_LABELS
+from app.services.uow import unit_of_work
+
+EXPORT_LIMIT = 50_000
+
+
+@dataclass
+class LedgerFilter:
+    q: str = ""
+    period: str = ""  # assessment month, YYYY-MM
+    ticket_type: str = ""
+    topic: str = ""
+    section_id: int | None = None
+    state: str = ""
+    overdue: bool = False
+    excluded: str = ""  # "", "yes", "no"
+
+    @classmethod
+    def from_args(cls, args) -> LedgerFilter:
+        section = args.get("section", "")
+        return cls(q=args.get("q", "").strip(), period=args.get("period", "").strip(),
+                   ticket_type=args.get("type", ""), topic=args.get("topic", "").strip(),
+                   section_id=int(section) if str(section).isdigit() else None, state=args.get("state", ""),
+                   overdue=args.get("overdue") in ("1", "on", "true"), excluded=args.get("excluded", ""))
+
+    def as_args(self) -> dict:
+        names = {"ticket_type": "type", "section_id": "section"}
+        return {names.get(f.name, f.name): getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def _query(f: LedgerFilter, user: User):
+    query = select(Ticket)
+    visible = access.visible_tickets(user)
+    if visible is not None:
+        query = query.where(visible)
+    if f.q:
+        like = f"%{f.q}%"
+        query = query.where(or_(Ticket.ticket_no.ilike(like), Ticket.title.ilike(like), Ticket.content.ilike(like),
+                                Ticket.enterprise.ilike(like), Ticket.address.ilike(like),
+                                Ticket.id.in_(select(TicketNote.ticket_id).where(TicketNote.text.ilike(like)))))
+    if f.period:
+        try:
+            start, end = rates.period_bounds(f.period)
+        except ValueError as exc:
+            raise ServiceError(_("考核期格式应为 YYYY-MM。")) from exc
+        query = query.where(Ticket.received_at >= start, Ticket.received_at < end)
+    if f.ticket_type:
+        query = query.where(Ticket.ticket_type == f.ticket_type)
+    if f.topic:
+        query = query.where(Ticket.topic.ilike(f"%{f.topic}%"))
+    if f.section_id:
+        query = query.where(Ticket.section_id == f.section_id)
+    if f.state:
+        query = query.where(Ticket.state == f.state)
+    if f.overdue:
+        now = clock.now()
+        query = query.where(Ticket.reply_deadline.is_not(None), or_(
+            and_(Ticket.closed_at.is_(None), Ticket.reply_deadline < now),
+            Ticket.closed_at > Ticket.reply_deadline))
+    if f.excluded == "yes":
+        query = query.where(Ticket.excluded.is_(True))
+    elif f.excluded == "no":
+        query = query.where(Ticket.excluded.is_(False))
+    return query
+
+
+def search(f: LedgerFilter, user: User, page: int = 1, per_page: int = 30) -> tuple[list[Ticket], int]:
+    query = _query(f, user)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Ticket.received_at.desc(), Ticket.id.desc()).offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def notes(ticket: Ticket) -> list[TicketNote]:
+    return list(db.session.scalars(
+        select(TicketNote).where(TicketNote.ticket_id == ticket.id).order_by(TicketNote.at, TicketNote.id)))
+
+
+def add_note(ticket_id: int, user: User, text: str) -> TicketNote:
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(_("备注不能为空。"))
+    if len(text) > 2000:
+        raise ServiceError(_("备注不能超过 2000 个字。"))
+    with unit_of_work():
+        ticket = db.session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(_("工单不存在。"))
+        if not access.can_view_ticket(user, ticket):
+            raise PermissionDenied(_("您无权查看该工单。"))
+        note = TicketNote(ticket_id=ticket.id, author_id=user.id, at=clock.now(), text=text)
+        db.session.add(note)
+    return note
+
+
+def export_xlsx(f: LedgerFilter, user: User) -> bytes:
+    """The filtered ledger as an Excel workbook; personal data masked unless the user may see it."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from app.web.filters import mask_name, mask_phone  # the same masking as on the pages
+
+    rows = list(db.session.scalars(_query(f, user).order_by(Ticket.received_at, Ticket.id).limit(EXPORT_LIMIT)))
+    sections = dict(db.session.execute(select(Section.id, Section.name)).all())
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = "案件台账"
+    columns = list(FIELD_LABELS.items()) + [
+        ("state", "状态"), ("section", "承办科室"), ("received_at", "接收时间"), ("response_deadline", "响应时限"),
+        ("first_contact_at", "首次联系时间"), ("reply_deadline", "办理时限（计算）"), ("closed_at", "办结时间"),
+        ("callback_resolved", "是否解决"), ("callback_satisfied", "是否满意"), ("excluded", "已剔除"),
+        ("notes", "备注")]
+    ws.append([str(label) for _name, label in columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    now = clock.now()
+    personal_views = []
+    for t in rows:
+        full = access.may_see_personal_data(user, t)
+        if full:
+            personal_views.append(t.id)
+        line = []
+        for name, _label in columns:
+            if name == "section":
+                value = sections.get(t.section_id, "")
+            elif name == "notes":
+                value = "；".join(n.text for n in notes(t))
+            elif name == "excluded":
+                value = "是" if t.excluded else "否"
+            else:
+                value = getattr(t, name)
+            if name == "caller_phone" and not full:
+                value = mask_phone(value)
+            elif name == "caller_name" and not full:
+                value = mask_name(value)
+            elif name == "address" and not full and value:
+                value = "（已隐藏）"
+            if hasattr(value, "astimezone"):
+                value = value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+            line.append(value)
+        ws.append(line)
+    for column in ws.columns:
+        ws.column_dimensions[column[0].column_letter].width = 16
+    db.session.add(AccessLog(user_id=user.id, ticket_id=None, at=now, action="export",
+                             where=f"案件台账 {len(rows)} 件，含未脱敏 {len(personal_views)} 件"))
+    db.session.commit()
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

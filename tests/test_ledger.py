@@ -1,0 +1,66 @@
+"""案件台账: filters, notes, Excel export with masking and an access log."""
+
+import io
+from datetime import timedelta
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.engine.clock import clock
+from app.extensions import db
+from app.models import AccessLog
+from tests.conftest import shanghai
+from tests.helpers import DISPATCH, SIGN, complete, new_ticket
+
+
+def test_filters_and_free_text_search(app, browser):
+    clock.freeze(shanghai(2026, 10, 20, 10, 0))
+    old = new_ticket(no="OCT-1", title="景区门票纠纷", topic="旅游->景区", ticket_type="投诉")
+    clock.freeze(shanghai(2026, 11, 20, 10, 0))
+    new_ticket(no="NOV-1", title="网吧未成年人", topic="文化->文化市场->网吧", ticket_type="举报")
+    late = new_ticket(no="NOV-2", title="KTV噪音", topic="文化->娱乐场所->KTV", dispatched_at=clock.now() - timedelta(days=15))
+    zhuguan = browser("zhuguan")
+
+    def numbers(query):
+        page = zhuguan.get(f"/tickets/?{query}").get_data(as_text=True)
+        table = page.split('id="ledger"')[1]
+        return sorted(no for no in ("OCT-1", "NOV-1", "NOV-2") if f">{no}<" in table)
+
+    assert numbers("period=2026-11") == ["NOV-1", "NOV-2"]
+    assert numbers("topic=网吧") == ["NOV-1"]
+    assert numbers("type=投诉&period=2026-10") == ["OCT-1"]
+    assert numbers("overdue=1") == ["NOV-2", "OCT-1"]  # both still open past their deadline
+    assert numbers("excluded=no") == ["NOV-1", "NOV-2", "OCT-1"]
+    zhuguan.post(f"/tickets/{old.id}/notes", {"text": "与文旅执法队联合处理"}, form_url=f"/tickets/{old.id}")
+    assert numbers("q=联合处理") == ["OCT-1"]
+    assert "与文旅执法队联合处理" in zhuguan.get(f"/tickets/{old.id}").get_data(as_text=True)
+    assert late.reply_deadline < clock.now()
+
+
+def test_empty_note_is_refused(app, browser):
+    ticket = new_ticket()
+    paidan = browser("paidan")
+    paidan.post(f"/tickets/{ticket.id}/notes", {"text": "   "}, form_url=f"/tickets/{ticket.id}")
+    assert "备注不能为空" in paidan.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+
+
+def test_export_masks_phones_for_roles_that_may_not_see_them(app, browser):
+    ticket = new_ticket(no="EXP-1", caller_phone="13811112222", caller_name="李建国")
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+
+    def sheet(username):
+        response = browser(username).get("/tickets/export.xlsx")
+        assert response.status_code == 200
+        ws = load_workbook(io.BytesIO(response.data)).active
+        header = [c.value for c in ws[1]]
+        row = {header[i]: c.value for i, c in enumerate(ws[2])}
+        return row
+
+    analyst = sheet("tongji")
+    assert analyst["工单编号"] == "EXP-1" and analyst["来电号码"] == "138****2222" and analyst["来电人"] == "李**"
+    dispatcher = sheet("paidan")
+    assert dispatcher["来电号码"] == "13811112222" and dispatcher["承办科室"] == "文化市场管理科"
+    logs = db.session.scalars(select(AccessLog).where(AccessLog.action == "export")).all()
+    assert [log.user.username for log in logs] == ["tongji", "paidan"]
+    assert "未脱敏 1" in logs[1].where and "未脱敏 0" in logs[0].where
