@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.engine import instances
@@ -10,7 +10,7 @@ from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import ProcessInstance, Ticket, TicketEvent, User, WorkItem
-from app.services import NotFound, PermissionDenied, ServiceError, _, _l, access, hooks
+from app.services import NotFound, PermissionDenied, ServiceError, _, _l, hooks
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 
@@ -112,27 +112,3 @@ def work_items(ticket: Ticket) -> list[WorkItem]:
     return list(db.session.scalars(
         select(WorkItem).where(WorkItem.ticket_id == ticket.id).order_by(WorkItem.created_at, WorkItem.id)
     ))
-
-
-def search(q: str = "", state: str = "", section_id: int | None = None, ticket_type: str = "",
-           page: int = 1, per_page: int = 30, user: User | None = None):
-    query = select(Ticket)
-    if user is not None:
-        visible = access.visible_tickets(user)
-        if visible is not None:
-            query = query.where(visible)
-    if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(Ticket.ticket_no.ilike(like), Ticket.title.ilike(like), Ticket.content.ilike(like),
-                                Ticket.enterprise.ilike(like), Ticket.address.ilike(like)))
-    if state:
-        query = query.where(Ticket.state == state)
-    if section_id:
-        query = query.where(Ticket.section_id == section_id)
-    if ticket_type:
-        query = query.where(Ticket.ticket_type == ticket_type)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.order_by(Ticket.received_at.desc(), Ticket.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    )
-    return list(rows), total
