@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    FileField,
     IntegerField,
     RadioField,
     SelectField,
@@ -49,6 +50,19 @@ class RequiredIf:
             raise StopValidation(self.message)  # stop: Optional after us would clear the error
 
 
+class UploadRequired:
+    """A file must be chosen (FileRequired of Flask-WTF, with our message)."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not getattr(field.data, "filename", ""):
+            raise StopValidation(self.message)
+
+
 class TaskForm(FlaskForm):
     """Base class of generated forms; ``field_specs`` keeps the BPMN definitions."""
 
@@ -58,6 +72,8 @@ class TaskForm(FlaskForm):
         """The values for the process, and [label, shown value] pairs for the timeline."""
         data, display = {}, []
         for spec in self.field_specs:
+            if spec["type"] == "file":
+                continue  # stored by the service, see uploads()
             value = self[spec["id"]].data
             if isinstance(value, datetime):
                 value = to_iso(value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value)
@@ -69,6 +85,11 @@ class TaskForm(FlaskForm):
             if value not in (None, ""):
                 display.append([spec["label"], _shown(spec, value)])
         return data, display
+
+    def uploads(self) -> list[tuple[dict, object]]:
+        """(field spec, uploaded file) for each file field the user filled."""
+        return [(spec, self[spec["id"]].data) for spec in self.field_specs
+                if spec["type"] == "file" and getattr(self[spec["id"]].data, "filename", "")]
 
 
 def _shown(spec: dict, value) -> str:
@@ -120,6 +141,10 @@ def _field(spec: dict):
         return BooleanField(default=str(default).lower() == "true", **kwargs)
     if kind == "date":
         return DateTimeLocalField(format=DATETIME_FORMAT, default=None, **kwargs)
+    if kind == "file":  # a custom Camunda type: property accept="audio/*", kind="audio"
+        kwargs["validators"] = [UploadRequired(message)] if required else [Optional()]
+        render_kw["accept"] = props.get("accept", "")
+        return FileField(**kwargs)
     if props.get("multiline") == "true":
         return TextAreaField(default=default, **kwargs)
     return StringField(default=default, **kwargs)

@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from app.models.settings import CalendarDay, CalendarYear, Setting
-from app.models.ticket import AccessLog, Alert, Ticket, TicketEvent, TicketNote
+from app.models.ticket import AccessLog, Alert, Attachment, Ticket, TicketEvent, TicketNote
 from app.models.user import ROLES, Section, User
 from app.models.workflow import ProcessInstance, ProcessVersion, WorkItem
 
@@ -9,6 +9,7 @@ __all__ = [
     "ROLES",
     "AccessLog",
     "Alert",
+    "Attachment",
     "CalendarDay",
     "CalendarYear",
     "ProcessInstance",

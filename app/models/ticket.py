@@ -128,3 +128,20 @@ class TicketNote(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
     author: Mapped[User] = relationship()
+
+
+class Attachment(db.Model):
+    """A file kept with a ticket (回访录音 call recording, ...), stored by checksum."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # callback_recording
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    uploaded_by: Mapped[User | None] = relationship()

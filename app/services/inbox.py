@@ -8,7 +8,7 @@ from app.engine import calendar_store, instances
 from app.engine.clock import clock
 from app.engine.runtime import EngineError, TaskNotReady
 from app.extensions import db
-from app.models import Ticket, TicketEvent, User, WorkItem
+from app.models import Attachment, Ticket, TicketEvent, User, WorkItem
 from app.services import Conflict, NotFound, PermissionDenied, ServiceError, StaleState, _, _l
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
@@ -91,6 +91,18 @@ def can_complete(user: User, item: WorkItem) -> bool:
     return is_candidate(user, item)
 
 
+def _attach(ticket, item: WorkItem, spec: dict, stored, user: User) -> Attachment:
+    if ticket is None:
+        raise ServiceError(_("只有工单任务可以上传文件。"))
+    attachment = Attachment(ticket_id=ticket.id, kind=f"{item.spec_name}:{spec['id']}",
+                            original_name=stored.original_name, content_type=stored.content_type,
+                            size=stored.size, sha256=stored.sha256, stored_path=stored.stored_path,
+                            uploaded_by_id=user.id, uploaded_at=clock.now())
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
 def next_task_for(user: User, done: WorkItem) -> WorkItem | None:
     """The ticket's next open task this user may do now (so 签收 leads straight to 分派)."""
     if done.ticket_id is None:
@@ -161,7 +173,7 @@ def unclaim(item_id: int, user: User) -> WorkItem:
     return item
 
 
-def complete(item_id: int, user: User, data: dict, display: list) -> WorkItem:
+def complete(item_id: int, user: User, data: dict, display: list, files: list | None = None) -> WorkItem:
     """Submit a task's form: the process moves on, and everything is saved at once or not at all.
 
     If the instance changed meanwhile for another reason (a timer fired on it), the
@@ -169,13 +181,13 @@ def complete(item_id: int, user: User, data: dict, display: list) -> WorkItem:
     user gets a conflict and nothing is saved.
     """
     try:
-        return _complete(item_id, user, data, display)
+        return _complete(item_id, user, data, display, files or [])
     except StaleState:
         db.session.expire_all()
-        return _complete(item_id, user, data, display)
+        return _complete(item_id, user, data, display, files or [])
 
 
-def _complete(item_id: int, user: User, data: dict, display: list) -> WorkItem:
+def _complete(item_id: int, user: User, data: dict, display: list, files: list) -> WorkItem:
     with unit_of_work(ALREADY_DONE):
         item = get_item(item_id)
         if item.state != "ready":
@@ -189,6 +201,12 @@ def _complete(item_id: int, user: User, data: dict, display: list) -> WorkItem:
                               .get("form_key", ""))
         data = handler.before_submit(ticket, dict(data), user)
         data[f"{item.spec_name}_by"] = user.username
+        display = list(display)
+        for spec, stored in files:  # (field spec, files.StoredFile) already on disk
+            attachment = _attach(ticket, item, spec, stored, user)
+            data[spec["id"]] = {"attachment_id": attachment.id, "name": stored.original_name,
+                                "sha256": stored.sha256}
+            display.append([spec["label"], f"{stored.original_name}（{stored.size // 1024} KB）"])
         try:
             snap = instances.complete_task(item.instance, item.task_guid, data)
         except TaskNotReady as exc:

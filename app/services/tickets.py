@@ -9,7 +9,7 @@ from app.engine import instances
 from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
-from app.models import ProcessInstance, Ticket, TicketEvent, User, WorkItem
+from app.models import Attachment, ProcessInstance, Ticket, TicketEvent, User, WorkItem
 from app.services import NotFound, PermissionDenied, ServiceError, _, _l, hooks
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
@@ -105,6 +105,12 @@ def ticket_instance(ticket: Ticket) -> ProcessInstance | None:
 def timeline(ticket: Ticket) -> list[TicketEvent]:
     return list(db.session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.at, TicketEvent.id)
+    ))
+
+
+def attachments(ticket: Ticket) -> list[Attachment]:
+    return list(db.session.scalars(
+        select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.uploaded_at, Attachment.id)
     ))
 
 

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.datastructures import CombinedMultiDict
 
 from app.extensions import db
 from app.forms import form_for_task
@@ -14,6 +15,7 @@ from app.services import (
     PermissionDenied,
     ServiceError,
     access,
+    files,
     inbox,
     reply_check,
     tickets,
@@ -59,14 +61,15 @@ def _load(item_id):
 def task(item_id):
     item = _load(item_id)
     meta = item.instance.version.task_meta.get(item.spec_name, {})
-    form = form_for_task(item.instance.version_id, item.spec_name, meta,
-                         formdata=request.form if request.method == "POST" else None)
+    formdata = CombinedMultiDict((request.files, request.form)) if request.method == "POST" else None
+    form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata)
     status = 200
     if request.method == "POST":
-        if form.validate() and inbox.check_task_data(item, form):
+        stored = _store_uploads(form) if form.validate() and inbox.check_task_data(item, form) else None
+        if stored is not None:
             data, display = form.task_data()
             try:
-                inbox.complete(item.id, current_user, data, display)
+                inbox.complete(item.id, current_user, data, display, stored)
             except (Conflict, PermissionDenied, ServiceError) as exc:
                 flash(str(exc), "danger")
                 status = 409 if isinstance(exc, Conflict) else 403 if isinstance(exc, PermissionDenied) else 422
@@ -95,6 +98,18 @@ def task(item_id):
         can_complete=inbox.can_complete(current_user, item),
         is_candidate=inbox.is_candidate(current_user, item),
     ), status
+
+
+def _store_uploads(form):
+    """Store the form's files before the transaction; a bad file becomes that field's error."""
+    stored = []
+    for spec, upload in getattr(form, "uploads", list)():
+        try:
+            stored.append((spec, files.store_audio(upload, spec["label"])))
+        except ServiceError as exc:
+            form[spec["id"]].errors = [*form[spec["id"]].errors, str(exc)]
+            return None
+    return stored
 
 
 @bp.route("/reply-check", methods=["POST"])

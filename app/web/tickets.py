@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from app.engine.clock import clock
 from app.extensions import db
 from app.forms.ticket import TicketForm
-from app.models import Section
+from app.models import Attachment, Section
 from app.models.ticket import TICKET_TYPES
-from app.services import NotFound, PermissionDenied, ServiceError, access, ledger, tickets
+from app.services import NotFound, PermissionDenied, ServiceError, access, files, ledger, tickets
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
@@ -45,6 +45,21 @@ def export():
     stamp = clock.local_now().strftime("%Y%m%d-%H%M")
     return send_file(io.BytesIO(content), as_attachment=True, download_name=f"案件台账-{stamp}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/files/<int:attachment_id>")
+@login_required
+def attachment(attachment_id):
+    """A stored file (e.g. a call recording), for those who may see its ticket; seekable for audio."""
+    item = db.session.get(Attachment, attachment_id) or abort(404)
+    ticket = tickets.get_ticket(item.ticket_id)
+    if not access.can_view_ticket(current_user, ticket):
+        abort(403)
+    path = files.absolute_path(item.stored_path)
+    if not path.exists():
+        abort(410)
+    return send_file(path, mimetype=item.content_type, conditional=True, download_name=item.original_name,
+                     as_attachment=request.args.get("download") == "1")
 
 
 @bp.route("/<int:ticket_id>/notes", methods=["POST"])
@@ -95,5 +110,6 @@ def show(ticket_id):
         access.log_personal_data_view(current_user, ticket, "ticket page")
     return render_template("tickets/show.html", ticket=ticket, events=tickets.timeline(ticket),
                            notes=ledger.notes(ticket), note_draft=session.pop("note_draft", ""),
+                           attachments=tickets.attachments(ticket),
                            items=tickets.work_items(ticket), labels=tickets.FIELD_LABELS,
                            instance=tickets.ticket_instance(ticket))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1890b1f43a76
+Revision ID: 19c92e7a2518
 Revises: 
-Create Date: 2026-11-25 17:57:48.733541
+Create Date: 2026-11-25 18:00:03.963064
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '1890b1f43a76'
+revision = '19c92e7a2518'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -161,6 +161,24 @@ def upgrade():
         batch_op.create_index('ix_alert_open', ['acknowledged_at', 'raised_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_alert_ticket_id'), ['ticket_id'], unique=False)
 
+    op.create_table('attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('original_name', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=80), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('stored_path', sa.String(length=200), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachment_ticket_id'), ['ticket_id'], unique=False)
+
     op.create_table('process_instance',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -271,6 +289,10 @@ def downgrade():
         batch_op.drop_index('ix_instance_due')
 
     op.drop_table('process_instance')
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachment_ticket_id'))
+
+    op.drop_table('attachment')
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alert_ticket_id'))
         batch_op.drop_index('ix_alert_open')
