@@ -36,7 +36,7 @@ def register_function(name: str, function) -> None:
     _extra_functions[name] = function
 
 
-def make_environment(calendar: WorkCalendar, notifications: list) -> dict:
+def make_environment(calendar: WorkCalendar, notifications: list, moves: list | None = None) -> dict:
     def now() -> str:
         """当前时间"""
         return to_iso(clock.now())
@@ -59,6 +59,12 @@ def make_environment(calendar: WorkCalendar, notifications: list) -> dict:
         """Raise an alert for supervisors (recorded when the step is saved)."""
         notifications.append((str(kind), str(message)))
 
+    def move_deadlines(**variables) -> None:
+        """Give the waiting timers and open tasks new values for these variables (e.g. an
+        approved extension's reply_deadline): their due instants are computed again."""
+        if moves is not None:
+            moves.append(variables)
+
     return {
         **_extra_functions,
         "now": now,
@@ -67,8 +73,9 @@ def make_environment(calendar: WorkCalendar, notifications: list) -> dict:
         "is_workday": is_workday,
         "is_office_hours": is_office_hours,
         "notify": notify,
+        "move_deadlines": move_deadlines,
     }
 
 
-def make_script_engine(calendar: WorkCalendar, notifications: list) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=TaskDataEnvironment(make_environment(calendar, notifications)))
+def make_script_engine(calendar: WorkCalendar, notifications: list, moves: list | None = None) -> PythonScriptEngine:
+    return PythonScriptEngine(environment=TaskDataEnvironment(make_environment(calendar, notifications, moves)))

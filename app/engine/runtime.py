@@ -106,7 +106,8 @@ class Runtime:
         self.calendar = calendar
         self.notifications: list[tuple[str, str]] = []
         self.fired: list[str] = []
-        self.script_engine = make_script_engine(calendar, self.notifications)
+        self.moves: list[dict] = []
+        self.script_engine = make_script_engine(calendar, self.notifications, self.moves)
 
     # -- persistence -------------------------------------------------------
     def new(self, data: dict) -> BpmnWorkflow:
@@ -133,8 +134,28 @@ class Runtime:
         try:
             wf.refresh_timers()
             wf.do_engine_steps(did_complete_task=self._note_timer)
+            while self.moves:
+                self._apply_moves(wf, self.moves.pop(0))
+                wf.refresh_timers()
+                wf.do_engine_steps(did_complete_task=self._note_timer)
         except SpiffWorkflowException as exc:
             raise EngineError(_describe(exc)) from exc
+
+    @staticmethod
+    def _apply_moves(wf: BpmnWorkflow, variables: dict) -> None:
+        """move_deadlines(): waiting timers forget their computed instant and see the new values;
+        open user tasks see them too (their due dates follow)."""
+        for task in wf.get_tasks(state=TaskState.WAITING | TaskState.READY):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition) and task.state == TaskState.WAITING:
+                # a waiting event re-inherits its parent's data on every update: give both the values
+                task.data.update(variables)
+                if task.parent is not None:
+                    task.parent.data.update(variables)
+                task.internal_data.pop("event_value", None)
+                task.internal_data.pop("event_fired", None)
+            elif task.task_spec.manual and task.state == TaskState.READY:
+                task.data.update(variables)
 
     def _note_timer(self, task) -> None:
         definition = getattr(task.task_spec, "event_definition", None)
