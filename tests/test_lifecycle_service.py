@@ -95,3 +95,30 @@ def test_callback_not_reached_closes(app):
     complete(ticket, "callback", "huifang", **dict(RESOLVED, callback_contacted="否", callback_resolved=None,
                                                    callback_satisfied=None, callback_unreached="无人接听"))
     assert ticket.state == "办结" and ticket.outcome == "无人接听"
+
+
+SIDE_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="x">
+  <bpmn:process id="side_note" isExecutable="true">
+    <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="note"/>
+    <bpmn:userTask id="note" name="补充说明" camunda:candidateGroups="supervisor"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="note" targetRef="e"/><bpmn:endEvent id="e" name="说明完毕"/>
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def test_a_side_process_about_a_ticket_never_closes_it(app):
+    from app.engine import instances
+    from app.services import tickets
+    from app.services.process import apply_snapshot
+
+    ticket = new_ticket()
+    lifecycle = tickets.ticket_instance(ticket)
+    instances.deploy(SIDE_PROCESS)
+    side, snap = instances.start("side_note", {}, ticket.id)
+    apply_snapshot(side, ticket, snap)
+    db.session.commit()
+    assert tickets.ticket_instance(ticket).id == lifecycle.id
+    complete(ticket, "note", "zhuguan")
+    assert ticket.state == "待签收" and ticket.closed_at is None

@@ -12,6 +12,8 @@ from app.models import Alert, ProcessInstance, Ticket, TicketEvent, User, WorkIt
 from app.models.ticket import STATE_CLOSED
 from app.services import hooks
 
+LIFECYCLE_PROCESS = "ticket_lifecycle"  # the process whose state is the ticket's state
+
 # Process variables copied onto the ticket, so lists and the supervisor page can sort
 # and filter without loading instances.
 _DEADLINE_FIELDS = ("response_deadline", "reply_deadline", "urge_at")
@@ -78,6 +80,19 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
             db.session.add(Alert(business_key=instance.business_key, kind=kind, message=message, raised_at=now))
         hooks.run(hooks.instance_changed, instance, snap)
         return
+    if instance.version.process_key == LIFECYCLE_PROCESS:
+        _sync_ticket(ticket, snap, now)
+    else:  # a side process about a ticket (an extension, an inspection ...): it never closes the ticket
+        hooks.run(hooks.instance_changed, instance, snap)
+    for name in snap.fired_timers:
+        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="timer", title=f"定时器触发：{name}"))
+    for kind, message in snap.notifications:
+        db.session.add(Alert(ticket_id=ticket.id, kind=kind, message=message, raised_at=now))
+        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="alert", title=f"{kind}：{message}"))
+
+
+def _sync_ticket(ticket: Ticket, snap: Snapshot, now) -> None:
+    """The ticket's state, deadlines and closure follow its lifecycle process."""
     data = snap.data
     for name in _DEADLINE_FIELDS:
         if data.get(name):
@@ -93,8 +108,3 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
         states = [rt.ticket_state for rt in snap.ready_tasks if rt.ticket_state]
         if states:
             ticket.state = states[0]
-    for name in snap.fired_timers:
-        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="timer", title=f"定时器触发：{name}"))
-    for kind, message in snap.notifications:
-        db.session.add(Alert(ticket_id=ticket.id, kind=kind, message=message, raised_at=now))
-        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="alert", title=f"{kind}：{message}"))

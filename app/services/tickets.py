@@ -9,12 +9,12 @@ from app.engine import instances
 from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
-from app.models import Attachment, ProcessInstance, Ticket, TicketEvent, User, WorkItem
+from app.models import Attachment, ProcessInstance, ProcessVersion, Ticket, TicketEvent, User, WorkItem
 from app.services import NotFound, PermissionDenied, ServiceError, _, _l, hooks
-from app.services.process import apply_snapshot
+from app.services.process import LIFECYCLE_PROCESS, apply_snapshot
 from app.services.uow import unit_of_work
 
-TICKET_PROCESS = "ticket_lifecycle"
+TICKET_PROCESS = LIFECYCLE_PROCESS
 
 # Field order and labels as the city platform exports them (domain.md); labels in the user's language.
 FIELD_LABELS = {
@@ -97,8 +97,11 @@ def get_ticket(ticket_id: int) -> Ticket:
 
 
 def ticket_instance(ticket: Ticket) -> ProcessInstance | None:
+    """The ticket's lifecycle instance (side processes about the ticket have their own)."""
     return db.session.scalar(
-        select(ProcessInstance).where(ProcessInstance.ticket_id == ticket.id).order_by(ProcessInstance.id.desc())
+        select(ProcessInstance).join(ProcessVersion, ProcessInstance.version_id == ProcessVersion.id)
+        .where(ProcessInstance.ticket_id == ticket.id, ProcessVersion.process_key == TICKET_PROCESS)
+        .order_by(ProcessInstance.id.desc()).limit(1)
     )
 
 
