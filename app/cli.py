@@ -27,6 +27,12 @@ def main():
 def register_cli(app):
     for command in (init_db, seed, demo, serve, worker, user_group, deploy):
         app.cli.add_command(command)
+    from app.cli_import import import_command
+
+    app.cli.add_command(import_command)
+    from app.cli_apikey import apikey_group
+
+    app.cli.add_command(apikey_group)
 
 
 def upgrade_database():

@@ -34,6 +34,7 @@ DEMO_USERS = [
     ("tongji", "郑欣", "analyst", None),
     ("jiancha", "冯刚", "inspector", None),
     ("zhuguan", "李主任", "supervisor", None),
+    ("fenguan", "赵副局长", "leader", None),
     ("liucheng", "何工", "process_owner,admin", None),
 ]
 
@@ -48,6 +49,9 @@ def seed_base() -> None:
             if db.session.scalar(select(Section.id).where(Section.code == code)) is None:
                 db.session.add(Section(code=code, name=name, duties=duties))
         instances.deploy_directory(current_app.config["JIESU_PROCESS_DIR"])
+    from app.services.carried import ensure_review_cycle  # 挂账案件月度复核: one long-running instance
+
+    ensure_review_cycle()
 
 
 def seed_demo() -> None:
@@ -60,8 +64,14 @@ def seed_demo() -> None:
                             section=sections.get(section) if section else None)
                 user.set_password(DEMO_PASSWORD)
                 db.session.add(user)
+    from app.demo_roster import seed_demo_roster  # 排班 first, so night tickets find the duty dispatcher
+
+    seed_demo_roster()
     if db.session.scalar(select(func.count(Ticket.id))) == 0:
         _demo_tickets()
+    from app.demo_field import seed_demo_field  # 行业台账 and 现场检查 (after the tickets it links)
+
+    seed_demo_field()
 
 
 def _demo_tickets() -> None:
@@ -90,6 +100,17 @@ def _demo_tickets() -> None:
              caller_name="孙先生", caller_phone="13677778888", district="本区", street="", community="",
              address="", enterprise="", urgency="一般", nature="主办", source="其他",
              called_at=now - timedelta(minutes=30), dispatched_at=now - timedelta(minutes=20), platform_deadline=None),
+        # a repeat caller and event (same number, same 网咖 as 000101) and a group complaint (预警)
+        dict(ticket_no="BJ12345-2026-000105", ticket_type="投诉", topic="文化->文化市场->网吧",
+             title="极速网咖仍接纳未成年人", content="来电人再次反映极速网咖晚上仍有未成年人上网，前台不查身份证，要求查处。",
+             caller_name="李先生", caller_phone="138-1111-2222", district="本区", street="东华街道", community="东华社区",
+             address="东华路18号", enterprise="极速网咖", urgency="一般", nature="主办", source="市级直派",
+             called_at=now - timedelta(minutes=15), dispatched_at=now - timedelta(minutes=10), platform_deadline=None),
+        dict(ticket_no="BJ12345-2026-000106", ticket_type="投诉", topic="文化->艺术培训->预付卡",
+             title="多名家长聚集要求退费", content="二十多名家长在彩虹艺术培训中心门口聚集，拉横幅要求退还预付课费，称要找媒体曝光。",
+             caller_name="周女士", caller_phone="13599990000", district="本区", street="南苑街道", community="南苑社区",
+             address="南苑路6号", enterprise="彩虹艺术培训中心", urgency="紧急", nature="主办", source="市级直派",
+             called_at=now - timedelta(minutes=5), dispatched_at=now - timedelta(minutes=3), platform_deadline=None),
     ]
     for fields in samples:
         tickets.create_ticket(fields, dispatcher)

@@ -85,7 +85,7 @@ def test_supervisor_sees_reminder_and_escalation_at_the_shown_instants(app, brow
 
 
 def test_supervisor_acknowledges_an_alert(app, browser):
-    ticket = new_ticket(urgency="特急")
+    ticket = new_ticket(urgency="紧急")  # 2-hour response limit (特急 would also raise an early warning)
     run_to(ticket, stop_before="respond")
     clock.advance(timedelta(hours=3))
     sweep()

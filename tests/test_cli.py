@@ -30,7 +30,7 @@ def test_user_add_hashes_the_password_and_validates_roles(app):
 
 
 def test_worker_once_fires_due_timers(app):
-    ticket = new_ticket(urgency="特急")
+    ticket = new_ticket(urgency="紧急")  # 2-hour response limit (特急 would also raise an early warning)
     run_to(ticket, stop_before="respond")
     runner = app.test_cli_runner()
     result = runner.invoke(args=["worker", "--once"])

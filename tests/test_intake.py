@@ -1,6 +1,7 @@
 """Intake is idempotent on 工单编号, refuses a changed repeat, and stores one ticket under concurrent retries."""
 
 import threading
+from datetime import UTC
 
 import pytest
 from sqlalchemy import func, select
@@ -58,4 +59,16 @@ def test_concurrent_retries_store_one_ticket(app):
     assert not errors, errors
     assert sorted(results) == [False, False, False, True]
     assert db.session.scalar(select(func.count(Ticket.id))) == 1
-    assert db.session.scalar(select(func.count(ProcessInstance.id))) == 1
+    assert db.session.scalar(select(func.count(ProcessInstance.id)).where(ProcessInstance.ticket_id.is_not(None),
+                                                                        ProcessInstance.business_key.is_(None))) == 1
+
+
+def test_the_same_instant_written_with_another_offset_is_the_same_content(app):
+    from datetime import datetime
+
+    from app.engine.clock import LOCAL_TZ
+
+    at = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)
+    intake.receive_ticket(fields(called_at=at))
+    again = intake.receive_ticket(fields(called_at=at.astimezone(UTC)))
+    assert not again.created

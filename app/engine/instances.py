@@ -142,6 +142,19 @@ def send_message(instance: ProcessInstance, name: str, payload, result_var: str 
     return snapshot
 
 
+def move_deadlines(instance: ProcessInstance, variables: dict) -> Snapshot:
+    """Give a running instance new values for deadline variables (an approved 延期): its waiting
+    timers compute their instants again and its open tasks' due dates follow (as move_deadlines()
+    in a BPMN script does, but from outside the process)."""
+    runtime = _runtime(instance.version)
+    wf = runtime.load(instance.state_json)
+    runtime._apply_moves(wf, dict(variables))
+    runtime.run(wf)
+    snapshot = runtime.snapshot(wf)
+    _save(instance, runtime, wf, snapshot)
+    return snapshot
+
+
 def waiting_messages(instance: ProcessInstance) -> list[str]:
     runtime = _runtime(instance.version)
     return runtime.waiting_messages(runtime.load(instance.state_json))

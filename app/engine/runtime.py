@@ -19,11 +19,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.clock import clock
+from app.engine.events import SERIALIZER_CONFIG
 from app.engine.expressions import make_script_engine, to_datetime
 from app.engine.specs import load_specs
 from app.engine.workcalendar import WorkCalendar
@@ -64,7 +64,7 @@ class InstanceStateConverter(BpmnWorkflowConverter):
         return workflow
 
 
-_config = dict(CAMUNDA_CONFIG)
+_config = dict(SERIALIZER_CONFIG)
 _config[BpmnWorkflow] = InstanceStateConverter
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
@@ -161,6 +161,10 @@ class Runtime:
         definition = getattr(task.task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition):
             self.fired.append(task.task_spec.bpmn_name or task.task_spec.bpmn_id)
+        elif getattr(definition, "event_definitions", None):  # an event-based gateway: did its timer fire?
+            for event in task.internal_data.get("seen_events", []):
+                if isinstance(event.event_definition, TimerEventDefinition):
+                    self.fired.append(event.event_definition.name or task.task_spec.bpmn_name or task.task_spec.bpmn_id)
 
     def complete(self, wf: BpmnWorkflow, guid: str, data: dict) -> dict:
         try:
@@ -191,7 +195,7 @@ class Runtime:
 
     @staticmethod
     def waiting_messages(wf: BpmnWorkflow) -> list[str]:
-        return sorted({e.name for e in wf.waiting_events() if e.event_type == "MessageEventDefinition"})
+        return sorted({e.name for e in _waiting_events(wf) if e.event_type == "MessageEventDefinition"})
 
     def evaluate(self, task, expression: str):
         return self.script_engine.evaluate(task, expression)
@@ -266,7 +270,7 @@ class Runtime:
     def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
         """The earliest instant at which a waiting timer of this instance is due."""
         instants = []
-        for event in wf.waiting_events():
+        for event in _waiting_events(wf):
             if event.event_type not in _TIMER_TYPES:
                 continue
             value = event.value
@@ -279,6 +283,20 @@ class Runtime:
     def task_data(self, wf: BpmnWorkflow, guid: str) -> dict:
         task = wf.get_task_from_id(UUID(guid))
         return dict(task.data) if task is not None else {}
+
+
+def _waiting_events(wf: BpmnWorkflow) -> list:
+    """``wf.waiting_events()``, with the events an event-based gateway waits for listed one by one.
+
+    SpiffWorkflow reports such a gateway as a single MultipleEventDefinition without a name
+    or a due time; its timer's due time is kept on the gateway task, where ``details`` reads it.
+    """
+    events = []
+    for task in wf.event_manager.tasks.values():
+        definition = task.task_spec.event_definition
+        for member in getattr(definition, "event_definitions", None) or [definition]:
+            events.append(member.details(task))
+    return events
 
 
 def _in_boundary_branch(task) -> bool:

@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
-from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from app.engine import dialect
+from app.engine.events import SERIALIZER_CONFIG, JiesuCamundaParser
 
-SPEC_REGISTRY = BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG)
+SPEC_REGISTRY = BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)
 
 
 class DiagramError(Exception):
@@ -127,7 +126,7 @@ def parse(xml: bytes | str, process_key: str | None = None) -> ParsedProcess:
     _check_expressions(root, problems)
     if problems:
         raise DiagramError(problems)
-    parser = CamundaParser()
+    parser = JiesuCamundaParser()
     try:
         parser.add_bpmn_xml(etree.fromstring(xml), filename=f"{key}.bpmn")
         spec = parser.get_spec(key)

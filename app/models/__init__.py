@@ -1,7 +1,9 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from app.models.roster import DUTY_ROLES, SHIFT_KINDS, DutyAssignment
 from app.models.settings import CalendarDay, CalendarYear, Setting
 from app.models.ticket import AccessLog, Alert, Attachment, Ticket, TicketEvent, TicketNote
+from app.models.ticket_import import ImportJob
 from app.models.user import ROLES, Section, User
 from app.models.workflow import ProcessInstance, ProcessVersion, WorkItem
 
@@ -21,4 +23,42 @@ __all__ = [
     "TicketNote",
     "User",
     "WorkItem",
+    "DUTY_ROLES",
+    "SHIFT_KINDS",
+    "DutyAssignment",
+    "ImportJob",
 ]
+
+# issue 5: enterprise ledger and field inspection
+from app.models.enterprise import ENTERPRISE_KINDS, RISK_LEVELS, Enterprise, EnterpriseTicket  # noqa: E402
+from app.models.inspection import (  # noqa: E402
+    INSPECTION_SOURCES,
+    Evidence,
+    Inspection,
+    InspectionCampaign,
+    InspectionEvent,
+    InspectionRecord,
+    RectificationOrder,
+    SubmitToken,
+)
+
+__all__ += [
+    "ENTERPRISE_KINDS", "RISK_LEVELS", "Enterprise", "EnterpriseTicket", "INSPECTION_SOURCES", "Evidence",
+    "Inspection", "InspectionCampaign", "InspectionEvent", "InspectionRecord", "RectificationOrder", "SubmitToken",
+]
+
+# issue 3 (items 5, 6): repeat detection and early warning
+from app.models.early_warning import EarlyWarning  # noqa: E402
+from app.models.repeats import RepeatLink, TicketFingerprint  # noqa: E402
+
+__all__ += ["EarlyWarning", "RepeatLink", "TicketFingerprint"]
+
+# issue 3 (part A): platform API keys, outbound queue, platform 督办/催办
+from app.models.platform import ApiKey, OutboxItem, PlatformMessage  # noqa: E402
+
+__all__ += ["ApiKey", "OutboxItem", "PlatformMessage"]
+
+# issue 4 (延期、剔除、督办、挂账): requests about a ticket decided in side processes
+from app.models.casework import REQUEST_KINDS, REQUEST_STATUSES, CaseRequest  # noqa: E402
+
+__all__ += ["REQUEST_KINDS", "REQUEST_STATUSES", "CaseRequest"]

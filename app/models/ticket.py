@@ -1,8 +1,8 @@
 """工单 tickets, their timeline and the alerts raised on them."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -58,12 +58,24 @@ class Ticket(db.Model):
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 响应: caller first contacted
     outcome: Mapped[str] = mapped_column(String(40), default="")
     rework_count: Mapped[int] = mapped_column(default=0)
+    # Platform API (issue 3): the approved reply as sent back, and who pushed the ticket.
+    reply_text: Mapped[str] = mapped_column(Text, default="")  # 回复内容 (审核通过的答复口径)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 审核通过、回复上报的时间
+    intake_platform: Mapped[str] = mapped_column(String(20), default="")  # 推送平台 (市级平台/区级平台)
     # 回访 callback as last recorded: the resolution and satisfaction rates are computed from these
     callback_contacted: Mapped[bool | None] = mapped_column()
     callback_resolved: Mapped[str] = mapped_column(String(10), default="")  # 解决 / 基本解决 / 未解决
     callback_satisfied: Mapped[str] = mapped_column(String(10), default="")  # 满意 / 基本满意 / 不满意
     callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     excluded: Mapped[bool] = mapped_column(default=False)  # 剔除 approved: not counted in the rates
+    # issue 4 (延期、督办、挂账): kept in step by app/services/casework.py and its side processes
+    original_reply_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 延期前的办理时限 (first extension)
+    supervised: Mapped[bool] = mapped_column(default=False, index=True)  # 督办件
+    carried: Mapped[bool] = mapped_column(default=False, index=True)  # 挂账
+    carry_plan: Mapped[str] = mapped_column(Text, default="")  # 挂账: 解决计划
+    carry_review_date: Mapped[date | None] = mapped_column(Date())  # 挂账: 计划复核日期
+    carried_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    written_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 销账
 
     section: Mapped[Section | None] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -18,6 +18,7 @@ ROLES: dict[str, str] = {
     "analyst": "统计员",
     "inspector": "检查员",
     "supervisor": "主管",
+    "leader": "分管领导",  # receives early warnings and their escalations
     "process_owner": "流程管理员",
     "admin": "系统管理员",
 }

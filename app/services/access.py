@@ -13,7 +13,7 @@ from app.models import AccessLog, Ticket, User, WorkItem
 
 # Roles whose work spans all tickets.
 DESK_WIDE_ROLES = ("dispatcher", "duty", "supervisor", "reviewer", "callback", "analyst", "inspector",
-                   "process_owner")
+                   "process_owner", "leader")
 # Roles that must reach the caller.
 PERSONAL_DATA_ROLES = ("dispatcher", "duty", "callback", "supervisor")
 

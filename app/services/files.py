@@ -1,4 +1,4 @@
-"""Files users upload (call recordings, evidence ...): checked, stored by checksum, served back.
+"""Files users upload (call recordings, evidence documents ...): checked, stored by checksum, served back.
 
 Content is recognised by its first bytes, not by the name the browser sends. Files are
 stored under JIESU_UPLOAD_DIR by SHA-256 (the same content is stored once); the row that
@@ -73,6 +73,67 @@ def store_audio(upload, label: str) -> StoredFile:
         tmp.write_bytes(data)
         os.replace(tmp, target)  # atomic: a crash leaves no half-written recording
     return StoredFile(os.path.basename(upload.filename)[:200], content_type, len(data), digest, str(relative))
+
+
+DOCUMENT_TYPES = {  # kind -> (extension, MIME type): evidence for exclusions and appeals
+    "pdf": ("pdf", "application/pdf"),
+    "jpg": ("jpg", "image/jpeg"),
+    "png": ("png", "image/png"),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+}
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def sniff_document(data: bytes) -> str | None:
+    """The document format from the file's bytes (a .docx is a zip holding word/document.xml)."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"PK\x03\x04"):
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "word/document.xml" in archive.namelist():
+                    return "docx"
+        except zipfile.BadZipFile:
+            return None
+    return None
+
+
+def store_document(upload, label: str) -> StoredFile:
+    """Check and store an uploaded evidence document; raises ServiceError naming what is wrong."""
+    if upload is None or not getattr(upload, "filename", ""):
+        raise ServiceError(_("请选择%(label)s文件。", label=label))
+    data = upload.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ServiceError(_("%(label)s超过 20 MB，请压缩后再上传。", label=label))
+    if not data:
+        raise ServiceError(_("%(label)s是空文件。", label=label))
+    kind = sniff_document(data)
+    if kind is None:
+        raise ServiceError(_("%(label)s不是支持的文件格式（PDF、JPG、PNG、DOCX）。", label=label))
+    extension, content_type = DOCUMENT_TYPES[kind]
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path("documents") / digest[:2] / f"{digest}.{extension}"
+    target = upload_root() / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)  # atomic: a crash leaves no half-written file
+    return StoredFile(os.path.basename(upload.filename)[:200], content_type, len(data), digest, str(relative))
+
+
+def store_upload(upload, spec: dict) -> StoredFile:
+    """A BPMN form's file field: property kind="document" takes evidence documents, else recordings."""
+    if (spec.get("properties") or {}).get("kind") == "document":
+        return store_document(upload, spec["label"])
+    return store_audio(upload, spec["label"])
 
 
 def absolute_path(stored_path: str) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -30,8 +30,8 @@ class IntakeResult:
 
 def content_checksum(fields: dict) -> str:
     def norm(value):
-        if isinstance(value, datetime):
-            return value.isoformat()
+        if isinstance(value, datetime):  # one instant, whatever offset it was written with
+            return value.astimezone(UTC).isoformat()
         return "" if value is None else str(value).strip()
 
     canonical = {name: norm(fields.get(name)) for name in CONTENT_FIELDS}

@@ -31,6 +31,8 @@ class LedgerFilter:
     state: str = ""
     overdue: bool = False
     excluded: str = ""  # "", "yes", "no"
+    carried: str = ""  # "", "yes" (挂账中), "written_off" (已销账), "no"
+    supervised: str = ""  # "", "yes" (督办件), "no"
 
     @classmethod
     def from_args(cls, args) -> LedgerFilter:
@@ -38,7 +40,8 @@ class LedgerFilter:
         return cls(q=args.get("q", "").strip(), period=args.get("period", "").strip(),
                    ticket_type=args.get("type", ""), topic=args.get("topic", "").strip(),
                    section_id=int(section) if str(section).isdigit() else None, state=args.get("state", ""),
-                   overdue=args.get("overdue") in ("1", "on", "true"), excluded=args.get("excluded", ""))
+                   overdue=args.get("overdue") in ("1", "on", "true"), excluded=args.get("excluded", ""),
+                   carried=args.get("carried", ""), supervised=args.get("supervised", ""))
 
     def as_args(self) -> dict:
         names = {"ticket_type": "type", "section_id": "section"}
@@ -78,6 +81,12 @@ def _query(f: LedgerFilter, user: User):
         query = query.where(Ticket.excluded.is_(True))
     elif f.excluded == "no":
         query = query.where(Ticket.excluded.is_(False))
+    if f.carried in ("yes", "no"):
+        query = query.where(Ticket.carried.is_(f.carried == "yes"))
+    elif f.carried == "written_off":
+        query = query.where(Ticket.written_off_at.is_not(None))
+    if f.supervised in ("yes", "no"):
+        query = query.where(Ticket.supervised.is_(f.supervised == "yes"))
     return query
 
 
@@ -127,6 +136,7 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
         ("state", "状态"), ("section", "承办科室"), ("received_at", "接收时间"), ("response_deadline", "响应时限"),
         ("first_contact_at", "首次联系时间"), ("reply_deadline", "办理时限（计算）"), ("closed_at", "办结时间"),
         ("callback_resolved", "是否解决"), ("callback_satisfied", "是否满意"), ("excluded", "已剔除"),
+        ("supervised", "督办件"), ("carried", "挂账"),
         ("notes", "备注")]
     ws.append([str(label) for _name, label in columns])
     for cell in ws[1]:
@@ -143,8 +153,8 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
                 value = sections.get(t.section_id, "")
             elif name == "notes":
                 value = "；".join(n.text for n in notes(t))
-            elif name == "excluded":
-                value = "是" if t.excluded else "否"
+            elif name in ("excluded", "supervised", "carried"):
+                value = "是" if getattr(t, name) else "否"
             else:
                 value = getattr(t, name)
             if name == "caller_phone" and not full:

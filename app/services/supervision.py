@@ -8,7 +8,7 @@ from app.engine import calendar_store
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Alert, ProcessInstance, Section, Ticket
-from app.services import NotFound, PermissionDenied, _
+from app.services import NotFound, PermissionDenied, _, roster
 from app.services.uow import unit_of_work
 
 
@@ -50,12 +50,18 @@ def overview() -> dict:
         "alerts": alerts,
         "recent_alerts": recent,
         "open_count": len(open_tickets),
+        "roster_gaps": roster.upcoming_gaps(),  # uncovered duty shifts in the next 48 hours
     }
 
 
 def acknowledge(alert_id: int, user) -> Alert:
     if not user.has_role("supervisor"):
         raise PermissionDenied(_("只有主管可以确认预警。"))
+    from app.services import early_warning  # an early warning is acknowledged through its process
+
+    alert = db.session.get(Alert, alert_id)
+    if alert is not None and early_warning.acknowledge_alert(alert, user) is not None:
+        return alert
     with unit_of_work():
         alert = db.session.get(Alert, alert_id)
         if alert is None:

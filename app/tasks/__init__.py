@@ -61,4 +61,4 @@ def handler_for(spec_name: str, form_key: str = "") -> TaskHandler:
     return _Chain(handlers)
 
 
-from app.tasks import callback, dispatch, handle, respond, sign  # noqa: E402,F401  (register the handlers)
+from app.tasks import callback, casework, dispatch, handle, respond, review, sign  # noqa: E402,F401  (register the handlers)

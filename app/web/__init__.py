@@ -17,3 +17,23 @@ def register_blueprints(app: Flask) -> None:
     filters.register(app)
     for module in (auth, inbox, tickets, supervisor, admin):
         app.register_blueprint(module.bp)
+    from app.web import imports
+
+    app.register_blueprint(imports.bp)
+    from app.web import roster  # also switches on 7x24 duty routing (app.services.roster hooks)
+
+    app.register_blueprint(roster.bp)
+    from app.web import early_warning, repeats  # also switches on repeat detection and early warning hooks
+
+    app.register_blueprint(repeats.bp)
+    app.register_blueprint(early_warning.bp)
+    from app.web import api  # /api/v1 for the city and district platforms (API keys, JSON, no CSRF)
+
+    app.register_blueprint(api.bp)
+    from app.web import enterprises, inspections  # also registers the ledger's and inspections' hooks
+
+    app.register_blueprint(enterprises.bp)
+    app.register_blueprint(inspections.bp)
+    from app.web import casework  # 延期、剔除、挂账、督办: also registers their hooks and diagram functions
+
+    app.register_blueprint(casework.bp)

@@ -17,7 +17,7 @@ def N_(message: str) -> str:
 
 # The labels of app.models.user.ROLES (keep in step), for role_names().
 ROLE_LABELS = (N_("派单员"), N_("承办人"), N_("审核员"), N_("回访员"), N_("值班员"), N_("统计员"),
-               N_("检查员"), N_("主管"), N_("流程管理员"), N_("系统管理员"))
+               N_("检查员"), N_("主管"), N_("分管领导"), N_("流程管理员"), N_("系统管理员"))
 
 
 def role_names(user) -> list[str]:

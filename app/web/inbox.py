@@ -60,6 +60,10 @@ def _load(item_id):
 @login_required
 def task(item_id):
     item = _load(item_id)
+    from app.web.task_pages import page_for  # inspections and licence warnings have pages of their own
+
+    if (own_page := page_for(item)) is not None:
+        return redirect(own_page, 303)
     meta = item.instance.version.task_meta.get(item.spec_name, {})
     formdata = CombinedMultiDict((request.files, request.form)) if request.method == "POST" else None
     form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata)
@@ -105,7 +109,7 @@ def _store_uploads(form):
     stored = []
     for spec, upload in getattr(form, "uploads", list)():
         try:
-            stored.append((spec, files.store_audio(upload, spec["label"])))
+            stored.append((spec, files.store_upload(upload, spec)))  # recordings, or documents (kind)
         except ServiceError as exc:
             form[spec["id"]].errors = [*form[spec["id"]].errors, str(exc)]
             return None

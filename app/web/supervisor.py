@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.services import NotFound, PermissionDenied, rates, supervision
+from app.services import NotFound, PermissionDenied, ServiceError, rates, supervision
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
@@ -39,6 +39,6 @@ def acknowledge(alert_id):
     try:
         supervision.acknowledge(alert_id, current_user)
         flash(_("已确认该预警。"), "success")
-    except (PermissionDenied, NotFound) as exc:
+    except (PermissionDenied, NotFound, ServiceError) as exc:
         flash(str(exc), "danger")
     return redirect(url_for("supervisor.index"))

@@ -1,0 +1,169 @@
+"""延期、剔除、挂账、督办: requests about a ticket, each decided in a side process of its own.
+
+A side process (processes/extension.bpmn, exclusion.bpmn, carried.bpmn, supervision.bpmn)
+is started with the ticket's id and never changes the ticket's state (only
+``ticket_lifecycle`` does, see app/services/process.py). Its user tasks appear in the
+inboxes and on the ticket page like any other; its timers fire through the sweep. A
+``CaseRequest`` row keeps what was asked and decided; it follows its process through the
+``instance_changed`` hook registered by each module (deadline_extension, exclusions,
+carried, supervised_cases), so whoever moved the process — a person, a timer — the row,
+the ticket's flags and the timeline are updated in the same transaction.
+
+This module holds what they share: reading requests, who may ask, the functions the
+diagrams call (``ticket_open``, ``next_month_start``, ``carried_cases``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+
+from app.engine import instances
+from app.engine.clock import LOCAL_TZ, clock
+from app.engine.expressions import register_function, to_datetime, to_iso
+from app.extensions import db
+from app.models import CaseRequest, ProcessInstance, Ticket, TicketEvent, User, WorkItem
+from app.services import NotFound, PermissionDenied, ServiceError, _, access
+from app.services.process import apply_snapshot
+
+NOT_COUNTED_STATES = ("已退回", "已转派")
+
+
+class InvalidRequest(ServiceError):
+    """A request with bad fields; ``errors`` maps each form field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("；".join(errors.values()))
+        self.errors = errors
+
+
+# -- reading -----------------------------------------------------------------------------------------
+
+def get_ticket(ticket_id: int) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(_("工单不存在。"))
+    return ticket
+
+
+def requests_for(ticket: Ticket, kind: str | None = None) -> list[CaseRequest]:
+    query = select(CaseRequest).where(CaseRequest.ticket_id == ticket.id)
+    if kind:
+        query = query.where(CaseRequest.kind == kind)
+    return list(db.session.scalars(query.order_by(CaseRequest.requested_at, CaseRequest.id)))
+
+
+def open_request(ticket: Ticket, kind: str) -> CaseRequest | None:
+    return next((r for r in reversed(requests_for(ticket, kind)) if r.is_open), None)
+
+
+def request_of(instance: ProcessInstance) -> CaseRequest | None:
+    return db.session.scalar(select(CaseRequest).where(CaseRequest.instance_id == instance.id))
+
+
+def request_for_item(item: WorkItem) -> CaseRequest | None:
+    """The request a side-process task decides (None for the ticket's own tasks)."""
+    return request_of(item.instance) if item.instance_id else None
+
+
+def open_items(req: CaseRequest) -> list[WorkItem]:
+    return list(db.session.scalars(select(WorkItem).where(
+        WorkItem.instance_id == req.instance_id, WorkItem.state == "ready").order_by(WorkItem.id)))
+
+
+# -- who may ask ---------------------------------------------------------------------------------------
+
+def is_handler_of(user: User, ticket: Ticket) -> bool:
+    """A handler of the ticket: its section's handlers and whoever worked on it."""
+    return user.has_role("handler") and access.can_view_ticket(user, ticket)
+
+
+def require_handler(user: User, ticket: Ticket, what: str) -> None:
+    if not is_handler_of(user, ticket):
+        raise PermissionDenied(_("只有本工单的承办人可以%(what)s。", what=what))
+
+
+# -- writing -------------------------------------------------------------------------------------------
+
+def event(ticket: Ticket, actor: User | None, title: str, data: list | None = None, kind: str = "casework") -> None:
+    db.session.add(TicketEvent(ticket_id=ticket.id, at=clock.now(), actor_id=actor.id if actor else None,
+                               kind=kind, title=title, data=data))
+
+
+def start_process(key: str, req: CaseRequest, ticket: Ticket, data: dict, actor: User | None):
+    """Start the side process of ``req`` in the caller's transaction."""
+    db.session.add(req)
+    db.session.flush()
+    data = {"ticket_id": ticket.id, "ticket_no": ticket.ticket_no, "request_id": req.id, **data}
+    instance, snap = instances.start(key, data, ticket.id)
+    req.instance_id = instance.id
+    apply_snapshot(instance, ticket, snap, actor)
+    return instance, snap
+
+
+def user_by_name(username: str | None) -> User | None:
+    if not username:
+        return None
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def local_text(value: datetime | None) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def as_deadline(day: date, like: datetime | None) -> datetime:
+    """A date picked in a form as an instant: that day at the time of day of ``like`` (the current deadline)."""
+    at = like.astimezone(LOCAL_TZ).time() if like else time(17, 30)
+    return datetime.combine(day, at, tzinfo=LOCAL_TZ)
+
+
+def hook_for(process_key: str):
+    """Decorator: register ``fn(instance, snap, req, ticket)`` for instances of this side process."""
+    from app.services import hooks
+
+    def wrap(fn):
+        def run(instance, snap):
+            if instance.version.process_key != process_key or instance.ticket_id is None:
+                return
+            req = request_of(instance)
+            if req is None:
+                return
+            fn(instance, snap, req, db.session.get(Ticket, instance.ticket_id))
+
+        hooks.instance_changed.append(run)
+        return fn
+
+    return wrap
+
+
+# -- functions for the diagrams' expressions --------------------------------------------------------
+
+def _ticket_open(ticket_id) -> bool:
+    """True while the ticket's main flow has not ended (supervision.bpmn asks before each report)."""
+    ticket = db.session.get(Ticket, int(ticket_id))
+    return ticket is not None and ticket.closed_at is None
+
+
+def next_month_start(when=None, hour=9) -> str:
+    """The first instant after ``when`` of the form YYYY-MM-01 hour:00, Asia/Shanghai."""
+    local = to_datetime(when or to_iso(clock.now())).astimezone(LOCAL_TZ)
+    candidate = datetime(local.year, local.month, 1, int(hour), tzinfo=LOCAL_TZ)
+    if candidate <= local:
+        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+        candidate = datetime(year, month, 1, int(hour), tzinfo=LOCAL_TZ)
+    return to_iso(candidate)
+
+
+def carried_cases() -> list[dict]:
+    """The tickets carried now (挂账), as plain data for the monthly review task."""
+    rows = db.session.scalars(select(Ticket).where(Ticket.carried.is_(True))
+                              .order_by(Ticket.carried_at, Ticket.id))
+    return [{"id": t.id, "ticket_no": t.ticket_no, "title": t.title, "plan": t.carry_plan,
+             "review_date": t.carry_review_date.isoformat() if t.carry_review_date else "",
+             "carried_at": to_iso(t.carried_at) if t.carried_at else ""} for t in rows]
+
+
+register_function("ticket_open", _ticket_open)
+register_function("next_month_start", next_month_start)
+register_function("carried_cases", carried_cases)

@@ -1,0 +1,427 @@
+"""重复反映: repeat callers and repeat events, detected at intake and confirmed by a dispatcher.
+
+Runs for every new ticket, whatever the channel (hand entry, platform push, file import),
+on ``hooks.ticket_created`` in the ticket's own transaction. It must stay cheap (an import
+of 10,000 rows calls it 10,000 times), so it:
+
+- writes one ``TicketFingerprint`` row (normalised phone / address / enterprise + call time);
+- looks up earlier tickets through the fingerprint's per-key indexes, limited to the time
+  window and to the most recent ``MAX_CANDIDATES`` per key;
+- segments text (jieba) only when a ticket about the same place exists in the window,
+  and keeps the tokens on the fingerprint so each ticket is segmented at most once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+
+from app.engine.clock import clock
+from app.extensions import db
+from app.models import AccessLog, Ticket, TicketEvent, User
+from app.models.repeats import KEY_KINDS, LINK_KINDS, RepeatLink, TicketFingerprint
+from app.services import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    _,
+    access,
+    hooks,
+    rules_settings,
+    textsim,
+)
+from app.services.uow import unit_of_work
+
+log = logging.getLogger("jiesu.repeats")
+
+MAX_CANDIDATES = 50  # most recent earlier tickets compared per key
+MAX_LINKS = 10  # suggestions kept per kind for one new ticket
+DECIDER_ROLES = ("dispatcher", "duty", "supervisor")
+REGISTER_ROLES = ("dispatcher", "duty", "supervisor", "leader", "analyst")
+
+_PLACEHOLDERS = {"", "无", "暂无", "不详", "未知", "不清楚", "空", "null", "none", "na", "n/a", "-", "--", "/"}
+_BEIJING_DISTRICTS = ("东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区", "门头沟区", "房山区", "通州区",
+                      "顺义区", "昌平区", "大兴区", "怀柔区", "平谷区", "密云区", "延庆区")
+_LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
+_NOT_WORD = re.compile(r"[\W_]+")
+_BRACKETED = re.compile(r"\([^)]{0,12}\)")
+
+
+# ------------------------------------------------------------------ normalising
+
+def normalise_phone(value: str | None) -> str:
+    """Digits only; +86 / 0086 dropped from mobile numbers; fewer than 7 digits is no number."""
+    digits = re.sub(r"\D", "", value or "")
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11 and digits[len(prefix)] == "1":
+            digits = digits[len(prefix):]
+    return digits if len(digits) >= 7 else ""
+
+
+def _plain(value: str | None) -> str:
+    text = unicodedata.normalize("NFKC", value or "").lower().strip()
+    return "" if text in _PLACEHOLDERS else text
+
+
+def normalise_address(value: str | None) -> str:
+    """东城区东华路１８号 and 北京市 东华路18号 are the same place: 东华路18号."""
+    text = _NOT_WORD.sub("", _plain(value))
+    for prefix in ("北京市", "北京"):
+        text = text.removeprefix(prefix)
+    for district in _BEIJING_DISTRICTS:
+        if text.startswith(district):
+            text = text[len(district):]
+            break
+    return text[:200] if len(text) >= 2 else ""
+
+
+def normalise_enterprise(value: str | None) -> str:
+    """悦途国际旅行社有限公司, 悦途国际旅行社（北京）有限公司 and 悦途国际旅行社 are one enterprise."""
+    text = _BRACKETED.sub("", _plain(value))
+    text = _NOT_WORD.sub("", text)
+    for prefix in ("北京市", "北京"):
+        text = text.removeprefix(prefix)
+    for form in _LEGAL_FORMS:
+        if text.endswith(form) and len(text) > len(form) + 1:
+            text = text[: -len(form)]
+            break
+    return text[:120] if len(text) >= 2 else ""
+
+
+def ticket_instant(ticket: Ticket) -> datetime:
+    """When the citizen called (来电时间), else when the desk received the ticket."""
+    return ticket.called_at or ticket.received_at
+
+
+# ------------------------------------------------------------------ fingerprints
+
+def fingerprint(ticket: Ticket, new: bool = False) -> TicketFingerprint:
+    """The ticket's fingerprint, created on first call (flushed, so the checks' queries see it).
+
+    The one made for the ticket being created is kept in ``session.info`` for the other
+    intake checks of the same transaction (the identity map holds clean objects weakly).
+    ``new``: the ticket was stored in this transaction, so it has no row to look up.
+    """
+    cached_id, cached = db.session.info.get("intake_fingerprint", (None, None))
+    if cached_id == ticket.id and cached in db.session:
+        return cached
+    fp = None if new else db.session.get(TicketFingerprint, ticket.id)
+    if fp is None:
+        fp = TicketFingerprint(ticket_id=ticket.id, at=ticket_instant(ticket),
+                               phone=normalise_phone(ticket.caller_phone),
+                               address=normalise_address(ticket.address),
+                               enterprise=normalise_enterprise(ticket.enterprise))
+        db.session.add(fp)
+        db.session.flush()
+    db.session.info["intake_fingerprint"] = (ticket.id, fp)
+    return fp
+
+
+def _text_tokens(ticket: Ticket) -> list[str]:
+    """Title and content words, without the ticket's own enterprise and address (what candidates share)."""
+    text = unicodedata.normalize("NFKC", f"{ticket.title}\n{ticket.content}")
+    names = (ticket.enterprise, ticket.address, normalise_enterprise(ticket.enterprise), normalise_address(ticket.address))
+    remove = tuple(sorted({unicodedata.normalize("NFKC", v).strip() for v in names if v}, key=len, reverse=True))
+    return textsim.tokens(text, remove)
+
+
+def tokens_of(fp: TicketFingerprint, ticket: Ticket | None = None) -> list[str]:
+    """The ticket's content words, segmented once and kept on its fingerprint."""
+    if fp.tokens is None:
+        ticket = ticket or db.session.get(Ticket, fp.ticket_id)
+        fp.tokens = " ".join(_text_tokens(ticket))
+    return fp.tokens.split()
+
+
+def _stored_tokens(ticket_id: int, tokens: str | None) -> str:
+    """A candidate's tokens: stored, or segmented now and stored for next time (one UPDATE)."""
+    if tokens is not None:
+        return tokens
+    tokens = " ".join(_text_tokens(db.session.get(Ticket, ticket_id)))
+    db.session.execute(update(TicketFingerprint).where(TicketFingerprint.ticket_id == ticket_id)
+                       .values(tokens=tokens).execution_options(synchronize_session=False))
+    return tokens
+
+
+def backfill_fingerprints(batch: int = 500) -> int:
+    """Fingerprint tickets stored before repeat detection existed (the detection itself is not re-run)."""
+    done = 0
+    while True:
+        missing = db.session.scalars(
+            select(Ticket).outerjoin(TicketFingerprint, TicketFingerprint.ticket_id == Ticket.id)
+            .where(TicketFingerprint.ticket_id.is_(None)).limit(batch)).all()
+        if not missing:
+            return done
+        with unit_of_work():
+            for ticket in missing:
+                fingerprint(ticket)
+        done += len(missing)
+
+
+# ------------------------------------------------------------------ detection
+
+def _candidates(column, value: str, fp: TicketFingerprint, window: timedelta, limit: int, *extra) -> list:
+    """(ticket_id, at, *extra) of the most recent other tickets with this key in the window (one index range).
+
+    Run on the session's connection (Core): plain rows, without the ORM's per-statement overhead."""
+    return db.session.connection().execute(
+        select(TicketFingerprint.ticket_id, TicketFingerprint.at, *extra)
+        .where(column == value, TicketFingerprint.at >= fp.at - window, TicketFingerprint.at <= fp.at + window,
+               TicketFingerprint.ticket_id != fp.ticket_id)
+        .order_by(TicketFingerprint.at.desc())
+        .limit(limit)).all()
+
+
+def _oriented(fp: TicketFingerprint, other_id: int, other_at: datetime) -> tuple[int, int]:
+    """(later, earlier): a ticket imported after a later one is still the earlier of the two."""
+    if (other_at, other_id) <= (fp.at, fp.ticket_id):
+        return fp.ticket_id, other_id
+    return other_id, fp.ticket_id
+
+
+def rules_for(ticket: Ticket) -> rules_settings.Rules:
+    """The settings, read once per new ticket and shared by its intake checks (same transaction)."""
+    cached = db.session.info.get("intake_rules")
+    if cached is not None and cached[0] == ticket.id:
+        return cached[1]
+    rules = rules_settings.load()
+    db.session.info["intake_rules"] = (ticket.id, rules)
+    return rules
+
+
+def detect(ticket: Ticket, rules: rules_settings.Rules | None = None) -> list[dict]:
+    """Suggest links from a new ticket to earlier ones: same phone number, or similar content at
+    the same address or enterprise, within the window. Returns the links added (as row dicts)."""
+    rules = rules or rules_for(ticket)
+    fp = fingerprint(ticket, new=True)  # flushed: everything pending is written once, here
+    with db.session.no_autoflush:  # the lookups below read only fingerprints, none of them pending
+        return _detect(ticket, fp, rules)
+
+
+def _detect(ticket: Ticket, fp: TicketFingerprint, rules: rules_settings.Rules) -> list[dict]:
+    window = timedelta(days=rules.window_days)
+    now = clock.now()
+    links: list[dict] = []
+
+    def link(other_id, other_at, kind, key_kind, key_value, score):
+        later, earlier = _oriented(fp, other_id, other_at)
+        links.append({"ticket_id": later, "earlier_id": earlier, "kind": kind, "key_kind": key_kind,
+                      "key_value": key_value, "score": score, "status": "suggested", "created_at": now, "note": ""})
+
+    if fp.phone:
+        for other_id, other_at in _candidates(TicketFingerprint.phone, fp.phone, fp, window, MAX_LINKS):
+            link(other_id, other_at, "caller", "phone", fp.phone, 1.0)
+
+    scored: dict[int, tuple] = {}
+    for kind, column in (("enterprise", TicketFingerprint.enterprise), ("address", TicketFingerprint.address)):
+        value = getattr(fp, kind)
+        if not value:
+            continue
+        rows = _candidates(column, value, fp, window, MAX_CANDIDATES, TicketFingerprint.tokens)
+        if not rows:
+            continue
+        mine = tokens_of(fp, ticket)
+        for other_id, other_at, other_tokens in rows:
+            if other_id not in scored:
+                score = textsim.similarity(mine, _stored_tokens(other_id, other_tokens))
+                scored[other_id] = (score, other_id, other_at, kind, value)
+    threshold = rules.event_threshold / 100.0
+    best = sorted((s for s in scored.values() if s[0] >= threshold), key=lambda s: (-s[0], -s[1]))[:MAX_LINKS]
+    for score, other_id, other_at, kind, value in best:
+        link(other_id, other_at, "event", kind, value, round(score, 3))
+
+    if links:
+        db.session.execute(insert(RepeatLink), links)
+        callers = sum(1 for lk in links if lk["kind"] == "caller")
+        events = len(links) - callers
+        parts = []
+        if callers:
+            parts.append(f"同一来电号码{rules.window_days}天内另有 {callers} 件")
+        if events:
+            parts.append(f"同一地址或企业的相似诉求 {events} 件")
+        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="repeat",
+                                   title="疑似重复反映：" + "；".join(parts) + "，待派单员确认"))
+    return links
+
+
+def on_ticket_created(ticket: Ticket, actor) -> None:
+    """Hook: never let a fault here lose the ticket; the supervisor is told instead."""
+    savepoint = db.session.begin_nested()
+    try:
+        detect(ticket)
+        savepoint.commit()
+    except Exception as exc:  # noqa: BLE001 - the ticket must be stored whatever happens here
+        savepoint.rollback()
+        log.exception("repeat detection failed for ticket %s", ticket.ticket_no)
+        from app.models import Alert
+
+        db.session.add(Alert(ticket_id=ticket.id, kind="重复检测出错", raised_at=clock.now(),
+                             message=f"重复反映检测未完成：{exc}"[:300]))
+
+
+hooks.ticket_created.append(on_ticket_created)
+
+
+# ------------------------------------------------------------------ reading
+
+def get_link(link_id: int) -> RepeatLink:
+    link = db.session.get(RepeatLink, link_id)
+    if link is None:
+        raise NotFound(_("重复反映关联不存在。"))
+    return link
+
+
+def links_for(ticket: Ticket) -> list[RepeatLink]:
+    """Links in which the ticket takes part, either side, suggestions first."""
+    rows = db.session.scalars(
+        select(RepeatLink).where((RepeatLink.ticket_id == ticket.id) | (RepeatLink.earlier_id == ticket.id))
+        .order_by(RepeatLink.id))
+    order = {"suggested": 0, "confirmed": 1, "rejected": 2}
+    return sorted(rows, key=lambda lk: (order.get(lk.status, 3), -lk.score, lk.id))
+
+
+def can_decide(user: User) -> bool:
+    return user.has_role(*DECIDER_ROLES)
+
+
+def may_unmask(user: User) -> bool:
+    """Phone numbers and addresses in the register: only for roles that must reach callers."""
+    return user.has_role(*access.PERSONAL_DATA_ROLES)
+
+
+def mask_key(key_kind: str, value: str, unmasked: bool) -> str:
+    if unmasked or key_kind == "enterprise":
+        return value
+    if key_kind == "phone":
+        from app.web.filters import mask_phone
+
+        return mask_phone(value)
+    return value[:3] + "*" * max(3, len(value) - 3)
+
+
+def compare(link: RepeatLink) -> dict:
+    """What the side-by-side page shows besides the two tickets: the words they share."""
+    shared = textsim.common_tokens(_text_tokens(link.ticket), _text_tokens(link.earlier))
+    return {"shared_words": shared}
+
+
+# ------------------------------------------------------------------ deciding
+
+def decide(link_id: int, user: User, confirm: bool, note: str = "") -> RepeatLink:
+    """Confirm or reject a suggested link; of two people deciding at once, one wins."""
+    if not can_decide(user):
+        raise PermissionDenied(_("只有派单员、值班员或主管可以确认重复反映。"))
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ServiceError(_("说明不能超过 300 个字（现 %(n)s 个字）。", n=len(note)))
+    with unit_of_work():
+        link = get_link(link_id)
+        if link.status != "suggested":
+            who = link.decided_by.name if link.decided_by else ""
+            raise Conflict(_("该关联已由 %(who)s 处理为“%(status)s”。", who=who, status=_(link.status_label)))
+        now = clock.now()
+        status = "confirmed" if confirm else "rejected"
+        result = db.session.execute(
+            update(RepeatLink).where(RepeatLink.id == link.id, RepeatLink.status == "suggested")
+            .values(status=status, decided_by_id=user.id, decided_at=now, note=note)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise Conflict(_("该关联刚被他人处理，请刷新后查看。"))
+        label = LINK_KINDS[link.kind]
+        verdict = "确认" if confirm else "否定"
+        db.session.add(TicketEvent(ticket_id=link.ticket_id, at=now, actor_id=user.id, kind="repeat",
+                                   title=f"{verdict}{label}：与 {link.earlier.ticket_no}",
+                                   data=[["说明", note]] if note else None))
+    db.session.refresh(link)
+    return link
+
+
+# ------------------------------------------------------------------ register
+
+@dataclass
+class RegisterRow:
+    kind: str
+    key_kind: str
+    key_value: str
+    shown_key: str
+    tickets: list = field(default_factory=list)  # Ticket rows, newest first
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.tickets)
+
+    @property
+    def kind_label(self) -> str:
+        return LINK_KINDS.get(self.kind, self.kind)
+
+    @property
+    def key_label(self) -> str:
+        return KEY_KINDS.get(self.key_kind, self.key_kind)
+
+    @property
+    def latest(self):
+        return self.tickets[0] if self.tickets else None
+
+
+def register(user: User, kind: str = "", q: str = "", date_from: datetime | None = None,
+             date_to: datetime | None = None, min_count: int = 2) -> list[RegisterRow]:
+    """重复反映登记: confirmed links grouped by phone (callers) or by address / enterprise (events),
+    with the number of tickets in each group, most tickets first."""
+    if not user.has_role(*REGISTER_ROLES):
+        raise PermissionDenied(_("您没有查看重复反映登记的权限。"))
+    query = select(RepeatLink).where(RepeatLink.status == "confirmed")
+    if kind in LINK_KINDS:
+        query = query.where(RepeatLink.kind == kind)
+    groups: dict[tuple, RegisterRow] = {}
+    unmasked = may_unmask(user)
+    for link in db.session.scalars(query):
+        key = (link.kind, link.key_kind, link.key_value)
+        row = groups.get(key)
+        if row is None:
+            row = groups[key] = RegisterRow(link.kind, link.key_kind, link.key_value,
+                                            mask_key(link.key_kind, link.key_value, unmasked))
+        for t in (link.ticket, link.earlier):
+            if t not in row.tickets:
+                row.tickets.append(t)
+    rows = []
+    needle = (q or "").strip().lower()
+    for row in groups.values():
+        row.tickets.sort(key=lambda t: (ticket_instant(t), t.id), reverse=True)
+        row.first_at, row.last_at = ticket_instant(row.tickets[-1]), ticket_instant(row.tickets[0])
+        if row.count < min_count:
+            continue
+        if date_from and row.last_at < date_from:
+            continue
+        if date_to and row.first_at > date_to:
+            continue
+        if needle and not _matches(row, needle, unmasked):
+            continue
+        rows.append(row)
+    rows.sort(key=lambda r: (-r.count, -r.last_at.timestamp()))
+    if unmasked and any(r.key_kind in ("phone", "address") for r in rows):
+        db.session.add(AccessLog(user_id=user.id, ticket_id=None, at=clock.now(), action="view",
+                                 where="repeat register"))
+        db.session.commit()
+    return rows
+
+
+def _matches(row: RegisterRow, needle: str, unmasked: bool) -> bool:
+    if needle in row.shown_key.lower():
+        return True
+    if unmasked and needle in row.key_value:
+        return True
+    return any(needle in t.ticket_no.lower() or needle in (t.enterprise or "").lower() for t in row.tickets)
+
+
+def register_counts(rows: list[RegisterRow]) -> dict:
+    return {"caller": sum(1 for r in rows if r.kind == "caller"),
+            "event": sum(1 for r in rows if r.kind == "event"),
+            "tickets": len({t.id for r in rows for t in r.tickets})}

@@ -1,0 +1,65 @@
+"""预警: the alert inbox with quick acknowledgement, and the settings of repeats and warnings."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.forms.rules import RulesForm
+from app.models.early_warning import WARNING_RULES, WARNING_STATUSES
+from app.services import ServiceError, early_warning, rules_settings
+
+bp = Blueprint("early_warning", __name__, url_prefix="/warnings")
+
+
+@bp.route("/")
+@login_required
+def index():
+    status = request.args.get("status", "open")
+    rule = request.args.get("rule", "")
+    rows = early_warning.warnings_for_user(current_user, status, rule)
+    tasks = {w.id: early_warning.open_task(w) for w in rows if w.is_open}
+    return render_template("early_warning/index.html", rows=rows, tasks=tasks, status=status, rule=rule,
+                           statuses=WARNING_STATUSES, rules=WARNING_RULES, sees_all=early_warning.sees_all(current_user))
+
+
+@bp.route("/<int:warning_id>/ack", methods=["POST"])
+@login_required
+def acknowledge(warning_id):
+    back = request.form.get("next") or ""
+    back = back if back.startswith("/") and not back.startswith("//") else url_for("early_warning.index")
+    try:
+        early_warning.acknowledge(warning_id, current_user, request.form.get("note", ""))
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("已确认预警，升级计时已停止。"), "success")
+    return redirect(back)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    if not current_user.has_role("admin", "supervisor"):
+        abort(403)
+    current = rules_settings.load()
+    form = RulesForm(data=current.as_form()) if request.method == "GET" else RulesForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                rules_settings.save(current_user, {name: form[name].data for name in rules_settings.KEYS})
+            except rules_settings.InvalidSettings as exc:
+                for name, message in exc.errors.items():
+                    form[name].errors = [*form[name].errors, message]
+                flash(_("设置未保存：请按提示修改。"), "danger")
+                status = 422
+            except ServiceError as exc:
+                flash(str(exc), "danger")
+                status = 403
+            else:
+                flash(_("重复反映与预警设置已保存，对此后收到的工单生效。"), "success")
+                return redirect(url_for("early_warning.settings"))
+        else:
+            flash(_("设置未保存：请按提示修改。"), "danger")
+            status = 422
+    return render_template("early_warning/settings.html", form=form, defaults=rules_settings.DEFAULTS), status

@@ -1,0 +1,267 @@
+"""行业台账: the ledger list, an enterprise's history, entry and edit, Excel import and export."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.engine.clock import clock
+from app.forms.inspection import EnterpriseForm, LicenceWarningForm
+from app.models import ENTERPRISE_KINDS, RISK_LEVELS
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, enterprises, inbox, inspections
+
+bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+def _get(enterprise_id):
+    try:
+        return enterprises.get(enterprise_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/")
+@login_required
+def index():
+    q = request.args.get("q", "")
+    kind = request.args.get("kind", "")
+    risk = request.args.get("risk", "")
+    expiring = request.args.get("expiring") == "1"
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = enterprises.search(q, kind, risk, expiring, page)
+    return render_template("enterprises/index.html", rows=rows, total=total, q=q, kind=kind, risk=risk,
+                           expiring=expiring, page=page, per_page=50, kinds=ENTERPRISE_KINDS, risks=RISK_LEVELS,
+                           counts=enterprises.counts(), status=enterprises.licence_status,
+                           can_edit=enterprises.can_edit(current_user))
+
+
+@bp.route("/<int:enterprise_id>")
+@login_required
+def show(enterprise_id):
+    ent = _get(enterprise_id)
+    return render_template("enterprises/show.html", ent=ent, history=enterprises.history(ent),
+                           licence=enterprises.licence_status(ent), can_edit=enterprises.can_edit(current_user),
+                           can_start=inspections.can_start(current_user),
+                           watch=enterprises.watch_instance(ent))
+
+
+def _form_page(ent=None):
+    if not enterprises.can_edit(current_user):
+        abort(403)
+    form = EnterpriseForm(obj=ent)
+    status = 200
+    errors = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                if ent is None:
+                    ent = enterprises.create(form.raw(), current_user)
+                    flash(_("已登记企业：%(name)s", name=ent.name), "success")
+                else:
+                    enterprises.update(ent, form.raw(), current_user)
+                    flash(_("已保存：%(name)s", name=ent.name), "success")
+                return redirect(url_for("enterprises.show", enterprise_id=ent.id))
+            except enterprises.InvalidEnterprise as exc:
+                errors = exc.errors
+            except (ServiceError, PermissionDenied) as exc:
+                flash(str(exc), "danger")
+        else:
+            errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
+        for name, message in errors.items():
+            if name in form:
+                form[name].errors = [message]
+        if errors:
+            flash(_("表单有误，请按提示修改后再提交。"), "danger")
+        status = 422
+    return render_template("enterprises/form.html", form=form, ent=ent), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    return _form_page()
+
+
+@bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(enterprise_id):
+    return _form_page(_get(enterprise_id))
+
+
+# -- complaints linked by hand ---------------------------------------------------------------------------
+
+@bp.route("/<int:enterprise_id>/link", methods=["POST"])
+@login_required
+def link(enterprise_id):
+    ent = _get(enterprise_id)
+    back = request.form.get("next") or url_for("enterprises.show", enterprise_id=ent.id)
+    if not back.startswith("/"):
+        back = url_for("enterprises.show", enterprise_id=ent.id)
+    ticket = enterprises.ticket_by_no(request.form.get("ticket_no", ""))
+    if ticket is None:
+        flash(_("工单编号“%(no)s”不存在。", no=request.form.get("ticket_no", "")), "danger")
+        return redirect(back)
+    try:
+        enterprises.link(ent, ticket, current_user)
+        flash(_("已将工单 %(no)s 关联到 %(name)s。", no=ticket.ticket_no, name=ent.name), "success")
+    except (ServiceError, PermissionDenied, Conflict) as exc:
+        flash(str(exc), "danger")
+    return redirect(back)
+
+
+@bp.route("/link-ticket/<int:ticket_id>", methods=["POST"])
+@login_required
+def link_from_ticket(ticket_id):
+    """From the ticket page: the enterprise named by its credit code or its exact name."""
+    from app.services import tickets
+
+    try:
+        ticket = tickets.get_ticket(ticket_id)
+    except NotFound:
+        abort(404)
+    back = request.form.get("next") or url_for("tickets.show", ticket_id=ticket.id)
+    if not back.startswith("/"):
+        back = url_for("tickets.show", ticket_id=ticket.id)
+    wanted = (request.form.get("enterprise") or "").strip()
+    ent = enterprises.by_code(enterprises.credit.normalise(wanted)) if wanted else None
+    if ent is None and wanted:
+        found = enterprises.match_by_name(wanted)
+        ent = found[0] if len(found) == 1 else None
+    if ent is None:
+        flash(_("台账中没有“%(name)s”：请输入企业全称或统一社会信用代码。", name=wanted), "danger")
+        return redirect(back)
+    try:
+        enterprises.link(ent, ticket, current_user)
+        flash(_("已将工单 %(no)s 关联到 %(name)s。", no=ticket.ticket_no, name=ent.name), "success")
+    except (ServiceError, PermissionDenied, Conflict) as exc:
+        flash(str(exc), "danger")
+    return redirect(back)
+
+
+@bp.route("/links/<int:link_id>/delete", methods=["POST"])
+@login_required
+def unlink(link_id):
+    back = request.form.get("next") or url_for("enterprises.index")
+    try:
+        enterprises.unlink(link_id, current_user)
+        flash(_("已取消关联。"), "success")
+    except (ServiceError, PermissionDenied, NotFound) as exc:
+        flash(str(exc), "danger")
+    return redirect(back if back.startswith("/") else url_for("enterprises.index"))
+
+
+# -- Excel import and export -----------------------------------------------------------------------------
+
+def _import_dir() -> Path:
+    path = Path(current_app.config["JIESU_UPLOAD_DIR"]) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_page():
+    """Upload -> preview with each row's errors -> confirm. The file waits under its checksum meanwhile."""
+    if not enterprises.can_edit(current_user):
+        abort(403)
+    preview, digest, status = None, "", 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        content = upload.read(MAX_IMPORT_BYTES + 1) if upload and upload.filename else b""
+        if not content:
+            flash(_("请选择要导入的 Excel 文件。"), "danger")
+            status = 422
+        elif len(content) > MAX_IMPORT_BYTES:
+            flash(_("文件超过 10 MB，请拆分后导入。"), "danger")
+            status = 422
+        else:
+            preview = enterprises.read_workbook(content)
+            digest = hashlib.sha256(content).hexdigest()
+            (_import_dir() / f"{digest}.xlsx").write_bytes(content)
+            status = 200 if preview.valid else 422
+    return render_template("enterprises/import.html", preview=preview, digest=digest), status
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@login_required
+def import_confirm():
+    if not enterprises.can_edit(current_user):
+        abort(403)
+    digest = request.form.get("digest", "")
+    path = _import_dir() / f"{digest}.xlsx"
+    if not re.fullmatch(r"[0-9a-f]{64}", digest) or not path.exists():
+        flash(_("预览已失效，请重新上传文件。"), "danger")
+        return redirect(url_for("enterprises.import_page"))
+    try:
+        preview = enterprises.import_workbook(path.read_bytes(), current_user)
+    except (ServiceError, PermissionDenied) as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("enterprises.import_page"))
+    path.unlink(missing_ok=True)
+    flash(_("导入完成：新增 %(a)s 家，更新 %(b)s 家，无变化 %(c)s 家。", a=preview.count("新增"),
+            b=preview.count("更新"), c=preview.count("无变化")), "success")
+    return redirect(url_for("enterprises.index"))
+
+
+def _xlsx(content: bytes, name: str):
+    from io import BytesIO
+
+    return send_file(BytesIO(content), download_name=name, as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/export.xlsx")
+@login_required
+def export():
+    return _xlsx(enterprises.export_workbook(), f"行业台账-{clock.local_now():%Y%m%d}.xlsx")
+
+
+@bp.route("/template.xlsx")
+@login_required
+def template():
+    return _xlsx(enterprises.template_workbook(), "行业台账导入模板.xlsx")
+
+
+# -- the licence warning task ------------------------------------------------------------------------------
+
+@bp.route("/task/<int:item_id>", methods=["GET", "POST"])
+@login_required
+def task(item_id):
+    try:
+        item = inbox.get_item(item_id)
+    except NotFound:
+        abort(404)
+    key = item.business_key or ""
+    if not key.startswith("enterprise:"):
+        abort(404)
+    ent = _get(int(key.split(":", 1)[1]))
+    if not inbox.can_view(current_user, item) and item.completed_by_id != current_user.id:
+        abort(403)
+    if item.state != "ready":
+        flash(_("该任务已结束。"), "info")
+        return redirect(url_for("enterprises.show", enterprise_id=ent.id))
+    form = LicenceWarningForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            data, display = form.task_data()
+            try:
+                inbox.complete(item.id, current_user, data, display)
+            except (Conflict, PermissionDenied, ServiceError) as exc:
+                flash(str(exc), "danger")
+                status = 409 if isinstance(exc, Conflict) else 422
+            else:
+                flash(_("已提交：%(title)s", title=item.title), "success")
+                return redirect(url_for("enterprises.show", enterprise_id=ent.id))
+        else:
+            flash(_("表单有误，请按提示修改后再提交。"), "danger")
+            status = 422
+    return render_template("enterprises/task.html", item=item, ent=ent, form=form,
+                           can_complete=inbox.can_complete(current_user, item)), status

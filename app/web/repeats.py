@@ -1,0 +1,111 @@
+"""重复反映: a suggestion side by side with its earlier ticket, confirm / reject, and the register."""
+
+from datetime import datetime, time
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.engine.clock import LOCAL_TZ
+from app.models.repeats import LINK_KINDS
+from app.services import NotFound, ServiceError, access, early_warning, repeats, tickets
+from app.web.filters import N_
+
+bp = Blueprint("repeats", __name__, url_prefix="/repeats")
+
+# Labels kept as Chinese in app.models.repeats / app.models.early_warning, translated where shown.
+N_("重复反映人"), N_("重复反映事件"), N_("待确认"), N_("已确认"), N_("已否定"), N_("来电号码"), N_("地址"), N_("涉及企业")
+N_("敏感词"), N_("集中反映"), N_("特急工单"), N_("已升级"), N_("已处置")
+
+
+def _safe_next(default: str) -> str:
+    target = request.form.get("next") or request.args.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.app_context_processor
+def _signals():
+    def ticket_signals(ticket=None, item=None) -> dict:
+        """What the repeats / warning panel on the ticket and task pages shows."""
+        if not getattr(current_user, "is_authenticated", False):
+            return {}
+        warning = early_warning.warning_for_key(getattr(item, "business_key", None)) if item is not None else None
+        subject = ticket or (warning.ticket if warning is not None else None)
+        if ticket is None and subject is not None and access.may_see_personal_data(current_user, subject):
+            access.log_personal_data_view(current_user, subject, f"warning task {warning.id}")
+        return {
+            "warning": warning,
+            "subject": subject,
+            "links": repeats.links_for(subject) if subject is not None else [],
+            "warnings": early_warning.warnings_for_ticket(subject) if subject is not None else [],
+            "can_decide": repeats.can_decide(current_user),
+        }
+
+    def warning_open_count() -> int:
+        if not getattr(current_user, "is_authenticated", False):
+            return 0
+        return early_warning.open_count(current_user)
+
+    return {"ticket_signals": ticket_signals, "warning_open_count": warning_open_count,
+            "may_see_repeat_register": lambda: current_user.has_role(*repeats.REGISTER_ROLES)}
+
+
+@bp.route("/<int:link_id>")
+@login_required
+def compare(link_id):
+    try:
+        link = repeats.get_link(link_id)
+    except NotFound:
+        abort(404)
+    if not (access.can_view_ticket(current_user, link.ticket) and access.can_view_ticket(current_user, link.earlier)):
+        abort(403)
+    for t in (link.ticket, link.earlier):
+        if access.may_see_personal_data(current_user, t):
+            access.log_personal_data_view(current_user, t, f"repeat compare {link.id}")
+    return render_template("repeats/compare.html", link=link, labels=tickets.FIELD_LABELS,
+                           can_decide=repeats.can_decide(current_user), **repeats.compare(link))
+
+
+@bp.route("/<int:link_id>/decide", methods=["POST"])
+@login_required
+def decide(link_id):
+    confirm = request.form.get("decision") == "confirm"
+    back = _safe_next(url_for("repeats.compare", link_id=link_id))
+    try:
+        link = repeats.decide(link_id, current_user, confirm, request.form.get("note", ""))
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+        return redirect(back)
+    if confirm:
+        flash(_("已确认为%(kind)s，已记入重复反映登记。", kind=_(LINK_KINDS[link.kind])), "success")
+    else:
+        flash(_("已否定该重复反映关联。"), "success")
+    return redirect(back)
+
+
+def _day(name: str, end: bool = False):
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None, ""
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        flash(_("日期格式不正确，应为 YYYY-MM-DD：%(value)s", value=value), "danger")
+        return None, value
+    return datetime.combine(day, time.max if end else time.min, tzinfo=LOCAL_TZ), value
+
+
+@bp.route("/register")
+@login_required
+def register():
+    if not current_user.has_role(*repeats.REGISTER_ROLES):
+        abort(403)
+    kind = request.args.get("kind", "")
+    q = request.args.get("q", "").strip()
+    min_count = max(2, min(request.args.get("min", 2, type=int) or 2, 1000))
+    date_from, from_text = _day("from")
+    date_to, to_text = _day("to", end=True)
+    rows = repeats.register(current_user, kind, q, date_from, date_to, min_count)
+    return render_template("repeats/register.html", rows=rows, counts=repeats.register_counts(rows), kind=kind,
+                           q=q, min_count=min_count, date_from=from_text, date_to=to_text, kinds=LINK_KINDS,
+                           unmasked=repeats.may_unmask(current_user))

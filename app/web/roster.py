@@ -1,0 +1,214 @@
+"""排班: the duty roster (week and month views, assigning, spreadsheet import) and the navbar's 值班.
+
+Importing this module also imports ``app.services.roster``, which registers the 7x24
+duty routing hook and the ``on_duty`` BPMN function: registering this blueprint in
+``app.web.register_blueprints`` is what switches them on for every app.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.engine.clock import clock
+from app.extensions import db
+from app.models import DutyAssignment
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, roster
+from app.web.filters import WEEKDAYS, WEEKDAYS_EN
+
+bp = Blueprint("roster", __name__, url_prefix="/roster")
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+@bp.app_context_processor
+def _duty_banner():
+    """值班：刘洋（夜班） in the navbar of every page."""
+    if not getattr(current_user, "is_authenticated", False):
+        return {}
+    return {"duty_now": [_("%(name)s（%(shift)s）", name=user.name, shift=roster.shift_label(a.shift))
+                         for user, a in roster.current_duty_officers()]}
+
+
+@bp.app_template_filter("roster_day")
+def roster_day(value: date) -> str:
+    names = WEEKDAYS_EN if str(getattr(g, "locale", "zh")).startswith("en") else WEEKDAYS
+    return f"{value:%m-%d} {names[value.weekday()]}"
+
+
+def _date_arg(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
+def _context(first: date, last: date, view: str, **extra):
+    return dict(rows=roster.table(first, last), view=view, first=first, last=last, kinds=roster.SHIFT_LABELS,
+                role_labels=roster.ROLE_LABELS, times=roster.shift_times_text(),
+                can_edit=roster.can_edit(current_user), can_set_times=current_user.has_role("supervisor"),
+                today=clock.local_now().date(), **extra)
+
+
+@bp.route("/")
+@login_required
+def week():
+    day = _date_arg("date", clock.local_now().date())
+    first = day - timedelta(days=day.weekday())
+    return render_template("roster/index.html", **_context(first, first + timedelta(days=6), "week",
+                                                           prev=first - timedelta(days=7),
+                                                           next=first + timedelta(days=7)))
+
+
+@bp.route("/month")
+@login_required
+def month():
+    today = clock.local_now().date()
+    try:
+        year, mon = (int(p) for p in request.args.get("month", "").split("-"))
+        first = date(year, mon, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    prev = (first - timedelta(days=1)).replace(day=1)
+    return render_template("roster/index.html", **_context(first, last, "month", prev=prev,
+                                                           next=last + timedelta(days=1)))
+
+
+def _require_editor():
+    if not roster.can_edit(current_user):
+        abort(403)
+
+
+@bp.route("/assign", methods=["GET", "POST"])
+@login_required
+def assign():
+    _require_editor()
+    source = request.form if request.method == "POST" else request.args
+    form = {"day": source.get("day", clock.local_now().date().isoformat()), "shift": source.get("shift", ""),
+            "user_id": source.get("user_id", ""), "duty_role": source.get("duty_role", ""),
+            "note": source.get("note", "")}
+    errors, status = [], 200
+    try:
+        day = date.fromisoformat(form["day"])
+    except ValueError:
+        day = None
+        errors.append(_("日期格式不正确，应为 YYYY-MM-DD。"))
+        status = 422
+    if request.method == "POST" and day is not None:
+        try:
+            roster.assign(current_user, day, form["shift"], request.form.get("user_id", type=int),
+                          form["duty_role"], form["note"])
+        except (ServiceError, PermissionDenied, Conflict) as exc:
+            errors.extend(str(exc).split("；"))
+            status = 422 if not isinstance(exc, Conflict) else 409
+            db.session.rollback()
+        else:
+            flash(_("已排班：%(day)s %(shift)s。", day=day.isoformat(), shift=roster.shift_label(form["shift"])),
+                  "success")
+            return redirect(url_for("roster.week", date=day.isoformat()))
+    elif request.method == "POST":
+        status = 422
+    current = []
+    if day is not None and form["shift"]:
+        current = [a for a in roster.assignments_between(day, day) if a.shift == form["shift"]]
+    return render_template("roster/assign.html", form=form, errors=errors, people=roster.eligible_people(),
+                           kinds=roster.SHIFT_LABELS, role_labels=roster.ROLE_LABELS, current=current,
+                           day=day), status
+
+
+def _safe_next(default: str) -> str:
+    target = request.form.get("next", "")
+    local = target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
+    return target if local else default
+
+
+@bp.route("/<int:assignment_id>/remove", methods=["POST"])
+@login_required
+def remove(assignment_id):
+    _require_editor()
+    assignment = db.session.get(DutyAssignment, assignment_id)
+    back = url_for("roster.week", date=assignment.day.isoformat()) if assignment else url_for("roster.week")
+    try:
+        removed = roster.unassign(current_user, assignment_id)
+        flash(_("已取消排班：%(name)s，%(day)s %(shift)s。", name=removed.user.name, day=removed.day.isoformat(),
+                shift=roster.shift_label(removed.shift)), "success")
+    except (NotFound, PermissionDenied) as exc:
+        flash(str(exc), "danger")
+    return redirect(_safe_next(back))
+
+
+@bp.route("/times", methods=["POST"])
+@login_required
+def times():
+    try:
+        roster.set_shift_times(current_user, {k: request.form.get(k, "") for k in roster.SHIFT_LABELS})
+        flash(_("班次时间已保存。"), "success")
+    except roster.ShiftTimeError as exc:
+        for message in exc.problems.values():
+            flash(message, "danger")
+    except PermissionDenied as exc:
+        flash(str(exc), "danger")
+    return redirect(_safe_next(url_for("roster.week")))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_file():
+    _require_editor()
+    if request.method == "GET":
+        return render_template("roster/import.html", preview=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("请选择要导入的 Excel 文件（.xlsx）。"), "danger")
+        return render_template("roster/import.html", preview=None), 422
+    if not upload.filename.lower().endswith(".xlsx"):
+        flash(_("只支持 .xlsx 格式的 Excel 文件（旧版 .xls 请先另存为 .xlsx）。"), "danger")
+        return render_template("roster/import.html", preview=None), 422
+    data = upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        flash(_("文件过大：排班表不应超过 5 MB。"), "danger")
+        return render_template("roster/import.html", preview=None), 422
+    try:
+        preview = roster.preview_import(data)
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+        return render_template("roster/import.html", preview=None), 422
+    return render_template("roster/import.html", preview=preview, filename=upload.filename,
+                           payload=base64.b64encode(data).decode("ascii"), kinds=roster.SHIFT_LABELS,
+                           role_labels=roster.ROLE_LABELS)
+
+
+@bp.route("/import/apply", methods=["POST"])
+@login_required
+def import_apply():
+    _require_editor()
+    try:
+        data = base64.b64decode(request.form.get("payload", ""), validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    if not data:
+        flash(_("导入内容丢失，请重新上传文件。"), "danger")
+        return redirect(url_for("roster.import_file"))
+    try:
+        preview = roster.apply_import(current_user, data)
+    except (ServiceError, Conflict) as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("roster.import_file"))
+    flash(_("导入完成：新增 %(new)s 条排班，%(same)s 条已存在未改动。", new=len(preview.new),
+            same=len(preview.existing)), "success")
+    first = min((r.day for r in preview.rows if r.day), default=clock.local_now().date())
+    return redirect(url_for("roster.week", date=first.isoformat()))
+
+
+@bp.route("/import/template.xlsx")
+@login_required
+def import_template():
+    return roster.template_workbook(), 200, {
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": "attachment; filename=roster-template.xlsx"}
