@@ -33,17 +33,40 @@ def app(request, tmp_path):
     })
     clock.freeze(shanghai(2026, 11, 25, 10, 0))
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        _empty_schema(request.param)
         from app.demo import seed_base
 
         seed_base()
         seed_demo_users()
         yield app
         db.session.remove()
-        db.drop_all()
+        if request.param == "sqlite":
+            db.drop_all()
         db.engine.dispose()
     clock.reset()
+
+
+_pg_schema_ready = False
+
+
+def _empty_schema(kind: str) -> None:
+    """A fresh file for SQLite; on PostgreSQL the schema is built once and emptied per test."""
+    global _pg_schema_ready
+    if kind == "sqlite" or not _pg_schema_ready:
+        db.drop_all()
+        db.create_all()
+        _pg_schema_ready = kind != "sqlite"
+        return
+    from sqlalchemy import inspect, text
+
+    existing = set(inspect(db.engine).get_table_names())
+    if not all(t.name in existing for t in db.metadata.sorted_tables):
+        db.drop_all()
+        db.create_all()
+        return
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 def seed_demo_users():

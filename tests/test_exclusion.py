@@ -12,7 +12,7 @@ from app.models import Attachment, CaseRequest
 from app.services import Conflict, PermissionDenied, casework, exclusions, rates
 from app.services.timers import sweep
 from tests.conftest import shanghai
-from tests.helpers import RESOLVED, complete, new_ticket, open_item, run_to, user
+from tests.helpers import HANDLE, RESOLVED, complete, new_ticket, open_item, run_to, user
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 AGREE = {"exclusion_decision": "同意剔除", "exclusion_comment": ""}
@@ -22,7 +22,12 @@ REFUSE = {"exclusion_decision": "不同意", "exclusion_comment": "证据不足�
 def closed_ticket(no, resolved, satisfied, **fields):
     ticket = new_ticket(no=no, caller_phone=f"1390000{no[-4:]}", enterprise=f"企业{no}", address=f"{no}号", **fields)
     run_to(ticket, stop_before="callback")
-    complete(ticket, "callback", "huifang", **dict(RESOLVED, callback_resolved=resolved, callback_satisfied=satisfied))
+    outcome = dict(RESOLVED, callback_resolved=resolved, callback_satisfied=satisfied)
+    complete(ticket, "callback", "huifang", **outcome)
+    if ticket.closed_at is None:  # unresolved or unsatisfied: one second handling (二次办理), same answer
+        complete(ticket, "handle", "wenhua", **HANDLE)
+        complete(ticket, "review", "shenhe", review_decision="通过", review_comment="")
+        complete(ticket, "callback", "huifang", **outcome)
     assert ticket.closed_at is not None
     return ticket
 

@@ -64,3 +64,22 @@ def test_wrong_or_missing_file_is_refused_with_a_message(app, browser):
     page = huifang.post(f"/tasks/{item.id}", {}, content_type="multipart/form-data").get_data(as_text=True)
     assert "请填写回访录音" in page
     assert db.session.scalar(select(Attachment.id)) is None
+
+
+def test_callback_keeps_the_call_recording(app, browser):
+    from tests.helpers import open_item, run_to
+
+    ticket = new_ticket()
+    run_to(ticket, stop_before="callback")
+    huifang = browser("huifang")
+    item = open_item(ticket, "callback")
+    page = huifang.get(f"/tasks/{item.id}").get_data(as_text=True)
+    assert 'type="file"' in page and "通话录音" in page
+    response = huifang.post(f"/tasks/{item.id}", {
+        "callback_contacted": "是", "callback_resolved": "解决", "callback_satisfied": "满意",
+        "callback_recording": (io.BytesIO(MP3), "录音20261125.mp3")}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    attachment = db.session.scalar(select(Attachment))
+    assert attachment.content_type == "audio/mpeg" and attachment.ticket_id == ticket.id
+    page = huifang.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "<audio" in page and "录音20261125.mp3" in page

@@ -89,12 +89,54 @@ def test_urgent_ticket_has_two_hour_response_deadline(app):
     assert not db.session.scalars(db.select(Alert)).all()
 
 
-def test_callback_not_reached_closes(app):
+UNREACHED = dict(RESOLVED, callback_contacted="否", callback_resolved=None, callback_satisfied=None,
+                 callback_unreached="无人接听")
+
+
+def test_caller_not_reached_is_tried_three_times_over_two_working_days(app):
+    from datetime import timedelta
+
+    from app.engine.clock import clock
+    from app.services.timers import sweep
+
+    ticket = new_ticket()  # Wed 2026-11-25 10:00
+    run_to(ticket, stop_before="callback")
+    complete(ticket, "callback", "huifang", **UNREACHED)
+    assert open_item(ticket, "callback") is None, "the next attempt waits for the next working day"
+    assert ticket.state != "办结"
+    clock.advance(timedelta(days=1, seconds=1))  # Thu 10:00
+    sweep()
+    second = open_item(ticket, "callback")
+    assert second is not None and second.due_at == clock.now() - timedelta(seconds=1)
+    complete(ticket, "callback", "huifang", **UNREACHED)
+    clock.advance(timedelta(days=1, seconds=1))  # Fri 10:00
+    sweep()
+    complete(ticket, "callback", "huifang", **dict(UNREACHED, callback_unreached="无法回访"))
+    db.session.expire_all()
+    assert ticket.state == "办结" and ticket.outcome == "无法回访"
+    assert sweep().fired == 0
+
+
+def test_caller_reached_on_the_second_attempt(app):
+    from datetime import timedelta
+
+    from app.engine.clock import clock
+    from app.services.timers import sweep
+
     ticket = new_ticket()
     run_to(ticket, stop_before="callback")
-    complete(ticket, "callback", "huifang", **dict(RESOLVED, callback_contacted="否", callback_resolved=None,
-                                                   callback_satisfied=None, callback_unreached="无人接听"))
-    assert ticket.state == "办结" and ticket.outcome == "无人接听"
+    complete(ticket, "callback", "huifang", **UNREACHED)
+    clock.advance(timedelta(days=1, seconds=1))
+    sweep()
+    complete(ticket, "callback", "huifang", **RESOLVED)
+    assert ticket.state == "办结" and ticket.outcome == "解决/满意"
+
+
+def test_unsatisfied_but_resolved_goes_back_for_second_handling(app):
+    ticket = new_ticket()
+    run_to(ticket, stop_before="callback")
+    complete(ticket, "callback", "huifang", **dict(RESOLVED, callback_satisfied="不满意"))
+    assert ticket.state == "办理中" and ticket.rework_count == 1
 
 
 SIDE_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
