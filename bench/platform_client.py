@@ -438,7 +438,7 @@ class Desk:
                 self._complete(ticket, "respond", "wenhua", {"contact_time": to_iso(clock.now()), "contact_method": "电话",
                                                              "contact_person": "王磊", "contact_note": "已联系"})
                 self._complete(ticket, "handle", "wenhua", {
-                    "party_contact": "已约谈经营者", "actions_taken": "现场检查并责令整改", "handling_result": "已整改",
+                    "handle_decision": "提交审核", "party_contact": "已约谈经营者", "actions_taken": "现场检查并责令整改", "handling_result": "已整改",
                     "reply_draft": "经核查，反映情况属实，已责令经营者整改，来电人表示认可。"})
                 self._complete(ticket, "review", "shenhe", {"review_decision": "通过", "review_comment": ""})
 

@@ -90,39 +90,8 @@ def test_a_handler_asks_for_verification_and_the_findings_reach_the_ticket(app, 
 
 # -- the proposed ticket.bpmn change, applied as docs/inspection-ticket-bpmn.md writes it ---------------------
 
-def _fragments() -> dict[str, str]:
-    text = (ROOT / "docs" / "inspection-ticket-bpmn.md").read_text(encoding="utf-8")
-    return dict(re.findall(r"<!-- fragment: (\w+) -->\s*```xml\n(.*?)```", text, re.S))
-
-
-def patched_ticket_bpmn() -> str:
+def test_the_ticket_diagram_waits_for_verification_and_is_drawn(app):
     xml = (ROOT / "processes" / "ticket.bpmn").read_text(encoding="utf-8")
-    parts = _fragments()
-
-    def replace(old, new):
-        nonlocal xml
-        assert xml.count(old) == 1, old
-        xml = xml.replace(old, new)
-
-    replace('  <bpmn:process id="ticket_lifecycle"', parts["message"] + '  <bpmn:process id="ticket_lifecycle"')
-    field = re.search(r'( *)<camunda:formField id="party_contact"', xml)
-    replace(field.group(0), parts["decision_field"] + field.group(0))
-    handle_out = re.search(r"<bpmn:outgoing>flow_handle_to_review</bpmn:outgoing>", xml).group(0)
-    replace(handle_out, "<bpmn:incoming>flow_result_to_handle</bpmn:incoming>\n"
-                        "        <bpmn:incoming>flow_timeout_to_handle</bpmn:incoming>\n"
-                        "        <bpmn:outgoing>flow_handle_to_verification</bpmn:outgoing>")
-    replace("<bpmn:incoming>flow_handle_to_review</bpmn:incoming>", "<bpmn:incoming>flow_to_review</bpmn:incoming>")
-    flow = re.search(r' *<bpmn:sequenceFlow id="flow_handle_to_review" sourceRef="handle" targetRef="review" />\n', xml)
-    replace(flow.group(0), parts["elements"])
-    edge = re.search(r' *<bpmndi:BPMNEdge id="flow_handle_to_review_di".*?</bpmndi:BPMNEdge>\n', xml, re.S)
-    replace(edge.group(0), parts["diagram"])
-    return xml
-
-
-def test_the_proposed_diagram_deploys_with_its_layout(app):
-    xml = patched_ticket_bpmn()
-    version = instances.deploy(xml, comment="现场核实等待")
-    assert version.process_key == "ticket_lifecycle" and version.version == 2
     for element in ("verification_gateway", "verification_wait", "inspection_result_event", "verification_timeout",
                     "flow_handle_to_verification", "flow_to_review", "flow_result_to_handle"):
         assert f'bpmnElement="{element}"' in xml, f"{element} is drawn"
@@ -131,7 +100,6 @@ def test_the_proposed_diagram_deploys_with_its_layout(app):
 
 def test_a_ticket_process_that_waits_gets_the_result(app):
     add_second_inspector()
-    instances.deploy(patched_ticket_bpmn(), comment="现场核实等待")
     cafe = make_enterprise(1, "极速网咖")
     ticket = new_ticket(enterprise="极速网咖")
     run_to(ticket, "handle")
@@ -163,7 +131,6 @@ def test_the_wait_times_out_after_five_working_days(app):
     from app.engine.clock import clock
     from app.services.timers import sweep
 
-    instances.deploy(patched_ticket_bpmn(), comment="现场核实等待")
     ticket = new_ticket()
     run_to(ticket, "handle")
     complete(ticket, "handle", "wenhua", **dict(HANDLE, handle_decision="等待现场核实结果"))

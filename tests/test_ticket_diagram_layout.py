@@ -13,7 +13,7 @@ NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "dc": "http://www.omg.org/spec/DD/20100524/DC",
       "di": "http://www.omg.org/spec/DD/20100524/DI"}
 PATH = Path(__file__).resolve().parents[1] / "processes" / "ticket.bpmn"
-NODE_TAGS = ("startEvent", "endEvent", "userTask", "scriptTask", "serviceTask", "exclusiveGateway",
+NODE_TAGS = ("startEvent", "endEvent", "userTask", "scriptTask", "serviceTask", "exclusiveGateway", "eventBasedGateway",
              "parallelGateway", "boundaryEvent", "subProcess", "intermediateCatchEvent", "textAnnotation")
 
 

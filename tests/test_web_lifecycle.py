@@ -65,7 +65,7 @@ def test_every_role_carries_a_ticket_to_closure_with_return_and_rework(app, brow
     assert ticket.ticket_no in wenhua.get("/").get_data(as_text=True)
     submit(wenhua, ticket, "respond", {"contact_time": "2026-11-25T10:00", "contact_method": "电话",
                                        "contact_person": "王磊", "contact_note": "已联系"})
-    handle = {"party_contact": "已约谈负责人", "actions_taken": "责令整改", "handling_result": "已整改",
+    handle = {"handle_decision": "提交审核", "party_contact": "已约谈负责人", "actions_taken": "责令整改", "handling_result": "已整改",
               "reply_draft": "经核查已责令整改。"}
     submit(wenhua, ticket, "handle", handle)
     submit(shenhe, ticket, "review", {"review_decision": "退回修改", "review_comment": "请补充依据"})
@@ -147,3 +147,15 @@ def test_header_counts(app, browser):
     assert re.search(r'id="count-claimable">2<', page)
     assert re.search(r'id="count-mine">0<', page)
     assert db.session.scalar(select(WorkItem.id).where(WorkItem.assignee_id.is_not(None))) is None
+
+
+def test_waiting_for_verification_needs_an_inspection(app, browser):
+    from tests.helpers import HANDLE, run_to
+
+    ticket = new_ticket()
+    run_to(ticket, stop_before="handle")
+    response = browser("wenhua").post(item_url(ticket, "handle"),
+                                      dict(HANDLE, handle_decision="等待现场核实结果"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "请先申请现场核实" in page
+    assert open_item(ticket, "handle") is not None
