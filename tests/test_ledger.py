@@ -64,3 +64,17 @@ def test_export_masks_phones_for_roles_that_may_not_see_them(app, browser):
     logs = db.session.scalars(select(AccessLog).where(AccessLog.action == "export")).all()
     assert [log.user.username for log in logs] == ["tongji", "paidan"]
     assert "未脱敏 1" in logs[1].where and "未脱敏 0" in logs[0].where
+
+
+def test_repeat_filter_lists_tickets_of_confirmed_repeats(app, browser):
+    from app.services import repeats
+    from tests.helpers import user
+
+    first = new_ticket(no="REP-1", caller_phone="13700001111", enterprise="甲", address="甲路1号")
+    second = new_ticket(no="REP-2", caller_phone="13700001111", enterprise="乙", address="乙路2号")
+    new_ticket(no="OTHER", caller_phone="13600002222", enterprise="丙", address="丙路3号")
+    link = repeats.links_for(second)[0]
+    repeats.decide(link.id, user("paidan"), confirm=True)
+    page = browser("zhuguan").get("/tickets/?repeat=1").get_data(as_text=True).split('id="ledger"')[1]
+    assert ">REP-1<" in page and ">REP-2<" in page and ">OTHER<" not in page
+    assert first.id != second.id

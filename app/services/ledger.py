@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select
 
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
-from app.models import AccessLog, Section, Ticket, TicketNote, User
+from app.models import AccessLog, RepeatLink, Section, Ticket, TicketNote, User
 from app.services import NotFound, PermissionDenied, ServiceError, _, access, rates
 from app.services.tickets import FIELD_LABELS
 from app.services.uow import unit_of_work
@@ -33,6 +33,7 @@ class LedgerFilter:
     excluded: str = ""  # "", "yes", "no"
     carried: str = ""  # "", "yes" (挂账中), "written_off" (已销账), "no"
     supervised: str = ""  # "", "yes" (督办件), "no"
+    repeat: bool = False  # part of a confirmed repeat caller / repeat event (重复反映)
 
     @classmethod
     def from_args(cls, args) -> LedgerFilter:
@@ -41,7 +42,8 @@ class LedgerFilter:
                    ticket_type=args.get("type", ""), topic=args.get("topic", "").strip(),
                    section_id=int(section) if str(section).isdigit() else None, state=args.get("state", ""),
                    overdue=args.get("overdue") in ("1", "on", "true"), excluded=args.get("excluded", ""),
-                   carried=args.get("carried", ""), supervised=args.get("supervised", ""))
+                   carried=args.get("carried", ""), supervised=args.get("supervised", ""),
+                   repeat=args.get("repeat") in ("1", "on", "true"))
 
     def as_args(self) -> dict:
         names = {"ticket_type": "type", "section_id": "section"}
@@ -85,6 +87,10 @@ def _query(f: LedgerFilter, user: User):
         query = query.where(Ticket.carried.is_(f.carried == "yes"))
     elif f.carried == "written_off":
         query = query.where(Ticket.written_off_at.is_not(None))
+    if f.repeat:
+        confirmed = select(RepeatLink).where(RepeatLink.status == "confirmed")
+        query = query.where(or_(Ticket.id.in_(confirmed.with_only_columns(RepeatLink.ticket_id)),
+                                Ticket.id.in_(confirmed.with_only_columns(RepeatLink.earlier_id))))
     if f.supervised in ("yes", "no"):
         query = query.where(Ticket.supervised.is_(f.supervised == "yes"))
     return query
