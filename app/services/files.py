@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,28 +52,81 @@ def upload_root() -> Path:
     return Path(current_app.config["JIESU_UPLOAD_DIR"])
 
 
-def store_audio(upload, label: str) -> StoredFile:
-    """Check and store an uploaded recording; raises ServiceError naming what is wrong."""
+class Refused(Exception):
+    """A file the store will not keep: ``reason`` is too_big, empty or bad_type."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+CHUNK = 64 * 1024
+
+
+def store_stream(stream, folder: str, sniff, max_bytes: int) -> tuple[str, str, int, str]:
+    """Stream an upload to disk, check it, keep it once by SHA-256 under ``folder``.
+
+    ``sniff(head, path)`` returns the file's kind (a key of ``types`` the caller knows) or None;
+    returns (kind, sha256, size, stored path relative to the upload folder). The bytes go to a
+    temporary file in the upload folder and are renamed only once checked, so a crash or a
+    refusal never leaves a half-written file under a final name.
+    """
+    root = upload_root() / folder
+    root.mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in iter(lambda: stream.read(CHUNK), b""):
+                head = (head + chunk)[:16] if len(head) < 16 else head
+                size += len(chunk)
+                if size > max_bytes:
+                    raise Refused("too_big")
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise Refused("empty")
+        kind = sniff(head, Path(tmp_name))
+        if kind is None:
+            raise Refused("bad_type")
+        return kind, digest.hexdigest(), size, tmp_name
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+
+
+def keep(tmp_name: str, relative: str) -> None:
+    """Give a checked temporary file its final, content-addressed name (the same content once)."""
+    final = upload_root() / relative
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        os.unlink(tmp_name)
+    else:
+        os.replace(tmp_name, final)
+
+
+def _store_typed(upload, label: str, folder: str, types: dict, sniff, max_bytes: int) -> tuple[StoredFile, str]:
     if upload is None or not getattr(upload, "filename", ""):
         raise ServiceError(_("请选择%(label)s文件。", label=label))
-    data = upload.read(MAX_AUDIO_BYTES + 1)
-    if len(data) > MAX_AUDIO_BYTES:
-        raise ServiceError(_("%(label)s超过 50 MB，请压缩后再上传。", label=label))
-    if not data:
-        raise ServiceError(_("%(label)s是空文件。", label=label))
-    kind = sniff_audio(data[:16])
-    if kind is None:
-        raise ServiceError(_("%(label)s不是支持的录音格式（mp3、wav、m4a、amr）。", label=label))
-    extension, content_type = AUDIO_TYPES[kind]
-    digest = hashlib.sha256(data).hexdigest()
-    relative = Path("recordings") / digest[:2] / f"{digest}.{extension}"
-    target = upload_root() / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)  # atomic: a crash leaves no half-written recording
-    return StoredFile(os.path.basename(upload.filename)[:200], content_type, len(data), digest, str(relative))
+    kind, digest, size, tmp_name = store_stream(upload.stream, folder, sniff, max_bytes)
+    extension, content_type = types[kind]
+    relative = f"{folder}/{digest[:2]}/{digest}.{extension}"
+    keep(tmp_name, relative)
+    return StoredFile(os.path.basename(upload.filename)[:200], content_type, size, digest, relative), kind
+
+
+def store_audio(upload, label: str) -> StoredFile:
+    """Check and store an uploaded recording; raises ServiceError naming what is wrong."""
+    try:
+        return _store_typed(upload, label, "recordings", AUDIO_TYPES, lambda head, _path: sniff_audio(head),
+                            MAX_AUDIO_BYTES)[0]
+    except Refused as refused:
+        raise ServiceError({
+            "too_big": _("%(label)s超过 50 MB，请压缩后再上传。", label=label),
+            "empty": _("%(label)s是空文件。", label=label),
+            "bad_type": _("%(label)s不是支持的录音格式（mp3、wav、m4a、amr）。", label=label),
+        }[refused.reason]) from refused
 
 
 DOCUMENT_TYPES = {  # kind -> (extension, MIME type): evidence for exclusions and appeals
@@ -107,26 +161,15 @@ def sniff_document(data: bytes) -> str | None:
 
 def store_document(upload, label: str) -> StoredFile:
     """Check and store an uploaded evidence document; raises ServiceError naming what is wrong."""
-    if upload is None or not getattr(upload, "filename", ""):
-        raise ServiceError(_("请选择%(label)s文件。", label=label))
-    data = upload.read(MAX_DOCUMENT_BYTES + 1)
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise ServiceError(_("%(label)s超过 20 MB，请压缩后再上传。", label=label))
-    if not data:
-        raise ServiceError(_("%(label)s是空文件。", label=label))
-    kind = sniff_document(data)
-    if kind is None:
-        raise ServiceError(_("%(label)s不是支持的文件格式（PDF、JPG、PNG、DOCX）。", label=label))
-    extension, content_type = DOCUMENT_TYPES[kind]
-    digest = hashlib.sha256(data).hexdigest()
-    relative = Path("documents") / digest[:2] / f"{digest}.{extension}"
-    target = upload_root() / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)  # atomic: a crash leaves no half-written file
-    return StoredFile(os.path.basename(upload.filename)[:200], content_type, len(data), digest, str(relative))
+    try:
+        return _store_typed(upload, label, "documents", DOCUMENT_TYPES,
+                            lambda _head, path: sniff_document(path.read_bytes()), MAX_DOCUMENT_BYTES)[0]
+    except Refused as refused:
+        raise ServiceError({
+            "too_big": _("%(label)s超过 20 MB，请压缩后再上传。", label=label),
+            "empty": _("%(label)s是空文件。", label=label),
+            "bad_type": _("%(label)s不是支持的文件格式（PDF、JPG、PNG、DOCX）。", label=label),
+        }[refused.reason]) from refused
 
 
 def store_upload(upload, spec: dict) -> StoredFile:
@@ -147,4 +190,10 @@ def absolute_path(stored_path: str) -> Path:
 def verify(stored_path: str, sha256: str) -> bool:
     """The stored bytes still have the checksum recorded at upload."""
     path = absolute_path(stored_path)
-    return path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+    if not path.exists():
+        return False
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest() == sha256
