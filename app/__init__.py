@@ -9,9 +9,13 @@ from flask import Flask, g, request, session
 from flask_login import current_user
 from sqlalchemy import event
 
+from app import bootstrap, models
+from app.cli import register_cli
 from app.config import Config
 from app.engine.clock import install_spiff_clock
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.services.settings import load_clock_offset
+from app.web import register_blueprints
 
 
 def _select_locale():
@@ -33,7 +37,8 @@ def _sqlite_pragmas(engine):
         cursor.close()
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None, wiring=None) -> Flask:
+    """The application factory. ``wiring`` replaces the one ``app/bootstrap.py`` builds (tests)."""
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(Config)
     if overrides:
@@ -62,21 +67,15 @@ def create_app(overrides: dict | None = None) -> Flask:
             _sqlite_pragmas(db.engine)
             db.engine.dispose()
 
-    from app import models  # noqa: F401
+    bootstrap.wire(app, wiring)
 
     @login_manager.user_loader
     def load_user(user_id):
         return db.session.get(models.User, int(user_id))
 
-    from app.web import register_blueprints
-
     register_blueprints(app)
 
-    from app.cli import register_cli
-
     register_cli(app)
-
-    from app.services.settings import load_clock_offset
 
     @app.before_request
     def _clock():

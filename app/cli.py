@@ -1,44 +1,37 @@
-"""The ``jiesu`` command: database, users, processes, the timer worker and the server."""
+"""The app's commands (``jiesu init-db``, ``serve``, ``worker`` ...), registered by ``create_app``.
+
+The ``jiesu`` entry point itself, and ``jiesu demo``, are in app/console.py."""
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from waitress import serve as waitress_serve
 
-from app.extensions import db
-
-
-def _create_app():
-    from app import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
-def main():
-    """接诉 Jiesu: the 12345 work-order desk."""
+from app import demo
+from app.cli_apikey import apikey_group
+from app.cli_import import import_command
+from app.engine import instances
+from app.engine.specs import DiagramError
+from app.seed import seed_base
+from app.services import ServiceError
+from app.services.settings import load_clock_offset
+from app.services.timers import Scheduler, sweep
+from app.services.uow import unit_of_work
+from app.services.users import add_user
 
 
 def register_cli(app):
-    for command in (init_db, seed, demo, serve, worker, user_group, deploy):
+    for command in (init_db, seed, serve, worker, user_group, deploy, import_command, apikey_group):
         app.cli.add_command(command)
-    from app.cli_import import import_command
-
-    app.cli.add_command(import_command)
-    from app.cli_apikey import apikey_group
-
-    app.cli.add_command(apikey_group)
 
 
 def upgrade_database():
-    """Bring the schema to the latest Alembic revision, then deploy the default diagrams."""
-    from flask_migrate import upgrade
-
+    """Bring the schema to the latest Alembic revision."""
     upgrade(directory=str(Path(__file__).parent / "migrations"))
 
 
@@ -47,8 +40,6 @@ def upgrade_database():
 def init_db():
     """Create or upgrade the schema and seed calendar, sections and processes."""
     upgrade_database()
-    from app.demo import seed_base
-
     seed_base()
     click.echo("数据库已就绪。")
 
@@ -57,11 +48,9 @@ def init_db():
 @click.option("--demo-data/--no-demo-data", default=True, help="demo users and tickets")
 @with_appcontext
 def seed(demo_data):
-    from app.demo import seed_base, seed_demo
-
     seed_base()
     if demo_data:
-        seed_demo()
+        demo.seed_demo()
     click.echo("已写入基础数据" + ("和演示数据" if demo_data else "") + "。")
 
 
@@ -71,10 +60,6 @@ def seed(demo_data):
 @with_appcontext
 def deploy(path, comment):
     """Deploy a BPMN diagram as a new process version."""
-    from app.engine import instances
-    from app.engine.specs import DiagramError
-    from app.services.uow import unit_of_work
-
     try:
         with unit_of_work():
             version = instances.deploy(Path(path).read_bytes(), comment=comment)
@@ -91,9 +76,6 @@ def deploy(path, comment):
 @with_appcontext
 def worker(once, max_sleep):
     """Fire due BPMN timers (run one or more next to the web servers)."""
-    from app.services.settings import load_clock_offset
-    from app.services.timers import Scheduler, sweep
-
     if once:
         load_clock_offset()
         result = sweep()
@@ -107,14 +89,10 @@ def worker(once, max_sleep):
         scheduler.stop()
 
 
-def _serve(app, host, port, with_worker):
+def serve_app(app, host, port, with_worker):
     if with_worker:
-        from app.services.timers import Scheduler
-
         app.extensions["jiesu_scheduler"] = scheduler = Scheduler(app)
         scheduler.start()
-    from waitress import serve as waitress_serve
-
     click.echo(f"接诉工单台：http://{host}:{port}")
     waitress_serve(app, host=host, port=port, threads=8)
 
@@ -126,32 +104,7 @@ def _serve(app, host, port, with_worker):
 @with_appcontext
 def serve(host, port, with_worker):
     """Serve the desk with waitress (production-style, no debugger)."""
-    _serve(current_app._get_current_object(), host, port, with_worker)
-
-
-@click.command("demo")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
-@click.option("--reset", is_flag=True, help="start from an empty demo database")
-def demo(host, port, reset):
-    """Start the desk with demo data on SQLite, timers firing in-process and a movable clock."""
-    from app import create_app
-    from app.config import PROJECT_DIR
-
-    db_path = Path(os.environ.get("JIESU_DEMO_DB", PROJECT_DIR / "instance" / "demo.sqlite"))
-    if reset:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "JIESU_SIMULATION": True})
-    with app.app_context():
-        upgrade_database()
-        from app.demo import seed_base, seed_demo
-
-        seed_base()
-        seed_demo()
-        db.session.remove()
-    time.sleep(0)
-    _serve(app, host, port, with_worker=True)
+    serve_app(current_app._get_current_object(), host, port, with_worker)
 
 
 @click.group("user")
@@ -168,15 +121,9 @@ def user_group():
 @click.password_option()
 @with_appcontext
 def user_add(username, name, roles, section, password):
-    from app.services import ServiceError
-    from app.services.users import add_user
-
     try:
         user = add_user(username, name, [r.strip() for r in roles.split(",") if r.strip()], section, password)
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"已添加用户 {user.username}（{'、'.join(user.role_labels)}）。")
 
-
-if __name__ == "__main__":
-    main()

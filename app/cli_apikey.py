@@ -6,6 +6,9 @@ import click
 from flask.cli import with_appcontext
 
 from app.engine.expressions import to_iso
+from app.services import ServiceError
+from app.services.apikeys import create_key, revoke_key
+from app.services.apikeys import list_keys as keys
 
 
 @click.group("apikey")
@@ -19,9 +22,6 @@ def apikey_group():
 @with_appcontext
 def create(platform, label):
     """Create a key; it is shown once and only its hash is stored."""
-    from app.services import ServiceError
-    from app.services.apikeys import create_key
-
     try:
         row, key = create_key(platform, label)
     except ServiceError as exc:
@@ -34,8 +34,6 @@ def create(platform, label):
 @with_appcontext
 def list_keys():
     """All keys: id, platform, prefix, created, last used, revoked."""
-    from app.services.apikeys import list_keys as keys
-
     rows = keys()
     if not rows:
         click.echo("还没有 API 密钥。用 jiesu apikey create --platform 市级平台 创建。")
@@ -52,9 +50,6 @@ def list_keys():
 @with_appcontext
 def revoke(key_id):
     """Revoke a key by its id: requests with it get 401 from now on."""
-    from app.services import ServiceError
-    from app.services.apikeys import revoke_key
-
     try:
         row = revoke_key(key_id)
     except ServiceError as exc:

@@ -8,6 +8,11 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from app.extensions import db
+from app.models import User
+from app.services import ServiceError
+from app.services import ticket_import as ti
+
 SHOW_ROWS = 10  # problem rows printed per kind in the preview
 SHOW_PROBLEMS = 50  # problem rows printed after the import
 
@@ -31,11 +36,6 @@ def _echo_rows(title: str, rows: list, total: int) -> None:
 def import_command(path, dry_run, username, report):
     """导入平台导出的工单（.xlsx 或 .csv）：先预览，再逐条导入；按工单编号去重，重复导入不会重复建单。"""
     from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import User
-    from app.services import ServiceError
-    from app.services import ticket_import as ti
 
     actor = None
     if username:

@@ -61,7 +61,7 @@ def fresh_app():
         try:
             with app.app_context():
                 db.create_all()
-                from app.demo import seed_base
+                from app.seed import seed_base
 
                 seed_base()
                 seed_demo_users()
@@ -74,7 +74,7 @@ def fresh_app():
 
 
 def seed_demo_users() -> None:
-    from app.demo import DEMO_PASSWORD, DEMO_USERS
+    from app.demo.accounts import DEMO_PASSWORD, DEMO_USERS
     from app.models import Section, User
 
     sections = {s.code: s for s in db.session.scalars(select(Section))}

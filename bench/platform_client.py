@@ -473,7 +473,8 @@ from app.extensions import db
 app = create_app({{"SQLALCHEMY_DATABASE_URI": {url!r}, "JIESU_PASSWORD_METHOD": "pbkdf2:sha256:1000"}})
 with app.app_context():
     db.create_all()
-    from app.demo import DEMO_PASSWORD, DEMO_USERS, seed_base
+    from app.demo.accounts import DEMO_PASSWORD, DEMO_USERS
+    from app.seed import seed_base
     from app.models import Section, User
     seed_base()
     sections = {{s.code: s for s in db.session.scalars(db.select(Section))}}

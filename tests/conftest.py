@@ -34,7 +34,7 @@ def app(request, tmp_path):
     clock.freeze(shanghai(2026, 11, 25, 10, 0))
     with app.app_context():
         _empty_schema(request.param)
-        from app.demo import seed_base
+        from app.seed import seed_base
 
         seed_base()
         seed_demo_users()
@@ -73,7 +73,7 @@ def seed_demo_users():
     """The demo users without the demo tickets (tests make their own)."""
     from sqlalchemy import select
 
-    from app.demo import DEMO_PASSWORD, DEMO_USERS
+    from app.demo.accounts import DEMO_PASSWORD, DEMO_USERS
     from app.models import Section, User
 
     sections = {s.code: s for s in db.session.scalars(select(Section))}

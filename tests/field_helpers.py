@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Enterprise, User, WorkItem
-from app.services import enterprises, inspections
+from app.services import completion, enterprises, inspections
 from app.services.credit_code import complete
 from tests.helpers import user
 
@@ -55,8 +55,8 @@ def ready(insp, spec_name: str) -> WorkItem | None:
 
 def assign(insp, first="jiancha", second="jiancha2"):
     item = ready(insp, "assign_inspectors")
-    inspections.complete_task(item, user("zhuguan"), {"inspector_1": first, "inspector_2": second,
-                                                     "assign_note": ""}, [])
+    completion.complete_task(item.id, user("zhuguan"), completion.Submission(
+        {"inspector_1": first, "inspector_2": second, "assign_note": ""}))
     db.session.refresh(insp)
 
 

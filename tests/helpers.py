@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.engine.clock import clock
+from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import Ticket, User, WorkItem
-from app.services import inbox, tickets
+from app.services import completion, tickets
 
 
 def user(username: str) -> User:
@@ -31,12 +33,15 @@ def open_item(ticket: Ticket, spec_name: str) -> WorkItem | None:
 def complete(ticket: Ticket, spec_name: str, username: str, **data) -> WorkItem:
     item = open_item(ticket, spec_name)
     assert item is not None, f"{spec_name} is not ready for {ticket.ticket_no}"
-    return inbox.complete(item.id, user(username), data, [[k, str(v)] for k, v in data.items()])
+    if "contact_time" in data and data["contact_time"] is None:  # RESPOND: the caller is reached now
+        data["contact_time"] = to_iso(clock.now())
+    display = [[k, str(v)] for k, v in data.items()]
+    return completion.complete_task(item.id, user(username), completion.Submission(data, display)).item
 
 
 SIGN = {"sign_decision": "签收", "return_reason": None, "sign_note": ""}
 DISPATCH = {"section": "culture_market", "dispatch_note": "请文化市场科办理"}
-RESPOND = {"contact_time": "2026-11-25T11:00:00+08:00", "contact_method": "电话", "contact_person": "王磊",
+RESPOND = {"contact_time": None, "contact_method": "电话", "contact_person": "王磊",
            "contact_note": "已电话联系来电人"}
 HANDLE = {"handle_decision": "提交审核", "party_contact": "已约谈网咖负责人", "actions_taken": "现场检查并责令整改",
           "handling_result": "网咖已整改", "reply_draft": "经核查，网咖存在接纳未成年人问题，已责令整改。"}

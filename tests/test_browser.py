@@ -70,7 +70,7 @@ def live_server(tmp_path):
     clock.freeze(shanghai(2026, 11, 25, 10, 0))
     with app.app_context():
         db.create_all()
-        from app.demo import seed_base
+        from app.seed import seed_base
         from tests.helpers import new_ticket
 
         seed_base()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import CaseRequest, ProcessInstance, ProcessVersion, TicketEvent, WorkItem
-from app.services import Conflict, PermissionDenied, carried, casework
+from app.services import Conflict, InvalidInput, PermissionDenied, carried, casework
 from app.services.timers import sweep
 from tests.conftest import shanghai
 from tests.helpers import complete, new_ticket, open_item, run_to, user
@@ -97,7 +97,7 @@ def test_a_month_boundary_moves_carried_cases_into_a_review_task_exactly_once(ap
 
 
 def test_the_cycle_is_started_once(app):
-    from app.demo import seed_base
+    from app.seed import seed_base
 
     seed_base()
     carried.ensure_review_cycle()
@@ -110,7 +110,7 @@ def test_the_cycle_is_started_once(app):
 def test_carry_request_is_checked(app, browser):
     ticket = new_ticket()
     run_to(ticket, stop_before="handle")
-    with pytest.raises(casework.InvalidRequest) as exc:
+    with pytest.raises(InvalidInput) as exc:
         carried.request_carry(ticket.id, user("wenhua"), "", "计划", date(2026, 11, 25))
     assert set(exc.value.errors) == {"reason", "review_date"}
     assert "复核日期须晚于今天" in exc.value.errors["review_date"]

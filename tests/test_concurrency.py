@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import TicketEvent, WorkItem
-from app.services import Conflict, inbox
+from app.services import Conflict, completion, inbox
 from tests.helpers import DISPATCH, SIGN, complete, new_ticket, open_item, user
 
 
@@ -23,7 +23,8 @@ def test_simultaneous_completion_one_wins(app):
                 barrier.wait()
                 data = dict(SIGN, sign_decision=decision,
                             return_reason="信息不全" if decision == "退回" else None)
-                inbox.complete(item_id, user(username), data, [["签收结果", decision]])
+                completion.complete_task(item_id, user(username),
+                                         completion.Submission(data, [["签收结果", decision]]))
                 outcomes[username] = "ok"
             except Conflict as exc:
                 outcomes[username] = str(exc)

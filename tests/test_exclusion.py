@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Attachment, CaseRequest
-from app.services import Conflict, PermissionDenied, casework, exclusions, rates
+from app.services import Conflict, InvalidInput, PermissionDenied, casework, exclusions, rates
 from app.services.timers import sweep
 from tests.conftest import shanghai
 from tests.helpers import HANDLE, RESOLVED, complete, new_ticket, open_item, run_to, user
@@ -127,7 +127,7 @@ def test_the_appeal_window_closes_by_timer(app):
 
 def test_filing_is_checked(app):
     ticket = handled_ticket()
-    with pytest.raises(casework.InvalidRequest) as exc:
+    with pytest.raises(InvalidInput) as exc:
         exclusions.file_exclusion(ticket.id, user("wenhua"), "我觉得不合理", "")
     assert set(exc.value.errors) == {"ground", "evidence"}
     with pytest.raises(PermissionDenied):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Alert, CaseRequest, WorkItem
-from app.services import Conflict, PermissionDenied, casework, deadline_extension, settings
+from app.services import Conflict, InvalidInput, PermissionDenied, casework, deadline_extension, settings
 from app.services.tickets import ticket_instance
 from app.services.timers import sweep
 from tests.conftest import shanghai
@@ -100,10 +100,10 @@ def test_request_is_checked_against_the_deadline_and_the_limit(app):
     cases = [(date(2026, 12, 3), "须晚于现办理时限"), (date(2026, 12, 12), "不是工作日"),
              (date(2026, 12, 17), "不能晚于 2026-12-16 10:00"), (None, "请选择延期后的办理时限")]
     for day, message in cases:
-        with pytest.raises(casework.InvalidRequest) as exc:
+        with pytest.raises(InvalidInput) as exc:
             deadline_extension.request_extension(ticket.id, wenhua, "理由", day)
         assert message in exc.value.errors["new_date"]
-    with pytest.raises(casework.InvalidRequest) as exc:
+    with pytest.raises(InvalidInput) as exc:
         deadline_extension.request_extension(ticket.id, wenhua, "  ", date(2026, 12, 9))
     assert "请填写延期理由" in exc.value.errors["reason"]
     with pytest.raises(PermissionDenied):

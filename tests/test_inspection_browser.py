@@ -35,7 +35,7 @@ def phone_server(tmp_path):
     clock.freeze(shanghai(2026, 11, 25, 10, 0))
     with app.app_context():
         db.create_all()
-        from app.demo import seed_base
+        from app.seed import seed_base
         from app.services import inspections
         from tests.field_helpers import add_second_inspector, assign, make_enterprise
         from tests.helpers import new_ticket, open_item, run_to, user

@@ -131,8 +131,11 @@ def test_the_wait_times_out_after_five_working_days(app):
     from app.engine.clock import clock
     from app.services.timers import sweep
 
-    ticket = new_ticket()
+    add_second_inspector()
+    cafe = make_enterprise(1, "极速网咖")
+    ticket = new_ticket(enterprise="极速网咖")
     run_to(ticket, "handle")
+    inspections.request_from_ticket(ticket, user("wenhua"), cafe.id, "核实是否接纳未成年人", "wait-00002")
     complete(ticket, "handle", "wenhua", **dict(HANDLE, handle_decision="等待现场核实结果"))
     clock.advance(timedelta(days=7, hours=1))
     sweep()

@@ -74,11 +74,11 @@ def test_completed_task_cannot_be_completed_again(app):
     ticket = new_ticket()
     item = open_item(ticket, "sign")
     complete(ticket, "sign", "paidan", **SIGN)
-    from app.services import inbox
+    from app.services import completion
     from tests.helpers import user
 
     with pytest.raises(Conflict):
-        inbox.complete(item.id, user("zhiban"), SIGN, [])
+        completion.complete_task(item.id, user("zhiban"), completion.Submission(SIGN))
 
 
 def test_urgent_ticket_has_two_hour_response_deadline(app):

@@ -221,7 +221,7 @@ def test_approved_reply_is_readable_and_queued(city):
     data = city.get("/api/v1/tickets/BJ-R1").get_json()
     assert data["state"] == "待回访" and data["section"] == "文化市场管理科"
     assert data["reply"] == {"text": HANDLE["reply_draft"], "replied_at": "2026-11-25T10:00:00+08:00"}
-    assert data["first_contact_at"] == "2026-11-25T11:00:00+08:00"
+    assert data["first_contact_at"] == "2026-11-25T10:00:00+08:00"
     assert data["accepts_messages"] == [], "replied: the process takes no 督办/催办 now"
     page = city.get("/api/v1/outbox").get_json()
     assert [(i["ticket_no"], i["kind"]) for i in page["items"]] == [("BJ-R1", "reply")]

@@ -39,6 +39,7 @@ def test_a_month_of_tickets_matches_the_hand_computation(app, browser):
         complete(t, "dispatch", "paidan", **DISPATCH)
         tickets.append(t)
     # responses: 6 in time (within 24 h), 1 late (30 h), 1 excluded ticket never contacted
+    clock.freeze(shanghai(2026, 11, 2, 15, 0))
     for t in tickets[:6]:
         respond_at(t, shanghai(2026, 11, 2, 15, 0))
     clock.freeze(shanghai(2026, 11, 3, 15, 0))

@@ -322,7 +322,7 @@ def test_on_duty_in_a_diagram(app):
 
 
 def test_demo_roster_routes_the_demo(app):
-    from app.demo_roster import seed_demo_roster
+    from app.demo.roster import seed_demo_roster
 
     seed_demo_roster()
     seed_demo_roster()  # idempotent

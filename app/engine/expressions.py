@@ -6,7 +6,7 @@ JSON-serialisable and readable in the modeler.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
@@ -25,18 +25,10 @@ def to_iso(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
-_extra_functions: dict = {}
-
-
-def register_function(name: str, function) -> None:
-    """Expose a function to BPMN expressions (e.g. the duty roster's ``on_duty``).
-
-    Registered by the modules that own the data the function reads, at import time.
-    """
-    _extra_functions[name] = function
-
-
-def make_environment(calendar: WorkCalendar, notifications: list, moves: list | None = None) -> dict:
+def make_environment(calendar: WorkCalendar, notifications: list, moves: list | None = None,
+                     functions: dict | None = None) -> dict:
+    """The names a BPMN expression sees: the engine's own functions (time and calendar, notify,
+    move_deadlines) and ``functions``, the application's (wired in app/bootstrap.py)."""
     def now() -> str:
         """当前时间"""
         return to_iso(clock.now())
@@ -48,6 +40,24 @@ def make_environment(calendar: WorkCalendar, notifications: list, moves: list | 
     def add_workdays(start, days) -> str:
         """start + days working days (negative counts back)"""
         return to_iso(calendar.add_workdays(to_datetime(start), int(days)))
+
+    def add_days(start, days) -> str:
+        """start + days calendar days (negative counts back)"""
+        return to_iso(to_datetime(start) + timedelta(days=int(days)))
+
+    def end_of_workday(when) -> str:
+        """the end of the working day of ``when`` (work_end, 17:30 by default)"""
+        local = to_datetime(when).astimezone(LOCAL_TZ)
+        return to_iso(datetime.combine(local.date(), calendar.work_end, tzinfo=LOCAL_TZ))
+
+    def next_month_start(when=None, hour=9) -> str:
+        """the first instant after ``when`` of the form YYYY-MM-01 hour:00"""
+        local = to_datetime(when or now()).astimezone(LOCAL_TZ)
+        candidate = datetime(local.year, local.month, 1, int(hour), tzinfo=LOCAL_TZ)
+        if candidate <= local:
+            year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+            candidate = datetime(year, month, 1, int(hour), tzinfo=LOCAL_TZ)
+        return to_iso(candidate)
 
     def is_workday(when=None) -> bool:
         return calendar.is_workday(to_datetime(when or now()).astimezone(LOCAL_TZ).date())
@@ -66,10 +76,13 @@ def make_environment(calendar: WorkCalendar, notifications: list, moves: list | 
             moves.append(variables)
 
     return {
-        **_extra_functions,
+        **(functions or {}),
         "now": now,
         "add_hours": add_hours,
         "add_workdays": add_workdays,
+        "add_days": add_days,
+        "end_of_workday": end_of_workday,
+        "next_month_start": next_month_start,
         "is_workday": is_workday,
         "is_office_hours": is_office_hours,
         "notify": notify,
@@ -77,5 +90,7 @@ def make_environment(calendar: WorkCalendar, notifications: list, moves: list | 
     }
 
 
-def make_script_engine(calendar: WorkCalendar, notifications: list, moves: list | None = None) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=TaskDataEnvironment(make_environment(calendar, notifications, moves)))
+def make_script_engine(calendar: WorkCalendar, notifications: list, moves: list | None = None,
+                       functions: dict | None = None) -> PythonScriptEngine:
+    return PythonScriptEngine(environment=TaskDataEnvironment(
+        make_environment(calendar, notifications, moves, functions)))

@@ -11,18 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app import wiring
 from app.engine import calendar_store, specs
 from app.engine.clock import clock
 from app.engine.runtime import Runtime, Snapshot
 from app.extensions import db
 from app.models import ProcessInstance, ProcessVersion
-
-_listeners: list = []
-
-
-def on_timer_change(callback) -> None:
-    """Register ``callback(instant)``, called when a save brings a timer forward."""
-    _listeners.append(callback)
 
 
 def deploy(xml: bytes | str, deployed_by=None, comment: str = "") -> ProcessVersion:
@@ -77,7 +71,7 @@ def current_version(process_key: str) -> ProcessVersion | None:
 
 def _runtime(version: ProcessVersion) -> Runtime:
     return Runtime((version.id, version.checksum), version.spec_json, version.task_meta,
-                   calendar_store.get_calendar())
+                   calendar_store.get_calendar(), wiring.current().bpmn_functions)
 
 
 def _save(instance: ProcessInstance, runtime: Runtime, wf, snapshot: Snapshot) -> None:
@@ -89,7 +83,7 @@ def _save(instance: ProcessInstance, runtime: Runtime, wf, snapshot: Snapshot) -
     instance.updated_at = clock.now()
     nxt = instance.next_timer_at
     if nxt is not None and (previous is None or nxt < previous):
-        for callback in _listeners:
+        for callback in wiring.current().timer_listeners:  # a scheduler that should wake earlier
             callback(nxt)
 
 
@@ -117,8 +111,8 @@ def start(process_key: str, data: dict, ticket_id: int | None = None,
 def complete_task(instance: ProcessInstance, guid: str, data: dict) -> Snapshot:
     runtime = _runtime(instance.version)
     wf = runtime.load(instance.state_json)
-    done = runtime.complete(wf, guid, data)
-    snapshot = runtime.snapshot(wf, completed_task=done)
+    runtime.complete(wf, guid, data)
+    snapshot = runtime.snapshot(wf)
     _save(instance, runtime, wf, snapshot)
     return snapshot
 

@@ -94,20 +94,20 @@ class Snapshot:
     next_timer_at: datetime | None
     notifications: list[tuple[str, str]] = field(default_factory=list)
     fired_timers: list[str] = field(default_factory=list)
-    completed_task: dict | None = None  # {"spec_name", "title", "data"} for complete_task
 
 
 class Runtime:
     """One engine operation on one instance. ``task_meta`` comes from the process version."""
 
-    def __init__(self, version_key: tuple, spec_json: str, task_meta: dict, calendar: WorkCalendar):
+    def __init__(self, version_key: tuple, spec_json: str, task_meta: dict, calendar: WorkCalendar,
+                 functions: dict | None = None):
         self.spec, self.subprocess_specs = load_specs(version_key, spec_json)
         self.task_meta = task_meta
         self.calendar = calendar
         self.notifications: list[tuple[str, str]] = []
         self.fired: list[str] = []
         self.moves: list[dict] = []
-        self.script_engine = make_script_engine(calendar, self.notifications, self.moves)
+        self.script_engine = make_script_engine(calendar, self.notifications, self.moves, functions)
 
     # -- persistence -------------------------------------------------------
     def new(self, data: dict) -> BpmnWorkflow:
@@ -166,7 +166,7 @@ class Runtime:
                 if isinstance(event.event_definition, TimerEventDefinition):
                     self.fired.append(event.event_definition.name or task.task_spec.bpmn_name or task.task_spec.bpmn_id)
 
-    def complete(self, wf: BpmnWorkflow, guid: str, data: dict) -> dict:
+    def complete(self, wf: BpmnWorkflow, guid: str, data: dict) -> None:
         try:
             task = wf.get_task_from_id(UUID(guid))
         except Exception:
@@ -179,7 +179,6 @@ class Runtime:
         except SpiffWorkflowException as exc:
             raise EngineError(_describe(exc)) from exc
         self.run(wf)
-        return {"spec_name": task.task_spec.bpmn_id, "title": task.task_spec.bpmn_name, "data": data}
 
     def send_message(self, wf: BpmnWorkflow, name: str, payload, result_var: str = "message") -> None:
         """Deliver a BPMN message (e.g. 督办 from the platform) to whatever catch event waits for it."""
@@ -201,7 +200,7 @@ class Runtime:
         return self.script_engine.evaluate(task, expression)
 
     # -- reading -------------------------------------------------------------
-    def snapshot(self, wf: BpmnWorkflow, completed_task: dict | None = None) -> Snapshot:
+    def snapshot(self, wf: BpmnWorkflow) -> Snapshot:
         ready = []
         for task in wf.get_tasks(state=TaskState.READY, manual=True):
             ready.append(self._ready_task(task))
@@ -214,7 +213,6 @@ class Runtime:
             next_timer_at=self.next_timer_at(wf),
             notifications=list(self.notifications),
             fired_timers=list(self.fired),
-            completed_task=completed_task,
         )
 
     @staticmethod

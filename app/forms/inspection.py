@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.engine.clock import LOCAL_TZ, clock
+from app.engine.expressions import to_iso
 from app.models import ENTERPRISE_KINDS, RISK_LEVELS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -172,8 +173,6 @@ class LicenceWarningForm(FlaskForm):
 
     def task_data(self):
         from datetime import datetime, time
-
-        from app.engine.expressions import to_iso
 
         expiry = self.new_licence_expiry.data if self.licence_action.data == "已换发新证" else None
         data = {"licence_action": self.licence_action.data,

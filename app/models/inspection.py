@@ -162,8 +162,10 @@ class InspectionEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     kind: Mapped[str] = mapped_column(String(30))
-    title: Mapped[str] = mapped_column(String(200))
-    data: Mapped[list | None] = mapped_column(JSONText())  # [[label, value], ...]
+    title: Mapped[str] = mapped_column(String(200))  # the Chinese text; ``message`` + ``params`` render it per reader
+    message: Mapped[str | None] = mapped_column(String(200))
+    params: Mapped[dict | None] = mapped_column(JSONText())
+    data: Mapped[list | None] = mapped_column(JSONText())  # [[label msgid, value], ...]
 
     actor: Mapped[User | None] = relationship()
 

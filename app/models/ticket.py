@@ -93,8 +93,10 @@ class TicketEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     kind: Mapped[str] = mapped_column(String(30))  # created, task, claim, unclaim, timer, alert, closed
-    title: Mapped[str] = mapped_column(String(200))
-    data: Mapped[list | dict | None] = mapped_column(JSONText())  # [[label, value], ...] for display
+    title: Mapped[str] = mapped_column(String(200))  # the Chinese text (exports, search; old rows have only it)
+    message: Mapped[str | None] = mapped_column(String(200))  # its catalogue msgid, rendered per reader
+    params: Mapped[dict | None] = mapped_column(JSONText())  # the message's parameters
+    data: Mapped[list | dict | None] = mapped_column(JSONText())  # [[label msgid, value], ...] for display
 
     actor: Mapped[User | None] = relationship()
 

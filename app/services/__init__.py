@@ -17,6 +17,11 @@ def _(message: str, **variables) -> str:
     return message % variables if variables else message
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue where it is stored and translated later (timeline entries)."""
+    return message
+
+
 def _l(message: str, **variables) -> LazyString:
     """Like ``_``, translated when turned into a string (for module-level constants)."""
     return LazyString(_, message, **variables)
@@ -36,6 +41,14 @@ class Conflict(ServiceError):
 
 class NotFound(ServiceError):
     pass
+
+
+class InvalidInput(ServiceError):
+    """Some fields were refused; ``errors`` maps each form field to its message (one per field)."""
+
+    def __init__(self, errors: dict):
+        super().__init__("；".join(str(m) for m in errors.values()))
+        self.errors = dict(errors)
 
 
 class StaleState(Conflict):

@@ -4,13 +4,13 @@ A side process (processes/extension.bpmn, exclusion.bpmn, carried.bpmn, supervis
 is started with the ticket's id and never changes the ticket's state (only
 ``ticket_lifecycle`` does, see app/services/process.py). Its user tasks appear in the
 inboxes and on the ticket page like any other; its timers fire through the sweep. A
-``CaseRequest`` row keeps what was asked and decided; it follows its process through the
-``instance_changed`` hook registered by each module (deadline_extension, exclusions,
-carried, supervised_cases), so whoever moved the process — a person, a timer — the row,
-the ticket's flags and the timeline are updated in the same transaction.
+``CaseRequest`` row keeps what was asked and decided; it follows its process through an
+``InstanceChanged`` subscriber of each module (deadline_extension, exclusions, carried,
+supervised_cases; wired in app/bootstrap.py), so whoever moved the process — a person, a
+timer — the row, the ticket's flags and the timeline are updated in the same transaction.
 
 This module holds what they share: reading requests, who may ask, the functions the
-diagrams call (``ticket_open``, ``next_month_start``, ``carried_cases``).
+diagrams call (``ticket_open``, ``carried_cases``).
 """
 
 from __future__ import annotations
@@ -20,22 +20,17 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 
 from app.engine import instances
-from app.engine.clock import LOCAL_TZ, clock
-from app.engine.expressions import register_function, to_datetime, to_iso
+from app.engine.clock import LOCAL_TZ
+from app.engine.expressions import to_iso
 from app.extensions import db
-from app.models import CaseRequest, ProcessInstance, Ticket, TicketEvent, User, WorkItem
-from app.services import NotFound, PermissionDenied, ServiceError, _, access
+from app.models import CaseRequest, ProcessInstance, Ticket, User, WorkItem
+from app.services import NotFound, PermissionDenied, _, access, timeline
+from app.services.events import InstanceChanged
 from app.services.process import apply_snapshot
 
 NOT_COUNTED_STATES = ("已退回", "已转派")
 
 
-class InvalidRequest(ServiceError):
-    """A request with bad fields; ``errors`` maps each form field to its message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("；".join(errors.values()))
-        self.errors = errors
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -86,9 +81,10 @@ def require_handler(user: User, ticket: Ticket, what: str) -> None:
 
 # -- writing -------------------------------------------------------------------------------------------
 
-def event(ticket: Ticket, actor: User | None, title: str, data: list | None = None, kind: str = "casework") -> None:
-    db.session.add(TicketEvent(ticket_id=ticket.id, at=clock.now(), actor_id=actor.id if actor else None,
-                               kind=kind, title=title, data=data))
+def event(ticket: Ticket, actor: User | None, message: str, data: list | None = None, kind: str = "casework",
+          **params) -> None:
+    """A timeline line about a request (``message`` a catalogue msgid, see app/services/timeline.py)."""
+    timeline.add(ticket, kind, message, actor, data, **params)
 
 
 def start_process(key: str, req: CaseRequest, ticket: Ticket, data: dict, actor: User | None):
@@ -118,41 +114,30 @@ def as_deadline(day: date, like: datetime | None) -> datetime:
     return datetime.combine(day, at, tzinfo=LOCAL_TZ)
 
 
-def hook_for(process_key: str):
-    """Decorator: register ``fn(instance, snap, req, ticket)`` for instances of this side process."""
-    from app.services import hooks
+def follows_request(fn):
+    """Adapts ``fn(instance, snap, req, ticket)`` into an ``InstanceChanged`` subscriber of a side process.
 
-    def wrap(fn):
-        def run(instance, snap):
-            if instance.version.process_key != process_key or instance.ticket_id is None:
-                return
-            req = request_of(instance)
-            if req is None:
-                return
-            fn(instance, snap, req, db.session.get(Ticket, instance.ticket_id))
+    The request row and the ticket are looked up once here; an instance without them is left alone.
+    """
 
-        hooks.instance_changed.append(run)
-        return fn
+    def follow_process(event: InstanceChanged) -> None:
+        if event.instance.ticket_id is None:
+            return
+        req = request_of(event.instance)
+        if req is None:
+            return
+        fn(event.instance, event.snapshot, req, event.ticket or db.session.get(Ticket, event.instance.ticket_id))
 
-    return wrap
+    follow_process.__qualname__ = f"follows_request({fn.__module__}.{fn.__qualname__})"
+    return follow_process
 
 
 # -- functions for the diagrams' expressions --------------------------------------------------------
 
-def _ticket_open(ticket_id) -> bool:
+def ticket_open(ticket_id) -> bool:
     """True while the ticket's main flow has not ended (supervision.bpmn asks before each report)."""
     ticket = db.session.get(Ticket, int(ticket_id))
     return ticket is not None and ticket.closed_at is None
-
-
-def next_month_start(when=None, hour=9) -> str:
-    """The first instant after ``when`` of the form YYYY-MM-01 hour:00, Asia/Shanghai."""
-    local = to_datetime(when or to_iso(clock.now())).astimezone(LOCAL_TZ)
-    candidate = datetime(local.year, local.month, 1, int(hour), tzinfo=LOCAL_TZ)
-    if candidate <= local:
-        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-        candidate = datetime(year, month, 1, int(hour), tzinfo=LOCAL_TZ)
-    return to_iso(candidate)
 
 
 def carried_cases() -> list[dict]:
@@ -163,7 +148,3 @@ def carried_cases() -> list[dict]:
              "review_date": t.carry_review_date.isoformat() if t.carry_review_date else "",
              "carried_at": to_iso(t.carried_at) if t.carried_at else ""} for t in rows]
 
-
-register_function("ticket_open", _ticket_open)
-register_function("next_month_start", next_month_start)
-register_function("carried_cases", carried_cases)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from app.services import PermissionDenied, ServiceError, _, _l, rates, reply_check
+from app.services import InvalidInput, PermissionDenied, ServiceError, _, _l, rates, reply_check
 from app.services import settings as store
 from app.services.rules_settings import parse_words
 from app.services.uow import unit_of_work
@@ -44,12 +44,6 @@ MAX_WORD = 20
 MAX_PATTERN = 60
 
 
-class InvalidSettings(ServiceError):
-    """Some values were refused; ``errors`` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("；".join(errors.values()))
-        self.errors = errors
 
 
 def get(key: str):
@@ -181,7 +175,7 @@ def parse_list(text: str, what: str, at_least: int = 0, most: int = 500) -> list
 
 
 def validate(values: dict) -> dict:
-    """Checked and typed values, or InvalidSettings naming each bad field."""
+    """Checked and typed values, or InvalidInput naming each bad field."""
     errors: dict[str, str] = {}
     clean: dict = {}
     for name, (label, low, high, integer) in NUMBERS.items():
@@ -215,7 +209,7 @@ def validate(values: dict) -> dict:
         except ServiceError as exc:
             errors[name] = str(exc)
     if errors:
-        raise InvalidSettings(errors)
+        raise InvalidInput(errors)
     return clean
 
 

@@ -15,7 +15,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-from app.models import ENTERPRISE_KINDS
+from app.extensions import db
+from app.models import ENTERPRISE_KINDS, Setting
 from app.services import PermissionDenied, ServiceError, _, settings
 from app.services.uow import unit_of_work
 
@@ -78,9 +79,6 @@ def save(user, common_text: str, kind_texts: dict[str, str]) -> None:
 def reset(user) -> None:
     if not user.has_role("supervisor"):
         raise PermissionDenied(_("只有主管可以修改检查清单。"))
-    from app.extensions import db
-    from app.models import Setting
-
     with unit_of_work():
         row = db.session.get(Setting, SETTING_KEY)
         if row is not None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from app.diagrams import extension as diagram
 from app.engine import calendar_store, instances
 from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_datetime, to_iso
 from app.extensions import db
 from app.models import CaseRequest, Ticket, User
-from app.services import Conflict, ServiceError, _, casework, tickets
+from app.services import N_, Conflict, InvalidInput, ServiceError, _, casework, tickets
 from app.services import casework_settings as config
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
@@ -85,14 +86,14 @@ def request_extension(ticket_id: int, user: User, reason: str, new_date: date | 
         if (message := check_deadline(ticket, new_deadline)) is not None:
             errors["new_date"] = message
         if errors:
-            raise casework.InvalidRequest(errors)
+            raise InvalidInput(errors)
         now = clock.now()
         req = CaseRequest(ticket_id=ticket.id, kind=KIND, status="pending", requested_by_id=user.id,
                           requested_at=now, reason=reason, previous_deadline=ticket.reply_deadline,
                           requested_deadline=new_deadline)
-        casework.event(ticket, user, "申请延期", [["延期理由", reason],
-                                              ["现办理时限", casework.local_text(ticket.reply_deadline)],
-                                              ["申请延至", casework.local_text(new_deadline)]])
+        casework.event(ticket, user, N_("申请延期"), [[N_("延期理由"), reason],
+                                              [N_("现办理时限"), casework.local_text(ticket.reply_deadline)],
+                                              [N_("申请延至"), casework.local_text(new_deadline)]])
         casework.start_process(PROCESS, req, ticket, {
             "requested_by": user.username, "reason": reason,
             "current_deadline": to_iso(ticket.reply_deadline), "requested_deadline": to_iso(new_deadline),
@@ -105,8 +106,8 @@ def approved_deadline(req: CaseRequest, data: dict) -> datetime:
     return to_datetime(value) if value else req.requested_deadline
 
 
-@casework.hook_for(PROCESS)
-def _follow(instance, snap, req: CaseRequest, ticket: Ticket) -> None:
+@casework.follows_request
+def follow_process(instance, snap, req: CaseRequest, ticket: Ticket) -> None:
     if not snap.completed or req.status != "pending":
         return
     data = snap.data
@@ -114,9 +115,9 @@ def _follow(instance, snap, req: CaseRequest, ticket: Ticket) -> None:
     req.decided_at = clock.now()
     req.decision_note = data.get("extension_comment") or ""
     decider = db.session.get(User, req.decided_by_id) if req.decided_by_id else None
-    if snap.end_event != "已批准延期":
+    if snap.end_event != diagram.END_APPROVED:
         req.status = "rejected"
-        casework.event(ticket, decider, "延期申请未获批准", [["审批意见", req.decision_note]])
+        casework.event(ticket, decider, N_("延期申请未获批准"), [[N_("审批意见"), req.decision_note]])
         return
     new_deadline = approved_deadline(req, data)
     req.status = "approved"
@@ -135,6 +136,6 @@ def move(ticket: Ticket, new_deadline: datetime, actor: User | None) -> None:
     if ticket.original_reply_deadline is None:
         ticket.original_reply_deadline = before
     apply_snapshot(lifecycle, ticket, snap, actor)
-    casework.event(ticket, actor, "延期已批准，办理时限已调整", [
-        ["原办理时限", casework.local_text(before)], ["新办理时限", casework.local_text(new_deadline)],
-        ["新催办时点", casework.local_text(urge_at)]])
+    casework.event(ticket, actor, N_("延期已批准，办理时限已调整"), [
+        [N_("原办理时限"), casework.local_text(before)], [N_("新办理时限"), casework.local_text(new_deadline)],
+        [N_("新催办时点"), casework.local_text(urge_at)]])

@@ -1,6 +1,6 @@
 """预警: raised at intake, acknowledged through its BPMN user task, escalated by its BPMN timer.
 
-At intake (``hooks.ticket_created``, in the ticket's transaction) three rules are checked:
+At intake (``TicketCreated``, in the ticket's transaction) three rules are checked:
 
 - sensitive wording in the title or content (an admin-edited list);
 - N tickets about the same enterprise or address within H hours (this one included);
@@ -12,11 +12,12 @@ A ticket that trips any rule gets one ``EarlyWarning`` listing every reason, an 
 goes to the responsible section (the dispatchers before dispatch), the leader in charge
 (role ``leader``) and the supervisors; completing it is the acknowledgement. The quick
 确认 buttons (alert inbox, supervisor page) complete the same task through
-``inbox.complete``. If nobody does within the configured hours, the diagram's boundary
+the completion pipeline. If nobody does within the configured hours, the diagram's boundary
 timer (fired by the normal timer sweep) interrupts it, raises 预警升级 and gives the
 supervisors and the leader 预警升级处置.
 
-The warning row follows its process through ``hooks.instance_changed``.
+The warning row follows its process (``follow_process``) and its two tasks' handlers
+(app/tasks/warning.py); all is wired in app/bootstrap.py.
 """
 
 from __future__ import annotations
@@ -26,25 +27,41 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
+from app.diagrams import early_warning as diagram
 from app.engine import instances
 from app.engine.clock import clock
 from app.engine.expressions import to_datetime, to_iso
 from app.extensions import db
-from app.models import Alert, Ticket, TicketEvent, User, WorkItem
+from app.models import Alert, Ticket, User, WorkItem
 from app.models.early_warning import OPEN_STATUSES, WARNING_RULES, WARNING_STATUSES, EarlyWarning
 from app.models.repeats import TicketFingerprint
-from app.services import Conflict, NotFound, ServiceError, _, hooks, inbox, repeats, rules_settings
+from app.services import (
+    N_,
+    Conflict,
+    NotFound,
+    ServiceError,
+    _,
+    completion,
+    repeats,
+    rules_settings,
+    timeline,
+)
+from app.services.events import InstanceChanged, TicketCreated, WorkItemCreated
 from app.services.process import apply_snapshot
 
 log = logging.getLogger("jiesu.early_warning")
 
-PROCESS_KEY = "early_warning"
+PROCESS_KEY = diagram.PROCESS
 ALERT_KIND = "预警"
 ESCALATION_KIND = "预警升级"
 LEADER_ROLE = "leader"  # 分管领导
-ACK_TASK = "ew_acknowledge"
-ESCALATION_TASK = "ew_escalation"
 SEE_ALL_ROLES = ("supervisor", "leader")
+
+RAISED = N_("预警：%(summary)s")
+CLUSTER_KNOWN = N_("集中反映：%(hours)s小时内第%(count)s件，已有未确认的预警 #%(warning)s")
+ACKNOWLEDGED = N_("预警已确认：%(summary)s")
+HANDLED = N_("预警升级已处置")
+ESCALATED = N_("预警升级：超过时限无人确认，已升级主管和分管领导处置")
 BUSINESS_PREFIX = "warning:"
 
 
@@ -73,9 +90,8 @@ def _cluster_reason(ticket: Ticket, rules: rules_settings.Rules) -> dict | None:
             EarlyWarning.cluster_key == key, EarlyWarning.status.in_(OPEN_STATUSES),
             EarlyWarning.raised_at >= clock.now() - timedelta(hours=rules.cluster_hours)).limit(1))
         if recent_open is not None:  # one open warning per cluster: the supervisor already knows
-            db.session.add(TicketEvent(ticket_id=ticket.id, at=clock.now(), kind="alert",
-                                       title=f"集中反映：{rules.cluster_hours}小时内第{count}件，"
-                                             f"已有未确认的预警 #{recent_open}"))
+            timeline.add(ticket, "alert", CLUSTER_KNOWN, hours=rules.cluster_hours, count=count,
+                         warning=recent_open)
             return None
         return {"rule": "cluster", "key_kind": kind, "key": key, "shown": shown.strip() if kind == "enterprise" else "",
                 "count": count, "hours": rules.cluster_hours}
@@ -156,21 +172,13 @@ def raise_warning(ticket: Ticket, reasons: list[dict], rules: rules_settings.Rul
     if snap.data.get("escalate_at"):
         warning.escalate_at = to_datetime(snap.data["escalate_at"])
     apply_snapshot(instance, None, snap, actor)
-    db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="alert", title=f"预警：{summary}"))
+    timeline.add(ticket, "alert", RAISED, at=now, summary=summary)
     return warning
 
 
-def on_ticket_created(ticket: Ticket, actor) -> None:
-    """Hook: a fault here must not lose the ticket; an alert tells the supervisor instead."""
-    savepoint = db.session.begin_nested()
-    try:
-        evaluate(ticket, actor)
-        savepoint.commit()
-    except Exception as exc:  # noqa: BLE001 - the ticket is stored whatever happens here
-        savepoint.rollback()
-        log.exception("early warning failed for ticket %s", ticket.ticket_no)
-        db.session.add(Alert(ticket_id=ticket.id, kind="预警出错", raised_at=clock.now(),
-                             message=f"预警规则未能执行，请人工研判：{exc}"[:300]))
+def on_ticket_created(event: TicketCreated) -> None:
+    """At intake (wired with a guard: a fault raises an alert, the ticket is kept)."""
+    evaluate(event.ticket, event.actor)
 
 
 # ------------------------------------------------------------------ following the process
@@ -184,12 +192,6 @@ def warning_for_key(business_key: str | None) -> EarlyWarning | None:
         return None
 
 
-def _user_by_name(username: str | None) -> User | None:
-    if not username:
-        return None
-    return db.session.scalar(select(User).where(User.username == username))
-
-
 def _ack_alerts(warning: EarlyWarning, user: User | None, now) -> None:
     for alert in db.session.scalars(select(Alert).where(
             Alert.business_key == warning.business_key, Alert.acknowledged_at.is_(None))):
@@ -197,52 +199,46 @@ def _ack_alerts(warning: EarlyWarning, user: User | None, now) -> None:
         alert.acknowledged_by_id = user.id if user else None
 
 
-def on_instance_changed(instance, snap) -> None:
-    """Hook: keep the warning (status, who, when) and its alerts in step with its process."""
-    warning = warning_for_key(instance.business_key)
+def follow_process(event: InstanceChanged) -> None:
+    """The warning's status follows its process: acknowledged and handled by their tasks
+    (app/tasks/warning.py), escalated when the boundary timer gives the escalation task."""
+    warning = warning_for_key(event.instance.business_key)
     if warning is None:
         return
-    now = clock.now()
+    snap = event.snapshot
     if snap.notifications:  # alerts notify() just raised (business key only) belong to the ticket too
         for alert in db.session.scalars(select(Alert).where(
                 Alert.business_key == warning.business_key, Alert.ticket_id.is_(None))):
             alert.ticket_id = warning.ticket_id
-    done = snap.completed_task or {}
-    data = done.get("data") or {}
-    if done.get("spec_name") == ACK_TASK:
-        user = _user_by_name(data.get(f"{ACK_TASK}_by"))
-        warning.status, warning.acknowledged_at = "acknowledged", now
-        warning.acknowledged_by_id = user.id if user else None
-        warning.ack_note = str(data.get("ack_note") or "")[:500]
-        _ack_alerts(warning, user, now)
-        db.session.add(TicketEvent(ticket_id=warning.ticket_id, at=now, actor_id=warning.acknowledged_by_id,
-                                   kind="alert", title=f"预警已确认：{warning.summary}",
-                                   data=[["确认意见", warning.ack_note]] if warning.ack_note else None))
-    elif done.get("spec_name") == ESCALATION_TASK:
-        user = _user_by_name(data.get(f"{ESCALATION_TASK}_by"))
-        warning.status, warning.handled_at = "handled", now
-        warning.handled_by_id = user.id if user else None
-        warning.handling_note = str(data.get("escalation_action") or "")[:1000]
-        _ack_alerts(warning, user, now)
-        db.session.add(TicketEvent(ticket_id=warning.ticket_id, at=now, actor_id=warning.handled_by_id,
-                                   kind="alert", title="预警升级已处置",
-                                   data=[["处置措施", warning.handling_note]]))
-    if warning.status == "open" and any(rt.spec_name == ESCALATION_TASK for rt in snap.ready_tasks):
-        warning.status, warning.escalated_at = "escalated", now
-        db.session.add(TicketEvent(ticket_id=warning.ticket_id, at=now, kind="alert",
-                                   title="预警升级：超过时限无人确认，已升级主管和分管领导处置"))
+    if warning.status == "open" and any(rt.spec_name == diagram.ESCALATION for rt in snap.ready_tasks):
+        warning.status, warning.escalated_at = "escalated", clock.now()
+        timeline.add(warning.ticket_id, "alert", ESCALATED)
 
 
-def on_work_item_created(item: WorkItem, instance) -> None:
-    """Hook: name the ticket in the task's title, since a warning's tasks carry no ticket id."""
-    warning = warning_for_key(item.business_key)
+def record_acknowledgement(warning: EarlyWarning, user: User, note: str) -> None:
+    now = clock.now()
+    warning.status, warning.acknowledged_at = "acknowledged", now
+    warning.acknowledged_by_id = user.id
+    warning.ack_note = str(note or "")[:500]
+    _ack_alerts(warning, user, now)
+    timeline.add(warning.ticket_id, "alert", ACKNOWLEDGED, user,
+                 [[N_("确认意见"), warning.ack_note]] if warning.ack_note else None, summary=warning.summary)
+
+
+def record_handling(warning: EarlyWarning, user: User, action: str) -> None:
+    now = clock.now()
+    warning.status, warning.handled_at = "handled", now
+    warning.handled_by_id = user.id
+    warning.handling_note = str(action or "")[:1000]
+    _ack_alerts(warning, user, now)
+    timeline.add(warning.ticket_id, "alert", HANDLED, user, [[N_("处置措施"), warning.handling_note]])
+
+
+def name_ticket_in_title(event: WorkItemCreated) -> None:
+    """A warning's tasks carry no ticket id: their titles name the ticket."""
+    warning = warning_for_key(event.item.business_key)
     if warning is not None and warning.ticket is not None:
-        item.title = f"{item.title} · {warning.ticket.ticket_no}"[:120]
-
-
-hooks.ticket_created.append(on_ticket_created)
-hooks.instance_changed.append(on_instance_changed)
-hooks.work_item_created.append(on_work_item_created)
+        event.item.title = f"{event.item.title} · {warning.ticket.ticket_no}"[:120]
 
 
 # ------------------------------------------------------------------ reading
@@ -301,7 +297,7 @@ def open_task(warning: EarlyWarning) -> WorkItem | None:
     """The ready 确认预警 or 预警升级处置 item of the warning, if any."""
     return db.session.scalar(select(WorkItem).where(
         WorkItem.business_key == warning.business_key, WorkItem.state == "ready",
-        or_(WorkItem.spec_name == ACK_TASK, WorkItem.spec_name == ESCALATION_TASK)).order_by(WorkItem.id.desc()))
+        or_(WorkItem.spec_name == diagram.ACKNOWLEDGE, WorkItem.spec_name == diagram.ESCALATION)).order_by(WorkItem.id.desc()))
 
 
 # ------------------------------------------------------------------ acknowledging
@@ -313,7 +309,7 @@ def acknowledge(warning_id: int, user: User, note: str = "") -> EarlyWarning:
         raise ServiceError(_("确认意见不能超过 500 个字（现 %(n)s 个字）。", n=len(note)))
     warning = get_warning(warning_id)
     item = db.session.scalar(select(WorkItem).where(
-        WorkItem.business_key == warning.business_key, WorkItem.spec_name == ACK_TASK, WorkItem.state == "ready"))
+        WorkItem.business_key == warning.business_key, WorkItem.spec_name == diagram.ACKNOWLEDGE, WorkItem.state == "ready"))
     if item is None:
         if warning.status == "escalated":
             raise Conflict(_("该预警已超时升级，请在“预警升级处置”任务中填写处置措施。"))
@@ -321,7 +317,8 @@ def acknowledge(warning_id: int, user: User, note: str = "") -> EarlyWarning:
             who = (warning.acknowledged_by or warning.handled_by)
             raise Conflict(_("该预警已由 %(who)s 确认。", who=who.name if who else _("他人")))
         raise Conflict(_("该预警当前没有待确认的任务。"))
-    inbox.complete(item.id, user, {"ack_note": note}, [[_("确认意见"), note]] if note else [])
+    completion.complete_task(item.id, user, completion.Submission(
+        {diagram.ACK_NOTE: note}, [[N_("确认意见"), note]] if note else []))
     db.session.refresh(warning)
     return warning
 

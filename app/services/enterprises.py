@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.engine import instances
 from app.engine.clock import LOCAL_TZ, clock
-from app.engine.expressions import to_datetime, to_iso
+from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import (
     ENTERPRISE_KINDS,
@@ -33,8 +33,20 @@ from app.models import (
     Ticket,
     User,
 )
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, _, _l, access, hooks
+from app.services import (
+    N_,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    _,
+    _l,
+    access,
+    timeline,
+)
 from app.services import credit_code as credit
+from app.services.events import TicketCreated, WorkItemCreated
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 
@@ -61,6 +73,7 @@ HEADERS = {"企业名称": "name", "统一社会信用代码": "credit_code", "�
            "联系电话": "contact_phone", "风险等级": "risk_level", "备注": "note"}
 LIMITS = {"name": 120, "licence_no": 60, "address": 200, "street": 60, "contact_name": 60, "contact_phone": 30,
           "note": 500}
+LINKED = N_("关联台账企业：%(name)s")
 
 
 def can_edit(user) -> bool:
@@ -148,10 +161,6 @@ def clean_fields(raw: dict) -> tuple[dict, dict[str, str]]:
     return data, errors
 
 
-class InvalidEnterprise(ServiceError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("；".join(errors.values()))
-        self.errors = errors
 
 
 def get(enterprise_id: int) -> Enterprise:
@@ -169,18 +178,18 @@ def create(raw: dict, user) -> Enterprise:
     _require_edit(user)
     data, errors = clean_fields(raw)
     if errors:
-        raise InvalidEnterprise(errors)
+        raise InvalidInput(errors)
     try:
         with unit_of_work():
             if by_code(data["credit_code"]) is not None:
-                raise InvalidEnterprise({"credit_code": _("统一社会信用代码 %(code)s 已在台账中。", code=data["credit_code"])})
+                raise InvalidInput({"credit_code": _("统一社会信用代码 %(code)s 已在台账中。", code=data["credit_code"])})
             now = clock.now()
             ent = Enterprise(**data, created_at=now, updated_at=now)
             db.session.add(ent)
             db.session.flush()
             ensure_watch(ent)
     except IntegrityError as exc:
-        raise InvalidEnterprise({"credit_code": _("统一社会信用代码 %(code)s 已在台账中。", code=data["credit_code"])}) from exc
+        raise InvalidInput({"credit_code": _("统一社会信用代码 %(code)s 已在台账中。", code=data["credit_code"])}) from exc
     return ent
 
 
@@ -188,11 +197,11 @@ def update(ent: Enterprise, raw: dict, user) -> Enterprise:
     _require_edit(user)
     data, errors = clean_fields(raw)
     if errors:
-        raise InvalidEnterprise(errors)
+        raise InvalidInput(errors)
     with unit_of_work():
         other = by_code(data["credit_code"])
         if other is not None and other.id != ent.id:
-            raise InvalidEnterprise({"credit_code": _("统一社会信用代码 %(code)s 已属于 %(name)s。",
+            raise InvalidInput({"credit_code": _("统一社会信用代码 %(code)s 已属于 %(name)s。",
                                                       code=data["credit_code"], name=other.name)})
         _apply(ent, data)
         ensure_watch(ent)
@@ -302,8 +311,9 @@ def links_for_ticket(ticket: Ticket) -> list[EnterpriseTicket]:
                                    .order_by(EnterpriseTicket.id)))
 
 
-def auto_link(ticket: Ticket, actor) -> None:
-    """Hook (ticket_created): link the new ticket to the ledger enterprise named in 涉及企业."""
+def link_on_intake(event: TicketCreated) -> None:
+    """At intake: link the new ticket to the ledger enterprise named in 涉及企业."""
+    ticket = event.ticket
     for ent in match_by_name(ticket.enterprise):
         db.session.add(EnterpriseTicket(enterprise_id=ent.id, ticket_id=ticket.id, how="auto",
                                         linked_at=clock.now()))
@@ -326,10 +336,7 @@ def link(ent: Enterprise, ticket: Ticket, user) -> EnterpriseTicket:
             row = EnterpriseTicket(enterprise_id=ent.id, ticket_id=ticket.id, how="hand", linked_by_id=user.id,
                                    linked_at=clock.now())
             db.session.add(row)
-            from app.models import TicketEvent
-
-            db.session.add(TicketEvent(ticket_id=ticket.id, at=clock.now(), actor_id=user.id, kind="link",
-                                       title=f"关联台账企业：{ent.name}"))
+            timeline.add(ticket, "link", LINKED, user, name=ent.name)
     except IntegrityError as exc:
         raise Conflict(_("该工单刚被他人关联到此企业。")) from exc
     return row
@@ -528,34 +535,10 @@ def ensure_watch(ent: Enterprise, actor: User | None = None) -> None:
     # else the 证照到期预警 task is open: the inspector records the renewal there
 
 
-def _on_watch_changed(instance: ProcessInstance, snap) -> None:
-    """Hook (instance_changed): a completed 证照到期预警 task updates the ledger."""
-    key = instance.business_key or ""
-    if not key.startswith("enterprise:") or not snap.completed_task:
-        return
-    if snap.completed_task.get("spec_name") != "licence_warning":
-        return
-    ent = db.session.get(Enterprise, int(key.split(":", 1)[1]))
-    if ent is None:
-        return
-    data = snap.completed_task.get("data") or {}
-    if data.get("licence_action") == "已换发新证" and data.get("new_licence_expiry"):
-        ent.licence_expiry = to_datetime(data["new_licence_expiry"]).astimezone(LOCAL_TZ).date()
-        ent.updated_at = clock.now()
-    elif data.get("licence_action") == "企业已停业注销":
-        ent.active = False
-        ent.updated_at = clock.now()
-
-
-def _retitle(item, instance) -> None:
-    """Hook (work_item_created): name the enterprise in the task's title, so inboxes say whose it is."""
-    key = instance.business_key or ""
+def name_enterprise_in_title(event: WorkItemCreated) -> None:
+    """A licence task's title names the enterprise, so inboxes say whose it is."""
+    key = event.instance.business_key or ""
     if key.startswith("enterprise:"):
         ent = db.session.get(Enterprise, int(key.split(":", 1)[1]))
         if ent is not None:
-            item.title = f"{item.title}：{ent.name}"[:120]
-
-
-hooks.ticket_created.append(auto_link)
-hooks.instance_changed.append(_on_watch_changed)
-hooks.work_item_created.append(_retitle)
+            event.item.title = f"{event.item.title}：{ent.name}"[:120]

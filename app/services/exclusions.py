@@ -9,11 +9,12 @@ appeal is the way to contest it.
 
 from __future__ import annotations
 
+from app.diagrams import exclusion as diagram
 from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import Attachment, CaseRequest, Ticket, User
-from app.services import Conflict, _, casework
+from app.services import N_, Conflict, InvalidInput, _, casework
 from app.services import casework_settings as config
 from app.services.uow import unit_of_work
 
@@ -60,7 +61,7 @@ def file_exclusion(ticket_id: int, user: User, ground: str, evidence: str, store
         elif len(evidence) > 2000:
             errors["evidence"] = _("证据说明不能超过 2000 个字。")
         if errors:
-            raise casework.InvalidRequest(errors)
+            raise InvalidInput(errors)
         now = clock.now()
         attachment = None
         if stored is not None:
@@ -71,10 +72,10 @@ def file_exclusion(ticket_id: int, user: User, ground: str, evidence: str, store
             db.session.flush()
         req = CaseRequest(ticket_id=ticket.id, kind=KIND, status="pending", requested_by_id=user.id, requested_at=now,
                           ground=ground, reason=evidence, attachment_id=attachment.id if attachment else None)
-        display = [["剔除理由", ground], ["证据说明", evidence]]
+        display = [[N_("剔除理由"), ground], [N_("证据说明"), evidence]]
         if attachment is not None:
-            display.append(["证据文件", f"{attachment.original_name}（{attachment.size // 1024} KB）"])
-        casework.event(ticket, user, "申请剔除", display)
+            display.append([N_("证据文件"), f"{attachment.original_name}（{attachment.size // 1024} KB）"])
+        casework.event(ticket, user, N_("申请剔除"), display)
         casework.start_process(PROCESS, req, ticket, {
             "requested_by": user.username, "section": ticket.section.code if ticket.section else "supervisor",
             "ground": ground, "evidence": evidence, "filed_at": to_iso(now),
@@ -82,8 +83,8 @@ def file_exclusion(ticket_id: int, user: User, ground: str, evidence: str, store
     return req
 
 
-@casework.hook_for(PROCESS)
-def _follow(instance, snap, req: CaseRequest, ticket: Ticket) -> None:
+@casework.follows_request
+def follow_process(instance, snap, req: CaseRequest, ticket: Ticket) -> None:
     data = snap.data
     if snap.completed:
         if not req.is_open:
@@ -92,20 +93,21 @@ def _follow(instance, snap, req: CaseRequest, ticket: Ticket) -> None:
         if final in APPROVED_ENDS:
             req.status = "approved"
             ticket.excluded = True
-            by = data.get("appeal_review_by") if final == "申诉后剔除" else data.get("exclusion_review_by")
-            note = data.get("appeal_review_comment") if final == "申诉后剔除" else data.get("exclusion_comment")
+            by = data.get("appeal_review_by") if final == diagram.END_EXCLUDED_ON_APPEAL else data.get("exclusion_review_by")
+            note = data.get(diagram.APPEAL_REVIEW_COMMENT) if final == diagram.END_EXCLUDED_ON_APPEAL \
+                else data.get(diagram.REVIEW_COMMENT)
             _decided(req, by, note)
-            casework.event(ticket, casework.user_by_name(by), "剔除申请已批准：工单不计入考核",
-                           [["剔除理由", req.ground], ["结论", final]] + ([["意见", note]] if note else []))
-        elif final == "申诉驳回":
+            casework.event(ticket, casework.user_by_name(by), N_("剔除申请已批准：工单不计入考核"),
+                           [[N_("剔除理由"), req.ground], [N_("结论"), final]] + ([[N_("意见"), note]] if note else []))
+        elif final == diagram.END_APPEAL_REJECTED:
             req.status = "appeal_rejected"
             _decided(req, data.get("appeal_review_by"), data.get("appeal_review_comment"))
             casework.event(ticket, casework.user_by_name(data.get("appeal_review_by")),
-                           "考核申诉被驳回：剔除申请未通过（已申诉一次，不能再申诉）",
-                           [["复核意见", req.decision_note]])
+                           N_("考核申诉被驳回：剔除申请未通过（已申诉一次，不能再申诉）"),
+                           [[N_("复核意见"), req.decision_note]])
         else:  # 不予剔除 (no appeal) or 申诉期满
             req.status = "rejected"
-            casework.event(ticket, None, f"剔除申请未通过（{final}）")
+            casework.event(ticket, None, N_("剔除申请未通过（%(outcome)s）"), outcome=final)
         return
     ready = {rt.spec_name for rt in snap.ready_tasks}
     for spec, status in TASK_STATUS.items():

@@ -15,6 +15,7 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import AccessLog, RepeatLink, Section, Ticket, TicketNote, User
 from app.services import NotFound, PermissionDenied, ServiceError, _, access, rates
+from app.services.masking import mask_name, mask_phone
 from app.services.tickets import FIELD_LABELS
 from app.services.uow import unit_of_work
 
@@ -130,8 +131,6 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
     """The filtered ledger as an Excel workbook; personal data masked unless the user may see it."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
-
-    from app.web.filters import mask_name, mask_phone  # the same masking as on the pages
 
     rows = list(db.session.scalars(_query(f, user).order_by(Ticket.received_at, Ticket.id).limit(EXPORT_LIMIT)))
     sections = dict(db.session.execute(select(Section.id, Section.name)).all())

@@ -21,8 +21,8 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_iso
 from app.engine.runtime import EngineError, NotWaiting
 from app.extensions import db
-from app.models import PlatformMessage, Ticket, TicketEvent
-from app.services import Conflict, NotFound, ServiceError, StaleState, _
+from app.models import PlatformMessage, Ticket
+from app.services import N_, Conflict, NotFound, ServiceError, StaleState, _, supervised_cases, timeline
 from app.services.process import apply_snapshot
 from app.services.tickets import ticket_instance
 from app.services.uow import unit_of_work
@@ -38,6 +38,8 @@ class MessageResult:
     message: PlatformMessage
     ticket: Ticket
     created: bool
+
+RECEIVED = N_("收到平台%(what)s")
 
 
 def deadline_text(deadline: datetime | None) -> str:
@@ -117,12 +119,9 @@ def _receive(ticket_no, kind, text, deadline, platform, message_id) -> MessageRe
         display = [["来源平台", platform], ["内容", text]]
         if deadline:
             display.append(["要求时限", deadline_text(deadline)])
-        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="platform", title=f"收到平台{kind}",
-                                   data=display))
+        timeline.add(ticket, "platform", RECEIVED, at=now, data=display, what=kind)
         apply_snapshot(instance, ticket, snap, None)
         if kind == "督办":
-            from app.services import supervised_cases
-
             note = text + (f"（要求 {deadline_text(deadline)} 前反馈）" if deadline else "")
             supervised_cases.start_supervision(ticket, None, note=note[:500], source=platform)
     return MessageResult(message, ticket, True)

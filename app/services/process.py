@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine.clock import clock
 from app.engine.expressions import to_datetime
 from app.engine.runtime import Snapshot
 from app.extensions import db
-from app.models import Alert, ProcessInstance, Ticket, TicketEvent, User, WorkItem
+from app.models import Alert, ProcessInstance, Ticket, User, WorkItem
 from app.models.ticket import STATE_CLOSED
-from app.services import hooks
+from app.services import timeline
+from app.services.events import InstanceChanged, WorkItemCreated, publish
 
-LIFECYCLE_PROCESS = "ticket_lifecycle"  # the process whose state is the ticket's state
+LIFECYCLE_PROCESS = lifecycle.PROCESS  # the process whose state is the ticket's state
 
 # Process variables copied onto the ticket, so lists and the supervisor page can sort
 # and filter without loading instances.
-_DEADLINE_FIELDS = ("response_deadline", "reply_deadline", "urge_at")
+_DEADLINE_FIELDS = (lifecycle.RESPONSE_DEADLINE, lifecycle.REPLY_DEADLINE, lifecycle.URGE_AT)
 
 
 def _user_id(username: str | None) -> int | None:
@@ -32,6 +34,8 @@ def _groups_column(groups: list[str], users: list[str]) -> str:
 
 def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snapshot,
                    actor: User | None = None, completed_guid: str | None = None) -> None:
+    """After an engine operation: work items, the ticket (for its lifecycle), alerts, timeline, then
+    ``InstanceChanged`` for the rows that follow the process (see app/bootstrap.py)."""
     now = clock.now()
     open_items = {
         w.task_guid: w
@@ -62,7 +66,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
             )
             db.session.add(item)
             db.session.flush()
-            hooks.run(hooks.work_item_created, item, instance)
+            publish(WorkItemCreated(item, instance))
         else:
             item.due_at = rt.due_at
     for guid, item in open_items.items():
@@ -78,17 +82,16 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
     if ticket is None:
         for kind, message in snap.notifications:
             db.session.add(Alert(business_key=instance.business_key, kind=kind, message=message, raised_at=now))
-        hooks.run(hooks.instance_changed, instance, snap)
-        return
-    if instance.version.process_key == LIFECYCLE_PROCESS:
-        _sync_ticket(ticket, snap, now)
-    else:  # a side process about a ticket (an extension, an inspection ...): it never closes the ticket
-        hooks.run(hooks.instance_changed, instance, snap)
-    for name in snap.fired_timers:
-        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="timer", title=f"定时器触发：{name}"))
-    for kind, message in snap.notifications:
-        db.session.add(Alert(ticket_id=ticket.id, kind=kind, message=message, raised_at=now))
-        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="alert", title=f"{kind}：{message}"))
+    else:
+        if instance.version.process_key == LIFECYCLE_PROCESS:
+            _sync_ticket(ticket, snap, now)
+        # (a side process about a ticket, an extension or an inspection, never changes its state)
+        for name in snap.fired_timers:
+            timeline.add(ticket, "timer", timeline.TIMER_FIRED, at=now, timer=name)
+        for kind, message in snap.notifications:
+            db.session.add(Alert(ticket_id=ticket.id, kind=kind, message=message, raised_at=now))
+            timeline.add(ticket, "alert", timeline.ALERT, at=now, alert=kind, text=message)
+    publish(InstanceChanged(instance, snap, ticket, actor))
 
 
 def _sync_ticket(ticket: Ticket, snap: Snapshot, now) -> None:
@@ -97,13 +100,13 @@ def _sync_ticket(ticket: Ticket, snap: Snapshot, now) -> None:
     for name in _DEADLINE_FIELDS:
         if data.get(name):
             setattr(ticket, name, to_datetime(data[name]))
-    if "rework_count" in data:
-        ticket.rework_count = int(data["rework_count"] or 0)
+    if lifecycle.REWORK_COUNT in data:
+        ticket.rework_count = int(data[lifecycle.REWORK_COUNT] or 0)
     if (snap.end_event or snap.completed) and ticket.closed_at is None:
         # the main flow reached its end; side branches (an open 超期督办) may still run
         ticket.state = snap.end_event or STATE_CLOSED
         ticket.closed_at = now
-        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="closed", title=f"流程结束：{ticket.state}"))
+        timeline.add(ticket, "closed", timeline.CLOSED, at=now, state=ticket.state)
     elif ticket.closed_at is None:
         states = [rt.ticket_state for rt in snap.ready_tasks if rt.ticket_state]
         if states:

@@ -1,7 +1,7 @@
 """重复反映: repeat callers and repeat events, detected at intake and confirmed by a dispatcher.
 
 Runs for every new ticket, whatever the channel (hand entry, platform push, file import),
-on ``hooks.ticket_created`` in the ticket's own transaction. It must stay cheap (an import
+on ``TicketCreated`` in the ticket's own transaction. It must stay cheap (an import
 of 10,000 rows calls it 10,000 times), so it:
 
 - writes one ``TicketFingerprint`` row (normalised phone / address / enterprise + call time);
@@ -23,19 +23,22 @@ from sqlalchemy import insert, select, update
 
 from app.engine.clock import clock
 from app.extensions import db
-from app.models import AccessLog, Ticket, TicketEvent, User
+from app.models import AccessLog, Ticket, User
 from app.models.repeats import KEY_KINDS, LINK_KINDS, RepeatLink, TicketFingerprint
 from app.services import (
+    N_,
     Conflict,
     NotFound,
     PermissionDenied,
     ServiceError,
     _,
     access,
-    hooks,
     rules_settings,
     textsim,
+    timeline,
 )
+from app.services.events import TicketCreated
+from app.services.masking import mask_phone
 from app.services.uow import unit_of_work
 
 log = logging.getLogger("jiesu.repeats")
@@ -51,6 +54,12 @@ _BEIJING_DISTRICTS = ("东城区", "西城区", "朝阳区", "海淀区", "丰�
 _LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
 _NOT_WORD = re.compile(r"[\W_]+")
 _BRACKETED = re.compile(r"\([^)]{0,12}\)")
+
+SUSPECTED_CALLER = N_("疑似重复反映：同一来电号码%(days)s天内另有 %(callers)s 件，待派单员确认")
+SUSPECTED_EVENT = N_("疑似重复反映：同一地址或企业的相似诉求 %(events)s 件，待派单员确认")
+SUSPECTED_BOTH = N_("疑似重复反映：同一来电号码%(days)s天内另有 %(callers)s 件；同一地址或企业的相似诉求 %(events)s 件，待派单员确认")
+CONFIRMED = N_("确认%(link)s：与 %(earlier)s")
+REJECTED = N_("否定%(link)s：与 %(earlier)s")
 
 
 # ------------------------------------------------------------------ normalising
@@ -240,32 +249,15 @@ def _detect(ticket: Ticket, fp: TicketFingerprint, rules: rules_settings.Rules) 
         db.session.execute(insert(RepeatLink), links)
         callers = sum(1 for lk in links if lk["kind"] == "caller")
         events = len(links) - callers
-        parts = []
-        if callers:
-            parts.append(f"同一来电号码{rules.window_days}天内另有 {callers} 件")
-        if events:
-            parts.append(f"同一地址或企业的相似诉求 {events} 件")
-        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, kind="repeat",
-                                   title="疑似重复反映：" + "；".join(parts) + "，待派单员确认"))
+        message = SUSPECTED_BOTH if callers and events else SUSPECTED_CALLER if callers else SUSPECTED_EVENT
+        timeline.add(ticket, "repeat", message, at=now, days=rules.window_days, callers=callers, events=events)
     return links
 
 
-def on_ticket_created(ticket: Ticket, actor) -> None:
-    """Hook: never let a fault here lose the ticket; the supervisor is told instead."""
-    savepoint = db.session.begin_nested()
-    try:
-        detect(ticket)
-        savepoint.commit()
-    except Exception as exc:  # noqa: BLE001 - the ticket must be stored whatever happens here
-        savepoint.rollback()
-        log.exception("repeat detection failed for ticket %s", ticket.ticket_no)
-        from app.models import Alert
+def on_ticket_created(event: TicketCreated) -> None:
+    """At intake (wired with a guard: a fault raises an alert, the ticket is kept)."""
+    detect(event.ticket)
 
-        db.session.add(Alert(ticket_id=ticket.id, kind="重复检测出错", raised_at=clock.now(),
-                             message=f"重复反映检测未完成：{exc}"[:300]))
-
-
-hooks.ticket_created.append(on_ticket_created)
 
 
 # ------------------------------------------------------------------ reading
@@ -299,7 +291,6 @@ def mask_key(key_kind: str, value: str, unmasked: bool) -> str:
     if unmasked or key_kind == "enterprise":
         return value
     if key_kind == "phone":
-        from app.web.filters import mask_phone
 
         return mask_phone(value)
     return value[:3] + "*" * max(3, len(value) - 3)
@@ -334,10 +325,8 @@ def decide(link_id: int, user: User, confirm: bool, note: str = "") -> RepeatLin
         if result.rowcount != 1:
             raise Conflict(_("该关联刚被他人处理，请刷新后查看。"))
         label = LINK_KINDS[link.kind]
-        verdict = "确认" if confirm else "否定"
-        db.session.add(TicketEvent(ticket_id=link.ticket_id, at=now, actor_id=user.id, kind="repeat",
-                                   title=f"{verdict}{label}：与 {link.earlier.ticket_no}",
-                                   data=[["说明", note]] if note else None))
+        timeline.add(link.ticket_id, "repeat", CONFIRMED if confirm else REJECTED, user,
+                     [[N_("说明"), note]] if note else None, at=now, link=label, earlier=link.earlier.ticket_no)
     db.session.refresh(link)
     return link
 

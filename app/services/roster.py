@@ -33,17 +33,32 @@ from sqlalchemy.orm import selectinload
 
 from app.engine import calendar_store
 from app.engine.clock import LOCAL_TZ, clock
-from app.engine.expressions import register_function, to_datetime
+from app.engine.expressions import to_datetime
 from app.extensions import db
-from app.models import ROLES, Alert, TicketEvent, User, WorkItem
+from app.models import ROLES, Alert, User, WorkItem
 from app.models.roster import DEFAULT_SHIFT_TIMES, DUTY_ROLES, SHIFT_KINDS, DutyAssignment
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, _, _l, hooks, settings
+from app.services import (
+    N_,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    _,
+    _l,
+    settings,
+    timeline,
+)
+from app.services.completion import is_candidate
+from app.services.events import WorkItemCreated
 from app.services.uow import unit_of_work
 
 SHIFT_TIMES_KEY = "roster_shift_times"
 # User tasks handed to the on-duty dispatcher when they appear outside office hours.
 ROUTED_TASKS = ("sign",)
 ALERT_KIND = "排班缺岗"
+ROUTED = N_("值班派单：分配给 %(person)s")
+ROUTED_IN_SHIFT = N_("值班派单：分配给 %(person)s（%(shift)s）")
 # Upcoming uncovered shifts are shown to supervisors this far ahead.
 WARN_HOURS = 48
 # Kinds whose tickets are routed to the duty dispatcher (outside office hours).
@@ -119,7 +134,7 @@ def shift_times_text() -> dict[str, str]:
 
 
 def set_shift_times(actor: User, values: dict[str, str]) -> dict[str, str]:
-    """Change the shift times; {kind: message} of the bad ones is raised as ``ShiftTimeError``."""
+    """Change the shift times; {kind: message} of the bad ones is raised as ``InvalidInput``."""
     if not actor.has_role("supervisor"):
         raise PermissionDenied(_("只有主管可以修改班次时间。"))
     problems: dict[str, str] = {}
@@ -138,16 +153,12 @@ def set_shift_times(actor: User, values: dict[str, str]) -> dict[str, str]:
         if end <= start:
             problems["day"] = _("日班应在当天结束：结束时间要晚于开始时间。")
     if problems:
-        raise ShiftTimeError(problems)
+        raise InvalidInput(problems)
     with unit_of_work():
         settings.put(SHIFT_TIMES_KEY, clean)
     return clean
 
 
-class ShiftTimeError(ServiceError):
-    def __init__(self, problems: dict[str, str]):
-        super().__init__("；".join(problems.values()))
-        self.problems = problems
 
 
 def make_shift(day: date, kind: str, times: dict | None = None) -> Shift:
@@ -265,15 +276,13 @@ def current_duty_officers(at: datetime | None = None) -> list[tuple[User, DutyAs
     return result
 
 
-def _on_duty_expression(role="dispatcher", at=None):
+def on_duty_expression(role="dispatcher", at=None):
     """BPMN: on_duty('dispatcher') -> the username on duty now in that role (None if nobody)."""
     role = _ROLE_WORDS.get(str(role).strip(), str(role).strip())
     when = to_datetime(at) if at else None
     person = least_loaded(on_duty(role, when))
     return person.username if person else None
 
-
-register_function("on_duty", _on_duty_expression)
 
 
 # ---------------------------------------------------------------- editing
@@ -490,15 +499,14 @@ def upcoming_gaps(hours: int = WARN_HOURS) -> list[Gap]:
 
 # ---------------------------------------------------------------- routing
 
-def route_to_duty_dispatcher(item: WorkItem, instance) -> None:
-    """Hook: a 签收 task that appears outside office hours goes to the dispatcher on duty."""
+def route_to_duty_dispatcher(event: WorkItemCreated) -> None:
+    """A 签收 task that appears outside office hours goes to the dispatcher on duty."""
+    item = event.item
     if item.ticket_id is None or item.assignee_id is not None or item.spec_name not in ROUTED_TASKS:
         return
     at = item.created_at or clock.now()
     if calendar_store.get_calendar().is_office_hours(at):
         return
-    from app.services.inbox import is_candidate
-
     person = least_loaded([u for u in on_duty("dispatcher", at) if is_candidate(u, item)])
     if person is None:  # a 值班员 who may take the task covers for a missing 值班派单员
         person = least_loaded([u for u in on_duty("duty", at) if is_candidate(u, item)])
@@ -507,17 +515,14 @@ def route_to_duty_dispatcher(item: WorkItem, instance) -> None:
     if person is not None:
         item.assignee_id = person.id
         item.claimed_at = at
-        db.session.add(TicketEvent(ticket_id=item.ticket_id, at=at, kind="duty",
-                                   title=f"值班派单：分配给 {person.name}" + (f"（{where}）" if where else "")))
+        timeline.add(item.ticket_id, "duty", ROUTED_IN_SHIFT if where else ROUTED, at=at, person=person.name,
+                     shift=where)
         return
     message = (f"非工作时间收到工单，{where or '当前时段'}没有值班派单员在岗，"
                f"“{item.title}”留在待认领，请安排值班或认领。")
     db.session.add(Alert(ticket_id=item.ticket_id, kind=ALERT_KIND, message=message[:300], raised_at=at))
-    db.session.add(TicketEvent(ticket_id=item.ticket_id, at=at, kind="alert",
-                               title=f"{ALERT_KIND}：{message}"[:200]))
+    timeline.add(item.ticket_id, "alert", timeline.ALERT, at=at, alert=ALERT_KIND, text=message)
 
-
-hooks.work_item_created.append(route_to_duty_dispatcher)
 
 
 # ---------------------------------------------------------------- import

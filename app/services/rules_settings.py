@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Setting
-from app.services import PermissionDenied, ServiceError, _, _l
+from app.services import InvalidInput, PermissionDenied, _, _l
 from app.services import settings as store
 from app.services.uow import unit_of_work
 
@@ -74,12 +74,6 @@ def load() -> Rules:
     return Rules(**values)
 
 
-class InvalidSettings(ServiceError):
-    """Some values were refused; ``errors`` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("；".join(errors.values()))
-        self.errors = errors
 
 
 def parse_words(text: str) -> list[str]:
@@ -93,7 +87,7 @@ def parse_words(text: str) -> list[str]:
 
 
 def validate(values: dict) -> dict:
-    """Checked and typed values, or InvalidSettings naming each bad field."""
+    """Checked and typed values, or InvalidInput naming each bad field."""
     errors: dict[str, str] = {}
     clean: dict = {}
     for name, (label, low, high) in LIMITS.items():
@@ -121,7 +115,7 @@ def validate(values: dict) -> dict:
         errors["sensitive_words"] = _("敏感词最多 %(n)s 个。", n=MAX_WORDS)
     clean["sensitive_words"] = words
     if errors:
-        raise InvalidSettings(errors)
+        raise InvalidInput(errors)
     return clean
 
 

@@ -15,12 +15,13 @@ ends it at once with the message ``supervision_end``.
 
 from __future__ import annotations
 
+from app.diagrams import supervision as diagram
 from app.engine import instances
 from app.engine.clock import clock
 from app.engine.runtime import EngineError, NotWaiting
 from app.extensions import db
-from app.models import CaseRequest, ProcessInstance, Ticket, User
-from app.services import Conflict, PermissionDenied, ServiceError, _, casework
+from app.models import CaseRequest, ProcessInstance, Ticket, User, WorkItem
+from app.services import N_, Conflict, InvalidInput, PermissionDenied, ServiceError, _, casework, timeline
 from app.services import casework_settings as config
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
@@ -54,15 +55,16 @@ def start_supervision(ticket: Ticket, by: User | None, interval_days: int | None
         raise Conflict(problem)
     interval = int(interval_days or config.supervision_interval_workdays())
     ticket.supervised = True
-    title = "督办" + (f"（{source}）" if source else "")
-    display = [["进展报告间隔", f"{interval} 个工作日"]] + ([["督办要求", note]] if note else [])
+    title = N_("督办（%(source)s）") if source else N_("督办")
+    display = [[N_("进展报告间隔"), f"{interval} 个工作日"]] + ([[N_("督办要求"), note]] if note else [])
     running = casework.open_request(ticket, KIND)
     if running is not None:
-        casework.event(ticket, by, title + "：已在督办中，继续按原间隔报告进展", [["督办要求", note]] if note else None)
+        casework.event(ticket, by, N_("%(order)s：已在督办中，继续按原间隔报告进展"),
+                       [[N_("督办要求"), note]] if note else None, order=timeline.render(title, {"source": source}))
         return running
     req = CaseRequest(ticket_id=ticket.id, kind=KIND, status="active", requested_by_id=by.id if by else None,
                       requested_at=clock.now(), reason=note, ground=source, interval_days=interval)
-    casework.event(ticket, by, title, display)
+    casework.event(ticket, by, title, display, source=source)
     casework.start_process(PROCESS, req, ticket, {
         "section": ticket.section.code, "interval_days": interval, "note": note,
         "supervised_by": by.username if by else source, "next_report_at": None}, by)
@@ -85,7 +87,7 @@ def supervise(ticket_id: int, user: User, interval_days, note: str) -> CaseReque
     if len(note) > 500:
         errors["note"] = _("督办要求不能超过 500 个字。")
     if errors:
-        raise casework.InvalidRequest(errors)
+        raise InvalidInput(errors)
     with unit_of_work():
         ticket = casework.get_ticket(ticket_id)
         return start_supervision(ticket, user, interval, note)
@@ -108,7 +110,7 @@ def lift(ticket_id: int, user: User, note: str = "") -> CaseRequest:
         except EngineError as exc:
             raise ServiceError(str(exc)) from exc
         ticket.supervised = False
-        casework.event(ticket, user, "解除督办", [["说明", note]] if note else None)
+        casework.event(ticket, user, N_("解除督办"), [[N_("说明"), note]] if note else None)
         apply_snapshot(instance, ticket, snap, user)
     return req
 
@@ -117,17 +119,15 @@ def reports(ticket: Ticket) -> int:
     """How many progress reports were submitted."""
     from sqlalchemy import func, select
 
-    from app.models import WorkItem
-
     return db.session.scalar(select(func.count(WorkItem.id)).where(
         WorkItem.ticket_id == ticket.id, WorkItem.spec_name == "progress_report", WorkItem.state == "completed"))
 
 
-@casework.hook_for(PROCESS)
-def _follow(instance, snap, req: CaseRequest, ticket: Ticket) -> None:
+@casework.follows_request
+def follow_process(instance, snap, req: CaseRequest, ticket: Ticket) -> None:
     if snap.completed and req.status == "active":
         req.status = "ended"
         req.decided_at = clock.now()
         req.decision_note = snap.end_event
-        if snap.end_event == "工单已办结":
-            casework.event(ticket, None, "督办结束：工单已办结")
+        if snap.end_event == diagram.END_TICKET_CLOSED:
+            casework.event(ticket, None, N_("督办结束：工单已办结"))

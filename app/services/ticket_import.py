@@ -34,7 +34,7 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import ImportJob, Ticket, User
 from app.models.ticket import NATURES, SOURCES, TICKET_TYPES, URGENCIES
-from app.services import Conflict, PermissionDenied, ServiceError, _, _l, intake
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, _, _l, intake
 from app.services.uow import unit_of_work
 
 log = logging.getLogger("jiesu.import")
@@ -653,8 +653,6 @@ def _meta_path(token: str) -> Path:
 
 def get_upload(token: str, user: User) -> StoredUpload:
     """A stored upload of this user's, or NotFound-like ServiceError."""
-    from app.services import NotFound
-
     if not _TOKEN.match(token or ""):
         raise NotFound(_("找不到这次上传的文件，请重新上传。"))
     meta_path = _meta_path(token)
@@ -774,8 +772,6 @@ def job_for_token(token: str, user: User) -> ImportJob | None:
 
 
 def get_job(job_id: int, user: User) -> ImportJob:
-    from app.services import NotFound
-
     job = db.session.get(ImportJob, job_id, populate_existing=True)
     if job is None:
         raise NotFound(_("导入任务不存在。"))

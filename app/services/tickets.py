@@ -10,7 +10,9 @@ from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import Attachment, ProcessInstance, ProcessVersion, Ticket, TicketEvent, User, WorkItem
-from app.services import NotFound, PermissionDenied, ServiceError, _, _l, hooks
+from app.services import NotFound, PermissionDenied, ServiceError, _, _l
+from app.services import timeline as timeline_entries
+from app.services.events import TicketCreated, publish
 from app.services.process import LIFECYCLE_PROCESS, apply_snapshot
 from app.services.uow import unit_of_work
 
@@ -52,9 +54,6 @@ def process_variables(ticket: Ticket) -> dict:
     }
 
 
-_INTAKE_TITLES = {"api": "平台推送", "import": "文件导入", "manual": "录入工单"}
-
-
 class DuplicateTicket(ServiceError):
     """A ticket with this 工单编号 exists already."""
 
@@ -81,11 +80,11 @@ def _create(fields: dict, actor: User | None, duplicate: ServiceError) -> Ticket
                         created_by_id=actor.id if actor else None)
         db.session.add(ticket)
         db.session.flush()
-        db.session.add(TicketEvent(ticket_id=ticket.id, at=now, actor_id=actor.id if actor else None,
-                                   kind="created", title=_INTAKE_TITLES.get(ticket.intake_channel, "录入工单")))
+        created = timeline_entries.TICKET_CREATED
+        timeline_entries.add(ticket, "created", created.get(ticket.intake_channel, created["manual"]), actor, at=now)
         instance, snap = instances.start(TICKET_PROCESS, process_variables(ticket), ticket.id)
         apply_snapshot(instance, ticket, snap, actor)
-        hooks.run(hooks.ticket_created, ticket, actor)
+        publish(TicketCreated(ticket, actor))
     return ticket
 
 

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import wiring
 from app.engine import instances
 from app.engine.clock import clock
 from app.engine.runtime import EngineError
 from app.extensions import db
 from app.models import ProcessInstance, Ticket
 from app.services.process import apply_snapshot
+from app.services.settings import load_clock_offset
 
 log = logging.getLogger("jiesu.timers")
 
@@ -78,7 +80,7 @@ class Scheduler:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        instances.on_timer_change(lambda _instant: self._wake.set())
+        wiring.current(app).timer_listeners.append(lambda _instant: self._wake.set())
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="jiesu-timers", daemon=True)
@@ -95,8 +97,6 @@ class Scheduler:
         while not self._stop.is_set():
             with self.app.app_context():
                 try:
-                    from app.services.settings import load_clock_offset
-
                     load_clock_offset()
                     swept = sweep()
                     if swept.instances:

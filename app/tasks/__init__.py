@@ -1,64 +1,53 @@
-"""What happens around each kind of user task, keyed by BPMN element id or formKey.
+"""What happens around a user task: the handler protocol.
 
-A handler may check the form (``validate``), add variables before the data reaches the
-process (``before_submit``) and update domain rows afterwards (``after_submit``).
-Several modules may register for the same task (e.g. the reply check and the platform
-outbox both act on 回复审核); they run in the order their modules were imported.
+Every user task of every process is completed through one function,
+``app.services.completion.complete_task``; it calls the handlers wired for the task
+(``app/bootstrap.py``, keyed by ``process_key:element_id`` or by formKey), in order:
+
+1. ``validate(ctx)`` - checks that need the ticket, the subject or the clock; returns
+   ``{field: message}`` (empty when fine); any problem refuses the submission, nothing is saved;
+2. ``before_submit(ctx)`` - may change ``ctx.data``, the variables handed to the process;
+3. the engine completes the task and runs on;
+4. ``after_submit(ctx)`` - updates domain rows, with ``ctx.snapshot`` of the moved process.
+
+All of it is one transaction. The modules of this package hold the handlers, one module
+per kind of task.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine.runtime import Snapshot
+from app.models import ProcessInstance, Ticket, User, WorkItem
+
+
+@dataclass
+class TaskContext:
+    item: WorkItem
+    actor: User
+    ticket: Ticket | None
+    data: dict  # the variables for the process
+    input: Any = None  # what a hand-written form passes beside the variables (e.g. a checklist)
+    snapshot: Snapshot | None = None  # set once the engine has run
+    result: dict = field(default_factory=dict)  # what handlers give back to the caller
+
+    @property
+    def instance(self) -> ProcessInstance:
+        return self.item.instance
+
+    @property
+    def element_id(self) -> str:
+        return self.item.spec_name
+
 
 class TaskHandler:
-    def validate(self, ticket, form) -> dict[str, str]:
-        """Checks that need the ticket or the clock: {field name: message}; empty when fine."""
+    def validate(self, ctx: TaskContext) -> dict[str, str]:
         return {}
 
-    def before_submit(self, ticket, data: dict, actor) -> dict:
-        """Return the data to hand to the process (may add derived variables)."""
-        return data
+    def before_submit(self, ctx: TaskContext) -> None:
+        """Change ``ctx.data`` before the process sees it (e.g. add derived variables)."""
 
-    def after_submit(self, ticket, data: dict, actor) -> None:
+    def after_submit(self, ctx: TaskContext) -> None:
         """Update domain rows once the process has accepted the data."""
-
-
-_handlers: dict[str, list[TaskHandler]] = {}
-
-
-def register(*keys: str):
-    def wrap(cls):
-        for key in keys:
-            _handlers.setdefault(key, []).append(cls())
-        return cls
-
-    return wrap
-
-
-class _Chain(TaskHandler):
-    def __init__(self, handlers: list[TaskHandler]):
-        self.handlers = handlers
-
-    def validate(self, ticket, form):
-        problems = {}
-        for handler in self.handlers:
-            for name, message in handler.validate(ticket, form).items():
-                problems.setdefault(name, message)
-        return problems
-
-    def before_submit(self, ticket, data, actor):
-        for handler in self.handlers:
-            data = handler.before_submit(ticket, data, actor)
-        return data
-
-    def after_submit(self, ticket, data, actor):
-        for handler in self.handlers:
-            handler.after_submit(ticket, data, actor)
-
-
-def handler_for(spec_name: str, form_key: str = "") -> TaskHandler:
-    """All handlers registered for the task's formKey and its element id, as one."""
-    handlers = [*_handlers.get(form_key, []), *(_handlers.get(spec_name, []) if spec_name != form_key else [])]
-    return _Chain(handlers)
-
-
-from app.tasks import callback, casework, dispatch, handle, respond, review, sign  # noqa: E402,F401  (register the handlers)

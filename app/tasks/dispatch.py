@@ -1,18 +1,18 @@
 """分派 dispatch: the chosen section becomes the ticket's section and the handlers' candidate group."""
 
+from app.diagrams import ticket_lifecycle as lifecycle
 from app.extensions import db
 from app.models import Section
-from app.tasks import TaskHandler, register
+from app.tasks import TaskContext, TaskHandler
 
 
-@register("jiesu:dispatch", "dispatch")
 class DispatchHandler(TaskHandler):
-    def before_submit(self, ticket, data, actor):
-        section = db.session.scalar(db.select(Section).where(Section.code == data.get("section")))
+    def before_submit(self, ctx: TaskContext) -> None:
+        section = db.session.scalar(db.select(Section).where(Section.code == ctx.data.get(lifecycle.DISPATCH_SECTION)))
         if section is not None:
-            data["section_name"] = section.name
-        return data
+            ctx.data["section_name"] = section.name  # the reply to the platform names the section
 
-    def after_submit(self, ticket, data, actor):
-        section = db.session.scalar(db.select(Section.id).where(Section.code == data.get("section")))
-        ticket.section_id = section
+    def after_submit(self, ctx: TaskContext) -> None:
+        if ctx.ticket is not None:
+            ctx.ticket.section_id = db.session.scalar(
+                db.select(Section.id).where(Section.code == ctx.data.get(lifecycle.DISPATCH_SECTION)))

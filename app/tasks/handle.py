@@ -1,34 +1,26 @@
 """办理: the reply draft is checked automatically when it goes to review, and the result is kept with it."""
 
-from app.engine.clock import clock
-from app.extensions import db
-from app.models import TicketEvent
-from app.services import _
+from app.diagrams import ticket_lifecycle as lifecycle
+from app.services import N_, _, inspections, timeline
 from app.services.reply_check import check_reply
-from app.tasks import TaskHandler, register
+from app.tasks import TaskContext, TaskHandler
+
+CHECKED_ON_SUBMIT = N_("答复口径自动检查（提交审核时）")
 
 
-def _record(ticket, result, actor, title):
-    if ticket is not None:
-        db.session.add(TicketEvent(ticket_id=ticket.id, at=clock.now(), actor_id=actor.id if actor else None,
-                                   kind="check", title=title, data=result.summary()))
-
-
-@register("handle")
 class HandleHandler(TaskHandler):
-    def validate(self, ticket, form):
+    def validate(self, ctx: TaskContext) -> dict[str, str]:
         """等待现场核实结果 only makes sense while an inspection for this ticket is under way."""
-        if "handle_decision" not in form or form.handle_decision.data != "等待现场核实结果" or ticket is None:
+        if ctx.ticket is None or ctx.data.get(lifecycle.HANDLE_DECISION) != lifecycle.WAIT_FOR_VERIFICATION:
             return {}
-        from app.services import inspections
-
-        if not any(i.closed_at is None for i in inspections.for_ticket(ticket)):
-            return {"handle_decision": _("请先申请现场核实，再选择等待核实结果。")}
+        if not any(i.closed_at is None for i in inspections.for_ticket(ctx.ticket)):
+            return {lifecycle.HANDLE_DECISION: _("请先申请现场核实，再选择等待核实结果。")}
         return {}
 
-    def before_submit(self, ticket, data, actor):
-        data["reply_check"] = check_reply(data.get("reply_draft", "")).as_dict()
-        return data
+    def before_submit(self, ctx: TaskContext) -> None:
+        ctx.data["reply_check"] = check_reply(ctx.data.get(lifecycle.REPLY_DRAFT, "")).as_dict()
 
-    def after_submit(self, ticket, data, actor):
-        _record(ticket, check_reply(data.get("reply_draft", "")), actor, "答复口径自动检查（提交审核时）")
+    def after_submit(self, ctx: TaskContext) -> None:
+        if ctx.ticket is not None:
+            result = check_reply(ctx.data.get(lifecycle.REPLY_DRAFT, ""))
+            timeline.add(ctx.ticket, "check", CHECKED_ON_SUBMIT, ctx.actor, data=result.summary())

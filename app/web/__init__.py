@@ -1,39 +1,51 @@
-"""Blueprints: thin views over the services."""
+"""Blueprints: thin views over the services, registered in one list."""
 
 from flask import Flask
 from flask_babel import gettext
 
-from app.web.filters import N_
+from app.services import N_
+from app.web import (
+    admin,
+    api,
+    auth,
+    casework,
+    early_warning,
+    enterprises,
+    filters,
+    flow,
+    imports,
+    inbox,
+    inspections,
+    repeats,
+    roster,
+    supervisor,
+    tickets,
+)
 
 # Flask-Login flashes login_manager.login_message (set in app/__init__.py) through
 # localize_callback; marked here so that pybabel extracts it.
 N_("请先登录。")
 
+BLUEPRINTS = (
+    auth,  # login, logout, language
+    inbox,  # 我的待办 / 待认领 and task forms
+    tickets,  # 案件台账, entry by hand, the ticket page
+    supervisor,  # 督办看板, 三率
+    admin,  # calendar, processes, settings, clock
+    imports,  # 导入工单
+    roster,  # 排班
+    repeats,  # 重复反映
+    early_warning,  # 预警
+    api,  # /api/v1 for the city and district platforms (API keys, JSON, no CSRF)
+    enterprises,  # 行业台账
+    inspections,  # 现场检查
+    casework,  # 延期、剔除、挂账、督办
+)
+
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import admin, auth, filters, inbox, supervisor, tickets
-
     app.login_manager.localize_callback = gettext
     filters.register(app)
-    for module in (auth, inbox, tickets, supervisor, admin):
+    flow.install(app)
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    from app.web import imports
-
-    app.register_blueprint(imports.bp)
-    from app.web import roster  # also switches on 7x24 duty routing (app.services.roster hooks)
-
-    app.register_blueprint(roster.bp)
-    from app.web import early_warning, repeats  # also switches on repeat detection and early warning hooks
-
-    app.register_blueprint(repeats.bp)
-    app.register_blueprint(early_warning.bp)
-    from app.web import api  # /api/v1 for the city and district platforms (API keys, JSON, no CSRF)
-
-    app.register_blueprint(api.bp)
-    from app.web import enterprises, inspections  # also registers the ledger's and inspections' hooks
-
-    app.register_blueprint(enterprises.bp)
-    app.register_blueprint(inspections.bp)
-    from app.web import casework  # 延期、剔除、挂账、督办: also registers their hooks and diagram functions
-
-    app.register_blueprint(casework.bp)

@@ -12,6 +12,7 @@ from app.engine.specs import DiagramError
 from app.extensions import db
 from app.models import ProcessVersion
 from app.services import PermissionDenied, ServiceError, calendar_admin, settings
+from app.services.timers import sweep
 from app.services.uow import unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -76,8 +77,6 @@ def clock_page():
                 if scheduler:
                     scheduler.wake()
                 else:
-                    from app.services.timers import sweep
-
                     sweep()
                 flash(_("模拟时钟已前进 %(hours)s 小时。", hours=f"{hours:g}"), "success")
             except PermissionDenied as exc:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.diagrams import carried as carried_diagram
 from app.forms.casework import (
     CarriedReviewForm,
     CarryForm,
@@ -18,7 +19,9 @@ from app.forms.casework import (
     SuperviseForm,
 )
 from app.services import (
+    N_,
     Conflict,
+    InvalidInput,
     NotFound,
     PermissionDenied,
     ServiceError,
@@ -32,7 +35,6 @@ from app.services import (
     inbox,
     supervised_cases,
 )
-from app.web.filters import N_
 
 bp = Blueprint("casework", __name__, url_prefix="/casework")
 
@@ -97,7 +99,7 @@ def _request_page(ticket, form, kind: str, title: str, submit, refusal: str | No
         elif form.validate_on_submit():
             try:
                 submit()
-            except casework.InvalidRequest as exc:
+            except InvalidInput as exc:
                 _put_errors(form, exc.errors)
                 flash(_("未提交：请按提示修改。"), "danger")
                 status = 422
@@ -148,7 +150,7 @@ def exclusion(ticket_id):
             try:
                 stored = files.store_document(upload, _("证据文件"))
             except ServiceError as exc:
-                raise casework.InvalidRequest({"evidence_file": str(exc)}) from exc
+                raise InvalidInput({"evidence_file": str(exc)}) from exc
         exclusions.file_exclusion(ticket.id, current_user, form.ground.data, form.evidence.data, stored)
 
     page = _request_page(ticket, form, "exclusion", _("申请剔除"), submit, exclusions.refusal(ticket))
@@ -215,7 +217,7 @@ def carried_review(item_id):
         item = inbox.get_item(item_id)
     except NotFound:
         abort(404)
-    if item.spec_name != carried.REVIEW_TASK:
+    if item.spec_name != carried_diagram.MONTHLY_REVIEW:
         abort(404)
     if not inbox.can_view(current_user, item) and item.completed_by_id != current_user.id:
         abort(403)
@@ -230,7 +232,7 @@ def carried_review(item_id):
         else:
             try:
                 carried.complete_review(item.id, current_user, sorted(chosen), form.review_note.data)
-            except casework.InvalidRequest as exc:
+            except InvalidInput as exc:
                 _put_errors(form, exc.errors)
                 flash(_("未提交：请按提示修改。"), "danger")
                 status = 422
@@ -258,7 +260,7 @@ def settings():
         if form.validate_on_submit():
             try:
                 casework_settings.save(current_user, {name: form[name].data for name in casework_settings.FIELDS})
-            except casework_settings.InvalidSettings as exc:
+            except InvalidInput as exc:
                 _put_errors(form, exc.errors)
                 flash(_("设置未保存：请按提示修改。"), "danger")
                 status = 422

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from app.forms.rules import RulesForm
 from app.models.early_warning import WARNING_RULES, WARNING_STATUSES
-from app.services import ServiceError, early_warning, rules_settings
+from app.services import InvalidInput, ServiceError, early_warning, rules_settings
 
 bp = Blueprint("early_warning", __name__, url_prefix="/warnings")
 
@@ -48,7 +48,7 @@ def settings():
         if form.validate_on_submit():
             try:
                 rules_settings.save(current_user, {name: form[name].data for name in rules_settings.KEYS})
-            except rules_settings.InvalidSettings as exc:
+            except InvalidInput as exc:
                 for name, message in exc.errors.items():
                     form[name].errors = [*form[name].errors, message]
                 flash(_("设置未保存：请按提示修改。"), "danger")

@@ -13,7 +13,19 @@ from flask_login import current_user, login_required
 from app.engine.clock import clock
 from app.forms.inspection import EnterpriseForm, LicenceWarningForm
 from app.models import ENTERPRISE_KINDS, RISK_LEVELS
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, enterprises, inbox, inspections
+from app.services import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    completion,
+    enterprises,
+    inbox,
+    inspections,
+    tickets,
+)
+from app.web import flow
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
@@ -68,7 +80,7 @@ def _form_page(ent=None):
                     enterprises.update(ent, form.raw(), current_user)
                     flash(_("已保存：%(name)s", name=ent.name), "success")
                 return redirect(url_for("enterprises.show", enterprise_id=ent.id))
-            except enterprises.InvalidEnterprise as exc:
+            except InvalidInput as exc:
                 errors = exc.errors
             except (ServiceError, PermissionDenied) as exc:
                 flash(str(exc), "danger")
@@ -120,8 +132,6 @@ def link(enterprise_id):
 @login_required
 def link_from_ticket(ticket_id):
     """From the ticket page: the enterprise named by its credit code or its exact name."""
-    from app.services import tickets
-
     try:
         ticket = tickets.get_ticket(ticket_id)
     except NotFound:
@@ -234,10 +244,7 @@ def template():
 @bp.route("/task/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def task(item_id):
-    try:
-        item = inbox.get_item(item_id)
-    except NotFound:
-        abort(404)
+    item = inbox.get_item(item_id)
     key = item.business_key or ""
     if not key.startswith("enterprise:"):
         abort(404)
@@ -253,10 +260,9 @@ def task(item_id):
         if form.validate_on_submit():
             data, display = form.task_data()
             try:
-                inbox.complete(item.id, current_user, data, display)
-            except (Conflict, PermissionDenied, ServiceError) as exc:
-                flash(str(exc), "danger")
-                status = 409 if isinstance(exc, Conflict) else 422
+                completion.complete_task(item.id, current_user, completion.Submission(data, display))
+            except ServiceError as exc:
+                status = flow.refused(exc, form)
             else:
                 flash(_("已提交：%(title)s", title=item.title), "success")
                 return redirect(url_for("enterprises.show", enterprise_id=ent.id))

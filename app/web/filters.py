@@ -5,14 +5,15 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from app.engine.clock import LOCAL_TZ, clock
+from app.engine.expressions import to_datetime
+from app.extensions import db
+from app.models import ROLES, Section
+from app.services import N_, inbox, timeline
+from app.services.access import may_see_personal_data as allowed
+from app.services.masking import mask_name, mask_phone
 
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-
-
-def N_(message: str) -> str:
-    """Marks a msgid for pybabel; it is translated where it is shown."""
-    return message
 
 
 # The labels of app.models.user.ROLES (keep in step), for role_names().
@@ -28,9 +29,6 @@ def role_names(user) -> list[str]:
 def group_names(groups) -> list[str]:
     """Candidate groups as people read them: role labels and section names."""
     from flask import g
-
-    from app.extensions import db
-    from app.models import ROLES, Section
 
     if "section_names" not in g:
         g.section_names = dict(db.session.execute(db.select(Section.code, Section.name)).all())
@@ -50,8 +48,6 @@ def format_dt(value, with_weekday: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        from app.engine.expressions import to_datetime
-
         value = to_datetime(value)
     local = value.astimezone(LOCAL_TZ)
     from flask import g
@@ -63,33 +59,23 @@ def format_dt(value, with_weekday: bool = True) -> str:
     return f"{day} {local.strftime('%H:%M')}"
 
 
-def mask_phone(value: str) -> str:
-    """13812345678 -> 138****5678"""
-    value = (value or "").strip()
-    if len(value) > 7:
-        return value[:3] + "*" * (len(value) - 7) + value[-4:]
-    return value[:1] + "*" * (len(value) - 1)
-
-
-def mask_name(value: str) -> str:
-    if not value:
-        return ""
-    return value[0] + "*" * (len(value) - 1) if len(value) > 1 else "*"
-
-
 def may_see_personal_data(ticket) -> bool:
-    from app.services.access import may_see_personal_data as allowed
-
     return bool(getattr(current_user, "is_authenticated", False)) and allowed(current_user, ticket)
 
 
-def register(app):
-    from app.services import inbox
+def entry_text(event) -> str:
+    """A timeline or history entry in the reader's language (old rows: their stored Chinese title)."""
+    if not getattr(event, "message", None):
+        return event.title
+    return timeline.render(event.message, event.params, gettext)
 
+
+def register(app):
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
     app.jinja_env.filters["group_names"] = group_names
+    app.jinja_env.filters["entry_text"] = entry_text
 
     @app.context_processor
     def _globals():

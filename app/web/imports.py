@@ -23,9 +23,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from app.services import NotFound, PermissionDenied, ServiceError
+from app.services import N_, NotFound, PermissionDenied, ServiceError
 from app.services import ticket_import as ti
-from app.web.filters import N_
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 

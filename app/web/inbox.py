@@ -9,17 +9,8 @@ from app.extensions import db
 from app.forms import form_for_task
 from app.models import Section
 from app.models.ticket import TICKET_TYPES
-from app.services import (
-    Conflict,
-    NotFound,
-    PermissionDenied,
-    ServiceError,
-    access,
-    files,
-    inbox,
-    reply_check,
-    tickets,
-)
+from app.services import ServiceError, access, completion, files, inbox, reply_check, tickets
+from app.web import flow, task_pages
 
 bp = Blueprint("inbox", __name__)
 
@@ -47,10 +38,7 @@ def _states():
 
 
 def _load(item_id):
-    try:
-        item = inbox.get_item(item_id)
-    except NotFound:
-        abort(404)
+    item = inbox.get_item(item_id)  # NotFound: the 404 page
     if not inbox.can_view(current_user, item) and item.completed_by_id != current_user.id:
         abort(403)
     return item
@@ -60,35 +48,38 @@ def _load(item_id):
 @login_required
 def task(item_id):
     item = _load(item_id)
-    from app.web.task_pages import page_for  # inspections and licence warnings have pages of their own
-
-    if (own_page := page_for(item)) is not None:
+    if (own_page := task_pages.page_for(item)) is not None:  # inspections, licences: pages of their own
         return redirect(own_page, 303)
     meta = item.instance.version.task_meta.get(item.spec_name, {})
     formdata = CombinedMultiDict((request.files, request.form)) if request.method == "POST" else None
     form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata)
     status = 200
     if request.method == "POST":
-        stored = _store_uploads(form) if form.validate() and inbox.check_task_data(item, form) else None
-        if stored is not None:
+        stored = _store_uploads(form) if form.validate() else None
+        if stored is None:
+            status = flow.form_invalid()
+        else:
             data, display = form.task_data()
             try:
-                inbox.complete(item.id, current_user, data, display, stored)
-            except (Conflict, PermissionDenied, ServiceError) as exc:
-                flash(str(exc), "danger")
-                status = 409 if isinstance(exc, Conflict) else 403 if isinstance(exc, PermissionDenied) else 422
-                db.session.expire_all()
+                completion.complete_task(item.id, current_user, completion.Submission(data, display, stored))
+            except ServiceError as exc:
+                status = flow.refused(exc, form)
                 item = _load(item_id)
             else:
-                flash(_("已提交：%(title)s", title=item.title), "success")
-                following = inbox.next_task_for(current_user, item)
-                if following is not None:
-                    flash(_("下一步：%(title)s", title=following.title), "info")
-                    return redirect(url_for("inbox.task", item_id=following.id))
-                return redirect(url_for("inbox.index"))
-        else:
-            flash(_("表单有误，请按提示修改后再提交。"), "danger")
-            status = 422
+                return _after_completion(item)
+    return _task_page(item, form, meta), status
+
+
+def _after_completion(item):
+    flash(_("已提交：%(title)s", title=item.title), "success")
+    following = inbox.next_task_for(current_user, item)
+    if following is not None:
+        flash(_("下一步：%(title)s", title=following.title), "info")
+        return redirect(url_for("inbox.task", item_id=following.id))
+    return redirect(url_for("inbox.index"))
+
+
+def _task_page(item, form, meta):
     ticket = item.ticket
     if ticket is not None and access.may_see_personal_data(current_user, ticket):
         access.log_personal_data_view(current_user, ticket, f"task {item.spec_name}")
@@ -101,7 +92,7 @@ def task(item_id):
         events=tickets.timeline(ticket) if ticket else [],
         can_complete=inbox.can_complete(current_user, item),
         is_candidate=inbox.is_candidate(current_user, item),
-    ), status
+    )
 
 
 def _store_uploads(form):
@@ -129,10 +120,10 @@ def reply_check_panel():
 def claim(item_id):
     try:
         inbox.claim(item_id, current_user)
-        flash(_("已认领，任务已进入“我的待办”。"), "success")
-    except (Conflict, PermissionDenied, ServiceError, NotFound) as exc:
-        flash(str(exc), "danger")
+    except ServiceError as exc:
+        flow.refused(exc)
         return redirect(url_for("inbox.index", tab="claimable"))
+    flash(_("已认领，任务已进入“我的待办”。"), "success")
     return redirect(url_for("inbox.task", item_id=item_id))
 
 
@@ -141,7 +132,8 @@ def claim(item_id):
 def unclaim(item_id):
     try:
         inbox.unclaim(item_id, current_user)
+    except ServiceError as exc:
+        flow.refused(exc)
+    else:
         flash(_("已取消认领，任务回到“待认领”。"), "success")
-    except (Conflict, PermissionDenied, ServiceError, NotFound) as exc:
-        flash(str(exc), "danger")
     return redirect(url_for("inbox.index"))

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict
 
+from app.diagrams import inspection as diagram
 from app.engine.clock import clock
 from app.extensions import db
 from app.forms import form_for_task
@@ -23,18 +24,20 @@ from app.models import (
     RectificationOrder,
 )
 from app.services import (
-    Conflict,
     NotFound,
     PermissionDenied,
     ServiceError,
     access,
     checklists,
+    completion,
     enterprises,
     inbox,
     inspections,
+    submissions,
     tickets,
 )
-from app.services import evidence as evidence_files
+from app.services.settings import load_clock_offset
+from app.web import flow
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections", cli_group="inspections")
 
@@ -89,10 +92,7 @@ def _draft_key(value):
 @bp.route("/task/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def task(item_id):
-    try:
-        item = inbox.get_item(item_id)
-    except NotFound:
-        abort(404)
+    item = inbox.get_item(item_id)
     insp = inspections.for_key(item.business_key)
     if insp is None:
         abort(404)
@@ -100,8 +100,7 @@ def task(item_id):
         if request.method == "GET" and inspections.can_view(current_user, insp):
             return redirect(url_for("inspections.show", inspection_id=insp.id))
         abort(403)
-    if request.method == "POST" and inspections.already_submitted(request.form.get("submit_token"),
-                                                                  current_user) is not None:
+    if request.method == "POST" and submissions.earlier(request.form.get("submit_token"), current_user) is not None:
         # the same form again (the answer to the first one was lost on the way): saved once, not twice
         flash(_("该表单已经提交过，这次重复提交没有再记录。"), "info")
         return redirect(url_for("inspections.show", inspection_id=insp.id,
@@ -109,7 +108,7 @@ def task(item_id):
     if item.state != "ready":
         flash(_("该任务已结束。"), "info")
         return redirect(url_for("inspections.show", inspection_id=insp.id))
-    if item.spec_name in inspections.CHECK_TASKS:
+    if item.spec_name in (diagram.CHECK, diagram.REINSPECT):
         return _check_page(insp, item)
     return _simple_task_page(insp, item)
 
@@ -117,7 +116,7 @@ def task(item_id):
 def _simple_task_page(insp, item):
     meta = item.instance.version.task_meta.get(item.spec_name, {})
     formdata = request.form if request.method == "POST" else None
-    if item.spec_name == "assign_inspectors":
+    if item.spec_name == diagram.ASSIGN:
         form = AssignForm(formdata=formdata, inspectors=inspections.inspectors())
     else:
         form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata)
@@ -126,10 +125,9 @@ def _simple_task_page(insp, item):
         if form.validate():
             data, display = form.task_data()
             try:
-                inspections.complete_task(item, current_user, data, display)
-            except (Conflict, PermissionDenied, ServiceError) as exc:
-                flash(str(exc), "danger")
-                status = 409 if isinstance(exc, Conflict) else 403 if isinstance(exc, PermissionDenied) else 422
+                completion.complete_task(item.id, current_user, completion.Submission(data, display))
+            except ServiceError as exc:
+                status = flow.refused(exc, form)
             else:
                 flash(_("已提交：%(title)s", title=item.title), "success")
                 return redirect(url_for("inspections.show", inspection_id=insp.id))
@@ -179,17 +177,10 @@ def _check_page(insp, item):
         if valid:
             try:
                 record = inspections.submit_check(insp, item.id, current_user, data, form.submit_token.data)
-            except inspections.InvalidCheck as exc:
-                for name, message in exc.problems.items():
-                    form[name].errors = [*form[name].errors, message]
-                flash(_("表单有误，请按提示修改后再提交。"), "danger")
-                status = 422
-            except (Conflict, PermissionDenied, ServiceError) as exc:
-                db.session.rollback()
-                flash(str(exc), "danger")
-                status = 409 if isinstance(exc, Conflict) else 403 if isinstance(exc, PermissionDenied) else 422
+            except ServiceError as exc:
+                status = flow.refused(exc, form)
             else:
-                if record.result == "不合格" and record.round == 1:
+                if record.result == diagram.FAILED and record.round == 1:
                     flash(_("已提交现场检查：不合格，已生成责令改正通知书。"), "warning")
                 else:
                     flash(_("已提交：%(title)s（%(result)s）", title=item.title, result=record.result), "success")
@@ -236,7 +227,7 @@ def evidence(evidence_id):
         abort(404)
     except PermissionDenied:
         abort(403)
-    path = evidence_files.path_of(row.stored_path)
+    path = inspections.evidence_path(row.stored_path)
     if not path.exists():
         abort(404)
     response = send_file(path, mimetype=row.content_type, download_name=row.original_name or path.name,
@@ -455,8 +446,6 @@ def checklist_page():
 @click.option("--month", default=None, help="YYYY-MM（默认本月）")
 def plan_command(month):
     """Create the routine inspections of a month by risk level (idempotent per period)."""
-    from app.services.settings import load_clock_offset
-
     load_clock_offset()
     try:
         when = inspections.parse_month(month or clock.local_now().strftime("%Y-%m"))

@@ -8,8 +8,7 @@ from flask_login import current_user, login_required
 
 from app.engine.clock import LOCAL_TZ
 from app.models.repeats import LINK_KINDS
-from app.services import NotFound, ServiceError, access, early_warning, repeats, tickets
-from app.web.filters import N_
+from app.services import N_, NotFound, ServiceError, access, early_warning, repeats, tickets
 
 bp = Blueprint("repeats", __name__, url_prefix="/repeats")
 

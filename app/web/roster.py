@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import DutyAssignment
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, roster
+from app.services import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError, roster
 from app.web.filters import WEEKDAYS, WEEKDAYS_EN
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
@@ -149,8 +149,8 @@ def times():
     try:
         roster.set_shift_times(current_user, {k: request.form.get(k, "") for k in roster.SHIFT_LABELS})
         flash(_("班次时间已保存。"), "success")
-    except roster.ShiftTimeError as exc:
-        for message in exc.problems.values():
+    except InvalidInput as exc:
+        for message in exc.errors.values():
             flash(message, "danger")
     except PermissionDenied as exc:
         flash(str(exc), "danger")

@@ -1,101 +1,10 @@
-"""/api/v1: the JSON interface of the city and district platforms (API keys, no session, no CSRF)."""
+"""/api/v1: the JSON interface of the city and district platforms (API keys, no session, no CSRF).
 
-from __future__ import annotations
+``common`` holds the blueprint, authentication and errors; ``views`` the routes; ``schemas`` the
+request and response schemas, from which ``openapi`` builds the document.
+"""
 
-import json
-import logging
+from app.web.api import views
+from app.web.api.common import bp
 
-from flask import Blueprint, current_app, g, request
-from werkzeug.exceptions import HTTPException
-
-from app.extensions import csrf
-from app.services import _
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-log = logging.getLogger(__name__)
-
-MAX_BODY = 1024 * 1024
-
-
-def json_response(data, status: int = 200):
-    """A JSON response with Chinese kept readable (not \\u-escaped)."""
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return current_app.response_class(body, status=status, mimetype="application/json")
-
-
-def error_response(status: int, message: str = "", field: str | None = None, errors: list | None = None,
-                   headers: dict | None = None):
-    if errors is None:
-        entry = {"message": message}
-        if field:
-            entry["field"] = field
-        errors = [entry]
-    response = json_response({"errors": errors}, status)
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
-
-def unauthorized(message: str):
-    return error_response(401, message, headers={"WWW-Authenticate": 'Bearer realm="jiesu"'})
-
-
-@bp.before_request
-def _authenticate():
-    from app.services import apikeys
-
-    view = current_app.view_functions.get(request.endpoint)
-    meta = getattr(view, "openapi", None)
-    if meta is not None and not meta["auth"]:
-        return None
-    header = request.headers.get("Authorization", "")
-    key = None
-    if header:
-        scheme, _sep, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            return unauthorized(_("Authorization 请求头应为 “Bearer <API 密钥>”。"))
-        key = value.strip()
-    else:
-        key = request.headers.get("X-API-Key", "").strip() or None
-    if key is None:
-        return unauthorized(_("缺少 API 密钥：请在 Authorization: Bearer <密钥> 或 X-API-Key 请求头中提供。"))
-    g.api_key = apikeys.authenticate(key)
-    if g.api_key is None:
-        return unauthorized(_("API 密钥无效或已吊销。"))
-    return None
-
-
-_HTTP_MESSAGES = {
-    400: "请求不正确。",
-    404: "路径不存在。",
-    405: "该路径不支持此方法。",
-    413: "请求体过大（超过 1 MB）。",
-    415: "请求体应为 JSON（Content-Type: application/json）。",
-}
-
-
-@bp.app_errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    """JSON errors for everything under /api/; the rest of the app keeps its HTML pages."""
-    if not request.path.startswith("/api/"):
-        return exc
-    headers = {}
-    if exc.code == 405 and exc.valid_methods:
-        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-    message = _HTTP_MESSAGES.get(exc.code)
-    return error_response(exc.code or 500, _(message) if message else (exc.description or exc.name), headers=headers)
-
-
-@bp.errorhandler(Exception)
-def _unexpected(exc: Exception):
-    if isinstance(exc, HTTPException):
-        return _http_error(exc)
-    from app.extensions import db
-
-    db.session.rollback()
-    log.exception("API error on %s %s", request.method, request.path)
-    return error_response(500, _("服务器内部错误，请稍后重试；请求未被处理。"))
-
-
-from app.web.api import views  # noqa: E402,F401  (routes)
+__all__ = ["bp", "views"]

@@ -13,8 +13,8 @@ from app.extensions import db
 from app.models import Ticket
 from app.models.platform import PLATFORM_SOURCE
 from app.services import Conflict, NotFound, ServiceError, _, intake, outbox, platform_messages
-from app.web.api import MAX_BODY, bp, error_response, json_response
 from app.web.api import schemas as S
+from app.web.api.common import MAX_BODY, bp, error_response, json_response
 from app.web.api.openapi import document, operation
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app.demo.accounts import DEMO_PASSWORD
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import DutyAssignment, User
@@ -24,7 +25,6 @@ DUTY_USERS = [
 
 
 def seed_demo_roster() -> None:
-    from app.demo import DEMO_PASSWORD
 
     today = clock.local_now().date()
     first = today - timedelta(days=today.weekday())

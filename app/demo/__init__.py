@@ -1,57 +1,19 @@
-"""Base data (calendar, sections, processes) and the demo desk (users for every role, sample tickets)."""
+"""The demo desk: users for every role, a duty roster, sample tickets at different stages, the
+enterprise ledger and inspections. Base data (calendar, sections, processes) is ``app.seed``."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from app.engine import calendar_store, instances
+from app.demo import field, roster
+from app.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from app.engine.clock import clock
 from app.extensions import db
-from app.models import CalendarYear, Section, Ticket, User
+from app.models import Section, Ticket, User
+from app.services import tickets
 from app.services.uow import unit_of_work
-
-SECTIONS = [
-    ("culture_market", "文化市场管理科", "网吧、歌舞娱乐场所（KTV）、游艺娱乐、剧本娱乐、营业性演出、艺术品经营的监管"),
-    ("tourism_market", "旅游市场管理科", "旅行社、导游、A级景区、在线旅游经营者、旅游购物的监管与旅游投诉调解"),
-    ("public_service", "公共服务科", "公共图书馆、文化馆、群众文化活动、艺术培训与预付卡问题的协调"),
-    ("heritage", "文物保护科", "文物保护单位、博物馆、非物质文化遗产"),
-]
-
-DEMO_PASSWORD = "jiesu2026"
-DEMO_USERS = [
-    # username, name, roles, section
-    ("paidan", "张敏", "dispatcher", None),
-    ("zhiban", "刘洋", "duty,dispatcher", None),
-    ("wenhua", "王磊", "handler", "culture_market"),
-    ("wenhua2", "赵静", "handler", "culture_market"),
-    ("lvyou", "陈晨", "handler", "tourism_market"),
-    ("gonggong", "孙丽", "handler", "public_service"),
-    ("shenhe", "周强", "reviewer", None),
-    ("huifang", "吴芳", "callback", None),
-    ("tongji", "郑欣", "analyst", None),
-    ("jiancha", "冯刚", "inspector", None),
-    ("zhuguan", "李主任", "supervisor", None),
-    ("fenguan", "赵副局长", "leader", None),
-    ("liucheng", "何工", "process_owner,admin", None),
-]
-
-
-def seed_base() -> None:
-    """Idempotent: the holiday table, the sections and the default process diagrams."""
-    with unit_of_work():
-        if db.session.scalar(select(func.count(CalendarYear.year))) == 0:
-            year = clock.local_now().year
-            calendar_store.seed_from_package(range(year - 2, year + 2))
-        for code, name, duties in SECTIONS:
-            if db.session.scalar(select(Section.id).where(Section.code == code)) is None:
-                db.session.add(Section(code=code, name=name, duties=duties))
-        instances.deploy_directory(current_app.config["JIESU_PROCESS_DIR"])
-    from app.services.carried import ensure_review_cycle  # 挂账案件月度复核: one long-running instance
-
-    ensure_review_cycle()
 
 
 def seed_demo() -> None:
@@ -64,19 +26,13 @@ def seed_demo() -> None:
                             section=sections.get(section) if section else None)
                 user.set_password(DEMO_PASSWORD)
                 db.session.add(user)
-    from app.demo_roster import seed_demo_roster  # 排班 first, so night tickets find the duty dispatcher
-
-    seed_demo_roster()
+    roster.seed_demo_roster()  # 排班 first, so night tickets find the duty dispatcher
     if db.session.scalar(select(func.count(Ticket.id))) == 0:
         _demo_tickets()
-    from app.demo_field import seed_demo_field  # 行业台账 and 现场检查 (after the tickets it links)
-
-    seed_demo_field()
+    field.seed_demo_field()  # 行业台账 and 现场检查 (after the tickets it links)
 
 
 def _demo_tickets() -> None:
-    from app.services import tickets
-
     dispatcher = db.session.scalar(select(User).where(User.username == "paidan"))
     now = clock.now()
     samples = [

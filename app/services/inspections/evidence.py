@@ -1,4 +1,4 @@
-"""Evidence files (photos, documents) taken on site: validated, stored once by SHA-256.
+"""Evidence (photos, documents) taken on site: validated, stored once by SHA-256, attached to a check.
 
 Files go under ``JIESU_UPLOAD_DIR/evidence/<aa>/<sha256>.<ext>`` through the one file store
 (app/services/files.py): streamed to a temporary file, checked by their first bytes, then
@@ -11,7 +11,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.services import ServiceError, _, files
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.diagrams import inspection as diagram
+from app.engine.clock import clock
+from app.extensions import db
+from app.models import Evidence, Inspection, User
+from app.services import NotFound, PermissionDenied, ServiceError, _, files
+from app.services.completion import can_complete
+from app.services.inspections.access import can_view
+from app.services.inspections.reading import get, open_items
+from app.services.uow import unit_of_work
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -66,3 +77,38 @@ def store(stream, original_name: str) -> StoredFile:
 def verify(stored_path: str, sha256: str) -> bool:
     """True if the stored file still has the checksum recorded when it was taken."""
     return files.verify(stored_path, sha256)
+
+
+def can_add_evidence(user: User, insp: Inspection) -> bool:
+    return any(can_complete(user, w) for w in open_items(insp) if w.spec_name in (diagram.CHECK, diagram.REINSPECT))
+
+
+def add_evidence(insp: Inspection, user: User, upload) -> Evidence:
+    """Store one photo or document for the inspection's current check (one transaction per file)."""
+    if not can_add_evidence(user, insp):
+        raise PermissionDenied(_("只有正在办理本次检查的检查员可以上传证据。"))
+    stored = store(upload.stream, upload.filename)
+    try:
+        with unit_of_work():
+            existing = db.session.scalar(select(Evidence).where(Evidence.inspection_id == insp.id,
+                                                                Evidence.sha256 == stored.sha256))
+            if existing is not None:
+                return existing
+            row = Evidence(inspection_id=insp.id, sha256=stored.sha256, stored_path=stored.stored_path,
+                           original_name=stored.original_name, content_type=stored.content_type, size=stored.size,
+                           uploaded_by_id=user.id, uploaded_at=clock.now())
+            db.session.add(row)
+    except IntegrityError:  # the same file, uploaded twice at once
+        row = db.session.scalar(select(Evidence).where(Evidence.inspection_id == insp.id,
+                                                       Evidence.sha256 == stored.sha256))
+    return row
+
+
+def get_evidence(evidence_id: int, user: User) -> Evidence:
+    row = db.session.get(Evidence, evidence_id)
+    if row is None:
+        raise NotFound(_("文件不存在。"))
+    if not can_view(user, get(row.inspection_id)):
+        raise PermissionDenied(_("您无权查看该检查的证据。"))
+    return row
+

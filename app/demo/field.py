@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 
+from app.demo.accounts import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Enterprise, EnterpriseTicket, Ticket, User
+from app.services import enterprises, inspections
 from app.services.credit_code import complete
 from app.services.uow import unit_of_work
 
@@ -36,11 +40,6 @@ def seed_demo_field() -> None:
     """Enterprises with valid credit codes, the demo tickets linked to them, a 双随机 draw and a 现场核实."""
     if db.session.scalar(select(func.count(Enterprise.id))):
         return
-    from datetime import date
-
-    from app.demo import DEMO_PASSWORD
-    from app.services import enterprises, inspections
-
     with unit_of_work():
         if db.session.scalar(select(User.id).where(User.username == "jiancha2")) is None:
             second = User(username="jiancha2", name="韩冰", roles="inspector")

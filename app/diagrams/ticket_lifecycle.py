@@ -1,0 +1,58 @@
+"""processes/ticket.bpmn: the ticket lifecycle (its state is the ticket's state)."""
+
+from app.diagrams import Process
+
+PROCESS = Process("ticket_lifecycle", "ticket.bpmn")
+
+SIGN = PROCESS.task("sign")  # 签收
+SIGN_DECISION = SIGN.field("sign_decision")
+SIGN_ACCEPT = SIGN_DECISION.option("签收")
+SIGN_RETURN = SIGN_DECISION.option("退回")
+SIGN_TRANSFER = SIGN_DECISION.option("转派")
+RETURN_REASON = SIGN.field("return_reason")
+TRANSFER_UNIT = SIGN.field("transfer_unit")
+TRANSFER_REASON = SIGN.field("transfer_reason")
+SIGN_NOTE = SIGN.field("sign_note")
+
+DISPATCH = PROCESS.task("dispatch")  # 分派
+DISPATCH_FORM = "jiesu:dispatch"  # its hand-written form (formKey)
+DISPATCH_SECTION = DISPATCH.field("section")
+
+RESPOND = PROCESS.task("respond")  # 响应: first contact with the caller
+CONTACT_TIME = RESPOND.field("contact_time")
+
+HANDLE = PROCESS.task("handle")  # 办理
+HANDLE_DECISION = HANDLE.field("handle_decision")
+WAIT_FOR_VERIFICATION = HANDLE_DECISION.option("等待现场核实结果")
+REPLY_DRAFT = HANDLE.field("reply_draft")
+
+REVIEW = PROCESS.task("review")  # 回复审核
+REVIEW_DECISION = REVIEW.field("review_decision")
+REVIEW_APPROVED = REVIEW_DECISION.option("通过")
+REVIEW_RETURNED = REVIEW_DECISION.option("退回修改")
+
+CALLBACK = PROCESS.task("callback")  # 回访
+CALLBACK_CONTACTED = CALLBACK.field("callback_contacted")
+CONTACTED_YES = CALLBACK_CONTACTED.option("是")
+CALLBACK_RESOLVED = CALLBACK.field("callback_resolved")
+RESOLVED = CALLBACK_RESOLVED.option("解决")
+BASICALLY_RESOLVED = CALLBACK_RESOLVED.option("基本解决")
+UNRESOLVED = CALLBACK_RESOLVED.option("未解决")
+CALLBACK_SATISFIED = CALLBACK.field("callback_satisfied")
+SATISFIED = CALLBACK_SATISFIED.option("满意")
+BASICALLY_SATISFIED = CALLBACK_SATISFIED.option("基本满意")
+UNSATISFIED = CALLBACK_SATISFIED.option("不满意")
+CALLBACK_UNREACHED = CALLBACK.field("callback_unreached")
+CALLBACK_NOTE = CALLBACK.field("callback_note")
+
+PLATFORM_URGE = PROCESS.message("platform_urge")  # 平台催办
+PLATFORM_SUPERVISION = PROCESS.message("platform_supervision")  # 平台督办
+INSPECTION_RESULT = PROCESS.message("inspection_result")  # 现场核实结果
+
+RESPONSE_DEADLINE = PROCESS.variable("response_deadline")
+REPLY_DEADLINE = PROCESS.variable("reply_deadline")
+URGE_AT = PROCESS.variable("urge_at")
+REWORK_COUNT = PROCESS.variable("rework_count")
+
+END_RETURNED = PROCESS.end("已退回")
+END_TRANSFERRED = PROCESS.end("已转派")

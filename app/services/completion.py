@@ -1,0 +1,177 @@
+"""Completing a user task: the one way every task of every process is done.
+
+The inbox form, the inspector's checklist, the licence warning, the monthly review of
+carried cases and the quick 确认 of an early warning all come here. One transaction:
+permission and state checks, the task handlers wired for the task (``app/tasks``), the
+engine, the work items, the timeline and whatever the handlers write; or nothing at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app import wiring
+from app.engine import instances
+from app.engine.clock import clock
+from app.engine.runtime import EngineError, TaskNotReady
+from app.extensions import db
+from app.models import Attachment, Ticket, User, WorkItem
+from app.services import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    StaleState,
+    _,
+    _l,
+    submissions,
+    timeline,
+)
+from app.services.process import apply_snapshot
+from app.services.uow import unit_of_work
+from app.tasks import TaskContext
+
+ALREADY_DONE = _l("该任务已由他人办理或已撤销，您的提交未保存。")
+
+
+@dataclass
+class Submission:
+    data: dict  # the task's variables as its form produced them
+    display: list = field(default_factory=list)  # [label, shown value] pairs for the timeline
+    files: list = field(default_factory=list)  # (field spec, files.StoredFile) already stored
+    input: Any = None  # what a hand-written form passes beside the variables (see TaskContext.input)
+    token: str | None = None  # a retried POST with the same token returns the first outcome
+
+
+@dataclass
+class Completed:
+    item: WorkItem
+    result: dict
+    replayed: bool = False  # the submission had been saved before (a retried POST)
+
+    @property
+    def ref(self) -> str:
+        return self.result.get("ref", f"work_item:{self.item.id}")
+
+
+
+
+def get_item(item_id: int) -> WorkItem:
+    item = db.session.get(WorkItem, item_id)
+    if item is None:
+        raise NotFound(_("任务不存在。"))
+    return item
+
+
+def is_candidate(user: User, item: WorkItem) -> bool:
+    return bool(item.groups & (user.groups | {f"user:{user.username}"}))
+
+
+def can_complete(user: User, item: WorkItem) -> bool:
+    """Only the assignee completes a task; an unassigned task is claimed on completion by a candidate."""
+    if item.state != "ready":
+        return False
+    if item.assignee_id is not None:
+        return item.assignee_id == user.id
+    return is_candidate(user, item)
+
+
+def form_key(item: WorkItem) -> str:
+    return item.instance.version.task_meta.get(item.spec_name, {}).get("form_key", "")
+
+
+def handlers_for(item: WorkItem) -> list:
+    return wiring.current().task_handlers(item.instance.version.process_key, item.spec_name, form_key(item))
+
+
+def complete_task(item_id: int, actor: User, submission: Submission) -> Completed:
+    """Submit a task: the process moves on and everything is saved at once, or nothing is.
+
+    If the instance changed meanwhile for another reason (a timer fired on it), the
+    submission is tried once more on the fresh state; if the task itself is gone, the user
+    gets a conflict and nothing is saved.
+    """
+    token = submissions.check_token(submission.token) if submission.token is not None else None
+    if token is not None and (first := submissions.earlier(token, actor)) is not None:
+        return Completed(get_item(item_id), {"ref": first.ref}, replayed=True)
+
+    def attempt() -> Completed:
+        try:
+            return _complete(item_id, actor, submission, token)
+        except StaleState:
+            db.session.expire_all()
+            return _complete(item_id, actor, submission, token)
+
+    if token is None:
+        return attempt()
+    outcome = submissions.once(token, actor, attempt)
+    if isinstance(outcome, Completed):
+        return outcome
+    return Completed(get_item(item_id), {"ref": outcome.ref}, replayed=True)
+
+
+def _complete(item_id: int, actor: User, submission: Submission, token: str | None) -> Completed:
+    with unit_of_work(ALREADY_DONE):
+        item = get_item(item_id)
+        _check_may_complete(item, actor)
+        ticket = db.session.get(Ticket, item.ticket_id) if item.ticket_id else None
+        ctx = TaskContext(item=item, actor=actor, ticket=ticket, data=dict(submission.data),
+                          input=submission.input)
+        handlers = handlers_for(item)
+        errors: dict[str, str] = {}
+        for handler in handlers:
+            for name, message in handler.validate(ctx).items():
+                errors.setdefault(name, message)
+        if errors:
+            raise InvalidInput(errors)
+        for handler in handlers:
+            handler.before_submit(ctx)
+        ctx.data[f"{item.spec_name}_by"] = actor.username
+        display = list(submission.display)
+        for spec, stored in submission.files:
+            attachment = _attach(ticket, item, spec, stored, actor)
+            ctx.data[spec["id"]] = {"attachment_id": attachment.id, "name": stored.original_name,
+                                    "sha256": stored.sha256}
+            display.append([spec["label"], f"{stored.original_name}（{stored.size // 1024} KB）"])
+        try:
+            ctx.snapshot = instances.complete_task(item.instance, item.task_guid, ctx.data)
+        except TaskNotReady as exc:
+            raise Conflict(ALREADY_DONE) from exc
+        except EngineError as exc:
+            raise ServiceError(str(exc)) from exc
+        if item.assignee_id is None:  # a candidate completing an unclaimed task claims it
+            item.assignee_id = actor.id
+            item.claimed_at = clock.now()
+        for handler in handlers:
+            handler.after_submit(ctx)
+        if ticket is not None:
+            timeline.add(ticket, "task", timeline.TASK_DONE, actor, data=display, task=item.title)
+        apply_snapshot(item.instance, ticket, ctx.snapshot, actor, completed_guid=item.task_guid)
+        completed = Completed(item, ctx.result)
+        if token is not None:
+            submissions.remember(token, actor, "task", completed.ref)
+    return completed
+
+
+def _check_may_complete(item: WorkItem, actor: User) -> None:
+    if item.state != "ready":
+        raise Conflict(ALREADY_DONE)
+    if can_complete(actor, item):
+        return
+    if item.assignee_id is not None and item.assignee_id != actor.id:
+        raise PermissionDenied(_("该任务由 %(name)s 办理，您不能提交。", name=item.assignee.name))
+    raise PermissionDenied(_("您不在该任务的候选人范围内，不能办理。"))
+
+
+def _attach(ticket, item: WorkItem, spec: dict, stored, user: User) -> Attachment:
+    if ticket is None:
+        raise ServiceError(_("只有工单任务可以上传文件。"))
+    attachment = Attachment(ticket_id=ticket.id, kind=f"{item.spec_name}:{spec['id']}",
+                            original_name=stored.original_name, content_type=stored.content_type,
+                            size=stored.size, sha256=stored.sha256, stored_path=stored.stored_path,
+                            uploaded_by_id=user.id, uploaded_at=clock.now())
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment

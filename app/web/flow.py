@@ -1,0 +1,80 @@
+"""How a view answers a service's refusal: one mapping from errors to status codes and messages.
+
+Views call services and let a refusal (``ServiceError`` and its kinds) propagate: the app-wide
+handler registered here answers it — 404 and 403 pages for ``NotFound`` and
+``PermissionDenied``; for a refused change (``Conflict``, ``InvalidInput``, any other
+``ServiceError``) the message is flashed and the user goes back to the page they came from,
+with 409 / 422 for clients that do not follow redirects.
+
+A view that shows a form catches the refusal itself with :func:`refused`, which puts field
+errors on the form's fields (nothing the user typed is lost) and gives the status to
+re-render the form with.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from app.extensions import db
+from app.services import N_, Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
+
+FORM_HAS_ERRORS = N_("表单有误，请按提示修改后再提交。")
+
+
+def status_for(exc: ServiceError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, Conflict):
+        return 409
+    return 422
+
+
+def refused(exc: ServiceError, form=None) -> int:
+    """Tell the user why ``exc`` refused the change; returns the status to render the page with.
+
+    With a form, the errors of an ``InvalidInput`` go on its fields (a field the form does not
+    have is flashed); without one, or for any other refusal, the message is flashed.
+    """
+    db.session.expire_all()  # the failed transaction was rolled back: read what is true now
+    if isinstance(exc, InvalidInput) and form is not None:
+        for name, message in exc.errors.items():
+            field = form._fields.get(name) if hasattr(form, "_fields") else None
+            if field is not None:
+                if str(message) not in [str(e) for e in field.errors]:
+                    field.errors = [*field.errors, message]
+            else:
+                flash(str(message), "danger")
+        flash(gettext(FORM_HAS_ERRORS), "danger")
+    else:
+        flash(str(exc), "danger")
+    return status_for(exc)
+
+
+def form_invalid() -> int:
+    """The form did not validate: the fields carry their messages; one line says so on top."""
+    flash(gettext(FORM_HAS_ERRORS), "danger")
+    return 422
+
+
+def back(default_endpoint: str = "inbox.index", **values):
+    """Redirect to the page the user came from, if it is ours, else to ``default_endpoint``."""
+    target = request.referrer
+    if target and target.startswith(request.host_url):
+        return redirect(target)
+    return redirect(url_for(default_endpoint, **values))
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        db.session.rollback()
+        status = status_for(exc)
+        if status in (403, 404):
+            return render_template("error.html", status=status, message=str(exc)), status
+        if request.method == "GET":
+            return render_template("error.html", status=status, message=str(exc)), status
+        flash(str(exc), "danger")
+        return back()
