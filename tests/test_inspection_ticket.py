@@ -1,5 +1,5 @@
 """现场核实 from a ticket: the handler asks for it, the findings land in the ticket's timeline and reply
-draft, and a ticket process that waits for ``inspection_result`` (docs/inspection-ticket-bpmn.md) gets it."""
+draft, and a ticket process that waits for ``inspection_result`` (docs/field-inspection.md) gets it."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_a_handler_asks_for_verification_and_the_findings_reach_the_ticket(app, 
     complete(ticket, "handle", "wenhua", **HANDLE)
 
 
-# -- the proposed ticket.bpmn change, applied as docs/inspection-ticket-bpmn.md writes it ---------------------
+# -- ticket.bpmn waits for the verification result (docs/field-inspection.md) ------------------------------
 
 def test_the_ticket_diagram_waits_for_verification_and_is_drawn(app):
     xml = (ROOT / "processes" / "ticket.bpmn").read_text(encoding="utf-8")

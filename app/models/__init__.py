@@ -29,7 +29,7 @@ __all__ = [
     "ImportJob",
 ]
 
-# issue 5: enterprise ledger and field inspection
+# enterprise ledger and field inspection
 from app.models.enterprise import ENTERPRISE_KINDS, RISK_LEVELS, Enterprise, EnterpriseTicket  # noqa: E402
 from app.models.inspection import (  # noqa: E402
     INSPECTION_SOURCES,
@@ -47,18 +47,18 @@ __all__ += [
     "Inspection", "InspectionCampaign", "InspectionEvent", "InspectionRecord", "RectificationOrder", "SubmitToken",
 ]
 
-# issue 3 (items 5, 6): repeat detection and early warning
+# repeat detection and early warning
 from app.models.early_warning import EarlyWarning  # noqa: E402
 from app.models.repeats import RepeatLink, TicketFingerprint  # noqa: E402
 
 __all__ += ["EarlyWarning", "RepeatLink", "TicketFingerprint"]
 
-# issue 3 (part A): platform API keys, outbound queue, platform 督办/催办
+# platform API keys, outbound queue, platform 督办/催办
 from app.models.platform import ApiKey, OutboxItem, PlatformMessage  # noqa: E402
 
 __all__ += ["ApiKey", "OutboxItem", "PlatformMessage"]
 
-# issue 4 (延期、剔除、督办、挂账): requests about a ticket decided in side processes
+# 延期、剔除、督办、挂账: requests about a ticket decided in side processes
 from app.models.casework import REQUEST_KINDS, REQUEST_STATUSES, CaseRequest  # noqa: E402
 
 __all__ += ["REQUEST_KINDS", "REQUEST_STATUSES", "CaseRequest"]

@@ -58,7 +58,7 @@ class Ticket(db.Model):
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 响应: caller first contacted
     outcome: Mapped[str] = mapped_column(String(40), default="")
     rework_count: Mapped[int] = mapped_column(default=0)
-    # Platform API (issue 3): the approved reply as sent back, and who pushed the ticket.
+    # Platform API: the approved reply as sent back, and who pushed the ticket.
     reply_text: Mapped[str] = mapped_column(Text, default="")  # 回复内容 (审核通过的答复口径)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 审核通过、回复上报的时间
     intake_platform: Mapped[str] = mapped_column(String(20), default="")  # 推送平台 (市级平台/区级平台)
@@ -68,7 +68,7 @@ class Ticket(db.Model):
     callback_satisfied: Mapped[str] = mapped_column(String(10), default="")  # 满意 / 基本满意 / 不满意
     callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     excluded: Mapped[bool] = mapped_column(default=False)  # 剔除 approved: not counted in the rates
-    # issue 4 (延期、督办、挂账): kept in step by app/services/casework.py and its side processes
+    # 延期、督办、挂账: kept in step by app/services/casework.py and its side processes
     original_reply_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 延期前的办理时限 (first extension)
     supervised: Mapped[bool] = mapped_column(default=False, index=True)  # 督办件
     carried: Mapped[bool] = mapped_column(default=False, index=True)  # 挂账

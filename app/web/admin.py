@@ -11,9 +11,10 @@ from app.engine.clock import clock
 from app.engine.specs import DiagramError
 from app.extensions import db
 from app.models import ProcessVersion
-from app.services import PermissionDenied, ServiceError, calendar_admin, settings
+from app.services import calendar_admin, settings
 from app.services.timers import sweep
 from app.services.uow import unit_of_work
+from app.web import flow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -36,16 +37,12 @@ def calendar_day():
     except ValueError:
         flash(_("日期格式不正确，应为 YYYY-MM-DD。"), "danger")
         return redirect(url_for("admin.calendar", year=year))
-    try:
-        if request.form.get("action") == "delete":
-            calendar_admin.delete_day(current_user, day)
+    if request.form.get("action") == "delete":
+        if flow.attempt(calendar_admin.delete_day, current_user, day):
             flash(_("已删除 %(day)s 的特殊安排。", day=day), "success")
-        else:
-            calendar_admin.set_day(current_user, day, request.form.get("kind") == "workday",
-                                   request.form.get("name", ""))
-            flash(_("已保存 %(day)s。", day=day), "success")
-    except (ServiceError, PermissionDenied) as exc:
-        flash(str(exc), "danger")
+    elif flow.attempt(calendar_admin.set_day, current_user, day, request.form.get("kind") == "workday",
+                      request.form.get("name", "")):
+        flash(_("已保存 %(day)s。", day=day), "success")
     return redirect(url_for("admin.calendar", year=day.year))
 
 
@@ -53,11 +50,8 @@ def calendar_day():
 @login_required
 def calendar_complete():
     year = request.form.get("year", type=int)
-    try:
-        calendar_admin.mark_year_complete(current_user, year)
+    if flow.attempt(calendar_admin.mark_year_complete, current_user, year):
         flash(_("%(year)s 年日历已标记为录入完成。", year=year), "success")
-    except PermissionDenied as exc:
-        flash(str(exc), "danger")
     return redirect(url_for("admin.calendar", year=year))
 
 
@@ -70,17 +64,13 @@ def clock_page():
         hours = request.form.get("hours", type=float)
         if hours is None or hours <= 0 or hours > 24 * 60:
             flash(_("请输入 0 到 1440 之间的小时数。"), "danger")
-        else:
-            try:
-                settings.advance_clock(timedelta(hours=hours), current_user)
-                scheduler = current_app.extensions.get("jiesu_scheduler")
-                if scheduler:
-                    scheduler.wake()
-                else:
-                    sweep()
-                flash(_("模拟时钟已前进 %(hours)s 小时。", hours=f"{hours:g}"), "success")
-            except PermissionDenied as exc:
-                flash(str(exc), "danger")
+        elif flow.attempt(settings.advance_clock, timedelta(hours=hours), current_user):
+            scheduler = current_app.extensions.get("jiesu_scheduler")
+            if scheduler:
+                scheduler.wake()
+            else:
+                sweep()
+            flash(_("模拟时钟已前进 %(hours)s 小时。", hours=f"{hours:g}"), "success")
         return redirect(url_for("admin.clock_page"))
     return render_template("admin/clock.html", offset=clock.offset)
 

@@ -20,10 +20,7 @@ from app.forms.casework import (
 )
 from app.services import (
     N_,
-    Conflict,
     InvalidInput,
-    NotFound,
-    PermissionDenied,
     ServiceError,
     access,
     carried,
@@ -35,6 +32,7 @@ from app.services import (
     inbox,
     supervised_cases,
 )
+from app.web import flow
 
 bp = Blueprint("casework", __name__, url_prefix="/casework")
 
@@ -72,21 +70,10 @@ def case_request_for_item(item):
 # -- the request pages ------------------------------------------------------------------------------
 
 def _ticket(ticket_id):
-    try:
-        ticket = casework.get_ticket(ticket_id)
-    except NotFound:
-        abort(404)
+    ticket = casework.get_ticket(ticket_id)
     if not access.can_view_ticket(current_user, ticket):
         abort(403)
     return ticket
-
-
-def _put_errors(form, errors: dict) -> None:
-    for name, message in errors.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-        else:
-            flash(message, "danger")
 
 
 def _request_page(ticket, form, kind: str, title: str, submit, refusal: str | None):
@@ -96,24 +83,10 @@ def _request_page(ticket, form, kind: str, title: str, submit, refusal: str | No
         if refusal:
             flash(refusal, "danger")
             status = 409
-        elif form.validate_on_submit():
-            try:
-                submit()
-            except InvalidInput as exc:
-                _put_errors(form, exc.errors)
-                flash(_("未提交：请按提示修改。"), "danger")
-                status = 422
-            except PermissionDenied as exc:
-                flash(str(exc), "danger")
-                status = 403
-            except (Conflict, ServiceError) as exc:
-                flash(str(exc), "danger")
-                status = 409
-            else:
-                return None
         else:
-            flash(_("未提交：请按提示修改。"), "danger")
-            status = 422
+            status = flow.submit_form(form, submit, _("未提交：请按提示修改。"))
+            if status is None:
+                return None
     elif refusal:
         flash(refusal, "warning")
     return render_template("casework/request.html", ticket=ticket, form=form, kind=kind, title=title,
@@ -200,11 +173,8 @@ def lift(ticket_id):
     if not form.validate_on_submit():
         flash(_("说明不能超过 200 个字。"), "danger")
         return redirect(url_for("tickets.show", ticket_id=ticket.id))
-    try:
-        supervised_cases.lift(ticket.id, current_user, (form.note.data or "").strip())
+    if flow.attempt(supervised_cases.lift, ticket.id, current_user, (form.note.data or "").strip()):
         flash(_("已解除督办。"), "success")
-    except (PermissionDenied, Conflict, ServiceError) as exc:
-        flash(str(exc), "danger")
     return redirect(url_for("tickets.show", ticket_id=ticket.id))
 
 
@@ -213,10 +183,7 @@ def lift(ticket_id):
 @bp.route("/carried-review/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def carried_review(item_id):
-    try:
-        item = inbox.get_item(item_id)
-    except NotFound:
-        abort(404)
+    item = inbox.get_item(item_id)
     if item.spec_name != carried_diagram.MONTHLY_REVIEW:
         abort(404)
     if not inbox.can_view(current_user, item) and item.completed_by_id != current_user.id:
@@ -226,22 +193,11 @@ def carried_review(item_id):
     chosen = {int(i) for i in request.form.getlist("written_off") if i.isdigit()}
     status = 200
     if request.method == "POST":
-        if not form.validate_on_submit():
-            flash(_("未提交：请按提示修改。"), "danger")
-            status = 422
-        else:
-            try:
-                carried.complete_review(item.id, current_user, sorted(chosen), form.review_note.data)
-            except InvalidInput as exc:
-                _put_errors(form, exc.errors)
-                flash(_("未提交：请按提示修改。"), "danger")
-                status = 422
-            except (Conflict, PermissionDenied, ServiceError) as exc:
-                flash(str(exc), "danger")
-                status = 409
-            else:
-                flash(_("挂账案件月度复核已完成：销账 %(n)s 件。", n=len(chosen)), "success")
-                return redirect(url_for("inbox.index"))
+        status = flow.submit_form(form, lambda: carried.complete_review(
+            item.id, current_user, sorted(chosen), form.review_note.data), _("未提交：请按提示修改。"))
+        if status is None:
+            flash(_("挂账案件月度复核已完成：销账 %(n)s 件。", n=len(chosen)), "success")
+            return redirect(url_for("inbox.index"))
     return render_template("casework/carried_review.html", item=item, cases=cases, chosen=chosen, form=form,
                            month=carried.review_month(item),
                            can_complete=inbox.can_complete(current_user, item)), status
@@ -257,20 +213,9 @@ def settings():
     form = SettingsForm(data=casework_settings.form_values()) if request.method == "GET" else SettingsForm()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                casework_settings.save(current_user, {name: form[name].data for name in casework_settings.FIELDS})
-            except InvalidInput as exc:
-                _put_errors(form, exc.errors)
-                flash(_("设置未保存：请按提示修改。"), "danger")
-                status = 422
-            except PermissionDenied as exc:
-                flash(str(exc), "danger")
-                status = 403
-            else:
-                flash(_("设置已保存。"), "success")
-                return redirect(url_for("casework.settings"))
-        else:
-            flash(_("设置未保存：请按提示修改。"), "danger")
-            status = 422
+        status = flow.submit_form(form, lambda: casework_settings.save(
+            current_user, {name: form[name].data for name in casework_settings.FIELDS}), _("设置未保存：请按提示修改。"))
+        if status is None:
+            flash(_("设置已保存。"), "success")
+            return redirect(url_for("casework.settings"))
     return render_template("casework/settings.html", form=form, defaults=casework_settings.default_values()), status

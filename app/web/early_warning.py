@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 
 from app.forms.rules import RulesForm
 from app.models.early_warning import WARNING_RULES, WARNING_STATUSES
-from app.services import InvalidInput, ServiceError, early_warning, rules_settings
+from app.services import early_warning, rules_settings
+from app.web import flow
 
 bp = Blueprint("early_warning", __name__, url_prefix="/warnings")
 
@@ -27,11 +28,7 @@ def index():
 def acknowledge(warning_id):
     back = request.form.get("next") or ""
     back = back if back.startswith("/") and not back.startswith("//") else url_for("early_warning.index")
-    try:
-        early_warning.acknowledge(warning_id, current_user, request.form.get("note", ""))
-    except ServiceError as exc:
-        flash(str(exc), "danger")
-    else:
+    if flow.attempt(early_warning.acknowledge, warning_id, current_user, request.form.get("note", "")):
         flash(_("已确认预警，升级计时已停止。"), "success")
     return redirect(back)
 
@@ -45,21 +42,9 @@ def settings():
     form = RulesForm(data=current.as_form()) if request.method == "GET" else RulesForm()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                rules_settings.save(current_user, {name: form[name].data for name in rules_settings.KEYS})
-            except InvalidInput as exc:
-                for name, message in exc.errors.items():
-                    form[name].errors = [*form[name].errors, message]
-                flash(_("设置未保存：请按提示修改。"), "danger")
-                status = 422
-            except ServiceError as exc:
-                flash(str(exc), "danger")
-                status = 403
-            else:
-                flash(_("重复反映与预警设置已保存，对此后收到的工单生效。"), "success")
-                return redirect(url_for("early_warning.settings"))
-        else:
-            flash(_("设置未保存：请按提示修改。"), "danger")
-            status = 422
+        status = flow.submit_form(form, lambda: rules_settings.save(
+            current_user, {name: form[name].data for name in rules_settings.KEYS}), _("设置未保存：请按提示修改。"))
+        if status is None:
+            flash(_("重复反映与预警设置已保存，对此后收到的工单生效。"), "success")
+            return redirect(url_for("early_warning.settings"))
     return render_template("early_warning/settings.html", form=form, defaults=rules_settings.DEFAULTS), status

@@ -14,10 +14,8 @@ from app.engine.clock import clock
 from app.forms.inspection import EnterpriseForm, LicenceWarningForm
 from app.models import ENTERPRISE_KINDS, RISK_LEVELS
 from app.services import (
-    Conflict,
     InvalidInput,
     NotFound,
-    PermissionDenied,
     ServiceError,
     completion,
     enterprises,
@@ -82,8 +80,8 @@ def _form_page(ent=None):
                 return redirect(url_for("enterprises.show", enterprise_id=ent.id))
             except InvalidInput as exc:
                 errors = exc.errors
-            except (ServiceError, PermissionDenied) as exc:
-                flash(str(exc), "danger")
+            except ServiceError as exc:
+                flow.refused(exc)
         else:
             errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
         for name, message in errors.items():
@@ -123,8 +121,8 @@ def link(enterprise_id):
     try:
         enterprises.link(ent, ticket, current_user)
         flash(_("已将工单 %(no)s 关联到 %(name)s。", no=ticket.ticket_no, name=ent.name), "success")
-    except (ServiceError, PermissionDenied, Conflict) as exc:
-        flash(str(exc), "danger")
+    except ServiceError as exc:
+        flow.refused(exc)
     return redirect(back)
 
 
@@ -132,10 +130,7 @@ def link(enterprise_id):
 @login_required
 def link_from_ticket(ticket_id):
     """From the ticket page: the enterprise named by its credit code or its exact name."""
-    try:
-        ticket = tickets.get_ticket(ticket_id)
-    except NotFound:
-        abort(404)
+    ticket = tickets.get_ticket(ticket_id)  # NotFound: the 404 page
     back = request.form.get("next") or url_for("tickets.show", ticket_id=ticket.id)
     if not back.startswith("/"):
         back = url_for("tickets.show", ticket_id=ticket.id)
@@ -150,8 +145,8 @@ def link_from_ticket(ticket_id):
     try:
         enterprises.link(ent, ticket, current_user)
         flash(_("已将工单 %(no)s 关联到 %(name)s。", no=ticket.ticket_no, name=ent.name), "success")
-    except (ServiceError, PermissionDenied, Conflict) as exc:
-        flash(str(exc), "danger")
+    except ServiceError as exc:
+        flow.refused(exc)
     return redirect(back)
 
 
@@ -162,8 +157,8 @@ def unlink(link_id):
     try:
         enterprises.unlink(link_id, current_user)
         flash(_("已取消关联。"), "success")
-    except (ServiceError, PermissionDenied, NotFound) as exc:
-        flash(str(exc), "danger")
+    except ServiceError as exc:
+        flow.refused(exc)
     return redirect(back if back.startswith("/") else url_for("enterprises.index"))
 
 
@@ -211,8 +206,8 @@ def import_confirm():
         return redirect(url_for("enterprises.import_page"))
     try:
         preview = enterprises.import_workbook(path.read_bytes(), current_user)
-    except (ServiceError, PermissionDenied) as exc:
-        flash(str(exc), "danger")
+    except ServiceError as exc:
+        flow.refused(exc)
         return redirect(url_for("enterprises.import_page"))
     path.unlink(missing_ok=True)
     flash(_("导入完成：新增 %(a)s 家，更新 %(b)s 家，无变化 %(c)s 家。", a=preview.count("新增"),

@@ -32,11 +32,12 @@ def status_for(exc: ServiceError) -> int:
     return 422
 
 
-def refused(exc: ServiceError, form=None) -> int:
+def refused(exc: ServiceError, form=None, summary: str | None = None) -> int:
     """Tell the user why ``exc`` refused the change; returns the status to render the page with.
 
     With a form, the errors of an ``InvalidInput`` go on its fields (a field the form does not
-    have is flashed); without one, or for any other refusal, the message is flashed.
+    have is flashed) under one ``summary`` line; without one, or for any other refusal, the
+    message is flashed.
     """
     db.session.expire_all()  # the failed transaction was rolled back: read what is true now
     if isinstance(exc, InvalidInput) and form is not None:
@@ -47,16 +48,41 @@ def refused(exc: ServiceError, form=None) -> int:
                     field.errors = [*field.errors, message]
             else:
                 flash(str(message), "danger")
-        flash(gettext(FORM_HAS_ERRORS), "danger")
+        flash(summary or gettext(FORM_HAS_ERRORS), "danger")
     else:
         flash(str(exc), "danger")
     return status_for(exc)
 
 
-def form_invalid() -> int:
+def form_invalid(summary: str | None = None) -> int:
     """The form did not validate: the fields carry their messages; one line says so on top."""
-    flash(gettext(FORM_HAS_ERRORS), "danger")
+    flash(summary or gettext(FORM_HAS_ERRORS), "danger")
     return 422
+
+
+def submit_form(form, action, summary: str | None = None) -> int | None:
+    """Validate ``form`` (with its CSRF token) and run ``action()``.
+
+    Returns None when the change was made, else the status to re-render the form with (its
+    fields keep what was typed and carry the messages).
+    """
+    if not form.validate_on_submit():
+        return form_invalid(summary)
+    try:
+        action()
+    except ServiceError as exc:
+        return refused(exc, form, summary)
+    return None
+
+
+def attempt(action, *args, **kwargs) -> bool:
+    """Run a service call for a button (claim, acknowledge ...): True if done, else its refusal is flashed."""
+    try:
+        action(*args, **kwargs)
+    except ServiceError as exc:
+        refused(exc)
+        return False
+    return True
 
 
 def back(default_endpoint: str = "inbox.index", **values):

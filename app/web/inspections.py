@@ -24,7 +24,6 @@ from app.models import (
     RectificationOrder,
 )
 from app.services import (
-    NotFound,
     PermissionDenied,
     ServiceError,
     access,
@@ -45,10 +44,7 @@ STATUSES = ["待指派", "待检查", "整改中", "待复查", "待移交", "�
 
 
 def _inspection(inspection_id: int):
-    try:
-        insp = inspections.get(inspection_id)
-    except NotFound:
-        abort(404)
+    insp = inspections.get(inspection_id)  # NotFound: the 404 page
     if not inspections.can_view(current_user, insp):
         abort(403)
     return insp
@@ -154,7 +150,7 @@ def _check_page(insp, item):
             if upload and upload.filename:
                 try:
                     evidence_ids.append(inspections.add_evidence(insp, current_user, upload).id)
-                except (ServiceError, PermissionDenied) as exc:
+                except ServiceError as exc:
                     upload_errors.append(str(exc))
         valid = form.validate()
         if upload_errors:
@@ -221,12 +217,7 @@ def upload_evidence(inspection_id):
 @bp.route("/evidence/<int:evidence_id>")
 @login_required
 def evidence(evidence_id):
-    try:
-        row = inspections.get_evidence(evidence_id, current_user)
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
+    row = inspections.get_evidence(evidence_id, current_user)  # NotFound, PermissionDenied: their pages
     path = inspections.evidence_path(row.stored_path)
     if not path.exists():
         abort(404)
@@ -256,10 +247,7 @@ def notice(order_id):
 @bp.route("/from-ticket/<int:ticket_id>", methods=["POST"])
 @login_required
 def request_from_ticket(ticket_id):
-    try:
-        ticket = tickets.get_ticket(ticket_id)
-    except NotFound:
-        abort(404)
+    ticket = tickets.get_ticket(ticket_id)  # NotFound: the 404 page
     if not access.can_view_ticket(current_user, ticket):
         abort(403)
     back = request.form.get("next") or url_for("tickets.show", ticket_id=ticket.id)
@@ -276,8 +264,8 @@ def request_from_ticket(ticket_id):
         insp = inspections.request_from_ticket(ticket, current_user, enterprise_id, form.reason.data,
                                                form.submit_token.data, form.subject_name.data,
                                                form.subject_address.data, form.kind.data)
-    except (ServiceError, PermissionDenied) as exc:
-        flash(str(exc), "danger")
+    except ServiceError as exc:
+        flow.refused(exc)
         return redirect(back)
     flash(_("已申请现场核实（%(no)s），检查结果会写入本工单的办理记录。", no=insp.number), "success")
     return redirect(back)
@@ -318,19 +306,15 @@ def _ticket_panel():
 def new(enterprise_id):
     if not inspections.can_start(current_user):
         abort(403)
-    try:
-        ent = enterprises.get(enterprise_id)
-    except NotFound:
-        abort(404)
+    ent = enterprises.get(enterprise_id)  # NotFound: the 404 page
     form = AdhocForm()
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
                 insp = inspections.create_adhoc(ent, current_user, form.reason.data, form.submit_token.data)
-            except (ServiceError, PermissionDenied) as exc:
-                flash(str(exc), "danger")
-                status = 422
+            except ServiceError as exc:
+                status = flow.refused(exc)
             else:
                 flash(_("已发起检查 %(no)s。", no=insp.number), "success")
                 return redirect(url_for("inspections.show", inspection_id=insp.id))
@@ -351,7 +335,7 @@ def plan():
     try:
         month = inspections.parse_month(month_text)
     except ServiceError as exc:
-        flash(str(exc), "danger")
+        flow.refused(exc)
         month, status = None, 422
     if request.method == "POST" and month is not None:
         try:
@@ -362,9 +346,8 @@ def plan():
                 result = inspections.run_plan(month, current_user)
                 flash(_("已生成 %(n)s 项计划检查（已有 %(m)s 项，未重复生成）。", n=len(result.created),
                         m=result.existing), "success")
-        except (ServiceError, PermissionDenied) as exc:
-            flash(str(exc), "danger")
-            status = 422
+        except ServiceError as exc:
+            status = flow.refused(exc)
     preview = inspections.plan_preview(month) if month is not None else None
     return render_template("inspections/plan.html", month=month_text, preview=preview, result=result,
                            months=inspections.plan_months(), risks=RISK_LEVELS,
@@ -384,9 +367,8 @@ def random_draw():
             try:
                 campaign = inspections.draw_campaign(form.name.data, form.count.data, form.kinds.data or [],
                                                      form.risks.data or [], form.seed.data, current_user)
-            except (ServiceError, PermissionDenied) as exc:
-                flash(str(exc), "danger")
-                status = 422
+            except ServiceError as exc:
+                status = flow.refused(exc)
             else:
                 flash(_("已抽取 %(n)s 家企业并生成检查任务。", n=len(campaign.selection)), "success")
                 return redirect(url_for("inspections.campaign", campaign_id=campaign.id))
@@ -427,9 +409,8 @@ def checklist_page():
                                 {code: request.form.get(f"kind_{code}", "") for code in ENTERPRISE_KINDS})
                 flash(_("检查清单已保存，新开始的检查使用新清单。"), "success")
             return redirect(url_for("inspections.checklist_page"))
-        except (ServiceError, PermissionDenied) as exc:
-            flash(str(exc), "danger")
-            status = 422
+        except ServiceError as exc:
+            status = flow.refused(exc)
             texts = {"common": request.form.get("common", ""),
                      **{code: request.form.get(f"kind_{code}", "") for code in ENTERPRISE_KINDS}}
     data = checklists.checklists()

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from app.engine.clock import LOCAL_TZ
 from app.models.repeats import LINK_KINDS
-from app.services import N_, NotFound, ServiceError, access, early_warning, repeats, tickets
+from app.services import N_, ServiceError, access, early_warning, repeats, tickets
+from app.web import flow
 
 bp = Blueprint("repeats", __name__, url_prefix="/repeats")
 
@@ -52,10 +53,7 @@ def _signals():
 @bp.route("/<int:link_id>")
 @login_required
 def compare(link_id):
-    try:
-        link = repeats.get_link(link_id)
-    except NotFound:
-        abort(404)
+    link = repeats.get_link(link_id)
     if not (access.can_view_ticket(current_user, link.ticket) and access.can_view_ticket(current_user, link.earlier)):
         abort(403)
     for t in (link.ticket, link.earlier):
@@ -73,7 +71,7 @@ def decide(link_id):
     try:
         link = repeats.decide(link_id, current_user, confirm, request.form.get("note", ""))
     except ServiceError as exc:
-        flash(str(exc), "danger")
+        flow.refused(exc)
         return redirect(back)
     if confirm:
         flash(_("已确认为%(kind)s，已记入重复反映登记。", kind=_(LINK_KINDS[link.kind])), "success")

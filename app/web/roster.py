@@ -18,7 +18,8 @@ from flask_login import current_user, login_required
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import DutyAssignment
-from app.services import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError, roster
+from app.services import Conflict, InvalidInput, PermissionDenied, ServiceError, roster
+from app.web import flow
 from app.web.filters import WEEKDAYS, WEEKDAYS_EN
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
@@ -104,7 +105,7 @@ def assign():
         try:
             roster.assign(current_user, day, form["shift"], request.form.get("user_id", type=int),
                           form["duty_role"], form["note"])
-        except (ServiceError, PermissionDenied, Conflict) as exc:
+        except ServiceError as exc:
             errors.extend(str(exc).split("；"))
             status = 422 if not isinstance(exc, Conflict) else 409
             db.session.rollback()
@@ -138,8 +139,8 @@ def remove(assignment_id):
         removed = roster.unassign(current_user, assignment_id)
         flash(_("已取消排班：%(name)s，%(day)s %(shift)s。", name=removed.user.name, day=removed.day.isoformat(),
                 shift=roster.shift_label(removed.shift)), "success")
-    except (NotFound, PermissionDenied) as exc:
-        flash(str(exc), "danger")
+    except ServiceError as exc:
+        flow.refused(exc)
     return redirect(_safe_next(back))
 
 
@@ -177,7 +178,7 @@ def import_file():
     try:
         preview = roster.preview_import(data)
     except ServiceError as exc:
-        flash(str(exc), "danger")
+        flow.refused(exc)
         return render_template("roster/import.html", preview=None), 422
     return render_template("roster/import.html", preview=preview, filename=upload.filename,
                            payload=base64.b64encode(data).decode("ascii"), kinds=roster.SHIFT_LABELS,
@@ -197,8 +198,8 @@ def import_apply():
         return redirect(url_for("roster.import_file"))
     try:
         preview = roster.apply_import(current_user, data)
-    except (ServiceError, Conflict) as exc:
-        flash(str(exc), "danger")
+    except ServiceError as exc:
+        flow.refused(exc)
         return redirect(url_for("roster.import_file"))
     flash(_("导入完成：新增 %(new)s 条排班，%(same)s 条已存在未改动。", new=len(preview.new),
             same=len(preview.existing)), "success")

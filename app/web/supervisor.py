@@ -4,7 +4,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.services import NotFound, PermissionDenied, ServiceError, rates, supervision
+from app.services import rates, supervision
+from app.web import flow
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
@@ -36,9 +37,6 @@ def rate_details():
 @bp.route("/alerts/<int:alert_id>/ack", methods=["POST"])
 @login_required
 def acknowledge(alert_id):
-    try:
-        supervision.acknowledge(alert_id, current_user)
+    if flow.attempt(supervision.acknowledge, alert_id, current_user):
         flash(_("已确认该预警。"), "success")
-    except (PermissionDenied, NotFound, ServiceError) as exc:
-        flash(str(exc), "danger")
     return redirect(url_for("supervisor.index"))

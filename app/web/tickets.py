@@ -11,7 +11,8 @@ from app.extensions import db
 from app.forms.ticket import TicketForm
 from app.models import Attachment, Section
 from app.models.ticket import TICKET_TYPES
-from app.services import NotFound, PermissionDenied, ServiceError, access, files, ledger, tickets
+from app.services import ServiceError, access, files, ledger, tickets
+from app.web import flow
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
@@ -24,8 +25,8 @@ def index():
     filters = ledger.LedgerFilter.from_args(request.args)
     try:
         rows, total = ledger.search(filters, current_user, page)
-    except ServiceError as exc:
-        flash(str(exc), "danger")
+    except ServiceError as exc:  # a period the ledger cannot read: say so, show all periods
+        flow.refused(exc)
         filters.period = ""
         rows, total = ledger.search(filters, current_user, page)
     sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
@@ -40,7 +41,7 @@ def export():
     try:
         content = ledger.export_xlsx(filters, current_user)
     except ServiceError as exc:
-        flash(str(exc), "danger")
+        flow.refused(exc)
         return redirect(url_for("tickets.index"))
     stamp = clock.local_now().strftime("%Y%m%d-%H%M")
     return send_file(io.BytesIO(content), as_attachment=True, download_name=f"案件台账-{stamp}.xlsx",
@@ -68,8 +69,8 @@ def add_note(ticket_id):
     try:
         ledger.add_note(ticket_id, current_user, request.form.get("text", ""))
         flash(_("备注已保存。"), "success")
-    except (ServiceError, PermissionDenied, NotFound) as exc:
-        flash(str(exc), "danger")
+    except ServiceError as exc:
+        flow.refused(exc)
         session["note_draft"] = request.form.get("text", "")
     return redirect(url_for("tickets.show", ticket_id=ticket_id) + "#notes")
 
@@ -85,9 +86,8 @@ def new():
         if form.validate_on_submit():
             try:
                 ticket = tickets.create_ticket(form.ticket_fields(), current_user)
-            except (ServiceError, PermissionDenied) as exc:
-                flash(str(exc), "danger")
-                status = 422
+            except ServiceError as exc:
+                status = flow.refused(exc, form)
             else:
                 flash(_("工单 %(no)s 已录入，已进入签收环节。", no=ticket.ticket_no), "success")
                 return redirect(url_for("tickets.show", ticket_id=ticket.id))
@@ -100,10 +100,7 @@ def new():
 @bp.route("/<int:ticket_id>")
 @login_required
 def show(ticket_id):
-    try:
-        ticket = tickets.get_ticket(ticket_id)
-    except NotFound:
-        abort(404)
+    ticket = tickets.get_ticket(ticket_id)
     if not access.can_view_ticket(current_user, ticket):
         abort(403)
     if access.may_see_personal_data(current_user, ticket):
