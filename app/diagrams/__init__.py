@@ -50,6 +50,10 @@ class Process(_Word):
     def message(self, name: str) -> Message:
         return self._keep(Message(self, name))
 
+    def state(self, name: str) -> State:
+        """A state a user task gives its subject (``camunda:property ticket_state``)."""
+        return self._keep(State(self, name))
+
     def variable(self, name: str) -> Variable:
         """A process variable the code reads, written by a script or a form of this diagram."""
         return self._keep(Variable(self, name))
@@ -106,4 +110,8 @@ class Message(EndName):
 
 
 class Variable(EndName):
+    pass
+
+
+class State(EndName):
     pass

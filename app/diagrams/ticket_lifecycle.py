@@ -56,3 +56,14 @@ REWORK_COUNT = PROCESS.variable("rework_count")
 
 END_RETURNED = PROCESS.end("已退回")
 END_TRANSFERRED = PROCESS.end("已转派")
+END_CLOSED = PROCESS.end("办结")
+
+# the ticket's state while a task of the main line is open (ticket_state of each user task)
+STATE_SIGNING = PROCESS.state("待签收")
+STATE_DISPATCHING = PROCESS.state("待分派")
+STATE_RESPONDING = PROCESS.state("待响应")
+STATE_HANDLING = PROCESS.state("办理中")
+STATE_REVIEWING = PROCESS.state("待审核")
+STATE_CALLBACK = PROCESS.state("待回访")
+OPEN_STATES = (STATE_SIGNING, STATE_DISPATCHING, STATE_RESPONDING, STATE_HANDLING, STATE_REVIEWING, STATE_CALLBACK)
+NOT_COUNTED = (END_RETURNED, END_TRANSFERRED)  # returned or transferred: not the bureau's ticket

@@ -10,8 +10,6 @@ from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.services import casework_settings
-
 
 class ExtensionForm(FlaskForm):
     reason = TextAreaField(_l("延期理由"), validators=[InputRequired(message=_l("请填写延期理由")),
@@ -29,9 +27,10 @@ class ExclusionForm(FlaskForm):
     evidence_file = FileField(_l("证据文件"), description=_l("可选：PDF、JPG、PNG 或 DOCX，不超过 20 MB。"),
                               render_kw={"accept": ".pdf,.jpg,.jpeg,.png,.docx"})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, grounds: list[str], **kwargs):
+        """``grounds``: the exclusion grounds the settings allow (casework_settings.exclusion_grounds())."""
         super().__init__(*args, **kwargs)
-        self.ground.choices = [("", _l("请选择"))] + [(g, g) for g in casework_settings.exclusion_grounds()]
+        self.ground.choices = [("", _l("请选择"))] + [(g, g) for g in grounds]
 
 
 class CarryForm(FlaskForm):

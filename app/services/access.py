@@ -10,6 +10,7 @@ from sqlalchemy import false, or_, select
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import AccessLog, Ticket, User, WorkItem
+from app.services.uow import unit_of_work
 
 # Roles whose work spans all tickets.
 DESK_WIDE_ROLES = ("dispatcher", "duty", "supervisor", "reviewer", "callback", "analyst", "inspector",
@@ -50,5 +51,11 @@ def visible_tickets(user: User):
 
 
 def log_personal_data_view(user: User, ticket: Ticket, where: str) -> None:
-    db.session.add(AccessLog(user_id=user.id, ticket_id=ticket.id, at=clock.now(), action="view", where=where))
-    db.session.commit()
+    record(user, "view", where, ticket)
+
+
+def record(user: User, action: str, where: str, ticket: Ticket | None = None) -> None:
+    """Write one access-log line (``view`` or ``export`` of citizens' data) in a transaction of its own."""
+    with unit_of_work():
+        db.session.add(AccessLog(user_id=user.id, ticket_id=ticket.id if ticket is not None else None,
+                                 at=clock.now(), action=action, where=where[:120]))

@@ -19,6 +19,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import select
 
+from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine import instances
 from app.engine.clock import LOCAL_TZ
 from app.engine.expressions import to_iso
@@ -28,7 +29,7 @@ from app.services import NotFound, PermissionDenied, _, access, timeline
 from app.services.events import InstanceChanged
 from app.services.process import apply_snapshot
 
-NOT_COUNTED_STATES = ("已退回", "已转派")
+NOT_COUNTED_STATES = lifecycle.NOT_COUNTED
 
 
 

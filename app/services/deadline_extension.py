@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from app.diagrams import extension as diagram
+from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine import calendar_store, instances
 from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_datetime, to_iso
@@ -25,7 +26,7 @@ from app.services.uow import unit_of_work
 PROCESS = "extension"
 KIND = "extension"
 # The lifecycle's task states while the reply is being prepared (ticket.bpmn's ticket_state properties).
-HANDLING_STATES = ("待响应", "办理中", "待审核")
+HANDLING_STATES = (lifecycle.STATE_RESPONDING, lifecycle.STATE_HANDLING, lifecycle.STATE_REVIEWING)
 
 
 def max_deadline(ticket: Ticket) -> datetime:

@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select
 
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
-from app.models import AccessLog, RepeatLink, Section, Ticket, TicketNote, User
+from app.models import RepeatLink, Section, Ticket, TicketNote, User
 from app.services import NotFound, PermissionDenied, ServiceError, _, access, rates
 from app.services.masking import mask_name, mask_phone
 from app.services.tickets import FIELD_LABELS
@@ -146,7 +146,6 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
     ws.append([str(label) for _name, label in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    now = clock.now()
     personal_views = []
     for t in rows:
         full = access.may_see_personal_data(user, t)
@@ -174,9 +173,7 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
         ws.append(line)
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = 16
-    db.session.add(AccessLog(user_id=user.id, ticket_id=None, at=now, action="export",
-                             where=f"案件台账 {len(rows)} 件，含未脱敏 {len(personal_views)} 件"))
-    db.session.commit()
+    access.record(user, "export", f"案件台账 {len(rows)} 件，含未脱敏 {len(personal_views)} 件")
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

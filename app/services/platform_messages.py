@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine import instances
 from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_iso
@@ -80,7 +81,7 @@ def _refusal(ticket: Ticket, kind: str) -> str:
     if ticket.closed_at is not None:
         return _("工单 %(no)s 已结束（%(state)s），不再接收%(kind)s。", no=ticket.ticket_no, state=ticket.state,
                  kind=kind)
-    if kind == "督办" and ticket.state in ("待签收", "待分派"):
+    if kind == "督办" and ticket.state in (lifecycle.STATE_SIGNING, lifecycle.STATE_DISPATCHING):
         return _("工单 %(no)s 尚未签收分派（%(state)s），督办在办理阶段接收；签收前可发催办。",
                  no=ticket.ticket_no, state=ticket.state)
     return _("工单 %(no)s 当前为“%(state)s”，流程此时不接收%(kind)s。", no=ticket.ticket_no, state=ticket.state,

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
+from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine import calendar_store
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
@@ -35,7 +36,7 @@ DEFAULTS = {
     "rate_target_satisfaction": 90.0,
     "assessment_start_day": 1,  # some units count from the 19th of the previous month
 }
-NOT_COUNTED_STATES = ("已退回", "已转派")
+NOT_COUNTED_STATES = lifecycle.NOT_COUNTED
 
 
 def setting(key: str):
@@ -135,11 +136,12 @@ def compute(label: str | None = None) -> dict[str, Rate]:
         if t.callback_contacted:
             resolution.denominator += 1
             satisfaction.denominator += 1
-            resolution.numerator += {"解决": one, "基本解决": w_resolved}.get(t.callback_resolved, zero)
-            satisfaction.numerator += {"满意": one, "基本满意": w_satisfied}.get(t.callback_satisfied, zero)
-            if t.callback_resolved == "未解决":
+            resolution.numerator += {lifecycle.RESOLVED: one, lifecycle.BASICALLY_RESOLVED: w_resolved}.get(t.callback_resolved, zero)
+            satisfaction.numerator += {lifecycle.SATISFIED: one, lifecycle.BASICALLY_SATISFIED: w_satisfied}.get(
+                t.callback_satisfied, zero)
+            if t.callback_resolved == lifecycle.UNRESOLVED:
                 resolution.against.append(t)
-            if t.callback_satisfied == "不满意":
+            if t.callback_satisfied == lifecycle.UNSATISFIED:
                 satisfaction.against.append(t)
         elif t.closed_at is None and t.reply_deadline is not None and (
                 t.reply_deadline <= now or cal.is_within_workdays(now, t.reply_deadline, 3)):

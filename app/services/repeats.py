@@ -23,7 +23,7 @@ from sqlalchemy import insert, select, update
 
 from app.engine.clock import clock
 from app.extensions import db
-from app.models import AccessLog, Ticket, User
+from app.models import Ticket, User
 from app.models.repeats import KEY_KINDS, LINK_KINDS, RepeatLink, TicketFingerprint
 from app.services import (
     N_,
@@ -396,9 +396,7 @@ def register(user: User, kind: str = "", q: str = "", date_from: datetime | None
         rows.append(row)
     rows.sort(key=lambda r: (-r.count, -r.last_at.timestamp()))
     if unmasked and any(r.key_kind in ("phone", "address") for r in rows):
-        db.session.add(AccessLog(user_id=user.id, ticket_id=None, at=clock.now(), action="view",
-                                 where="repeat register"))
-        db.session.commit()
+        access.record(user, "view", "repeat register")
     return rows
 
 

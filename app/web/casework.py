@@ -114,7 +114,7 @@ def exclusion(ticket_id):
     ticket = _ticket(ticket_id)
     if not casework.is_handler_of(current_user, ticket):
         abort(403)
-    form = ExclusionForm()
+    form = ExclusionForm(grounds=casework_settings.exclusion_grounds())
 
     def submit():
         stored = None

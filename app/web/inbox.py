@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict
 
+from app.diagrams import ticket_lifecycle as lifecycle
 from app.extensions import db
 from app.forms import form_for_task
 from app.models import Section
@@ -34,7 +35,7 @@ def index():
 
 
 def _states():
-    return ["待签收", "待分派", "待响应", "办理中", "待审核", "待回访"]
+    return list(lifecycle.OPEN_STATES)
 
 
 def _load(item_id):

@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 import app.diagrams as diagrams
-from app.diagrams import Element, EndName, Field, Message, Option, Process, Variable
+from app.diagrams import Element, EndName, Field, Message, Option, Process, State, Variable
 
 PROCESS_DIR = Path(__file__).resolve().parents[2] / "processes"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -61,6 +61,9 @@ def check(process: Process, directory: Path) -> None:
         elif isinstance(item, Message):
             names = {m.get("name") for m in root.findall("bpmn:message", NS)}
             assert item in names, f"{process.file}: no message named {item!r}"
+        elif isinstance(item, State):
+            found = node.find(f".//camunda:property[@name='ticket_state'][@value='{item}']", NS)
+            assert found is not None, f"{process.file}: no task gives the state {item!r}"
         elif isinstance(item, Variable):
             assert item in text, f"{process.file}: the variable {item!r} is no longer used"
         elif isinstance(item, EndName):
