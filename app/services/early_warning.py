@@ -216,21 +216,19 @@ def follow_process(event: InstanceChanged) -> None:
 
 
 def record_acknowledgement(warning: EarlyWarning, user: User, note: str) -> None:
-    now = clock.now()
-    warning.status, warning.acknowledged_at = "acknowledged", now
+    warning.status, warning.acknowledged_at = "acknowledged", clock.now()
     warning.acknowledged_by_id = user.id
     warning.ack_note = str(note or "")[:500]
-    _ack_alerts(warning, user, now)
+    _ack_alerts(warning, user, warning.acknowledged_at)
     timeline.add(warning.ticket_id, "alert", ACKNOWLEDGED, user,
                  [[N_("确认意见"), warning.ack_note]] if warning.ack_note else None, summary=warning.summary)
 
 
 def record_handling(warning: EarlyWarning, user: User, action: str) -> None:
-    now = clock.now()
-    warning.status, warning.handled_at = "handled", now
+    warning.status, warning.handled_at = "handled", clock.now()
     warning.handled_by_id = user.id
     warning.handling_note = str(action or "")[:1000]
-    _ack_alerts(warning, user, now)
+    _ack_alerts(warning, user, warning.handled_at)
     timeline.add(warning.ticket_id, "alert", HANDLED, user, [[N_("处置措施"), warning.handling_note]])
 
 

@@ -1,12 +1,12 @@
-from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.extensions import db
 from app.forms.auth import LoginForm
 from app.models import User
+from app.web import flow
 
 bp = Blueprint("auth", __name__)
 
@@ -24,10 +24,7 @@ def login():
             flash(_("该账号已停用，请联系管理员。"), "danger")
         else:
             login_user(user)
-            target = request.args.get("next", "")
-            if not target or urlsplit(target).netloc or not target.startswith("/"):
-                target = url_for("inbox.index")
-            return redirect(target)
+            return redirect(flow.safe_next(url_for("inbox.index")))
     return render_template("login.html", form=form)
 
 
@@ -40,9 +37,8 @@ def logout():
 
 @bp.route("/lang/<code>")
 def set_language(code):
-    from flask import current_app
-
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.referrer or url_for("inbox.index")
-    return redirect(target if current_user.is_authenticated else url_for("auth.login"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return flow.back()

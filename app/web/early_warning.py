@@ -26,8 +26,7 @@ def index():
 @bp.route("/<int:warning_id>/ack", methods=["POST"])
 @login_required
 def acknowledge(warning_id):
-    back = request.form.get("next") or ""
-    back = back if back.startswith("/") and not back.startswith("//") else url_for("early_warning.index")
+    back = flow.safe_next(url_for("early_warning.index"))
     if flow.attempt(early_warning.acknowledge, warning_id, current_user, request.form.get("note", "")):
         flash(_("已确认预警，升级计时已停止。"), "success")
     return redirect(back)

@@ -17,7 +17,6 @@ from app.services import (
     InvalidInput,
     NotFound,
     ServiceError,
-    completion,
     enterprises,
     inbox,
     inspections,
@@ -111,9 +110,7 @@ def edit(enterprise_id):
 @login_required
 def link(enterprise_id):
     ent = _get(enterprise_id)
-    back = request.form.get("next") or url_for("enterprises.show", enterprise_id=ent.id)
-    if not back.startswith("/"):
-        back = url_for("enterprises.show", enterprise_id=ent.id)
+    back = flow.safe_next(url_for("enterprises.show", enterprise_id=ent.id))
     ticket = enterprises.ticket_by_no(request.form.get("ticket_no", ""))
     if ticket is None:
         flash(_("工单编号“%(no)s”不存在。", no=request.form.get("ticket_no", "")), "danger")
@@ -131,9 +128,7 @@ def link(enterprise_id):
 def link_from_ticket(ticket_id):
     """From the ticket page: the enterprise named by its credit code or its exact name."""
     ticket = tickets.get_ticket(ticket_id)  # NotFound: the 404 page
-    back = request.form.get("next") or url_for("tickets.show", ticket_id=ticket.id)
-    if not back.startswith("/"):
-        back = url_for("tickets.show", ticket_id=ticket.id)
+    back = flow.safe_next(url_for("tickets.show", ticket_id=ticket.id))
     wanted = (request.form.get("enterprise") or "").strip()
     ent = enterprises.by_code(enterprises.credit.normalise(wanted)) if wanted else None
     if ent is None and wanted:
@@ -153,13 +148,13 @@ def link_from_ticket(ticket_id):
 @bp.route("/links/<int:link_id>/delete", methods=["POST"])
 @login_required
 def unlink(link_id):
-    back = request.form.get("next") or url_for("enterprises.index")
+    back = flow.safe_next(url_for("enterprises.index"))
     try:
         enterprises.unlink(link_id, current_user)
         flash(_("已取消关联。"), "success")
     except ServiceError as exc:
         flow.refused(exc)
-    return redirect(back if back.startswith("/") else url_for("enterprises.index"))
+    return redirect(back)
 
 
 # -- Excel import and export -----------------------------------------------------------------------------
@@ -250,19 +245,8 @@ def task(item_id):
         flash(_("该任务已结束。"), "info")
         return redirect(url_for("enterprises.show", enterprise_id=ent.id))
     form = LicenceWarningForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            data, display = form.task_data()
-            try:
-                completion.complete_task(item.id, current_user, completion.Submission(data, display))
-            except ServiceError as exc:
-                status = flow.refused(exc, form)
-            else:
-                flash(_("已提交：%(title)s", title=item.title), "success")
-                return redirect(url_for("enterprises.show", enterprise_id=ent.id))
-        else:
-            flash(_("表单有误，请按提示修改后再提交。"), "danger")
-            status = 422
+    status = flow.submit_task(item, form) if request.method == "POST" else 200
+    if status is None:
+        return redirect(url_for("enterprises.show", enterprise_id=ent.id))
     return render_template("enterprises/task.html", item=item, ent=ent, form=form,
                            can_complete=inbox.can_complete(current_user, item)), status

@@ -13,11 +13,14 @@ re-render the form with.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 
 from app.extensions import db
-from app.services import N_, Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
+from app.services import N_, Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError, completion
 
 FORM_HAS_ERRORS = N_("表单有误，请按提示修改后再提交。")
 
@@ -75,6 +78,27 @@ def submit_form(form, action, summary: str | None = None) -> int | None:
     return None
 
 
+def submit_task(item, form, files=None) -> int | None:
+    """A task form posted: validate it and complete the task through the completion pipeline.
+
+    ``files``: a callable storing the form's uploads first (None when one was refused: its
+    field carries the message). Returns None when the task was completed (and says so),
+    else the status to re-render the form with.
+    """
+    if not form.validate():
+        return form_invalid()
+    stored = files() if files is not None else []
+    if stored is None:
+        return form_invalid()
+    data, display = form.task_data()
+    try:
+        completion.complete_task(item.id, current_user, completion.Submission(data, display, stored))
+    except ServiceError as exc:
+        return refused(exc, form)
+    flash(gettext("已提交：%(title)s", title=item.title), "success")
+    return None
+
+
 def attempt(action, *args, **kwargs) -> bool:
     """Run a service call for a button (claim, acknowledge ...): True if done, else its refusal is flashed."""
     try:
@@ -85,11 +109,26 @@ def attempt(action, *args, **kwargs) -> bool:
     return True
 
 
+def is_local(target: str | None) -> bool:
+    """A path on this site (``/tickets/3``), never another host (``//evil``, ``/\\evil``, ``https://...``)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    return "\\" not in target and not any(ord(c) < 32 for c in target) and not urlsplit(target).netloc
+
+
+def safe_next(default: str) -> str:
+    """Where to go after a post: the form's or query's ``next`` when it is a path of ours, else ``default``."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    return target if is_local(target) else default
+
+
 def back(default_endpoint: str = "inbox.index", **values):
     """Redirect to the page the user came from, if it is ours, else to ``default_endpoint``."""
-    target = request.referrer
-    if target and target.startswith(request.host_url):
-        return redirect(target)
+    target = request.referrer or ""
+    if target.startswith(request.host_url):
+        path = "/" + target[len(request.host_url):]
+        if is_local(path):
+            return redirect(path)
     return redirect(url_for(default_endpoint, **values))
 
 

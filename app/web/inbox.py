@@ -10,7 +10,7 @@ from app.extensions import db
 from app.forms import form_for_task
 from app.models import Section
 from app.models.ticket import TICKET_TYPES
-from app.services import ServiceError, access, completion, files, inbox, reply_check, tickets
+from app.services import ServiceError, access, files, inbox, reply_check, tickets
 from app.web import flow, task_pages
 
 bp = Blueprint("inbox", __name__)
@@ -54,25 +54,13 @@ def task(item_id):
     meta = item.instance.version.task_meta.get(item.spec_name, {})
     formdata = CombinedMultiDict((request.files, request.form)) if request.method == "POST" else None
     form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata)
-    status = 200
-    if request.method == "POST":
-        stored = _store_uploads(form) if form.validate() else None
-        if stored is None:
-            status = flow.form_invalid()
-        else:
-            data, display = form.task_data()
-            try:
-                completion.complete_task(item.id, current_user, completion.Submission(data, display, stored))
-            except ServiceError as exc:
-                status = flow.refused(exc, form)
-                item = _load(item_id)
-            else:
-                return _after_completion(item)
-    return _task_page(item, form, meta), status
+    status = flow.submit_task(item, form, lambda: _store_uploads(form)) if request.method == "POST" else 200
+    if status is None:
+        return _after_completion(item)
+    return _task_page(_load(item_id), form, meta), status
 
 
 def _after_completion(item):
-    flash(_("已提交：%(title)s", title=item.title), "success")
     following = inbox.next_task_for(current_user, item)
     if following is not None:
         flash(_("下一步：%(title)s", title=following.title), "info")

@@ -28,7 +28,6 @@ from app.services import (
     ServiceError,
     access,
     checklists,
-    completion,
     enterprises,
     inbox,
     inspections,
@@ -116,20 +115,9 @@ def _simple_task_page(insp, item):
         form = AssignForm(formdata=formdata, inspectors=inspections.inspectors())
     else:
         form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata)
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            data, display = form.task_data()
-            try:
-                completion.complete_task(item.id, current_user, completion.Submission(data, display))
-            except ServiceError as exc:
-                status = flow.refused(exc, form)
-            else:
-                flash(_("已提交：%(title)s", title=item.title), "success")
-                return redirect(url_for("inspections.show", inspection_id=insp.id))
-        else:
-            flash(_("表单有误，请按提示修改后再提交。"), "danger")
-            status = 422
+    status = flow.submit_task(item, form) if request.method == "POST" else 200
+    if status is None:
+        return redirect(url_for("inspections.show", inspection_id=insp.id))
     return render_template("inspections/task.html", insp=insp, item=item, meta=meta, form=form,
                            can_complete=inbox.can_complete(current_user, item),
                            is_candidate=inbox.is_candidate(current_user, item)), status
@@ -250,9 +238,7 @@ def request_from_ticket(ticket_id):
     ticket = tickets.get_ticket(ticket_id)  # NotFound: the 404 page
     if not access.can_view_ticket(current_user, ticket):
         abort(403)
-    back = request.form.get("next") or url_for("tickets.show", ticket_id=ticket.id)
-    if not back.startswith("/"):
-        back = url_for("tickets.show", ticket_id=ticket.id)
+    back = flow.safe_next(url_for("tickets.show", ticket_id=ticket.id))
     form = RequestForm(enterprises=_ticket_enterprises(ticket))
     if not form.validate():
         for field in form:

@@ -18,11 +18,6 @@ N_("重复反映人"), N_("重复反映事件"), N_("待确认"), N_("已确认"
 N_("敏感词"), N_("集中反映"), N_("特急工单"), N_("已升级"), N_("已处置")
 
 
-def _safe_next(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
-
-
 @bp.app_context_processor
 def _signals():
     def ticket_signals(ticket=None, item=None) -> dict:
@@ -67,7 +62,7 @@ def compare(link_id):
 @login_required
 def decide(link_id):
     confirm = request.form.get("decision") == "confirm"
-    back = _safe_next(url_for("repeats.compare", link_id=link_id))
+    back = flow.safe_next(url_for("repeats.compare", link_id=link_id))
     try:
         link = repeats.decide(link_id, current_user, confirm, request.form.get("note", ""))
     except ServiceError as exc:

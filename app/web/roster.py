@@ -123,11 +123,6 @@ def assign():
                            day=day), status
 
 
-def _safe_next(default: str) -> str:
-    target = request.form.get("next", "")
-    local = target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
-    return target if local else default
-
 
 @bp.route("/<int:assignment_id>/remove", methods=["POST"])
 @login_required
@@ -141,7 +136,7 @@ def remove(assignment_id):
                 shift=roster.shift_label(removed.shift)), "success")
     except ServiceError as exc:
         flow.refused(exc)
-    return redirect(_safe_next(back))
+    return redirect(flow.safe_next(back))
 
 
 @bp.route("/times", methods=["POST"])
@@ -155,7 +150,7 @@ def times():
             flash(message, "danger")
     except PermissionDenied as exc:
         flash(str(exc), "danger")
-    return redirect(_safe_next(url_for("roster.week")))
+    return redirect(flow.safe_next(url_for("roster.week")))
 
 
 @bp.route("/import", methods=["GET", "POST"])

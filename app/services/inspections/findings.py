@@ -74,15 +74,22 @@ def summary_text(insp: Inspection, record: InspectionRecord, order: Rectificatio
     return text
 
 
+def _outcome_rows(record: InspectionRecord, order: RectificationOrder | None) -> list[list[str]]:
+    rows = []
+    if record.failed:
+        rows.append([N_("不合格项"), failed_text(record)])
+    if record.findings:
+        rows.append([N_("检查情况"), record.findings])
+    if order is not None:
+        rows.append([N_("整改期限"), _fmt(order.deadline)])
+    return rows
+
+
 def after_check(insp: Inspection, record: InspectionRecord, order: RectificationOrder | None, user: User) -> None:
     """The history line, the orders a re-inspection closes, the summary, and the report to the ticket."""
-    data = [[N_("检查时间"), _fmt(record.checked_at)], [N_("检查地点"), _place(record)]]
-    if record.failed:
-        data.append([N_("不合格项"), failed_text(record)])
-    if record.findings:
-        data.append([N_("检查情况"), record.findings])
+    data = [[N_("检查时间"), _fmt(record.checked_at)], [N_("检查地点"), _place(record)],
+            *_outcome_rows(record, order)]
     if order is not None:
-        data.append([N_("整改期限"), _fmt(order.deadline)])
         data.append([N_("责令改正通知书"), order.notice_no])
     history.add(insp, "check", CHECKED, user, data, what=REINSPECTION if record.round == 2 else ONSITE,
                 result=record.result)
@@ -119,14 +126,8 @@ def report_to_ticket(insp: Inspection, record: InspectionRecord, order: Rectific
     """
     ticket = insp.ticket
     data = [[N_("检查编号"), insp.number], [N_("被检查单位"), insp.subject_name], [N_("检查人员"), _names(insp)],
-            [N_("检查时间"), _fmt(record.checked_at)], [N_("结论"), record.result]]
-    if record.failed:
-        data.append([N_("不合格项"), failed_text(record)])
-    if record.findings:
-        data.append([N_("检查情况"), record.findings])
-    if order is not None:
-        data.append([N_("整改期限"), _fmt(order.deadline)])
-    data.append([N_("答复口径参考"), insp.summary])
+            [N_("检查时间"), _fmt(record.checked_at)], [N_("结论"), record.result], *_outcome_rows(record, order),
+            [N_("答复口径参考"), insp.summary]]
     timeline.add(ticket, "inspection", REPORTED, user, data,
                  what=REINSPECTION_RESULT if record.round == 2 else ONSITE_RESULT, result=record.result,
                  subject=insp.subject_name)

@@ -42,23 +42,25 @@ def instance_of(insp: Inspection) -> ProcessInstance | None:
                              .order_by(ProcessInstance.id.desc()).limit(1))
 
 
+def _rows(model, condition, *order) -> list:
+    return list(db.session.scalars(select(model).where(condition).order_by(*order)))
+
+
 def open_items(insp: Inspection) -> list[WorkItem]:
-    return list(db.session.scalars(select(WorkItem).where(WorkItem.business_key == insp.business_key,
-                                                          WorkItem.state == "ready").order_by(WorkItem.id)))
+    return _rows(WorkItem, (WorkItem.business_key == insp.business_key) & (WorkItem.state == "ready"), WorkItem.id)
 
 
 def all_items(insp: Inspection) -> list[WorkItem]:
-    return list(db.session.scalars(select(WorkItem).where(WorkItem.business_key == insp.business_key)
-                                   .order_by(WorkItem.id)))
+    return _rows(WorkItem, WorkItem.business_key == insp.business_key, WorkItem.id)
 
 
 def records(insp: Inspection) -> list[InspectionRecord]:
-    return list(db.session.scalars(select(InspectionRecord).where(InspectionRecord.inspection_id == insp.id)
-                                   .order_by(InspectionRecord.round, InspectionRecord.id)))
+    return _rows(InspectionRecord, InspectionRecord.inspection_id == insp.id, InspectionRecord.round,
+                 InspectionRecord.id)
 
 
 def evidence_of(insp: Inspection) -> list[Evidence]:
-    return list(db.session.scalars(select(Evidence).where(Evidence.inspection_id == insp.id).order_by(Evidence.id)))
+    return _rows(Evidence, Evidence.inspection_id == insp.id, Evidence.id)
 
 
 def open_orders(insp: Inspection) -> list[RectificationOrder]:
@@ -66,18 +68,15 @@ def open_orders(insp: Inspection) -> list[RectificationOrder]:
 
 
 def orders_of(insp: Inspection) -> list[RectificationOrder]:
-    return list(db.session.scalars(select(RectificationOrder).where(RectificationOrder.inspection_id == insp.id)
-                                   .order_by(RectificationOrder.id)))
+    return _rows(RectificationOrder, RectificationOrder.inspection_id == insp.id, RectificationOrder.id)
 
 
 def events_of(insp: Inspection) -> list[InspectionEvent]:
-    return list(db.session.scalars(select(InspectionEvent).where(InspectionEvent.inspection_id == insp.id)
-                                   .order_by(InspectionEvent.at, InspectionEvent.id)))
+    return _rows(InspectionEvent, InspectionEvent.inspection_id == insp.id, InspectionEvent.at, InspectionEvent.id)
 
 
 def for_ticket(ticket: Ticket) -> list[Inspection]:
-    return list(db.session.scalars(select(Inspection).where(Inspection.ticket_id == ticket.id)
-                                   .order_by(Inspection.id)))
+    return _rows(Inspection, Inspection.ticket_id == ticket.id, Inspection.id)
 
 
 def my_items(user: User) -> list[WorkItem]:
