@@ -9,7 +9,7 @@ from app.engine.clock import clock
 from app.engine.runtime import EngineError, TaskNotReady
 from app.extensions import db
 from app.models import Attachment, Ticket, TicketEvent, User, WorkItem
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, StaleState, _, _l
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, StaleState, _, _l, time_rules
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 from app.tasks import handler_for
@@ -60,13 +60,13 @@ def is_candidate(user: User, item: WorkItem) -> bool:
 
 
 def urgency_class(due_at) -> str:
-    """'overdue' (red), 'soon' (amber: due within 3 working days) or ''."""
+    """'overdue' (red), 'soon' (amber: due within the 催办 rule's working days) or ''."""
     if due_at is None:
         return ""
     now = clock.now()
     if due_at <= now:
         return "overdue"
-    if calendar_store.get_calendar().is_within_workdays(now, due_at, 3):
+    if calendar_store.get_calendar().is_within_workdays(now, due_at, time_rules.urge_workdays()):
         return "soon"
     return ""
 

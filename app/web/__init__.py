@@ -37,3 +37,11 @@ def register_blueprints(app: Flask) -> None:
     from app.web import casework  # 延期、剔除、挂账、督办: also registers their hooks and diagram functions
 
     app.register_blueprint(casework.bp)
+
+    # WIRING (issue 10; move into app/bootstrap.py when it lands): the BPMN function rule('name') and the
+    # template global urge_workdays() read the 时限规则; then the process owner's workbench pages.
+    from app.engine.expressions import register_function
+    from app.services import time_rules
+
+    register_function("rule", time_rules.rule)
+    app.jinja_env.globals["urge_workdays"] = time_rules.urge_workdays
