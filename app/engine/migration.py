@@ -33,9 +33,10 @@ from app.engine.runtime import EngineError, Runtime, Snapshot
 from app.engine.specs import SPEC_REGISTRY
 from app.models import ProcessInstance, ProcessVersion
 
-# spec attributes whose change does not matter to a task that already ran
+# spec attributes whose change does not matter to a task that already ran (its links to other steps
+# included: where it led is history; a gateway's conditions are not, see cond_task_specs)
 _COSMETIC = {"bpmn_name", "documentation", "form", "extensions", "lane", "description", "io_specification",
-             "data_input_associations", "data_output_associations"}
+             "data_input_associations", "data_output_associations", "inputs", "outputs"}
 _WAITING = TaskState.READY | TaskState.WAITING
 
 
@@ -185,17 +186,18 @@ def _check(diffs, spec_diffs, result: MigrationResult, runtime_old: Runtime, new
             if not task.task_spec.bpmn_id:
                 continue
             if task.state & _WAITING:
-                result.reasons.append(f"正在等待的步骤 {_label(task)} 在新版本中已不存在")
+                result.reasons.append(f"正在等待的步骤 {_label(task)}在新版本中已不存在")
             elif task.state == TaskState.COMPLETED:
-                result.reasons.append(f"已执行的步骤 {_label(task)} 在新版本中已删除")
+                result.reasons.append(f"已执行的步骤 {_label(task)}在新版本中已删除")
         for task in wf_diff.changed:
             if not task.task_spec.bpmn_id:
                 continue
             keys = set(spec_diff.changed.get(task.task_spec, []))
             if task.state & _WAITING:
-                result.notes.append(f"等待中的步骤 {_label(task)} 按新版本重新开始等待（{'、'.join(sorted(keys))}）")
+                result.notes.append(f"等待中的步骤 {_label(task)}按新版本重新开始等待（{'、'.join(sorted(keys))}）")
             elif task.state == TaskState.COMPLETED:
-                rest = keys - _COSMETIC
+                rest = {k for k in keys - _COSMETIC
+                        if not _same_through_alignment(k, task.task_spec, spec_diff.alignment[task.task_spec], spec_diff)}
                 if not rest:
                     continue
                 if rest == {"script"}:
@@ -203,11 +205,27 @@ def _check(diffs, spec_diffs, result: MigrationResult, runtime_old: Runtime, new
                     outputs_old = _assigned(task.task_spec.script)
                     outputs_new = _assigned(new_spec.script)
                     if outputs_old == outputs_new and _same_non_deadline(task, new_spec, runtime_old, deadlines):
-                        result.notes.append(f"已执行的脚本 {_label(task)} 已修改：按新脚本重新计算时限")
+                        result.notes.append(f"已执行的脚本 {_label(task)}已修改：按新脚本重新计算时限")
                         continue
-                    result.reasons.append(f"已执行的脚本 {_label(task)} 改变了时限以外的变量，迁移无法补做")
+                    result.reasons.append(f"已执行的脚本 {_label(task)}改变了时限以外的变量，迁移无法补做")
                     continue
-                result.reasons.append(f"已执行的步骤 {_label(task)} 已修改（{'、'.join(sorted(rest))}），迁移无法补做")
+                result.reasons.append(f"已执行的步骤 {_label(task)}已修改（{'、'.join(sorted(rest))}），迁移无法补做")
+
+
+def _same_through_alignment(key: str, old, new, spec_diff) -> bool:
+    """Links to other steps that differ only because those steps were renamed (and aligned) are no change."""
+    def mapped(name):
+        aligned = spec_diff.alignment.get(old._wf_spec.task_specs.get(name)) if name else None
+        return aligned.name if aligned is not None else (None if name is None else f"?{name}")
+
+    if key == "default_task_spec":
+        return mapped(getattr(old, key)) == getattr(new, key)
+    if key == "cond_task_specs":
+        before = SPEC_REGISTRY.convert(old).get(key) or []
+        after = SPEC_REGISTRY.convert(new).get(key) or []
+        return [(c["condition"], mapped(c["task_spec"])) for c in before] == \
+            [(c["condition"], c["task_spec"]) for c in after]
+    return False
 
 
 def _same_non_deadline(task, new_spec, runtime: Runtime, deadlines: set[str]) -> bool:
