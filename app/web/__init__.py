@@ -45,3 +45,8 @@ def register_blueprints(app: Flask) -> None:
 
     register_function("rule", time_rules.rule)
     app.jinja_env.globals["urge_workdays"] = time_rules.urge_workdays
+    from app.web import modeler, process_start, process_versions
+    from app.web import time_rules as time_rules_pages
+
+    for module in (modeler, process_versions, time_rules_pages, process_start):
+        app.register_blueprint(module.bp)
