@@ -2,6 +2,8 @@
 export default {
   "Issues for child elements": "子元素的问题",
   "Toggle linting overlays": "显示/隐藏检查结果",
+  "{errors} Errors, {warnings} Warnings": "{errors} 个错误，{warnings} 个警告",
+  "No Issues": "没有问题",
   "Element is missing label/name": "元素缺少名称",
   "Element is not connected": "元素没有连接到流程中",
   "Element has disallowed type <bpmn:ComplexGateway>": "不支持复杂网关",

@@ -53,18 +53,28 @@ def _problem(message: str, elements: dict[str, str], severity: str = "error") ->
     return {"element_id": found, "element_name": elements.get(found, ""), "message": message, "severity": severity}
 
 
-def _rule_problems(data: bytes, elements: dict[str, str]) -> list[dict]:
-    """rule('name') calls naming no time rule."""
-    problems = []
-    text = data.decode("utf-8", "replace")
-    for name in time_rules.unknown_rule_names(text):
-        owner = ""
-        for match in re.finditer(rf"""rule\(\s*['"]{re.escape(name)}['"]""", text):
-            ids = re.findall(r'\bid="([^"]+)"', text[: match.start()])
-            owner = next((i for i in reversed(ids) if i in elements), "")
-            break
-        problems.append({"element_id": owner, "element_name": elements.get(owner, ""), "severity": "error",
-                         "message": _("没有名为“%(name)s”的时限规则（见“时限规则”页面）。", name=name)})
+def _rule_problems(data: bytes) -> list[dict]:
+    """rule('name') calls naming no time rule, in scripts, expressions and attributes (not documentation)."""
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return []
+    problems, seen = [], set()
+    for node in root.iter():
+        if not isinstance(node.tag, str) or etree.QName(node).localname in ("documentation", "text"):
+            continue
+        texts = [node.text or ""] + list(node.attrib.values())
+        for name in time_rules.unknown_rule_names(" ".join(texts)):
+            owner = node
+            while owner is not None and not owner.get("id"):
+                owner = owner.getparent()
+            key = (name, owner.get("id") if owner is not None else "")
+            if key in seen:
+                continue
+            seen.add(key)
+            problems.append({"element_id": key[1], "element_name": owner.get("name", "") if owner is not None else "",
+                             "severity": "error",
+                             "message": _("没有名为“%(name)s”的时限规则（见“时限规则”页面）。", name=name)})
     return problems
 
 
@@ -72,7 +82,7 @@ def lint(xml: str | bytes) -> list[dict]:
     """Every problem the deploy check finds, each naming its element where it can."""
     data = _bytes(xml)
     elements = _elements(data)
-    problems = _rule_problems(data, elements)
+    problems = _rule_problems(data)
     try:
         specs.parse(data)  # SWITCH: deployment.lint(data).problems
     except specs.DiagramError as exc:

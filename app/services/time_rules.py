@@ -190,7 +190,7 @@ def history(limit: int = 50) -> list[dict]:
     """Each saved version with what changed against the one before it."""
     rows = list(db.session.scalars(select(TimeRuleVersion).order_by(TimeRuleVersion.version.desc()).limit(limit + 1)))
     out = []
-    for row, older in zip(rows, rows[1:] + [None], strict=True):
+    for row, older in zip(rows, [*rows[1:], None][: len(rows)], strict=True):
         base = dict(DEFAULTS, **(older.values if older else {}))
         changes = [(str(RULES[k].label), base.get(k), v) for k, v in row.values.items()
                    if k in RULES and base.get(k) != v]

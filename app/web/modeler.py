@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -65,7 +67,7 @@ def edit():
                  "dryRun": url_for("modeler.dry_run"), "deploy": url_for("modeler.deploy")},
     }
     return render_template("workbench/modeler.html", config=config, process_key=key,
-                           sample=deploy_check.sample_data(key))
+                           sample=json.dumps(deploy_check.sample_data(key), ensure_ascii=False, indent=1))
 
 
 @bp.route("/api/draft", methods=["GET", "PUT", "DELETE"])
