@@ -262,8 +262,8 @@ const actions = {
   discard: () => discardDraft(),
   "save-now": () => { state.dirty = true; return saveDraft(); },
 };
-document.querySelectorAll("[data-action]").forEach((button) => {
-  button.addEventListener("click", (e) => { e.preventDefault(); actions[button.dataset.action](); });
+document.querySelectorAll("[data-tool]").forEach((button) => {
+  button.addEventListener("click", (e) => { e.preventDefault(); actions[button.dataset.tool](); });
 });
 $("deploy-form").addEventListener("submit", deploy);
 

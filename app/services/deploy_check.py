@@ -13,7 +13,7 @@ import re
 
 from lxml import etree
 
-from app.engine import instances, specs, trial
+from app.engine import dialect, instances, specs, trial
 from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.models import ProcessVersion
@@ -66,8 +66,9 @@ def _rule_problems(data: bytes) -> list[dict]:
         texts = [node.text or ""] + list(node.attrib.values())
         for name in time_rules.unknown_rule_names(" ".join(texts)):
             owner = node
-            while owner is not None and not owner.get("id"):
-                owner = owner.getparent()
+            while owner is not None and (not owner.get("id") or etree.QName(owner).localname.endswith("EventDefinition")
+                                         or etree.QName(owner).namespace != dialect.BPMN_NS):
+                owner = owner.getparent()  # the element on the diagram, not its timer definition or form field
             key = (name, owner.get("id") if owner is not None else "")
             if key in seen:
                 continue
