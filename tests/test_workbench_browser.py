@@ -34,7 +34,7 @@ def js(page, script):
     return page.evaluate(script)
 
 
-def test_modeler_edits_lints_dry_runs_deploys_and_diffs(live_server):
+def test_modeler_edits_lints_dry_runs_deploys_and_diffs(live_server):  # noqa: F811 (the shared fixture)
     _require_chromium()
     from playwright.sync_api import expect
 
@@ -124,7 +124,7 @@ def test_modeler_edits_lints_dry_runs_deploys_and_diffs(live_server):
         assert page.problems == [], page.problems
 
 
-def test_the_ticket_page_shows_the_ticket_on_its_diagram(live_server):
+def test_the_ticket_page_shows_the_ticket_on_its_diagram(live_server):  # noqa: F811
     _require_chromium()
     from playwright.sync_api import expect
 
