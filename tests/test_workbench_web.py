@@ -129,3 +129,18 @@ def test_a_startable_process_starts_from_a_ticket_with_its_start_form(app, brows
     assert event.title == "发起流程：考核申诉" and ["申诉理由", "来电人撤回不满意评价"] in event.data
     # candidateStarterGroups: a dispatcher may not start it
     assert browser("paidan").get("/start/assessment_appeal").status_code == 404
+
+
+def test_saving_rules_can_recompute_open_tickets_at_once(app, browser):
+    from tests.conftest import shanghai
+    from tests.helpers import run_to
+
+    ticket = new_ticket()
+    run_to(ticket, stop_before="handle")
+    db.session.commit()
+    values = {"first_contact_hours": "24", "first_contact_urgent_hours": "2", "reply_workdays": "7",
+              "urge_workdays": "2", "callback_workdays": "1", "callback_retry_workdays": "1",
+              "callback_attempts": "3", "work_start": "09:00", "work_end": "17:30", "comment": "", "recompute": "1"}
+    browser("zhuguan").post("/rules/", values)
+    db.session.refresh(ticket)
+    assert ticket.urge_at == shanghai(2026, 12, 2, 10), "催办 2 working days before Fri 4 Dec"

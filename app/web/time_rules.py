@@ -26,6 +26,8 @@ def index():
         try:
             row = time_rules.save(current_user, values, comment)
             flash(_("时限规则第 %(n)s 版已保存，新工单按新规则计算时限；未办结的工单可在下方重算。", n=row.version), "success")
+            if request.form.get("recompute"):
+                return recompute()
             return redirect(url_for(".index"))
         except time_rules.InvalidRules as exc:
             errors = exc.errors
