@@ -26,6 +26,7 @@ from app.services import (
     repeats,
     roster,
     supervised_cases,
+    time_rules,
 )
 from app.services.events import InstanceChanged, TicketCreated, WorkItemCreated
 from app.services.inspections import following as inspection_rows
@@ -55,6 +56,7 @@ def wire_bpmn_functions(w: Wiring) -> None:
     w.bpmn_function("on_duty", roster.on_duty_expression)  # on_duty('dispatcher') -> username on duty
     w.bpmn_function("ticket_open", casework.ticket_open)  # supervision.bpmn: stop reporting once closed
     w.bpmn_function("carried_cases", casework.carried_cases)  # the monthly review's list
+    w.bpmn_function("rule", time_rules.rule)  # rule('reply_workdays'): the 时限规则, versioned, no code
 
 
 def wire_task_handlers(w: Wiring) -> None:

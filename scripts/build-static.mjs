@@ -1,10 +1,15 @@
-// Copies the pinned front-end packages from node_modules into app/static/vendor,
-// so the app serves every script, stylesheet and font itself (no CDN at run time).
-import { cpSync, mkdirSync, rmSync, existsSync } from "node:fs";
+// Builds app/static/vendor from the pinned npm packages, so the app serves every script,
+// stylesheet and font itself (no CDN at run time):
+//  - copies Bootstrap, its icons, htmx and ECharts as their packages ship them;
+//  - bundles the process owner's workbench (frontend/*.js: bpmn-js modeler, viewer, diff)
+//    with esbuild, the bpmnlint configuration (frontend/.bpmnlintrc) compiled in at build time.
+import { cpSync, mkdirSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(join(root, "package.json"));
 const out = join(root, "app", "static", "vendor");
 const files = {
   "bootstrap/dist/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
@@ -14,6 +19,8 @@ const files = {
   "bootstrap-icons/font/bootstrap-icons.min.css": "bootstrap-icons/bootstrap-icons.min.css",
   "bootstrap-icons/font/fonts": "bootstrap-icons/fonts",
   "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
+  "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
+  "echarts/LICENSE": "echarts/LICENSE",
 };
 rmSync(out, { recursive: true, force: true });
 for (const [from, to] of Object.entries(files)) {
@@ -22,4 +29,38 @@ for (const [from, to] of Object.entries(files)) {
   mkdirSync(dirname(join(out, to)), { recursive: true });
   cpSync(src, join(out, to), { recursive: true });
 }
-console.log(`front-end packages copied to ${out}`);
+
+// .bpmnlintrc -> a module exporting { config, resolver } with every enabled rule bundled,
+// as bpmnlint-loader / rollup-plugin-bpmnlint do, through bpmnlint's own compileConfig.
+const bpmnlintPlugin = {
+  name: "bpmnlint-config",
+  setup(build) {
+    build.onLoad({ filter: /\.bpmnlintrc$/ }, async (args) => {
+      const compileConfig = require("bpmnlint/lib/support/compile-config");
+      const config = JSON.parse(readFileSync(args.path, "utf8"));
+      return { contents: await compileConfig(config), loader: "js", resolveDir: root };
+    });
+  },
+};
+
+const esbuild = await import("esbuild");
+await esbuild.build({
+  entryPoints: {
+    modeler: join(root, "frontend", "modeler.js"),
+    viewer: join(root, "frontend", "viewer.js"),
+    diff: join(root, "frontend", "diff.js"),
+  },
+  outdir: join(out, "bpmn"),
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  format: "iife",
+  target: ["chrome100", "firefox100", "safari15"],
+  jsx: "automatic",
+  jsxImportSource: "@bpmn-io/properties-panel/preact",
+  loader: { ".bpmn": "text", ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".svg": "dataurl" },
+  plugins: [bpmnlintPlugin],
+  legalComments: "linked",
+  logLevel: "warning",
+});
+console.log(`front-end packages copied and bundled to ${out}`);

@@ -24,7 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.clock import clock
 from app.engine.events import SERIALIZER_CONFIG
-from app.engine.expressions import make_script_engine, to_datetime
+from app.engine.expressions import make_script_engine, to_datetime, to_iso
 from app.engine.specs import load_specs
 from app.engine.workcalendar import WorkCalendar
 
@@ -158,6 +158,8 @@ class Runtime:
                 task.data.update(variables)
 
     def _note_timer(self, task) -> None:
+        if getattr(task.task_spec, "script", None):  # when it ran, for recomputing deadlines (engine/migration.py)
+            task.internal_data["jiesu_ran_at"] = to_iso(clock.now())
         definition = getattr(task.task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition):
             self.fired.append(task.task_spec.bpmn_name or task.task_spec.bpmn_id)

@@ -62,3 +62,8 @@ __all__ += ["ApiKey", "OutboxItem", "PlatformMessage"]
 from app.models.casework import REQUEST_KINDS, REQUEST_STATUSES, CaseRequest  # noqa: E402
 
 __all__ += ["REQUEST_KINDS", "REQUEST_STATUSES", "CaseRequest"]
+
+# issue 10: the process owner's workbench (modeler drafts, time rules, instance migrations)
+from app.models.workbench import InstanceMigration, ProcessDraft, TimeRuleVersion  # noqa: E402
+
+__all__ += ["InstanceMigration", "ProcessDraft", "TimeRuleVersion"]

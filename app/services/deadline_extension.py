@@ -18,7 +18,7 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_datetime, to_iso
 from app.extensions import db
 from app.models import CaseRequest, Ticket, User
-from app.services import N_, Conflict, InvalidInput, ServiceError, _, casework, tickets
+from app.services import N_, Conflict, InvalidInput, ServiceError, _, casework, tickets, time_rules
 from app.services import casework_settings as config
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
@@ -132,7 +132,7 @@ def move(ticket: Ticket, new_deadline: datetime, actor: User | None) -> None:
     if lifecycle is None or lifecycle.status != "running" or ticket.closed_at is not None:
         raise ServiceError(_("工单已结束，延期无法生效。"))
     before = ticket.reply_deadline
-    urge_at = calendar_store.get_calendar().add_workdays(new_deadline, -3)
+    urge_at = calendar_store.get_calendar().add_workdays(new_deadline, -time_rules.urge_workdays())
     snap = instances.move_deadlines(lifecycle, {"reply_deadline": to_iso(new_deadline), "urge_at": to_iso(urge_at)})
     if ticket.original_reply_deadline is None:
         ticket.original_reply_deadline = before

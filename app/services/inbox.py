@@ -11,7 +11,7 @@ from app.engine import calendar_store, instances
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Ticket, User, WorkItem
-from app.services import Conflict, PermissionDenied, ServiceError, _, timeline
+from app.services import Conflict, PermissionDenied, ServiceError, _, time_rules, timeline
 from app.services.completion import ALREADY_DONE, can_complete, get_item, is_candidate
 from app.services.uow import unit_of_work
 
@@ -55,13 +55,13 @@ def counts(user: User) -> dict:
 
 
 def urgency_class(due_at) -> str:
-    """'overdue' (red), 'soon' (amber: due within 3 working days) or ''."""
+    """'overdue' (red), 'soon' (amber: due within the 催办 rule's working days) or ''."""
     if due_at is None:
         return ""
     now = clock.now()
     if due_at <= now:
         return "overdue"
-    if calendar_store.get_calendar().is_within_workdays(now, due_at, 3):
+    if calendar_store.get_calendar().is_within_workdays(now, due_at, time_rules.urge_workdays()):
         return "soon"
     return ""
 

@@ -69,6 +69,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
             publish(WorkItemCreated(item, instance))
         else:
             item.due_at = rt.due_at
+            item.title, item.spec_name = rt.title, rt.spec_name  # a migrated instance: the new version's step
     for guid, item in open_items.items():
         if guid in ready_guids:
             continue

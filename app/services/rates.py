@@ -26,7 +26,7 @@ from app.engine import calendar_store
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import Ticket
-from app.services import _l, settings
+from app.services import _l, settings, time_rules
 
 DEFAULTS = {
     "rate_weight_basic_resolved": 0.8,
@@ -110,6 +110,7 @@ def compute(label: str | None = None) -> dict[str, Rate]:
     label = label or current_period()
     now = clock.now()
     cal = calendar_store.get_calendar()
+    soon = time_rules.urge_workdays()  # at risk: due within the 催办 rule's working days
     tickets = counted_tickets(label)
     w_resolved = Decimal(str(setting("rate_weight_basic_resolved")))
     w_satisfied = Decimal(str(setting("rate_weight_basic_satisfied")))
@@ -130,7 +131,7 @@ def compute(label: str | None = None) -> dict[str, Rate]:
         elif t.response_deadline is not None and t.response_deadline <= now:
             response.denominator += 1
             response.against.append(t)
-        elif t.response_deadline is not None and cal.is_within_workdays(now, t.response_deadline, 3):
+        elif t.response_deadline is not None and cal.is_within_workdays(now, t.response_deadline, soon):
             response.at_risk.append(t)
         # 解决率 / 满意率: valid callbacks only
         if t.callback_contacted:
@@ -144,7 +145,7 @@ def compute(label: str | None = None) -> dict[str, Rate]:
             if t.callback_satisfied == lifecycle.UNSATISFIED:
                 satisfaction.against.append(t)
         elif t.closed_at is None and t.reply_deadline is not None and (
-                t.reply_deadline <= now or cal.is_within_workdays(now, t.reply_deadline, 3)):
+                t.reply_deadline <= now or cal.is_within_workdays(now, t.reply_deadline, soon)):
             resolution.at_risk.append(t)
             satisfaction.at_risk.append(t)
 

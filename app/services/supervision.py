@@ -8,7 +8,7 @@ from app.engine import calendar_store
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Alert, ProcessInstance, Section, Ticket
-from app.services import NotFound, PermissionDenied, _, roster
+from app.services import NotFound, PermissionDenied, _, roster, time_rules
 from app.services.uow import unit_of_work
 
 
@@ -22,7 +22,7 @@ def overview() -> dict:
     open_tickets = db.session.scalars(_open().order_by(Ticket.reply_deadline)).all()
     overdue = [t for t in open_tickets if t.reply_deadline and t.reply_deadline <= now]
     soon = [t for t in open_tickets
-            if t.reply_deadline and t.reply_deadline > now and cal.is_within_workdays(now, t.reply_deadline, 3)]
+            if t.reply_deadline and t.reply_deadline > now and cal.is_within_workdays(now, t.reply_deadline, time_rules.urge_workdays())]
     per_state = db.session.execute(
         select(Ticket.state, func.count(Ticket.id)).where(Ticket.closed_at.is_(None)).group_by(Ticket.state)
     ).all()

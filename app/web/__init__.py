@@ -4,6 +4,7 @@ from flask import Flask
 from flask_babel import gettext
 
 from app.services import N_
+from app.services import time_rules as rule_settings
 from app.web import (
     admin,
     api,
@@ -16,11 +17,15 @@ from app.web import (
     imports,
     inbox,
     inspections,
+    modeler,
+    process_start,
+    process_versions,
     repeats,
     roster,
     supervisor,
     tickets,
 )
+from app.web import time_rules as time_rules_pages
 
 # Flask-Login flashes login_manager.login_message (set in app/__init__.py) through
 # localize_callback; marked here so that pybabel extracts it.
@@ -40,6 +45,10 @@ BLUEPRINTS = (
     enterprises,  # 行业台账
     inspections,  # 现场检查
     casework,  # 延期、剔除、挂账、督办
+    modeler,  # 流程设计: the web modeler, drafts, deploy check, dry run
+    process_versions,  # 流程版本: versions, diff, roll back, migration, the running instances on the diagram
+    time_rules_pages,  # 时限规则
+    process_start,  # start a startable process (its start form)
 )
 
 
@@ -47,5 +56,6 @@ def register_blueprints(app: Flask) -> None:
     app.login_manager.localize_callback = gettext
     filters.register(app)
     flow.install(app)
+    app.jinja_env.globals["urge_workdays"] = rule_settings.urge_workdays
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)

@@ -91,7 +91,7 @@ TICKET_IN = {
         "enterprise": _text(120, "涉及企业"),
         "called_at": _datetime("来电时间"),
         "dispatched_at": _datetime("派单时间；本局收件时间按此计算（省略时为接收时刻）"),
-        "platform_deadline": _datetime("平台办理时限；省略时按收件后 7 个工作日"),
+        "platform_deadline": _datetime("平台办理时限；省略时按时限规则 reply_workdays（默认收件后 7 个工作日）"),
         "urgency": _enum(URGENCIES, "紧急程度，默认 一般"),
         "nature": _enum(NATURES, "工单性质，默认 主办"),
         "source": _enum(SOURCES, "来源；默认由推送平台决定（市级平台：市级直派，区级平台：区级转派）"),
@@ -184,7 +184,7 @@ TICKET = {
             "properties": {
                 "response": _out_datetime("响应时限（首次联系来电人）"),
                 "reply": _out_datetime("办理（回复）时限"),
-                "urge": _out_datetime("本局催办时点（时限前 3 个工作日）"),
+                "urge": _out_datetime("本局催办时点（时限规则 urge_workdays：默认时限前 3 个工作日）"),
                 "platform": _out_datetime("平台办理时限"),
             },
         },

@@ -1,0 +1,137 @@
+"""The deploy check, dry run and deploy as the modeler and the versions page call them.
+
+ADAPTER until engine-safety (issue 9) is merged: that branch's ``app/services/deployment.py``
+gives ``lint(xml) -> report``, ``deploy(xml, actor, comment)`` and ``dry_run(xml, sample_data)``.
+Each function below is marked SWITCH where it then calls that module instead of today's
+``specs.parse`` / ``instances.deploy`` / ``engine.trial``; the JSON shapes stay as they are:
+a problem is ``{element_id, element_name, message, severity: 'error'|'warning'}``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from app.engine import dialect, instances, specs, trial
+from app.engine.clock import clock
+from app.engine.expressions import to_iso
+from app.models import ProcessVersion
+from app.services import PermissionDenied, ServiceError, _, drafts, time_rules
+from app.services.uow import unit_of_work
+
+MAX_BYTES = 5 * 1024 * 1024
+
+
+class DeployRefused(ServiceError):
+    def __init__(self, message: str, problems: list[dict]):
+        super().__init__(message)
+        self.problems = problems
+
+
+def _bytes(xml: str | bytes) -> bytes:
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    if len(data) > MAX_BYTES:
+        raise ServiceError(_("流程图超过 5 MB，未检查。"))
+    return data
+
+
+def _elements(data: bytes) -> dict[str, str]:
+    """Element id -> name, to name the element a problem text is about."""
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return {}
+    return {n.get("id"): n.get("name") or "" for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+
+
+def _problem(message: str, elements: dict[str, str], severity: str = "error") -> dict:
+    found = ""
+    for token in re.findall(r"[A-Za-z_][\w.\-]*", message):
+        if token in elements and len(token) > len(found):
+            found = token
+    return {"element_id": found, "element_name": elements.get(found, ""), "message": message, "severity": severity}
+
+
+def _rule_problems(data: bytes) -> list[dict]:
+    """rule('name') calls naming no time rule, in scripts, expressions and attributes (not documentation)."""
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return []
+    problems, seen = [], set()
+    for node in root.iter():
+        if not isinstance(node.tag, str) or etree.QName(node).localname in ("documentation", "text"):
+            continue
+        texts = [node.text or ""] + list(node.attrib.values())
+        for name in time_rules.unknown_rule_names(" ".join(texts)):
+            owner = node
+            while owner is not None and (not owner.get("id") or etree.QName(owner).localname.endswith("EventDefinition")
+                                         or etree.QName(owner).namespace != dialect.BPMN_NS):
+                owner = owner.getparent()  # the element on the diagram, not its timer definition or form field
+            key = (name, owner.get("id") if owner is not None else "")
+            if key in seen:
+                continue
+            seen.add(key)
+            problems.append({"element_id": key[1], "element_name": owner.get("name", "") if owner is not None else "",
+                             "severity": "error",
+                             "message": _("没有名为“%(name)s”的时限规则（见“时限规则”页面）。", name=name)})
+    return problems
+
+
+def lint(xml: str | bytes) -> list[dict]:
+    """Every problem the deploy check finds, each naming its element where it can."""
+    data = _bytes(xml)
+    elements = _elements(data)
+    problems = _rule_problems(data)
+    try:
+        specs.parse(data)  # SWITCH: deployment.lint(data).problems
+    except specs.DiagramError as exc:
+        problems += [_problem(p, elements) for p in exc.problems]
+    return problems
+
+
+def dry_run(xml: str | bytes, sample_data: dict | None = None) -> dict:
+    data = _bytes(xml)
+    if not isinstance(sample_data, dict | None):
+        raise ServiceError(_("示例数据应为 JSON 对象，如 {\"urgency\": \"紧急\"}。"))
+    report = trial.dry_run(data, sample_data)  # SWITCH: deployment.dry_run(data, sample_data)
+    elements = _elements(data)
+    for problem in report["problems"]:
+        if not problem.get("element_id"):
+            problem.update({k: v for k, v in _problem(problem["message"], elements).items() if k != "message"})
+    return report
+
+
+def sample_data(process_key: str) -> dict:
+    """Start variables for a dry run: what the desk gives a new instance of this process."""
+    now = to_iso(clock.now())
+    if process_key == "ticket_lifecycle":
+        return {"ticket_id": 0, "ticket_no": "SAMPLE-0001", "ticket_type": "投诉", "urgency": "一般", "source": "市级直派",
+                "received_at": now, "platform_deadline": None, "section": "culture_market", "respond_by": "wenhua"}
+    return {"ticket_id": 0, "requested_at": now}
+
+
+def can_deploy(user) -> bool:
+    return user.has_role("process_owner", "admin")
+
+
+def deploy(xml: str | bytes, actor, comment: str) -> ProcessVersion:
+    """Check and store a new version; the actor's draft of it goes. DeployRefused names each problem."""
+    if not can_deploy(actor):
+        raise PermissionDenied(_("只有流程管理员可以部署流程。"))
+    data = _bytes(xml)
+    comment = (comment or "").strip()
+    if not comment:
+        raise DeployRefused(_("请填写部署说明（改了什么、为什么）。"), [])
+    problems = [p for p in lint(data) if p["severity"] == "error"]
+    if problems:
+        raise DeployRefused(_("流程图未部署：请先修正 %(n)s 个问题。", n=len(problems)), problems)
+    parsed = specs.parse(data)
+    current = instances.current_version(parsed.process_key)
+    if current is not None and current.checksum == specs.checksum(parsed.xml):
+        raise DeployRefused(_("与当前版本相同，未部署。"), [])
+    with unit_of_work():
+        version = instances.deploy(data, actor, comment[:300])  # SWITCH: deployment.deploy(data, actor, comment)
+        drafts.forget(actor, parsed.process_key)
+    return version

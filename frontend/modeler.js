@@ -1,0 +1,301 @@
+// 流程设计: the process owner's modeler page (bpmn-js + Camunda 7 properties panel + bpmnlint).
+// The page gives its URLs, CSRF token and interface texts in <script id="modeler-config">.
+import "bpmn-js/dist/assets/diagram-js.css";
+import "bpmn-js/dist/assets/bpmn-js.css";
+import "bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css";
+import "@bpmn-io/properties-panel/assets/properties-panel.css";
+import "bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css";
+import "./workbench.css";
+
+import BpmnModeler from "bpmn-js/lib/Modeler";
+import {
+  BpmnPropertiesPanelModule,
+  BpmnPropertiesProviderModule,
+  CamundaPlatformPropertiesProviderModule,
+} from "bpmn-js-properties-panel";
+import CamundaBehaviorsModule from "camunda-bpmn-js-behaviors/lib/camunda-platform";
+import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
+import lintModule from "bpmn-js-bpmnlint";
+import lintConfig from "./.bpmnlintrc";
+
+import translateModule from "./translate-zh.js";
+import { api, debounce, download, el, highlightPath, showTimers } from "./common.js";
+
+const cfg = JSON.parse(document.getElementById("modeler-config").textContent);
+const t = cfg.texts;
+const $ = (id) => document.getElementById(id);
+
+const modeler = new BpmnModeler({
+  container: "#canvas",
+  propertiesPanel: { parent: "#properties" },
+  keyboard: { bind: true },
+  linting: { bpmnlint: lintConfig, active: true },
+  additionalModules: [
+    BpmnPropertiesPanelModule,
+    BpmnPropertiesProviderModule,
+    CamundaPlatformPropertiesProviderModule,
+    CamundaBehaviorsModule,
+    lintModule,
+    ...(cfg.locale.startsWith("en") ? [] : [translateModule]),
+  ],
+  moddleExtensions: { camunda: camundaModdle },
+});
+window.jiesuModeler = modeler; // for the browser tests and the curious
+
+const state = { dirty: false, saving: null, lastSaved: null, serverProblems: [], lintIssues: {}, dryRunMarked: [] };
+
+function setStatus(text, kind = "muted") {
+  const node = $("save-status");
+  node.textContent = text;
+  node.className = `small text-${kind}`;
+}
+
+async function currentXml() {
+  const { xml } = await modeler.saveXML({ format: true });
+  return xml;
+}
+
+// -- drafts: kept on the server per user, saved shortly after every change ---------------------
+async function saveDraft({ keepalive = false } = {}) {
+  if (!state.dirty) return;
+  const xml = await currentXml();
+  state.dirty = false;
+  setStatus(t.saving);
+  try {
+    const body = await api(cfg.urls.draft, { method: "PUT", csrf: cfg.csrf, keepalive,
+                                            json: { process_key: cfg.processKey, xml } });
+    state.lastSaved = body.saved_at;
+    setStatus(`${t.saved} ${body.saved_at_text}`, "success");
+  } catch (err) {
+    state.dirty = true;
+    setStatus(`${t.saveFailed}：${err.message}`, "danger");
+  }
+}
+const saveSoon = debounce(() => saveDraft(), 1200);
+
+async function discardDraft() {
+  if (!window.confirm(t.confirmDiscard)) return;
+  await api(cfg.urls.draft, { method: "DELETE", csrf: cfg.csrf, json: { process_key: cfg.processKey } });
+  window.location.reload();
+}
+
+// -- checks: bpmnlint in the page, the deploy check on the server -------------------------------
+function renderProblems() {
+  const list = $("problems");
+  list.replaceChildren();
+  const rows = [];
+  for (const p of state.serverProblems) rows.push({ ...p, source: t.serverCheck });
+  for (const [id, issues] of Object.entries(state.lintIssues)) {
+    for (const issue of issues) {
+      rows.push({ element_id: id, element_name: elementName(id), severity: issue.category === "error" ? "error" : "warning",
+                  message: modeler.get("translate")(issue.message), source: t.bpmnCheck });
+    }
+  }
+  $("problem-count").textContent = rows.length ? String(rows.length) : "";
+  $("problem-count").className = `badge ${rows.some((r) => r.severity === "error") ? "text-bg-danger" : "text-bg-warning"}`;
+  if (!rows.length) {
+    list.append(el("li", { class: "list-group-item small text-success" }, t.noProblems));
+    return;
+  }
+  for (const row of rows) {
+    const item = el("li", { class: "list-group-item list-group-item-action small problem-row", "data-element": row.element_id || "" },
+      el("span", { class: `badge me-1 ${row.severity === "error" ? "text-bg-danger" : "text-bg-warning"}` },
+        row.severity === "error" ? t.error : t.warning),
+      el("span", { class: "text-muted me-1" }, `[${row.source}]`),
+      row.element_id ? el("code", { class: "me-1" }, row.element_name ? `${row.element_name}（${row.element_id}）` : row.element_id) : "",
+      row.message);
+    item.addEventListener("click", () => focusElement(row.element_id));
+    list.append(item);
+  }
+}
+
+function elementName(id) {
+  const element = id && modeler.get("elementRegistry").get(id);
+  return element ? element.businessObject.name || "" : "";
+}
+
+function focusElement(id) {
+  const element = id && modeler.get("elementRegistry").get(id);
+  if (!element) return;
+  modeler.get("selection").select(element);
+  modeler.get("canvas").scrollToElement(element);
+}
+
+function markServerProblems() {
+  const overlays = modeler.get("overlays");
+  const canvas = modeler.get("canvas");
+  const registry = modeler.get("elementRegistry");
+  overlays.remove({ type: "jiesu-problem" });
+  registry.forEach((e) => canvas.removeMarker(e, "jiesu-problem"));
+  for (const p of state.serverProblems) {
+    const element = p.element_id && registry.get(p.element_id);
+    if (!element || element.type === "label") continue;
+    canvas.addMarker(element, "jiesu-problem");
+    overlays.add(element, "jiesu-problem", {
+      position: { top: -12, right: 12 },
+      html: el("span", { class: `jiesu-problem-badge ${p.severity}`, title: p.message }, "!"),
+    });
+  }
+}
+
+async function serverCheck() {
+  const xml = await currentXml();
+  try {
+    const report = await api(cfg.urls.lint, { method: "POST", csrf: cfg.csrf, json: { xml } });
+    state.serverProblems = report.problems;
+  } catch (err) {
+    state.serverProblems = [{ element_id: "", element_name: "", severity: "error", message: err.message }];
+  }
+  markServerProblems();
+  renderProblems();
+  return state.serverProblems;
+}
+const serverCheckSoon = debounce(serverCheck, 1500);
+
+modeler.on("linting.completed", ({ issues }) => {
+  state.lintIssues = issues || {};
+  renderProblems();
+});
+
+// -- dry run -------------------------------------------------------------------------------------
+function clearDryRun() {
+  const canvas = modeler.get("canvas");
+  for (const id of state.dryRunMarked) {
+    const element = modeler.get("elementRegistry").get(id);
+    if (element) {
+      canvas.removeMarker(element, "jiesu-path");
+      canvas.removeMarker(element, "jiesu-wait");
+    }
+  }
+  state.dryRunMarked = [];
+  modeler.get("overlays").remove({ type: "jiesu-timer" });
+}
+
+async function dryRun() {
+  clearDryRun();
+  const box = $("dry-run-result");
+  box.replaceChildren(el("div", { class: "small text-muted" }, t.running));
+  let sample = {};
+  const raw = $("sample-data").value.trim();
+  if (raw) {
+    try {
+      sample = JSON.parse(raw);
+    } catch (err) {
+      box.replaceChildren(el("div", { class: "alert alert-danger small mb-0" }, `${t.badSample}：${err.message}`));
+      return;
+    }
+  }
+  let report;
+  try {
+    report = await api(cfg.urls.dryRun, { method: "POST", csrf: cfg.csrf, json: { xml: await currentXml(), sample_data: sample } });
+  } catch (err) {
+    box.replaceChildren(el("div", { class: "alert alert-danger small mb-0" }, err.message));
+    return;
+  }
+  state.dryRunMarked = highlightPath(modeler, report.path, report.waiting || []);
+  showTimers(modeler, report.timers, "jiesu-timer");
+  const parts = [el("div", { class: "small mb-1" }, `${t.pathLength}：${report.path.length}`)];
+  if (report.timers.length) {
+    parts.push(el("div", { class: "small fw-bold" }, t.timers));
+    const ul = el("ul", { class: "small mb-1", id: "dry-run-timers" });
+    for (const timer of report.timers) {
+      ul.append(el("li", {}, `${timer.element_name || timer.element_id}：${timer.due_text || timer.due}`));
+    }
+    parts.push(ul);
+  }
+  if (report.user_tasks && report.user_tasks.length) {
+    parts.push(el("div", { class: "small" }, `${t.userTasks}：${report.user_tasks.map((u) => u.element_name || u.element_id).join("、")}`));
+  }
+  for (const p of report.problems || []) {
+    parts.push(el("div", { class: "alert alert-danger small py-1 my-1" }, p.element_id ? `${p.element_name || p.element_id}：${p.message}` : p.message));
+  }
+  if (report.note) parts.push(el("div", { class: "small text-muted" }, report.note));
+  box.replaceChildren(...parts);
+}
+
+// -- deploy --------------------------------------------------------------------------------------
+async function deploy(event) {
+  event.preventDefault();
+  const comment = $("deploy-comment").value.trim();
+  const out = $("deploy-result");
+  if (!comment) {
+    out.replaceChildren(el("div", { class: "alert alert-warning small mb-0" }, t.commentRequired));
+    return;
+  }
+  out.replaceChildren(el("div", { class: "small text-muted" }, t.deploying));
+  let result;
+  try {
+    result = await api(cfg.urls.deploy, { method: "POST", csrf: cfg.csrf, json: { xml: await currentXml(), comment, process_key: cfg.processKey } });
+  } catch (err) {
+    out.replaceChildren(el("div", { class: "alert alert-danger small mb-0" }, err.message));
+    return;
+  }
+  if (!result.ok) {
+    state.serverProblems = result.problems;
+    markServerProblems();
+    renderProblems();
+    out.replaceChildren(el("div", { class: "alert alert-danger small mb-0", id: "deploy-refused" }, result.message));
+    return;
+  }
+  state.dirty = false;
+  out.replaceChildren(el("div", { class: "alert alert-success small mb-0", id: "deploy-done" },
+    result.message, " ", el("a", { href: result.versions_url }, t.seeVersions)));
+  setStatus(result.message, "success");
+}
+
+// -- toolbar and shortcuts -------------------------------------------------------------------------
+function fileName(ext) {
+  const root = modeler.getDefinitions().rootElements.find((r) => r.$type === "bpmn:Process");
+  return `${(root && root.id) || cfg.processKey || "diagram"}.${ext}`;
+}
+
+const actions = {
+  undo: () => modeler.get("commandStack").undo(),
+  redo: () => modeler.get("commandStack").redo(),
+  "zoom-in": () => modeler.get("zoomScroll").stepZoom(1),
+  "zoom-out": () => modeler.get("zoomScroll").stepZoom(-1),
+  fit: () => modeler.get("canvas").zoom("fit-viewport", "auto"),
+  "download-bpmn": async () => download(fileName("bpmn"), await currentXml(), "application/xml"),
+  "download-svg": async () => download(fileName("svg"), (await modeler.saveSVG()).svg, "image/svg+xml"),
+  check: () => serverCheck(),
+  "dry-run": () => dryRun(),
+  discard: () => discardDraft(),
+  "save-now": () => { state.dirty = true; return saveDraft(); },
+};
+document.querySelectorAll("[data-tool]").forEach((button) => {
+  button.addEventListener("click", (e) => { e.preventDefault(); actions[button.dataset.tool](); });
+});
+$("deploy-form").addEventListener("submit", deploy);
+
+document.addEventListener("keydown", (e) => {
+  const mod = e.ctrlKey || e.metaKey;
+  if (mod && e.key.toLowerCase() === "s") { e.preventDefault(); actions["save-now"](); }
+  if (mod && e.shiftKey && e.key.toLowerCase() === "d") { e.preventDefault(); actions["dry-run"](); }
+});
+
+modeler.on("commandStack.changed", () => {
+  state.dirty = true;
+  setStatus(t.unsaved, "warning");
+  clearDryRun();
+  saveSoon();
+  serverCheckSoon();
+});
+// a closed or hidden tab still saves: the request outlives the page (keepalive)
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") saveDraft({ keepalive: true }); });
+window.addEventListener("pagehide", () => saveDraft({ keepalive: true }));
+
+// -- open ---------------------------------------------------------------------------------------------
+(async function open() {
+  const loaded = await api(`${cfg.urls.draft}?process_key=${encodeURIComponent(cfg.processKey || "")}${cfg.fromVersion ? `&version=${cfg.fromVersion}` : ""}`);
+  try {
+    const { warnings } = await modeler.importXML(loaded.xml);
+    if (warnings.length) console.warn(warnings);
+  } catch (err) {
+    $("canvas").replaceChildren(el("div", { class: "alert alert-danger m-3" }, `${t.openFailed}：${err.message}`));
+    return;
+  }
+  modeler.get("canvas").zoom("fit-viewport", "auto");
+  $("source-note").textContent = loaded.note;
+  document.body.dataset.modelerReady = "1";
+  serverCheck();
+})();

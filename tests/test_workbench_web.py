@@ -1,0 +1,146 @@
+"""The workbench's pages and JSON endpoints through the test client: drafts, the deploy check,
+dry run, deploy, versions, roll back, the rules page, and starting a startable process with its form."""
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.engine import instances
+from app.extensions import db
+from app.models import ProcessDraft, ProcessInstance, ProcessVersion, TicketEvent, WorkItem
+from app.services.uow import unit_of_work
+from tests.helpers import new_ticket, user
+
+TICKET_BPMN = (Path(__file__).parent.parent / "processes" / "ticket.bpmn").read_text(encoding="utf-8")
+APPEAL_BPMN = (Path(__file__).parent / "bpmn" / "startable_appeal.bpmn").read_bytes()
+
+
+def send(b, method, url, body, page="/modeler/edit?process=ticket_lifecycle"):
+    token = b.csrf(page)
+    from tests.conftest import _forget_request_globals
+
+    _forget_request_globals()
+    return b.client.open(url, method=method, data=json.dumps(body), content_type="application/json",
+                         headers={"X-CSRFToken": token})
+
+
+def test_only_process_owners_open_the_modeler(app, browser):
+    assert browser("wenhua").get("/modeler/edit?process=ticket_lifecycle").status_code == 403
+    assert browser("zhuguan").get("/modeler/").status_code == 403
+    page = browser("liucheng").get("/modeler/edit?process=ticket_lifecycle").get_data(as_text=True)
+    assert 'id="modeler-config"' in page and "vendor/bpmn/modeler.js" in page
+
+
+def test_draft_is_kept_per_user_and_reopened(app, browser):
+    b = browser("liucheng")
+    opened = b.get("/modeler/api/draft?process_key=ticket_lifecycle").get_json()
+    assert opened["source"] == "version" and "第 1 版" in opened["note"]
+    edited = opened["xml"].replace('name="办理"', 'name="办理（含现场）"')
+    assert send(b, "PUT", "/modeler/api/draft", {"process_key": "ticket_lifecycle", "xml": edited}).status_code == 200
+    again = b.get("/modeler/api/draft?process_key=ticket_lifecycle").get_json()
+    assert again["source"] == "draft" and "办理（含现场）" in again["xml"]
+    refused = send(b, "PUT", "/modeler/api/draft", {"process_key": "ticket_lifecycle", "xml": "hello"})
+    assert refused.status_code == 400 and refused.get_json()["message"] == "草稿不是 BPMN XML，未保存。"
+    assert db.session.scalar(select(ProcessDraft)).user.username == "liucheng"
+    blank = b.get("/modeler/api/draft?process_key=").get_json()
+    assert blank["source"] == "blank" and "bpmn:startEvent" in blank["xml"]
+
+
+def test_lint_names_the_element_and_deploy_refuses_then_deploys(app, browser):
+    b = browser("liucheng")
+    bad = TICKET_BPMN.replace("add_workdays(received_at, rule('reply_workdays'))", "add_workdays(received_at, rule('reply_dayz'))")
+    problems = send(b, "POST", "/modeler/api/lint", {"xml": bad}).get_json()["problems"]
+    assert {"element_id": "compute_deadlines", "element_name": "计算时限", "severity": "error",
+            "message": "没有名为“reply_dayz”的时限规则（见“时限规则”页面）。"} in problems
+    refused = send(b, "POST", "/modeler/api/deploy", {"xml": bad, "comment": "试试"}).get_json()
+    assert refused["ok"] is False and refused["problems"]
+    same = send(b, "POST", "/modeler/api/deploy", {"xml": TICKET_BPMN, "comment": "原样"}).get_json()
+    assert same == {"ok": False, "message": "与当前版本相同，未部署。", "problems": []}
+    good = TICKET_BPMN.replace('name="回访"', 'name="回访（电话）"', 1)
+    done = send(b, "POST", "/modeler/api/deploy", {"xml": good, "comment": "改名"}).get_json()
+    assert done["ok"] and done["version"] == 2
+    versions = b.get("/processes/ticket_lifecycle").get_data(as_text=True)
+    assert "改名" in versions and 'data-version="2"' in versions
+
+
+def test_dry_run_reports_path_and_timers(app, browser):
+    b = browser("liucheng")
+    report = send(b, "POST", "/modeler/api/dry-run", {
+        "xml": TICKET_BPMN, "sample_data": {"received_at": "2026-11-25T10:00:00+08:00", "urgency": "一般",
+                                            "platform_deadline": None, "section": "culture_market",
+                                            "respond_by": "wenhua", "ticket_id": 0, "ticket_no": "S"}}).get_json()
+    assert report["path"][:2] == ["start", "compute_deadlines"]
+    assert {"element_id": "urge_timer", "element_name": "催办时点（到期前3个工作日）", "due": "2026-12-01T10:00:00+08:00",
+            "due_text": "2026-12-01 10:00"} in report["timers"]
+    assert report["problems"] == []
+    bad = send(b, "POST", "/modeler/api/dry-run", {"xml": TICKET_BPMN, "sample_data": [1, 2]})
+    assert bad.status_code == 400 and "JSON 对象" in bad.get_json()["message"]
+
+
+def test_rollback_redeploys_an_old_version_as_newest(app, browser):
+    with unit_of_work():
+        instances.deploy(TICKET_BPMN.replace('name="回访"', 'name="回访（电话）"', 1), user("liucheng"), "v2")
+    v1 = db.session.scalar(select(ProcessVersion).where(ProcessVersion.version == 1,
+                                                        ProcessVersion.process_key == "ticket_lifecycle"))
+    b = browser("liucheng")
+    b.post(f"/processes/versions/{v1.id}/rollback", {"comment": "v2 有误"}, form_url="/processes/ticket_lifecycle")
+    current = instances.current_version("ticket_lifecycle")
+    assert current.version == 3 and current.checksum == v1.checksum and current.comment == "回滚到第 1 版：v2 有误"
+
+
+def test_rules_page_saves_a_version_and_keeps_typed_input(app, browser):
+    b = browser("zhuguan")
+    values = {"first_contact_hours": "24", "first_contact_urgent_hours": "2", "reply_workdays": "7",
+              "urge_workdays": "2", "callback_workdays": "1", "callback_retry_workdays": "1",
+              "callback_attempts": "3", "work_start": "09:00", "work_end": "17:30", "comment": "催办改为两天"}
+    page = b.post("/rules/", dict(values, reply_workdays="七天"))
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert "办理时限必须是数字" in text and 'value="七天"' in text
+    b.post("/rules/", values, form_url="/rules/")
+    text = b.get("/rules/").get_data(as_text=True)
+    assert "第 1 版" in text and "催办提前量：3 → <b>2</b>" in text
+    assert browser("wenhua").get("/rules/").status_code == 403
+
+
+def test_a_startable_process_starts_from_a_ticket_with_its_start_form(app, browser):
+    with unit_of_work():
+        instances.deploy(APPEAL_BPMN, user("liucheng"), "考核申诉")
+    ticket = new_ticket()
+    db.session.commit()
+    b = browser("zhuguan")
+    assert "考核申诉" in b.get("/start/").get_data(as_text=True)
+    page = b.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "就此工单发起流程" in page and "/start/assessment_appeal?ticket=" in page
+    form = b.get(f"/start/assessment_appeal?ticket={ticket.id}").get_data(as_text=True)
+    assert "申诉理由" in form and "超期认定" in form
+    url = f"/start/assessment_appeal?ticket={ticket.id}"
+    assert b.post(url, {"appeal_kind": "超期", "ticket": ticket.id}).status_code == 400, "申诉理由 is required"
+    b.post(url, {"appeal_reason": "来电人撤回不满意评价", "appeal_kind": "超期", "ticket": ticket.id})
+    instance = db.session.scalar(select(ProcessInstance).join(ProcessVersion)
+                                 .where(ProcessVersion.process_key == "assessment_appeal"))
+    assert instance.ticket_id == ticket.id
+    item = db.session.scalar(select(WorkItem).where(WorkItem.instance_id == instance.id))
+    assert item.spec_name == "appeal_review"
+    assert instances.task_data(instance, item.task_guid)["appeal_reason"] == "来电人撤回不满意评价"
+    event = db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                        TicketEvent.kind == "process"))
+    assert event.title == "发起流程：考核申诉" and ["申诉理由", "来电人撤回不满意评价"] in event.data
+    # candidateStarterGroups: a dispatcher may not start it
+    assert browser("paidan").get("/start/assessment_appeal").status_code == 404
+
+
+def test_saving_rules_can_recompute_open_tickets_at_once(app, browser):
+    from tests.conftest import shanghai
+    from tests.helpers import run_to
+
+    ticket = new_ticket()
+    run_to(ticket, stop_before="handle")
+    db.session.commit()
+    values = {"first_contact_hours": "24", "first_contact_urgent_hours": "2", "reply_workdays": "7",
+              "urge_workdays": "2", "callback_workdays": "1", "callback_retry_workdays": "1",
+              "callback_attempts": "3", "work_start": "09:00", "work_end": "17:30", "comment": "", "recompute": "1"}
+    browser("zhuguan").post("/rules/", values)
+    db.session.refresh(ticket)
+    assert ticket.urge_at == shanghai(2026, 12, 2, 10), "催办 2 working days before Fri 4 Dec"
