@@ -11,7 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.engine import calendar_store, specs
+from app.engine import calendar_store, expressions, specs
+from app.engine.checks import CheckContext
 from app.engine.clock import clock
 from app.engine.runtime import Runtime, Snapshot
 from app.extensions import db
@@ -25,10 +26,46 @@ def on_timer_change(callback) -> None:
     _listeners.append(callback)
 
 
-def deploy(xml: bytes | str, deployed_by=None, comment: str = "") -> ProcessVersion:
-    """Validate and store a new version of a diagram; it becomes current for new instances."""
-    parsed = specs.parse(xml)
+class UnchangedDiagram(Exception):
+    """The file is the one the current version was deployed from."""
+
+    def __init__(self, version: ProcessVersion):
+        super().__init__(f"与当前版本相同，未部署（{version.process_key} 第 {version.version} 版）")
+        self.version = version
+
+
+def bpmn_functions() -> dict:
+    """The BPMN functions and named service implementations diagrams may call, by name.
+
+    The one place the engine gets them from (the wiring will provide them); the calendar-bound
+    built-ins (now, add_workdays, notify ...) are added per operation by make_environment().
+    """
+    return dict(expressions._extra_functions)
+
+
+def function_names() -> frozenset[str]:
+    return frozenset(bpmn_functions()) | expressions.BUILTIN_FUNCTION_NAMES
+
+
+def default_context() -> CheckContext:
+    """What the engine alone knows: the function names (groups, users, inputs unchecked)."""
+    return CheckContext(functions=function_names())
+
+
+def deploy(xml: bytes | str, deployed_by=None, comment: str = "", context: CheckContext | None = None,
+           parsed: specs.ParsedProcess | None = None) -> ProcessVersion:
+    """Validate and store a new version of a diagram; it becomes current for new instances.
+
+    The file is kept as uploaded (``source_xml``, downloaded as it was); the converted form the
+    engine runs is internal. Raises DiagramError, or UnchangedDiagram for the current file again.
+    """
+    source = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
+    parsed = parsed or specs.parse(source, context=context or default_context())
+    source_checksum = specs.checksum(source)
     checksum = specs.checksum(parsed.xml)
+    current = current_version(parsed.process_key)
+    if current is not None and (current.source_checksum or current.checksum) in (source_checksum, checksum):
+        raise UnchangedDiagram(current)
     latest = db.session.scalar(
         select(ProcessVersion)
         .where(ProcessVersion.process_key == parsed.process_key)
@@ -45,6 +82,8 @@ def deploy(xml: bytes | str, deployed_by=None, comment: str = "") -> ProcessVers
         name=parsed.name,
         bpmn_xml=parsed.xml.decode("utf-8"),
         checksum=checksum,
+        source_xml=source,
+        source_checksum=source_checksum,
         spec_json=specs.dump_specs(parsed),
         task_meta=parsed.task_meta,
         deployed_at=clock.now(),
@@ -62,10 +101,10 @@ def deploy_directory(directory: str | Path) -> list[ProcessVersion]:
     deployed = []
     for path in sorted(Path(directory).glob("*.bpmn")):
         xml = path.read_bytes()
-        parsed = specs.parse(xml)
-        current = current_version(parsed.process_key)
-        if current is None or current.checksum != specs.checksum(parsed.xml):
+        try:
             deployed.append(deploy(xml, comment=f"从 {path.name} 部署"))
+        except UnchangedDiagram:
+            continue
     return deployed
 
 
@@ -77,7 +116,7 @@ def current_version(process_key: str) -> ProcessVersion | None:
 
 def _runtime(version: ProcessVersion) -> Runtime:
     return Runtime((version.id, version.checksum), version.spec_json, version.task_meta,
-                   calendar_store.get_calendar())
+                   calendar_store.get_calendar(), bpmn_functions())
 
 
 def _save(instance: ProcessInstance, runtime: Runtime, wf, snapshot: Snapshot) -> None:

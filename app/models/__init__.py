@@ -62,3 +62,7 @@ __all__ += ["ApiKey", "OutboxItem", "PlatformMessage"]
 from app.models.casework import REQUEST_KINDS, REQUEST_STATUSES, CaseRequest  # noqa: E402
 
 __all__ += ["REQUEST_KINDS", "REQUEST_STATUSES", "CaseRequest"]
+
+from app.models.incident import Incident  # noqa: E402
+
+__all__ += ["Incident"]
