@@ -85,10 +85,7 @@ def _convert(expr: str) -> str:
         if kind != "space":
             previous = text
     # collapse the spaces the rewriting added, never inside string literals
-    python, result = "".join(out), []
-    for kind, text in _tokens(python):
-        result.append(text)
-    return "".join(result).strip()
+    return "".join(text for _kind, text in _tokens("".join(out))).strip()
 
 
 def juel_to_python(text: str) -> str:

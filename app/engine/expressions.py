@@ -6,9 +6,7 @@ JSON-serialisable and readable in the modeler.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition

@@ -7,14 +7,16 @@ saved in one transaction.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.engine import calendar_store, expressions, specs
+from app.engine import calendar_store, errors, expressions, specs
 from app.engine.checks import CheckContext
 from app.engine.clock import clock
-from app.engine.runtime import Runtime, Snapshot
+from app.engine.runtime import EngineError, NotWaiting, Runtime, Snapshot, TaskNotReady
 from app.extensions import db
 from app.models import ProcessInstance, ProcessVersion
 
@@ -114,6 +116,22 @@ def current_version(process_key: str) -> ProcessVersion | None:
     )
 
 
+@contextmanager
+def _guard(instance: ProcessInstance | None = None, version: ProcessVersion | None = None):
+    """Whatever one instance raises leaves as an EngineError that names the instance and version."""
+    try:
+        yield
+    except (TaskNotReady, NotWaiting, SQLAlchemyError):
+        raise
+    except Exception as exc:
+        error = errors.engine_error(exc, EngineError)
+        error.instance_id = getattr(instance, "id", None)
+        error.version_id = getattr(version, "id", None) or getattr(instance, "version_id", None)
+        if error is exc:
+            raise
+        raise error from exc
+
+
 def _runtime(version: ProcessVersion) -> Runtime:
     return Runtime((version.id, version.checksum), version.spec_json, version.task_meta,
                    calendar_store.get_calendar(), bpmn_functions())
@@ -139,10 +157,11 @@ def start(process_key: str, data: dict, ticket_id: int | None = None,
     version = current_version(process_key)
     if version is None:
         raise LookupError(f"流程 {process_key} 尚未部署")
-    runtime = _runtime(version)
-    wf = runtime.new(data)
-    runtime.run(wf)
-    snapshot = runtime.snapshot(wf)
+    with _guard(version=version):
+        runtime = _runtime(version)
+        wf = runtime.new(data)
+        runtime.run(wf)
+        snapshot = runtime.snapshot(wf)
     now = clock.now()
     instance = ProcessInstance(version_id=version.id, ticket_id=ticket_id, business_key=business_key,
                                created_at=now, updated_at=now, state_json="")
@@ -154,30 +173,33 @@ def start(process_key: str, data: dict, ticket_id: int | None = None,
 
 
 def complete_task(instance: ProcessInstance, guid: str, data: dict) -> Snapshot:
-    runtime = _runtime(instance.version)
-    wf = runtime.load(instance.state_json)
-    done = runtime.complete(wf, guid, data)
-    snapshot = runtime.snapshot(wf, completed_task=done)
-    _save(instance, runtime, wf, snapshot)
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        wf = runtime.load(instance.state_json)
+        done = runtime.complete(wf, guid, data)
+        snapshot = runtime.snapshot(wf, completed_task=done)
+        _save(instance, runtime, wf, snapshot)
     return snapshot
 
 
 def fire_timers(instance: ProcessInstance) -> Snapshot:
-    runtime = _runtime(instance.version)
-    wf = runtime.load(instance.state_json)
-    runtime.run(wf)
-    snapshot = runtime.snapshot(wf)
-    _save(instance, runtime, wf, snapshot)
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        wf = runtime.load(instance.state_json)
+        runtime.run(wf)
+        snapshot = runtime.snapshot(wf)
+        _save(instance, runtime, wf, snapshot)
     return snapshot
 
 
 def send_message(instance: ProcessInstance, name: str, payload, result_var: str = "message") -> Snapshot:
     """Deliver a BPMN message to a running instance; raises NotWaiting if nothing waits for it."""
-    runtime = _runtime(instance.version)
-    wf = runtime.load(instance.state_json)
-    runtime.send_message(wf, name, payload, result_var)
-    snapshot = runtime.snapshot(wf)
-    _save(instance, runtime, wf, snapshot)
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        wf = runtime.load(instance.state_json)
+        runtime.send_message(wf, name, payload, result_var)
+        snapshot = runtime.snapshot(wf)
+        _save(instance, runtime, wf, snapshot)
     return snapshot
 
 
@@ -185,29 +207,33 @@ def move_deadlines(instance: ProcessInstance, variables: dict) -> Snapshot:
     """Give a running instance new values for deadline variables (an approved 延期): its waiting
     timers compute their instants again and its open tasks' due dates follow (as move_deadlines()
     in a BPMN script does, but from outside the process)."""
-    runtime = _runtime(instance.version)
-    wf = runtime.load(instance.state_json)
-    runtime._apply_moves(wf, dict(variables))
-    runtime.run(wf)
-    snapshot = runtime.snapshot(wf)
-    _save(instance, runtime, wf, snapshot)
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        wf = runtime.load(instance.state_json)
+        runtime._apply_moves(wf, dict(variables))
+        runtime.run(wf)
+        snapshot = runtime.snapshot(wf)
+        _save(instance, runtime, wf, snapshot)
     return snapshot
 
 
 def waiting_messages(instance: ProcessInstance) -> list[str]:
-    runtime = _runtime(instance.version)
-    return runtime.waiting_messages(runtime.load(instance.state_json))
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        return runtime.waiting_messages(runtime.load(instance.state_json))
 
 
 def snapshot(instance: ProcessInstance) -> Snapshot:
     """Read-only view of an instance (nothing is saved)."""
-    runtime = _runtime(instance.version)
-    return runtime.snapshot(runtime.load(instance.state_json))
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        return runtime.snapshot(runtime.load(instance.state_json))
 
 
 def task_data(instance: ProcessInstance, guid: str) -> dict:
-    runtime = _runtime(instance.version)
-    return runtime.task_data(runtime.load(instance.state_json), guid)
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        return runtime.task_data(runtime.load(instance.state_json), guid)
 
 
 def due_instance_ids(limit: int = 100) -> list[int]:

@@ -46,6 +46,8 @@ class EngineError(Exception):
         self.element_id = element_id
         self.element_name = element_name
         self.detail = detail or message
+        self.instance_id: int | None = None  # set by app.engine.instances
+        self.version_id: int | None = None
 
 
 class NotWaiting(EngineError):

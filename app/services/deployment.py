@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.engine import calendar_store, dryrun, instances
-from app.engine.clock import clock
 from app.engine.checks import CheckContext, Report, check
+from app.engine.clock import clock
 from app.engine.specs import DiagramError, parse
 from app.extensions import db
 from app.models import ROLES, ProcessVersion, Section, User

@@ -9,7 +9,7 @@ from app.engine.clock import clock
 from app.engine.runtime import EngineError, TaskNotReady
 from app.extensions import db
 from app.models import Attachment, Ticket, TicketEvent, User, WorkItem
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, StaleState, _, _l
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, StaleState, _, _l, incidents
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 from app.tasks import handler_for
@@ -181,10 +181,13 @@ def complete(item_id: int, user: User, data: dict, display: list, files: list | 
     user gets a conflict and nothing is saved.
     """
     try:
-        return _complete(item_id, user, data, display, files or [])
-    except StaleState:
-        db.session.expire_all()
-        return _complete(item_id, user, data, display, files or [])
+        try:
+            return _complete(item_id, user, data, display, files or [])
+        except StaleState:
+            db.session.expire_all()
+            return _complete(item_id, user, data, display, files or [])
+    except EngineError as exc:  # nothing of the submission was saved; the process owners are told
+        raise incidents.InstanceFailed(exc, incidents.record_separately(exc, "task")) from exc
 
 
 def _complete(item_id: int, user: User, data: dict, display: list, files: list) -> WorkItem:
@@ -211,8 +214,6 @@ def _complete(item_id: int, user: User, data: dict, display: list, files: list) 
             snap = instances.complete_task(item.instance, item.task_guid, data)
         except TaskNotReady as exc:
             raise Conflict(ALREADY_DONE) from exc
-        except EngineError as exc:
-            raise ServiceError(str(exc)) from exc
         if item.assignee_id is None:
             item.assignee_id = user.id
             item.claimed_at = clock.now()

@@ -11,12 +11,13 @@ N_("请先登录。")
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import admin, auth, filters, inbox, supervisor, tickets
+    from app.web import admin, auth, filters, inbox, incidents, supervisor, tickets
 
     app.login_manager.localize_callback = gettext
     filters.register(app)
-    for module in (auth, inbox, tickets, supervisor, admin):
+    for module in (auth, inbox, tickets, supervisor, admin, incidents):
         app.register_blueprint(module.bp)
+    register_error_pages(app)
     from app.web import imports
 
     app.register_blueprint(imports.bp)
@@ -37,3 +38,20 @@ def register_blueprints(app: Flask) -> None:
     from app.web import casework  # 延期、剔除、挂账、督办: also registers their hooks and diagram functions
 
     app.register_blueprint(casework.bp)
+
+
+def register_error_pages(app: Flask) -> None:
+    """A request that meets a failing instance: a Chinese page naming the step, never a 500."""
+    from flask import render_template
+
+    from app.engine.runtime import EngineError
+    from app.services import incidents
+
+    @app.errorhandler(EngineError)
+    def _engine_error(exc):
+        incidents.record_separately(exc, "request")
+        return render_template("error.html", message=incidents.user_message(exc)), 409
+
+    @app.errorhandler(incidents.InstanceFailed)
+    def _instance_failed(exc):
+        return render_template("error.html", message=str(exc)), 409

@@ -84,7 +84,7 @@ def may_see_personal_data(ticket) -> bool:
 
 
 def register(app):
-    from app.services import inbox
+    from app.services import inbox, incidents
 
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["mask_phone"] = mask_phone
@@ -103,6 +103,8 @@ def register(app):
         }
         if getattr(current_user, "is_authenticated", False):
             ctx["inbox_counts"] = inbox.counts(current_user)
+            if incidents.may_view(current_user):
+                ctx["incident_count"] = incidents.open_count()
         return ctx
 
     app.jinja_env.globals["_"] = gettext

@@ -66,7 +66,8 @@ def task(item_id):
         return redirect(own_page, 303)
     meta = item.instance.version.task_meta.get(item.spec_name, {})
     formdata = CombinedMultiDict((request.files, request.form)) if request.method == "POST" else None
-    form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata)
+    form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata,
+                         variables=inbox.task_variables(item) if formdata is None else None)
     status = 200
     if request.method == "POST":
         stored = _store_uploads(form) if form.validate() and inbox.check_task_data(item, form) else None

@@ -51,7 +51,8 @@ class Report:
         return not self.errors
 
     def add(self, element_id, element_name, message, severity=ERROR) -> None:
-        problem = Problem(element_id or "", element_name or "", message, severity)
+        name = " ".join((element_name or "").split())  # names drawn on two lines in the modeler
+        problem = Problem(element_id or "", name, message, severity)
         if problem not in self.problems:
             self.problems.append(problem)
 

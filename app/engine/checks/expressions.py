@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from app.engine import dialect, evaluator
-from app.engine.checks import ERROR, WARNING, CheckContext, Report
+from app.engine.checks import WARNING, CheckContext, Report
 
 C = f"{{{dialect.CAMUNDA_NS}}}"
 B = f"{{{dialect.BPMN_NS}}}"
@@ -63,7 +63,8 @@ def collect(root) -> list[Expression]:
                                     dialect.juel_to_python(node.text), juel=dialect.is_juel(node.text)))
     for task in root.iter(f"{B}scriptTask"):
         script = task.find(f"{B}script")
-        if script is not None and (script.text or "").strip():
+        python = (task.get("scriptFormat") or "python").strip().lower() in ("python", "py", "text/x-python")
+        if python and script is not None and (script.text or "").strip():
             found.append(Expression(task.get("id"), _name(task), "脚本", script.text, script.text, "exec"))
     for tag in ("timeDate", "timeDuration", "timeCycle"):
         for node in root.iter(f"{B}{tag}"):
@@ -179,12 +180,13 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             report.add(*where, f"{exp.what}表达式{label}：{exp.source.strip()[:120]!r}（{'；'.join(found)}）")
             continue
         read, stored, called = evaluator.names(exp.python, exp.mode)
-        if exp.juel:
-            for call in evaluator.method_calls(exp.python):
-                report.add(*where, f"{exp.what} {exp.source!r}：不支持 JUEL 方法调用 {call}()（Java 对象在这里不存在）")
-        for name in sorted(read | called):
-            if name in _CAMUNDA_OBJECTS and name not in defined:
-                report.add(*where, f"{exp.what} {exp.source.strip()[:120]!r}：{_CAMUNDA_OBJECTS[name]}")
+        camunda = sorted(n for n in read | called if n in _CAMUNDA_OBJECTS and n not in defined)
+        for name in camunda:
+            report.add(*where, f"{exp.what} {exp.source.strip()[:120]!r}：{_CAMUNDA_OBJECTS[name]}")
+        calls = evaluator.method_calls(exp.python) if exp.juel else []
+        if calls and not camunda:
+            report.add(*where, f"{exp.what} {exp.source.strip()[:120]!r}：不支持 JUEL 方法调用 {calls[0]}()"
+                               "（Java 对象在这里不存在）")
         for name in sorted(called - known_functions - defined - set(_CAMUNDA_OBJECTS)):
             hint = difflib.get_close_matches(name, sorted(known_functions), n=1)
             report.add(*where, f"{exp.what}调用了未知的函数 {name}()" + (f"，是不是 {hint[0]}()？" if hint else ""))

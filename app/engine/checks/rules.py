@@ -22,6 +22,10 @@ _NOBODY = "会停下来等人处理，但没有任何人能看到它：请改成
 
 
 def _label(node) -> tuple[str, str]:
+    while node is not None and node.get("id") is None:  # an extension element: its BPMN owner
+        node = node.getparent()
+    if node is None:
+        return "", ""
     return node.get("id") or "", (node.get("name") or "").strip()
 
 
@@ -124,11 +128,20 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             report.add(*_label(owner), f"不支持 {flow.get('language')} 条件：请用 JUEL（${{…}}）或 Python 写条件")
     for tag in ("executionListener", "taskListener"):
         for node in root.iter(f"{C}{tag}"):
-            owner = node.getparent().getparent()
-            report.add(*_label(owner), f"不支持 camunda:{tag}（监听器不会运行）：请用脚本任务或服务任务表达式")
+            report.add(*_label(node), f"不支持 camunda:{tag}（监听器不会运行）：请用脚本任务或服务任务表达式")
     for node in root.iter(f"{C}inputOutput"):
-        owner = node.getparent().getparent()
-        report.add(*_label(owner), "camunda:inputOutput 的输入输出映射不会执行，变量按原名传递", WARNING)
+        report.add(*_label(node), "camunda:inputOutput 的输入输出映射不会执行，变量按原名传递", WARNING)
+    for node in root.iter():
+        if node.get(f"{C}initiator"):
+            report.add(*_label(node), f"camunda:initiator 不会被设置（流程由系统启动，没有发起人）："
+                                      f"用到 {node.get(f'{C}initiator')} 的地方会出错", WARNING)
+    processes = {p.get("id") for p in root.iter(f"{B}process")}
+    for node in root.iter(f"{B}callActivity"):
+        called = node.get("calledElement")
+        if not called:
+            report.add(*_label(node), "调用活动没有设置被调用的流程（calledElement）")
+        elif called not in processes:
+            report.add(*_label(node), f"调用的流程 {called} 不在此文件中：请把它画在同一个文件里（或改成子流程）")
     for task in root.iter(f"{B}userTask"):
         if not any((task.get(f"{C}{a}") or "").strip() for a in ("candidateGroups", "candidateUsers", "assignee")):
             report.add(*_label(task), "没有设置候选组或办理人，这个任务没有人能看到")
