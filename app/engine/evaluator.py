@@ -189,6 +189,8 @@ def _bounded(run, max_steps: int, max_seconds: float):
     sys.settrace(global_trace)
     try:
         return run()
+    except RecursionError as exc:
+        raise EvaluationLimit("递归过深，可能是死循环，已停止") from exc
     finally:
         sys.settrace(previous)
 

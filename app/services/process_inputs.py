@@ -43,5 +43,12 @@ def sample_inputs(process_key: str, now: datetime) -> dict:
     return dict(samples.get(process_key, {}))
 
 
+# variables a message delivered by the product sets (send_message(..., result_var=...))
+MESSAGE_VARIABLES: dict[str, frozenset[str]] = {
+    "licence_watch": frozenset({"licence_change"}),  # enterprises.py: the ledger's new licence expiry
+}
+
+
 def input_names(process_key: str) -> frozenset[str]:
-    return frozenset(sample_inputs(process_key, datetime.now().astimezone()))
+    return frozenset(sample_inputs(process_key, datetime.now().astimezone())) | \
+        MESSAGE_VARIABLES.get(process_key, frozenset())
