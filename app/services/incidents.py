@@ -165,5 +165,5 @@ def retry(incident_id: int, actor: User) -> Incident:
             incident.occurrences += 1
             incident.last_at = clock.now()
             incident.message, incident.detail = str(error)[:500], error.detail or ""
-        raise ServiceError(_("重试失败：%(message)s", message=str(error))) from exc
+        raise ServiceError(_("重试失败：%(reason)s", reason=str(error))) from exc
     return db.session.get(Incident, incident_id)

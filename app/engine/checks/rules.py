@@ -142,6 +142,11 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             report.add(*_label(node), "调用活动没有设置被调用的流程（calledElement）")
         elif called not in processes:
             report.add(*_label(node), f"调用的流程 {called} 不在此文件中：请把它画在同一个文件里（或改成子流程）")
+    for node in root.iter():
+        form_key = node.get(f"{C}formKey") or ""
+        if form_key.startswith(("embedded:", "camunda-forms:", "app:")) or form_key.endswith((".html", ".form")):
+            report.add(*_label(node), f"camunda:formKey=\"{form_key}\" 指向 Camunda 的外部表单，Jiesu 不会显示它："
+                                      "请用 camunda:formData 定义表单字段", WARNING)
     for task in root.iter(f"{B}userTask"):
         if not any((task.get(f"{C}{a}") or "").strip() for a in ("candidateGroups", "candidateUsers", "assignee")):
             report.add(*_label(task), "没有设置候选组或办理人，这个任务没有人能看到")
