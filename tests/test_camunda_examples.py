@@ -34,7 +34,6 @@ def test_refused_naming_the_element(app, browser, name):
         [str(p) for p in report.problems]
     for problem in report.problems:
         assert "Traceback" not in problem.message and "Error:" not in problem.message
-    from io import BytesIO
 
     response = browser("liucheng").post("/admin/processes", {"bpmn": (BytesIO(xml), name)},
                                         form_url="/admin/processes", content_type="multipart/form-data")
