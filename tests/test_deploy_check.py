@@ -235,3 +235,12 @@ def test_xml_external_entities_and_entity_bombs_are_not_expanded(app, tmp_path):
               '<bpmn:process id="bomb" name="&i;" isExecutable="true"/></bpmn:definitions>').encode()
     report = deployment.lint(bomb)  # returns at once, without expanding 10^9 characters
     assert len(json.dumps(report.as_dict())) < 10_000
+
+
+def test_receive_task_waits_for_its_message(app):
+    deployment.deploy(diagram("receive_task"))
+    instance, _snap = instances.start("recv", {})
+    assert instances.waiting_messages(instance) == ["done"]
+    assert instances.send_message(instance, "done", {"ok": True}).completed
+    no_message = diagram("receive_task").replace(b' messageRef="msg_done"', b"")
+    assert any(p.element_id == "wait_done" and "messageRef" in p.message for p in deployment.lint(no_message).errors)

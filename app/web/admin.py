@@ -1,5 +1,6 @@
 """管理: working-day calendar, simulation clock, process versions."""
 
+import json
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -118,7 +119,14 @@ def processes():
             flash(_("检查通过，可以部署。") if report.ok else _("检查未通过：请修正下列问题。"),
                   "success" if report.ok else "danger")
         elif action == "dry_run":
-            dry = deployment.dry_run(xml)
+            try:
+                sample = json.loads(request.form.get("sample") or "{}")
+                if not isinstance(sample, dict):
+                    raise ValueError
+            except ValueError:
+                sample = {}
+                flash(_("示例数据不是有效的 JSON 对象（例如 {\"urgency\": \"紧急\"}），已按表单默认值试运行。"), "warning")
+            dry = deployment.dry_run(xml, sample)
             problems = dry.problems
             flash(_("试运行完成。") if dry.ok else _("试运行发现问题：请修正下列问题。"),
                   "success" if dry.ok else "danger")
