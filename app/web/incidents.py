@@ -1,6 +1,7 @@
 """故障: incidents of process instances, for process owners (retry) and supervisors (read)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import NotFound, PermissionDenied, ServiceError, incidents
@@ -25,7 +26,7 @@ def index():
 def retry(incident_id):
     try:
         incidents.retry(incident_id, current_user)
-        flash("重试成功，流程已继续。", "success")
+        flash(_("重试成功，流程已继续。"), "success")
     except NotFound:
         abort(404)
     except PermissionDenied:
