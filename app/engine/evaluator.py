@@ -161,8 +161,9 @@ def _compile(source: str, mode: str):
     return compile_restricted_exec(source, FILENAME)
 
 
+@lru_cache(maxsize=4096)
 def compiled(source: str, mode: str):
-    """The restricted code object; refuses (ExpressionError) what ``problems`` names."""
+    """The restricted code object (cached per source); refuses (ExpressionError) what ``problems`` names."""
     found = problems(source, mode)
     if found:
         raise ExpressionError(f"表达式 {source.strip()[:80]!r} 不被允许：{'；'.join(found)}")
