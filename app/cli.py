@@ -15,18 +15,15 @@ from waitress import serve as waitress_serve
 from app import demo
 from app.cli_apikey import apikey_group
 from app.cli_import import import_command
-from app.engine import instances
-from app.engine.specs import DiagramError
 from app.seed import seed_base
-from app.services import ServiceError
+from app.services import ServiceError, deployment
 from app.services.settings import load_clock_offset
 from app.services.timers import Scheduler, sweep
-from app.services.uow import unit_of_work
 from app.services.users import add_user
 
 
 def register_cli(app):
-    for command in (init_db, seed, serve, worker, user_group, deploy, import_command, apikey_group):
+    for command in (init_db, seed, serve, worker, user_group, deploy, lint, import_command, apikey_group):
         app.cli.add_command(command)
 
 
@@ -59,15 +56,47 @@ def seed(demo_data):
 @click.option("--comment", default="")
 @with_appcontext
 def deploy(path, comment):
-    """Deploy a BPMN diagram as a new process version."""
+    """Deploy a BPMN diagram as a new process version (refused with the deploy check's problems)."""
     try:
-        with unit_of_work():
-            version = instances.deploy(Path(path).read_bytes(), comment=comment)
-    except DiagramError as exc:
-        for problem in exc.problems:
-            click.echo(f"错误：{problem}", err=True)
+        version = deployment.deploy(Path(path).read_bytes(), comment=comment)
+    except deployment.DeployRefused as exc:
+        for problem in exc.report.problems:
+            click.echo(f"{path}: {problem.line()}", err=True)
         raise SystemExit(2) from exc
+    except deployment.Unchanged as exc:
+        click.echo(str(exc))
+        return
+    for warning in getattr(version, "check_warnings", []):
+        click.echo(f"{path}: 提醒 {warning}", err=True)
     click.echo(f"已部署 {version.process_key} 第 {version.version} 版。")
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", "dry_run", is_flag=True, help="also start each diagram on a virtual clock; print JSON")
+@click.option("--data", "data", default="", help="sample variables for the dry run, as a JSON object")
+@with_appcontext
+def lint(paths, dry_run, data):
+    """Check diagrams as deploy would: one line per problem, exit 1 if any would be refused."""
+    import json
+
+    sample = json.loads(data) if data else {}
+    refused = False
+    results = []
+    for path in paths:
+        xml = Path(path).read_bytes()
+        if dry_run:
+            report = deployment.dry_run(xml, sample)
+            results.append({"file": path, **report.as_dict()})
+            refused |= not report.ok
+            continue
+        report = deployment.lint(xml)
+        for problem in report.problems:
+            click.echo(f"{path}: {problem.line()}")
+        refused |= not report.ok
+    if dry_run:
+        click.echo(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False, indent=2))
+    raise SystemExit(1 if refused else 0)
 
 
 @click.command("worker")

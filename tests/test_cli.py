@@ -48,4 +48,8 @@ def test_deploy_refuses_a_broken_file(app, tmp_path):
     assert result.exit_code == 2 and "不是有效的 BPMN XML" in result.output
     good = Path(app.config["JIESU_PROCESS_DIR"]) / "ticket.bpmn"
     result = app.test_cli_runner().invoke(args=["deploy", str(good), "--comment", "test"])
+    assert result.exit_code == 0 and "与当前版本相同，未部署" in result.output
+    changed = tmp_path / "ticket.bpmn"
+    changed.write_bytes(good.read_bytes() + "<!-- 调整 -->\n".encode())
+    result = app.test_cli_runner().invoke(args=["deploy", str(changed), "--comment", "test"])
     assert result.exit_code == 0 and "第 2 版" in result.output

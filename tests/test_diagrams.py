@@ -110,6 +110,11 @@ def test_process_owner_uploads_a_new_version_and_sees_problems(app, browser):
     page = response.get_data(as_text=True)
     assert "lonely" in page and "流程图未部署" in page
     good = (Path(app.config["JIESU_PROCESS_DIR"]) / "ticket.bpmn").read_bytes()
+    response = owner.post("/admin/processes", {"bpmn": (BytesIO(good), "ticket.bpmn"), "comment": "原样"},
+                          content_type="multipart/form-data")
+    assert "与当前版本相同，未部署" in response.get_data(as_text=True)
+    assert instances.current_version("ticket_lifecycle").version == 1
+    good = good.replace(b"<bpmn:process ", "<!-- 调整时限 -->\n<bpmn:process ".encode(), 1)
     response = owner.post("/admin/processes", {"bpmn": (BytesIO(good), "ticket.bpmn"), "comment": "调整时限"},
                           content_type="multipart/form-data")
     assert response.status_code == 302

@@ -8,6 +8,7 @@ simulation setting shifts it by an offset that is shared through the database.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,9 +20,13 @@ class Clock:
         self._lock = threading.Lock()
         self._frozen: datetime | None = None
         self._offset = timedelta(0)
+        self._virtual = threading.local()  # a dry run's own time, seen by its thread only
 
     def now(self) -> datetime:
         """The current instant, aware, in UTC."""
+        virtual = getattr(self._virtual, "at", None)
+        if virtual is not None:
+            return virtual
         with self._lock:
             if self._frozen is not None:
                 return self._frozen
@@ -47,6 +52,21 @@ class Clock:
     def set_offset(self, offset: timedelta) -> None:
         with self._lock:
             self._offset = offset
+
+    @contextmanager
+    def virtual(self, at: datetime):
+        """Within the block, this thread (only) sees ``at``; ``set_virtual`` moves it."""
+        previous = getattr(self._virtual, "at", None)
+        self._virtual.at = at.astimezone(UTC)
+        try:
+            yield self
+        finally:
+            self._virtual.at = previous
+
+    def set_virtual(self, at: datetime) -> None:
+        if getattr(self._virtual, "at", None) is None:
+            raise RuntimeError("set_virtual() outside clock.virtual()")
+        self._virtual.at = at.astimezone(UTC)
 
     @property
     def offset(self) -> timedelta:
@@ -75,3 +95,4 @@ def install_spiff_clock() -> None:
     from SpiffWorkflow.bpmn.specs.event_definitions import timer
 
     timer.datetime = _SpiffDatetime
+    timer.LOCALTZ = LOCAL_TZ  # a timeDate without an offset is Beijing time, whatever the server's zone

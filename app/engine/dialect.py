@@ -1,9 +1,12 @@
-"""Makes a diagram written for Camunda 7 run on SpiffWorkflow's Python expressions.
+"""Makes a diagram written for Camunda 7 run on the product's (restricted) Python expressions.
 
-Camunda Modeler writes unquoted ISO timer literals (``PT4H``), JUEL conditions
-(``${approved}``, ``${!a && b}``) and, in old files, the activiti namespace. We
-rewrite those into Python at deploy time, so a process owner's diagram runs as drawn;
-anything that still is not valid Python is refused with the element named.
+Camunda Modeler writes unquoted ISO timer literals (``PT4H``), JUEL expressions
+(``${approved}``, ``${!a && b}``, ``${x eq 'gt'}``) and, in old files, the activiti
+namespace. We rewrite those into Python at deploy time, so a process owner's diagram runs
+as drawn. JUEL is converted token by token: words inside string literals stay as written
+(``${decision == 'true'}`` compares with the text ``'true'``). What cannot be converted
+(``a ? b : c``, ``instanceof``) is reported by ``juel_problems``; method calls on Java
+objects (``execution.getVariable('x')``) are refused by the deploy check.
 """
 
 from __future__ import annotations
@@ -23,46 +26,101 @@ _ISO_LITERAL = re.compile(
     re.IGNORECASE,
 )
 _JUEL = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
+_JUEL_PART = re.compile(r"[$#]\{(.*?)\}", re.DOTALL)
+
+_WORDS = {
+    "null": "None", "true": "True", "false": "False",
+    "eq": "==", "ne": "!=", "gt": ">", "lt": "<", "ge": ">=", "le": "<=",
+    "and": "and", "or": "or", "not": "not", "empty": "not", "div": "/", "mod": "%",
+}
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_juel(text: str | None) -> bool:
+    return bool(text) and ("${" in text or "#{" in text)
+
+
+def _tokens(expr: str):
+    """(kind, text) for JUEL source: 'str', 'word', 'op', 'space', 'other'."""
+    i = 0
+    while i < len(expr):
+        ch = expr[i]
+        if ch in "'\"":
+            j = i + 1
+            while j < len(expr) and expr[j] != ch:
+                j += 2 if expr[j] == "\\" else 1
+            yield "str", expr[i:j + 1]
+            i = j + 1
+        elif ch.isspace():
+            j = i
+            while j < len(expr) and expr[j].isspace():
+                j += 1
+            yield "space", " "
+            i = j
+        elif match := _IDENT.match(expr, i):
+            yield "word", match.group(0)
+            i = match.end()
+        elif expr.startswith(("&&", "||", "==", "!=", ">=", "<="), i):
+            yield "op", expr[i:i + 2]
+            i += 2
+        else:
+            yield "op" if ch in "!?:" else "other", ch
+            i += 1
+
+
+def _convert(expr: str) -> str:
+    out: list[str] = []
+    previous = ""  # the last token that was not a space
+    for kind, text in _tokens(expr):
+        if kind == "word" and previous != "." and text in _WORDS:
+            out.append(f" {_WORDS[text]} ")
+        elif kind == "op" and text == "&&":
+            out.append(" and ")
+        elif kind == "op" and text == "||":
+            out.append(" or ")
+        elif kind == "op" and text == "!":
+            out.append(" not ")
+        else:
+            out.append(text)
+        if kind != "space":
+            previous = text
+    # collapse the spaces the rewriting added, never inside string literals
+    return "".join(text for _kind, text in _tokens("".join(out))).strip()
 
 
 def juel_to_python(text: str) -> str:
-    """``${a && !b}`` -> ``a and not b``; text without ``${}`` is returned unchanged."""
+    """``${a && !b}`` -> ``a and not b``; text without ``${}`` is returned stripped.
+
+    Composite text (``工单 ${no} 超期``) becomes a concatenation of strings.
+    """
     match = _JUEL.match(text)
-    if not match:
+    if match and not _JUEL_PART.search(match.group(1) + "}"):
+        return _convert(match.group(1))
+    if not is_juel(text):
         return text.strip()
-    expr = match.group(1)
-    out, i, quote = [], 0, None
-    while i < len(expr):  # rewrite operators outside string literals only
-        ch = expr[i]
-        if quote:
-            out.append(ch)
-            if ch == quote:
-                quote = None
-            i += 1
-            continue
-        if ch in "'\"":
-            quote = ch
-            out.append(ch)
-        elif expr.startswith("&&", i):
-            out.append(" and ")
-            i += 1
-        elif expr.startswith("||", i):
-            out.append(" or ")
-            i += 1
-        elif ch == "!" and not expr.startswith("!=", i):
-            out.append(" not ")
-        else:
-            out.append(ch)
-        i += 1
-    python = "".join(out)
-    replacements = {
-        r"\bnull\b": "None", r"\btrue\b": "True", r"\bfalse\b": "False",
-        r"\beq\b": "==", r"\bne\b": "!=", r"\bgt\b": ">", r"\blt\b": "<",
-        r"\bge\b": ">=", r"\ble\b": "<=", r"\bempty\s+": "not ",
-    }
-    for pattern, repl in replacements.items():
-        python = re.sub(pattern, repl, python)
-    return " ".join(python.split())
+    parts, last = [], 0
+    for part in _JUEL_PART.finditer(text):
+        if part.start() > last:
+            parts.append(repr(text[last:part.start()]))
+        parts.append(f"str({_convert(part.group(1))})")
+        last = part.end()
+    if last < len(text):
+        parts.append(repr(text[last:]))
+    return " + ".join(parts)
+
+
+def juel_problems(text: str) -> list[str]:
+    """JUEL that has no Python counterpart here, in Chinese (empty when it converts)."""
+    if not is_juel(text):
+        return []
+    found = []
+    for part in _JUEL_PART.finditer(text):
+        tokens = [t for t in _tokens(part.group(1)) if t[0] != "space"]
+        if any(k == "op" and t == "?" for k, t in tokens):
+            found.append("不支持 JUEL 的条件运算 a ? b : c，请写成 Python 的 b if a else c")
+        if any(k == "word" and t == "instanceof" for k, t in tokens):
+            found.append("不支持 JUEL 的 instanceof")
+    return found
 
 
 def timer_to_python(text: str) -> str:
@@ -73,11 +131,22 @@ def timer_to_python(text: str) -> str:
     return juel_to_python(stripped)
 
 
+def is_iso_literal(text: str) -> bool:
+    return bool(_ISO_LITERAL.match(text.strip()))
+
+
+def parse_xml(xml: bytes):
+    """Parse untrusted XML: no external entities, no network, no entity expansion."""
+    parser = etree.XMLParser(remove_blank_text=False, resolve_entities=False, no_network=True,
+                             load_dtd=False, huge_tree=False)
+    return etree.fromstring(xml, parser=parser)
+
+
 def normalise(xml: bytes) -> bytes:
     """Rewrite a Camunda 7 diagram into the form SpiffWorkflow's CamundaParser runs."""
     if ACTIVITI_NS.encode() in xml:
         xml = xml.replace(ACTIVITI_NS.encode(), CAMUNDA_NS.encode())
-    root = etree.fromstring(xml, parser=etree.XMLParser(remove_blank_text=False, resolve_entities=False))
+    root = parse_xml(xml)
     for tag in ("timeDate", "timeDuration", "timeCycle"):
         for node in root.iterfind(f".//{{{BPMN_NS}}}{tag}"):
             if node.text and node.text.strip():

@@ -18,13 +18,19 @@ a spec or instance is (de)serialized.
 
 from __future__ import annotations
 
+from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ReceiveTask, ScriptTask
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
-from SpiffWorkflow.camunda.parser.event_parsers import CamundaBoundaryEventParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaEventDefinitionParser,
+)
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
+
+from app.engine.service_tasks import ExpressionTaskParser
 
 
 class RepeatingBoundaryEvent(BoundaryEvent):
@@ -46,10 +52,22 @@ class RepeatingBoundaryEvent(BoundaryEvent):
             child.task_spec._update(child)
 
 
+class CamundaReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):
+    """A receive task waits for its message like a catch event, with the Camunda message definition
+    (the one the serializer and ``Runtime.send_message`` know)."""
+
+    def create_task(self):
+        return ReceiveTaskParser.create_task(self)
+
+
 class JiesuCamundaParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("boundaryEvent"): (CamundaBoundaryEventParser, RepeatingBoundaryEvent),
+        # camunda:expression service / send tasks run as one-line scripts (see service_tasks.py)
+        full_tag("serviceTask"): (ExpressionTaskParser, ScriptTask),
+        full_tag("sendTask"): (ExpressionTaskParser, ScriptTask),
+        full_tag("receiveTask"): (CamundaReceiveTaskParser, ReceiveTask),
     }
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from app.engine.clock import LOCAL_TZ, clock
+from app.engine.evaluator import RestrictedEnvironment
 from app.engine.workcalendar import WorkCalendar
 
 
@@ -25,10 +27,31 @@ def to_iso(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
+def due_instant(value, start: datetime | None = None) -> datetime:
+    """A ``dueDate``/``followUpDate`` value as an instant: a date or date-time (no offset means
+    Asia/Shanghai), an ISO 8601 duration from ``start`` (now), or a datetime."""
+    if isinstance(value, datetime):
+        return to_datetime(value)
+    text = str(value).strip()
+    if text[:1].upper() == "P":
+        parsed = TimerEventDefinition.parse_iso_duration(text)
+        start = start or clock.now()
+        return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+    if len(text) == 10:  # a date alone: the end of that day
+        return to_datetime(text) + timedelta(hours=23, minutes=59, seconds=59)
+    return to_datetime(text)
+
+
+# the functions make_environment() binds per engine operation (to its calendar and its alerts)
+BUILTIN_FUNCTION_NAMES = frozenset(
+    {"now", "add_hours", "add_workdays", "add_days", "end_of_workday", "next_month_start", "is_workday",
+     "is_office_hours", "notify", "move_deadlines"})
+
+
 def make_environment(calendar: WorkCalendar, notifications: list, moves: list | None = None,
                      functions: dict | None = None) -> dict:
-    """The names a BPMN expression sees: the engine's own functions (time and calendar, notify,
-    move_deadlines) and ``functions``, the application's (wired in app/bootstrap.py)."""
+    """The functions one engine operation offers its diagram: ``functions`` (the product's
+    registered BPMN functions and service implementations) plus the calendar-bound built-ins."""
     def now() -> str:
         """当前时间"""
         return to_iso(clock.now())
@@ -92,5 +115,6 @@ def make_environment(calendar: WorkCalendar, notifications: list, moves: list | 
 
 def make_script_engine(calendar: WorkCalendar, notifications: list, moves: list | None = None,
                        functions: dict | None = None) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=TaskDataEnvironment(
-        make_environment(calendar, notifications, moves, functions)))
+    """SpiffWorkflow's script engine on the restricted evaluator (see app/engine/evaluator.py)."""
+    environment = RestrictedEnvironment(make_environment(calendar, notifications, moves, functions))
+    return PythonScriptEngine(environment=environment)

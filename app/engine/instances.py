@@ -7,22 +7,62 @@ saved in one transaction.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import wiring
-from app.engine import calendar_store, specs
+from app.engine import calendar_store, errors, expressions, specs
+from app.engine.checks import CheckContext
 from app.engine.clock import clock
-from app.engine.runtime import Runtime, Snapshot
+from app.engine.runtime import EngineError, NotWaiting, Runtime, Snapshot, TaskNotReady
 from app.extensions import db
 from app.models import ProcessInstance, ProcessVersion
 
 
-def deploy(xml: bytes | str, deployed_by=None, comment: str = "") -> ProcessVersion:
-    """Validate and store a new version of a diagram; it becomes current for new instances."""
-    parsed = specs.parse(xml)
+class UnchangedDiagram(Exception):
+    """The file is the one the current version was deployed from."""
+
+    def __init__(self, version: ProcessVersion):
+        super().__init__(f"与当前版本相同，未部署（{version.process_key} 第 {version.version} 版）")
+        self.version = version
+
+
+def bpmn_functions() -> dict:
+    """The BPMN functions and named service implementations diagrams may call, by name.
+
+    The one place the engine gets them from: the wiring (app/bootstrap.py); the calendar-bound
+    built-ins (now, add_workdays, notify ...) are added per operation by make_environment().
+    """
+    wired = wiring.current()
+    return {**wired.service_implementations, **wired.bpmn_functions}
+
+
+def function_names() -> frozenset[str]:
+    return frozenset(bpmn_functions()) | expressions.BUILTIN_FUNCTION_NAMES
+
+
+def default_context() -> CheckContext:
+    """What the engine alone knows: the function names (groups, users, inputs unchecked)."""
+    return CheckContext(functions=function_names())
+
+
+def deploy(xml: bytes | str, deployed_by=None, comment: str = "", context: CheckContext | None = None,
+           parsed: specs.ParsedProcess | None = None) -> ProcessVersion:
+    """Validate and store a new version of a diagram; it becomes current for new instances.
+
+    The file is kept as uploaded (``source_xml``, downloaded as it was); the converted form the
+    engine runs is internal. Raises DiagramError, or UnchangedDiagram for the current file again.
+    """
+    source = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
+    parsed = parsed or specs.parse(source, context=context or default_context())
+    source_checksum = specs.checksum(source)
     checksum = specs.checksum(parsed.xml)
+    current = current_version(parsed.process_key)
+    if current is not None and (current.source_checksum or current.checksum) in (source_checksum, checksum):
+        raise UnchangedDiagram(current)
     latest = db.session.scalar(
         select(ProcessVersion)
         .where(ProcessVersion.process_key == parsed.process_key)
@@ -39,6 +79,8 @@ def deploy(xml: bytes | str, deployed_by=None, comment: str = "") -> ProcessVers
         name=parsed.name,
         bpmn_xml=parsed.xml.decode("utf-8"),
         checksum=checksum,
+        source_xml=source,
+        source_checksum=source_checksum,
         spec_json=specs.dump_specs(parsed),
         task_meta=parsed.task_meta,
         deployed_at=clock.now(),
@@ -56,10 +98,10 @@ def deploy_directory(directory: str | Path) -> list[ProcessVersion]:
     deployed = []
     for path in sorted(Path(directory).glob("*.bpmn")):
         xml = path.read_bytes()
-        parsed = specs.parse(xml)
-        current = current_version(parsed.process_key)
-        if current is None or current.checksum != specs.checksum(parsed.xml):
+        try:
             deployed.append(deploy(xml, comment=f"从 {path.name} 部署"))
+        except UnchangedDiagram:
+            continue
     return deployed
 
 
@@ -69,9 +111,25 @@ def current_version(process_key: str) -> ProcessVersion | None:
     )
 
 
+@contextmanager
+def _guard(instance: ProcessInstance | None = None, version: ProcessVersion | None = None):
+    """Whatever one instance raises leaves as an EngineError that names the instance and version."""
+    try:
+        yield
+    except (TaskNotReady, NotWaiting, SQLAlchemyError):
+        raise
+    except Exception as exc:
+        error = errors.engine_error(exc, EngineError)
+        error.instance_id = getattr(instance, "id", None)
+        error.version_id = getattr(version, "id", None) or getattr(instance, "version_id", None)
+        if error is exc:
+            raise
+        raise error from exc
+
+
 def _runtime(version: ProcessVersion) -> Runtime:
     return Runtime((version.id, version.checksum), version.spec_json, version.task_meta,
-                   calendar_store.get_calendar(), wiring.current().bpmn_functions)
+                   calendar_store.get_calendar(), bpmn_functions())
 
 
 def _save(instance: ProcessInstance, runtime: Runtime, wf, snapshot: Snapshot) -> None:
@@ -94,10 +152,11 @@ def start(process_key: str, data: dict, ticket_id: int | None = None,
     version = current_version(process_key)
     if version is None:
         raise LookupError(f"流程 {process_key} 尚未部署")
-    runtime = _runtime(version)
-    wf = runtime.new(data)
-    runtime.run(wf)
-    snapshot = runtime.snapshot(wf)
+    with _guard(version=version):
+        runtime = _runtime(version)
+        wf = runtime.new(data)
+        runtime.run(wf)
+        snapshot = runtime.snapshot(wf)
     now = clock.now()
     instance = ProcessInstance(version_id=version.id, ticket_id=ticket_id, business_key=business_key,
                                created_at=now, updated_at=now, state_json="")
@@ -109,30 +168,33 @@ def start(process_key: str, data: dict, ticket_id: int | None = None,
 
 
 def complete_task(instance: ProcessInstance, guid: str, data: dict) -> Snapshot:
-    runtime = _runtime(instance.version)
-    wf = runtime.load(instance.state_json)
-    runtime.complete(wf, guid, data)
-    snapshot = runtime.snapshot(wf)
-    _save(instance, runtime, wf, snapshot)
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        wf = runtime.load(instance.state_json)
+        runtime.complete(wf, guid, data)
+        snapshot = runtime.snapshot(wf)
+        _save(instance, runtime, wf, snapshot)
     return snapshot
 
 
 def fire_timers(instance: ProcessInstance) -> Snapshot:
-    runtime = _runtime(instance.version)
-    wf = runtime.load(instance.state_json)
-    runtime.run(wf)
-    snapshot = runtime.snapshot(wf)
-    _save(instance, runtime, wf, snapshot)
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        wf = runtime.load(instance.state_json)
+        runtime.run(wf)
+        snapshot = runtime.snapshot(wf)
+        _save(instance, runtime, wf, snapshot)
     return snapshot
 
 
 def send_message(instance: ProcessInstance, name: str, payload, result_var: str = "message") -> Snapshot:
     """Deliver a BPMN message to a running instance; raises NotWaiting if nothing waits for it."""
-    runtime = _runtime(instance.version)
-    wf = runtime.load(instance.state_json)
-    runtime.send_message(wf, name, payload, result_var)
-    snapshot = runtime.snapshot(wf)
-    _save(instance, runtime, wf, snapshot)
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        wf = runtime.load(instance.state_json)
+        runtime.send_message(wf, name, payload, result_var)
+        snapshot = runtime.snapshot(wf)
+        _save(instance, runtime, wf, snapshot)
     return snapshot
 
 
@@ -140,29 +202,33 @@ def move_deadlines(instance: ProcessInstance, variables: dict) -> Snapshot:
     """Give a running instance new values for deadline variables (an approved 延期): its waiting
     timers compute their instants again and its open tasks' due dates follow (as move_deadlines()
     in a BPMN script does, but from outside the process)."""
-    runtime = _runtime(instance.version)
-    wf = runtime.load(instance.state_json)
-    runtime._apply_moves(wf, dict(variables))
-    runtime.run(wf)
-    snapshot = runtime.snapshot(wf)
-    _save(instance, runtime, wf, snapshot)
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        wf = runtime.load(instance.state_json)
+        runtime._apply_moves(wf, dict(variables))
+        runtime.run(wf)
+        snapshot = runtime.snapshot(wf)
+        _save(instance, runtime, wf, snapshot)
     return snapshot
 
 
 def waiting_messages(instance: ProcessInstance) -> list[str]:
-    runtime = _runtime(instance.version)
-    return runtime.waiting_messages(runtime.load(instance.state_json))
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        return runtime.waiting_messages(runtime.load(instance.state_json))
 
 
 def snapshot(instance: ProcessInstance) -> Snapshot:
     """Read-only view of an instance (nothing is saved)."""
-    runtime = _runtime(instance.version)
-    return runtime.snapshot(runtime.load(instance.state_json))
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        return runtime.snapshot(runtime.load(instance.state_json))
 
 
 def task_data(instance: ProcessInstance, guid: str) -> dict:
-    runtime = _runtime(instance.version)
-    return runtime.task_data(runtime.load(instance.state_json), guid)
+    with _guard(instance):
+        runtime = _runtime(instance.version)
+        return runtime.task_data(runtime.load(instance.state_json), guid)
 
 
 def due_instance_ids(limit: int = 100) -> list[int]:

@@ -19,20 +19,35 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine.clock import clock
+from app.engine import errors
+from app.engine.clock import clock, install_spiff_clock
 from app.engine.events import SERIALIZER_CONFIG
-from app.engine.expressions import make_script_engine, to_datetime, to_iso
+from app.engine.expressions import due_instant, make_script_engine, to_iso
 from app.engine.specs import load_specs
 from app.engine.workcalendar import WorkCalendar
+
+install_spiff_clock()  # idempotent: SpiffWorkflow's timers read our clock, naive times are Beijing time
 
 _TIMER_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 
 class EngineError(Exception):
-    """A process could not go on (an expression failed, a task is gone...)."""
+    """A process could not go on (an expression failed, a task is gone...).
+
+    ``str()`` is a Chinese sentence for the person who met it, naming the step; ``element_id``,
+    ``element_name`` and ``detail`` (the technical cause) go into the incident.
+    """
+
+    def __init__(self, message: str, element_id: str = "", element_name: str = "", detail: str = ""):
+        super().__init__(message)
+        self.element_id = element_id
+        self.element_name = element_name
+        self.detail = detail or message
+        self.instance_id: int | None = None  # set by app.engine.instances
+        self.version_id: int | None = None
 
 
 class NotWaiting(EngineError):
@@ -99,14 +114,17 @@ class Snapshot:
 class Runtime:
     """One engine operation on one instance. ``task_meta`` comes from the process version."""
 
-    def __init__(self, version_key: tuple, spec_json: str, task_meta: dict, calendar: WorkCalendar,
-                 functions: dict | None = None):
-        self.spec, self.subprocess_specs = load_specs(version_key, spec_json)
+    def __init__(self, version_key: tuple | None, spec_json: str | None, task_meta: dict, calendar: WorkCalendar,
+                 functions: dict | None = None, specs: tuple | None = None):
+        """``functions``: the BPMN functions and service implementations by name (the wiring's);
+        ``specs``: (spec, subprocess_specs) already parsed (a dry run), instead of a stored version."""
+        self.spec, self.subprocess_specs = specs if specs is not None else load_specs(version_key, spec_json)
         self.task_meta = task_meta
         self.calendar = calendar
         self.notifications: list[tuple[str, str]] = []
         self.fired: list[str] = []
         self.moves: list[dict] = []
+        self.observers: list = []  # called with each task that completes (the dry run's path)
         self.script_engine = make_script_engine(calendar, self.notifications, self.moves, functions)
 
     # -- persistence -------------------------------------------------------
@@ -138,8 +156,8 @@ class Runtime:
                 self._apply_moves(wf, self.moves.pop(0))
                 wf.refresh_timers()
                 wf.do_engine_steps(did_complete_task=self._note_timer)
-        except SpiffWorkflowException as exc:
-            raise EngineError(_describe(exc)) from exc
+        except Exception as exc:
+            raise errors.engine_error(exc, EngineError) from exc
 
     @staticmethod
     def _apply_moves(wf: BpmnWorkflow, variables: dict) -> None:
@@ -160,6 +178,8 @@ class Runtime:
     def _note_timer(self, task) -> None:
         if getattr(task.task_spec, "script", None):  # when it ran, for recomputing deadlines (engine/migration.py)
             task.internal_data["jiesu_ran_at"] = to_iso(clock.now())
+        for observer in self.observers:
+            observer(task)
         definition = getattr(task.task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition):
             self.fired.append(task.task_spec.bpmn_name or task.task_spec.bpmn_id)
@@ -178,8 +198,8 @@ class Runtime:
         task.set_data(**deepcopy(data))
         try:
             task.run()
-        except SpiffWorkflowException as exc:
-            raise EngineError(_describe(exc)) from exc
+        except Exception as exc:
+            raise errors.engine_error(exc, EngineError, task) from exc
         self.run(wf)
 
     def send_message(self, wf: BpmnWorkflow, name: str, payload, result_var: str = "message") -> None:
@@ -238,6 +258,12 @@ class Runtime:
         users = [str(self._eval(task, u)) for u in meta.get("candidate_users", [])]
         assignee = self._eval(task, meta["assignee"]) if meta.get("assignee") else None
         due = self._eval(task, meta["due_date"]) if meta.get("due_date") else None
+        try:
+            due_at = due_instant(due) if due else None
+        except Exception as exc:
+            raise EngineError(f"步骤「{spec.bpmn_name or spec.bpmn_id}」的到期时间 {due!r} 不是日期、时长或日期时间",
+                              spec.bpmn_id, spec.bpmn_name or "", f"dueDate {meta['due_date']!r} -> {due!r}: {exc}"
+                              ) from exc
         return ReadyTask(
             guid=str(task.id),
             spec_name=spec.bpmn_id,
@@ -246,7 +272,7 @@ class Runtime:
             candidate_groups=[g for g in groups if g and g != "None"],
             candidate_users=[u for u in users if u and u != "None"],
             assignee=str(assignee) if assignee else None,
-            due_at=to_datetime(due) if due else None,
+            due_at=due_at,
             form_key=meta.get("form_key", ""),
             ticket_state=meta.get("ticket_state", ""),
         )
@@ -255,7 +281,7 @@ class Runtime:
         try:
             return self.script_engine.evaluate(task, expression)
         except Exception as exc:
-            raise EngineError(f"任务 {task.task_spec.bpmn_id} 的表达式 {expression!r} 计算失败：{exc}") from exc
+            raise errors.engine_error(exc, EngineError, task, expression) from exc
 
     @staticmethod
     def _current_data(wf: BpmnWorkflow, ready: list[ReadyTask]) -> dict:
@@ -306,15 +332,6 @@ def _in_boundary_branch(task) -> bool:
             return True
         parent = parent.parent
     return False
-
-
-def _describe(exc: Exception) -> str:
-    where = getattr(exc, "task_spec", None)
-    name = getattr(where, "bpmn_id", "") if where is not None else ""
-    message = str(exc)
-    if isinstance(exc, WorkflowException) and name:
-        return f"流程在 {name} 处出错：{message}"
-    return f"流程出错：{message}"
 
 
 def now():

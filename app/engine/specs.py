@@ -13,17 +13,26 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from app.engine import dialect
+from app.engine.checks import CheckContext, Report, rules
 from app.engine.events import SERIALIZER_CONFIG, JiesuCamundaParser
 
 SPEC_REGISTRY = BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)
 
 
 class DiagramError(Exception):
-    """A diagram that cannot be deployed; ``problems`` name each element and reason, in Chinese."""
+    """A diagram that cannot be deployed: ``report`` holds each problem (element, name, Chinese
+    reason, severity); ``problems`` the errors as lines."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("；".join(problems))
-        self.problems = problems
+    def __init__(self, report_or_problems):
+        if isinstance(report_or_problems, Report):
+            report = report_or_problems
+        else:
+            report = Report()
+            for message in report_or_problems:
+                report.add("", "", message)
+        self.report = report
+        self.problems = [str(p) for p in report.errors]
+        super().__init__("；".join(self.problems))
 
 
 @dataclass
@@ -33,7 +42,8 @@ class ParsedProcess:
     spec: object
     subprocess_specs: dict
     task_meta: dict = field(default_factory=dict)
-    xml: bytes = b""
+    xml: bytes = b""  # the converted form the engine runs (internal)
+    report: Report = field(default_factory=Report)  # warnings, when it parsed
 
 
 def _expr(text: str | None) -> str | None:
@@ -41,7 +51,7 @@ def _expr(text: str | None) -> str | None:
     if text is None or not text.strip():
         return None
     text = text.strip()
-    if "${" in text or "#{" in text:
+    if dialect.is_juel(text):
         return dialect.juel_to_python(text)
     return repr(text)
 
@@ -75,88 +85,84 @@ def _user_task_meta(spec, node) -> dict:
         "candidate_users": _groups(node.get(f"{camunda}candidateUsers")),
         "assignee": _expr(node.get(f"{camunda}assignee")),
         "due_date": _expr(node.get(f"{camunda}dueDate")),
+        "follow_up_date": _expr(node.get(f"{camunda}followUpDate")),
         "ticket_state": (spec.extensions or {}).get("ticket_state", ""),
         "documentation": (getattr(spec, "documentation", None) or "").strip(),
     }
 
 
-def _check_python(problems: list[str], element: str, code: str | None, mode: str) -> None:
-    if not code:
-        return
-    try:
-        compile(code, element, mode)
-    except SyntaxError as exc:
-        problems.append(f"元素 {element} 的表达式无法解析：{code!r}（{exc.msg}）")
+_SPIFF_MESSAGES = {  # SpiffWorkflow's parser messages, in the words a process owner reads
+    "No start event found": "流程没有开始事件",
+    "Multiple outgoing flows are not supported": "不支持多个出口",
+    "Invalid Script Task": "脚本任务没有脚本",
+    "Unable to find a BPMN Element": "引用了不存在的元素",
+    "Intermediate Catch Event has no event definition": "中间捕获事件没有设置事件类型",
+    "Could not find a process": "调用的流程不在此文件中",
+}
 
 
-def _check_expressions(root, problems: list[str]) -> None:
-    ns = dialect.NS
-    for node in root.iterfind(".//bpmn:conditionExpression", ns):
-        owner = node.getparent().get("id")
-        _check_python(problems, owner, (node.text or "").strip(), "eval")
-    for tag in ("timeDate", "timeDuration", "timeCycle"):
-        for node in root.iterfind(f".//bpmn:{tag}", ns):
-            owner = node.getparent().getparent().get("id")
-            if not (node.text or "").strip():
-                problems.append(f"定时器 {owner} 没有设置时间表达式")
-            _check_python(problems, owner, (node.text or "").strip(), "eval")
-    for node in root.iterfind(".//bpmn:scriptTask", ns):
-        script = node.find("bpmn:script", ns)
-        if script is None or not (script.text or "").strip():
-            problems.append(f"脚本任务 {node.get('id')} 没有脚本")
-        else:
-            _check_python(problems, node.get("id"), script.text, "exec")
+def _spiff_reason(exc: Exception) -> str:
+    message = str(exc).split("\n")[0]
+    for english, chinese in _SPIFF_MESSAGES.items():
+        if english.lower() in message.lower():
+            return f"{chinese}（{message[:160]}）"
+    return f"流程引擎无法解析此元素（{message[:160]}）"
 
 
-def parse(xml: bytes | str, process_key: str | None = None) -> ParsedProcess:
-    """Parse and validate a diagram; raise DiagramError naming every problem found."""
+def parse(xml: bytes | str, process_key: str | None = None, context: CheckContext | None = None) -> ParsedProcess:
+    """Check, parse and validate a diagram; raise DiagramError naming every problem found.
+
+    ``context`` (known functions, groups, users, inputs) is given by the service layer; without
+    it only what needs no knowledge of the product is checked.
+    """
     if isinstance(xml, str):
         xml = xml.encode("utf-8")
+    report = Report()
+    if dialect.ACTIVITI_NS.encode() in xml:
+        xml = xml.replace(dialect.ACTIVITI_NS.encode(), dialect.CAMUNDA_NS.encode())
     try:
-        xml = dialect.normalise(xml)
-        root = etree.fromstring(xml)
+        root = dialect.parse_xml(xml)
     except etree.XMLSyntaxError as exc:
-        raise DiagramError([f"不是有效的 BPMN XML：{exc}"]) from exc
+        report.add("", "", f"不是有效的 BPMN XML（第 {exc.lineno or 1} 行）：{exc.msg}")
+        raise DiagramError(report) from exc
+    if root.tag != f"{{{dialect.BPMN_NS}}}definitions":
+        report.add("", "", "不是有效的 BPMN XML：根元素应为 bpmn:definitions（BPMN 2.0）")
+        raise DiagramError(report)
     processes = root.findall("bpmn:process", dialect.NS)
     executable = [p for p in processes if p.get("isExecutable", "true") != "false"]
     if not executable:
-        raise DiagramError(["文件中没有可执行的流程（bpmn:process isExecutable=\"true\"）"])
+        report.add("", "", "文件中没有可执行的流程（bpmn:process isExecutable=\"true\"）")
+        raise DiagramError(report)
     key = process_key or executable[0].get("id")
-    problems: list[str] = []
-    _check_expressions(root, problems)
-    if problems:
-        raise DiagramError(problems)
+    report.process_key, report.process_name = key, executable[0].get("name") or key
+    rules.check(root, report, context)
+    if report.errors:
+        raise DiagramError(report)
+    xml = dialect.normalise(xml)
     parser = JiesuCamundaParser()
     try:
-        parser.add_bpmn_xml(etree.fromstring(xml), filename=f"{key}.bpmn")
+        parser.add_bpmn_xml(dialect.parse_xml(xml), filename=f"{key}.bpmn")
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as exc:
-        where = f"元素 {exc.id}（{exc.name}）" if getattr(exc, "id", "") else "流程"
-        raise DiagramError([f"{where}：{exc}"]) from exc
+        report.add(getattr(exc, "id", "") or "", getattr(exc, "name", "") or "", _spiff_reason(exc))
+        raise DiagramError(report) from exc
     except Exception as exc:  # the parser raises plain exceptions for some mistakes
-        raise DiagramError([f"流程无法解析：{exc}"]) from exc
+        report.add("", "", _spiff_reason(exc))
+        raise DiagramError(report) from exc
 
     nodes = {n.get("id"): n for n in root.iter(f"{{{dialect.BPMN_NS}}}userTask")}
     task_meta = {}
     for s in [spec, *subprocess_specs.values()]:
         for ts in s.task_specs.values():
-            if isinstance(ts, UserTask):
-                meta = _user_task_meta(ts, nodes[ts.bpmn_id])
-                for name in ("assignee", "due_date"):
-                    _check_python(problems, ts.bpmn_id, meta[name], "eval")
-                for g in meta["candidate_groups"]:
-                    _check_python(problems, ts.bpmn_id, g, "eval")
-                if not meta["candidate_groups"] and not meta["assignee"] and not meta["candidate_users"]:
-                    problems.append(f"用户任务 {ts.bpmn_id}（{meta['title']}）没有设置候选组或办理人")
-                task_meta[ts.bpmn_id] = meta
+            if isinstance(ts, UserTask) and ts.bpmn_id in nodes:
+                task_meta[ts.bpmn_id] = _user_task_meta(ts, nodes[ts.bpmn_id])
     for node_id, node in nodes.items():
         if node_id not in task_meta:
-            problems.append(f"用户任务 {node_id}（{node.get('name') or node_id}）没有连接到流程中，永远不会执行")
-    if problems:
-        raise DiagramError(problems)
-    name = executable[0].get("name") or key
-    return ParsedProcess(key, name, spec, subprocess_specs, task_meta, xml)
+            report.add(node_id, node.get("name") or "", "没有连接到流程中，永远不会执行")
+    if report.errors:
+        raise DiagramError(report)
+    return ParsedProcess(key, report.process_name, spec, subprocess_specs, task_meta, xml, report)
 
 
 def checksum(xml: bytes | str) -> str:
@@ -192,3 +198,11 @@ def load_specs(key: tuple, spec_json: str) -> tuple[object, dict]:
     with _cache_lock:
         _cache[key] = (spec, subprocess_specs)
     return spec, subprocess_specs
+
+
+def check(xml: bytes | str, context: CheckContext | None = None) -> Report:
+    """Check a diagram; the report's errors are the reasons it would be refused (nothing is stored)."""
+    try:
+        return parse(xml, context=context).report
+    except DiagramError as exc:
+        return exc.report

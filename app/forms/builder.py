@@ -24,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
+from app.engine import dialect, evaluator
 from app.engine.clock import LOCAL_TZ
 from app.engine.expressions import to_iso
 
@@ -36,13 +37,13 @@ class RequiredIf:
     field_flags = {}
 
     def __init__(self, condition: str, message: str):
-        self.condition = condition
+        self.condition = dialect.juel_to_python(condition)
         self.message = message
 
     def __call__(self, form, field):
-        values = {name: f.data for name, f in form._fields.items()}
-        try:
-            needed = bool(eval(self.condition, {"__builtins__": {}}, values))  # noqa: S307 (diagram-owned)
+        values = {name: f.data for name, f in form._fields.items() if not name.startswith("_")}
+        try:  # the diagram's condition, in the same restricted evaluator as every other expression
+            needed = bool(evaluator.evaluate(self.condition, values))
         except Exception:
             needed = False
         empty = field.data is None or (isinstance(field.data, str) and not field.data.strip())
@@ -128,6 +129,8 @@ def _field(spec: dict):
     kwargs = {"label": label, "validators": validators, "description": props.get("help", ""),
               "render_kw": render_kw}
     default = spec.get("default")
+    if isinstance(default, str) and dialect.is_juel(default):
+        default = None  # an expression: computed per task by form_defaults()
     kind = spec["type"]
     if kind == "enum":
         choices = [(o[0], o[1]) for o in spec["options"]]
@@ -164,6 +167,26 @@ def _integer_message(label: str):
             raise ValidationError(_l("%(label)s应为整数", label=label))
 
     return check
+
+
+def form_defaults(field_specs: list[dict], variables: dict, functions: dict) -> dict:
+    """Values of defaults written as expressions (``${add_workdays(now(), 3)}``), per task."""
+    values = {}
+    for spec in field_specs:
+        default = spec.get("default")
+        if not (isinstance(default, str) and dialect.is_juel(default)):
+            continue
+        try:
+            value = evaluator.evaluate(dialect.juel_to_python(default), variables, functions)
+        except Exception:
+            continue  # the deploy check and the dry run report it; the field starts empty
+        if spec["type"] == "date" and value:
+            try:
+                value = datetime.fromisoformat(str(value)).astimezone(LOCAL_TZ).replace(tzinfo=None)
+            except ValueError:
+                continue
+        values[spec["id"]] = value
+    return values
 
 
 _cache: dict[tuple, type] = {}

@@ -63,7 +63,11 @@ from app.models.casework import REQUEST_KINDS, REQUEST_STATUSES, CaseRequest  # 
 
 __all__ += ["REQUEST_KINDS", "REQUEST_STATUSES", "CaseRequest"]
 
-# issue 10: the process owner's workbench (modeler drafts, time rules, instance migrations)
+# the process owner's workbench (modeler drafts, time rules, instance migrations)
 from app.models.workbench import InstanceMigration, ProcessDraft, TimeRuleVersion  # noqa: E402
 
 __all__ += ["InstanceMigration", "ProcessDraft", "TimeRuleVersion"]
+
+from app.models.incident import Incident  # noqa: E402
+
+__all__ += ["Incident"]

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -17,8 +17,10 @@ class ProcessVersion(db.Model):
     process_key: Mapped[str] = mapped_column(String(80), index=True)  # the BPMN process id
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(120))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    bpmn_xml: Mapped[str] = mapped_column(Text)  # the converted form the engine runs (internal)
     checksum: Mapped[str] = mapped_column(String(64))
+    source_xml: Mapped[bytes | None] = mapped_column(LargeBinary)  # the file exactly as uploaded
+    source_checksum: Mapped[str] = mapped_column(String(64), default="")
     spec_json: Mapped[str] = mapped_column(Text)  # serialized spec and subprocess specs
     task_meta: Mapped[dict] = mapped_column(JSONText())  # per user task: groups, due date, form ...
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())

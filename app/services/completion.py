@@ -26,6 +26,7 @@ from app.services import (
     StaleState,
     _,
     _l,
+    incidents,
     submissions,
     timeline,
 )
@@ -99,10 +100,13 @@ def complete_task(item_id: int, actor: User, submission: Submission) -> Complete
 
     def attempt() -> Completed:
         try:
-            return _complete(item_id, actor, submission, token)
-        except StaleState:
-            db.session.expire_all()
-            return _complete(item_id, actor, submission, token)
+            try:
+                return _complete(item_id, actor, submission, token)
+            except StaleState:
+                db.session.expire_all()
+                return _complete(item_id, actor, submission, token)
+        except EngineError as exc:  # nothing of the submission was saved; the process owners are told
+            raise incidents.InstanceFailed(exc, incidents.record_separately(exc, "task")) from exc
 
     if token is None:
         return attempt()
@@ -139,8 +143,6 @@ def _complete(item_id: int, actor: User, submission: Submission, token: str | No
             ctx.snapshot = instances.complete_task(item.instance, item.task_guid, ctx.data)
         except TaskNotReady as exc:
             raise Conflict(ALREADY_DONE) from exc
-        except EngineError as exc:
-            raise ServiceError(str(exc)) from exc
         if item.assignee_id is None:  # a candidate completing an unclaimed task claims it
             item.assignee_id = actor.id
             item.claimed_at = clock.now()

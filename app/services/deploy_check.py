@@ -1,23 +1,20 @@
-"""The deploy check, dry run and deploy as the modeler and the versions page call them.
+"""The deploy check, dry run and deploy as the modeler and the versions page call them (as JSON).
 
-ADAPTER until engine-safety (issue 9) is merged: that branch's ``app/services/deployment.py``
-gives ``lint(xml) -> report``, ``deploy(xml, actor, comment)`` and ``dry_run(xml, sample_data)``.
-Each function below is marked SWITCH where it then calls that module instead of today's
-``specs.parse`` / ``instances.deploy`` / ``engine.trial``; the JSON shapes stay as they are:
-a problem is ``{element_id, element_name, message, severity: 'error'|'warning'}``.
+They are ``app/services/deployment.py``'s (the one deploy check of the CLI, the upload page and
+the modeler), plus what only the workbench adds: ``rule('name')`` calls naming no time rule, a
+comment required with each deploy, and the deployer's draft forgotten once deployed. A problem
+is ``{element_id, element_name, message, severity: 'error'|'warning'}``.
 """
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
-from app.engine import dialect, instances, specs, trial
+from app.engine import dialect
 from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.models import ProcessVersion
-from app.services import PermissionDenied, ServiceError, _, drafts, time_rules
+from app.services import PermissionDenied, ServiceError, _, deployment, drafts, time_rules
 from app.services.uow import unit_of_work
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -43,14 +40,6 @@ def _elements(data: bytes) -> dict[str, str]:
     except etree.XMLSyntaxError:
         return {}
     return {n.get("id"): n.get("name") or "" for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
-
-
-def _problem(message: str, elements: dict[str, str], severity: str = "error") -> dict:
-    found = ""
-    for token in re.findall(r"[A-Za-z_][\w.\-]*", message):
-        if token in elements and len(token) > len(found):
-            found = token
-    return {"element_id": found, "element_name": elements.get(found, ""), "message": message, "severity": severity}
 
 
 def _rule_problems(data: bytes) -> list[dict]:
@@ -82,24 +71,16 @@ def _rule_problems(data: bytes) -> list[dict]:
 def lint(xml: str | bytes) -> list[dict]:
     """Every problem the deploy check finds, each naming its element where it can."""
     data = _bytes(xml)
-    elements = _elements(data)
-    problems = _rule_problems(data)
-    try:
-        specs.parse(data)  # SWITCH: deployment.lint(data).problems
-    except specs.DiagramError as exc:
-        problems += [_problem(p, elements) for p in exc.problems]
-    return problems
+    return _rule_problems(data) + deployment.lint(data).as_dict()["problems"]
 
 
 def dry_run(xml: str | bytes, sample_data: dict | None = None) -> dict:
     data = _bytes(xml)
     if not isinstance(sample_data, dict | None):
         raise ServiceError(_("示例数据应为 JSON 对象，如 {\"urgency\": \"紧急\"}。"))
-    report = trial.dry_run(data, sample_data)  # SWITCH: deployment.dry_run(data, sample_data)
-    elements = _elements(data)
-    for problem in report["problems"]:
-        if not problem.get("element_id"):
-            problem.update({k: v for k, v in _problem(problem["message"], elements).items() if k != "message"})
+    report = deployment.dry_run(data, sample_data).as_dict()
+    for timer in report["timers"]:
+        timer["due_text"] = timer["due"].replace("T", " ")[:16] if timer.get("due") else ""
     return report
 
 
@@ -124,14 +105,16 @@ def deploy(xml: str | bytes, actor, comment: str) -> ProcessVersion:
     comment = (comment or "").strip()
     if not comment:
         raise DeployRefused(_("请填写部署说明（改了什么、为什么）。"), [])
-    problems = [p for p in lint(data) if p["severity"] == "error"]
+    problems = [p for p in _rule_problems(data) if p["severity"] == "error"]
     if problems:
         raise DeployRefused(_("流程图未部署：请先修正 %(n)s 个问题。", n=len(problems)), problems)
-    parsed = specs.parse(data)
-    current = instances.current_version(parsed.process_key)
-    if current is not None and current.checksum == specs.checksum(parsed.xml):
-        raise DeployRefused(_("与当前版本相同，未部署。"), [])
-    with unit_of_work():
-        version = instances.deploy(data, actor, comment[:300])  # SWITCH: deployment.deploy(data, actor, comment)
-        drafts.forget(actor, parsed.process_key)
+    try:
+        version = deployment.deploy(data, actor, comment[:300])
+    except deployment.DeployRefused as exc:
+        problems = [p for p in exc.report.as_dict()["problems"] if p["severity"] == "error"]
+        raise DeployRefused(_("流程图未部署：请先修正 %(n)s 个问题。", n=len(problems)), problems) from exc
+    except deployment.Unchanged as exc:
+        raise DeployRefused(_("与当前版本相同，未部署。"), []) from exc
+    with unit_of_work():  # the draft that became this version (after the deploy's own transaction)
+        drafts.forget(actor, version.process_key)
     return version

@@ -19,9 +19,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import wiring
 from app.engine import instances
 from app.engine.clock import clock
-from app.engine.runtime import EngineError
 from app.extensions import db
 from app.models import ProcessInstance, Ticket
+from app.services import incidents
 from app.services.process import apply_snapshot
 from app.services.settings import load_clock_offset
 
@@ -37,7 +37,9 @@ class SweepResult:
 
 
 def sweep(batch: int = 200) -> SweepResult:
-    """Fire what is due now. A failing instance is marked ``error`` (and leaves the due index), not retried hot."""
+    """Fire what is due now. Whatever one instance raises (load, timer, script, save), it becomes an
+    incident in the same transaction and leaves the due index (parked, not retried hot); the sweep
+    goes on with the others."""
     result = SweepResult()
     while True:
         ids = instances.due_instance_ids(batch)
@@ -59,11 +61,19 @@ def sweep(batch: int = 200) -> SweepResult:
                 db.session.expire_all()
                 result.skipped += 1
                 continue
-            except EngineError as exc:
-                savepoint.rollback()
-                log.error("instance %s: %s", instance_id, exc)
-                instance = db.session.get(ProcessInstance, instance_id)
-                instance.status, instance.error = "error", str(exc)[:1000]
+            except Exception as exc:  # anything else: this instance only, parked as an incident
+                if savepoint.is_active:
+                    savepoint.rollback()
+                try:
+                    db.session.expire_all()
+                    instance = db.session.get(ProcessInstance, instance_id)
+                    incidents.record(instance, exc, "timer", park=True)
+                except Exception:  # the transaction itself broke: record on its own, sweep again
+                    log.exception("instance %s: recording its incident in the batch failed", instance_id)
+                    db.session.rollback()
+                    incidents.record_separately(exc, "timer", instance_id, park=True)
+                    result.errors += 1
+                    break
                 result.errors += 1
             result.instances += 1
         db.session.commit()

@@ -9,12 +9,12 @@ from app.engine import progress
 from app.engine.expressions import to_datetime
 from app.extensions import db
 from app.models import ROLES, ProcessInstance, ProcessVersion, Section, User, WorkItem
-from app.services import NotFound, PermissionDenied, _, casework, deploy_check
+from app.services import NotFound, PermissionDenied, _, casework, deploy_check, deployment, incidents
 
 
 def original_xml(version: ProcessVersion) -> str:
-    """The file of a version. SWITCH (issue 9): the file as uploaded, once it is stored apart."""
-    return version.bpmn_xml
+    """The file of a version as it was uploaded."""
+    return deployment.source_of(version).decode("utf-8", errors="replace")
 
 
 def get(version_id: int) -> ProcessVersion:
@@ -87,8 +87,9 @@ def instance_state(instance: ProcessInstance, viewer: User | None = None) -> dic
     for timer in state["timers"]:
         timer["due_text"] = casework.local_text(to_datetime(timer["due"]))
         timer.pop("guid", None)
-    # SWITCH (issue 9): the open incident from app/services/incidents.py, with its element
-    state["incident"] = {"element_id": "", "message": instance.error} if instance.status == "error" else None
+    incident = incidents.open_for_instance(instance.id)
+    state["incident"] = {"element_id": incident.element_id, "message": incident.message} if incident else (
+        {"element_id": "", "message": instance.error} if instance.status == "error" else None)
     state["version"] = {"id": instance.version.id, "number": instance.version.version, "name": instance.version.name}
     return state
 

@@ -16,6 +16,7 @@ from app.web import (
     flow,
     imports,
     inbox,
+    incidents,
     inspections,
     modeler,
     process_start,
@@ -37,6 +38,7 @@ BLUEPRINTS = (
     tickets,  # 案件台账, entry by hand, the ticket page
     supervisor,  # 督办看板, 三率
     admin,  # calendar, processes, settings, clock
+    incidents,  # 故障: instances that failed, retry
     imports,  # 导入工单
     roster,  # 排班
     repeats,  # 重复反映

@@ -1,19 +1,17 @@
 """管理: working-day calendar, simulation clock, process versions."""
 
+import json
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.engine import instances
 from app.engine.clock import clock
-from app.engine.specs import DiagramError
 from app.extensions import db
 from app.models import ProcessVersion
-from app.services import calendar_admin, settings
+from app.services import ServiceError, calendar_admin, deployment, settings
 from app.services.timers import sweep
-from app.services.uow import unit_of_work
 from app.web import flow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -75,36 +73,80 @@ def clock_page():
     return render_template("admin/clock.html", offset=clock.offset)
 
 
+def _uploaded_diagram() -> bytes | None:
+    """The uploaded file's bytes, or None (with a message) if missing or over the limit."""
+    limit = deployment.MAX_UPLOAD_BYTES
+    if request.content_length and request.content_length > limit + 64 * 1024:
+        flash(_("文件过大，流程图不能超过 %(mb)s MB。", mb=limit // 1024 // 1024), "danger")
+        return None
+    upload = request.files.get("bpmn")
+    if upload is None or not upload.filename:
+        flash(_("请选择要部署的 BPMN 文件。"), "danger")
+        return None
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        flash(_("文件过大，流程图不能超过 %(mb)s MB。", mb=limit // 1024 // 1024), "danger")
+        return None
+    return data
+
+
 @bp.route("/processes", methods=["GET", "POST"])
 @login_required
 def processes():
     if not current_user.has_role("process_owner", "admin"):
         abort(403)
-    problems = []
+    problems, dry = [], None
+    status = 200
     if request.method == "POST":
-        upload = request.files.get("bpmn")
-        if upload is None or not upload.filename:
-            flash(_("请选择要部署的 BPMN 文件。"), "danger")
+        xml = _uploaded_diagram()
+        action = request.form.get("action", "deploy")
+        if xml is None:
+            status = 400
+        elif action == "lint":
+            report = deployment.lint(xml)
+            problems = report.problems
+            flash(_("检查通过，可以部署。") if report.ok else _("检查未通过：请修正下列问题。"),
+                  "success" if report.ok else "danger")
+        elif action == "dry_run":
+            try:
+                sample = json.loads(request.form.get("sample") or "{}")
+                if not isinstance(sample, dict):
+                    raise ValueError
+            except ValueError:
+                sample = {}
+                flash(_("示例数据不是有效的 JSON 对象（例如 {\"urgency\": \"紧急\"}），已按表单默认值试运行。"), "warning")
+            dry = deployment.dry_run(xml, sample)
+            problems = dry.problems
+            flash(_("试运行完成。") if dry.ok else _("试运行发现问题：请修正下列问题。"),
+                  "success" if dry.ok else "danger")
         else:
             try:
-                with unit_of_work():
-                    version = instances.deploy(upload.read(), current_user, request.form.get("comment", ""))
-                flash(_("已部署 %(name)s 第 %(version)s 版，新工单将使用此版本。", name=version.name, version=version.version),
-                      "success")
+                version = deployment.deploy(xml, current_user, request.form.get("comment", ""))
+                flash(_("已部署 %(name)s 第 %(version)s 版，新工单将使用此版本。", name=version.name,
+                        version=version.version), "success")
+                for warning in getattr(version, "check_warnings", []):
+                    flash(_("提醒：%(text)s", text=warning), "warning")
                 return redirect(url_for("admin.processes"))
-            except DiagramError as exc:
-                problems = exc.problems
-                flash(_("流程图未部署：请修正下列问题。"), "danger")
+            except deployment.DeployRefused as exc:
+                problems = exc.report.problems
+                flash(str(exc), "danger")
+                status = 422
+            except deployment.Unchanged as exc:
+                flash(str(exc), "info")
+            except ServiceError as exc:
+                status = flow.refused(exc)
     versions = db.session.scalars(
         db.select(ProcessVersion).order_by(ProcessVersion.process_key, ProcessVersion.version.desc())
     ).all()
-    return render_template("admin/processes.html", versions=versions, problems=problems)
+    return render_template("admin/processes.html", versions=versions, problems=problems, dry=dry), status
 
 
 @bp.route("/processes/<int:version_id>.bpmn")
 @login_required
 def process_xml(version_id):
+    if not current_user.has_role("process_owner", "admin"):
+        abort(403)
     version = db.session.get(ProcessVersion, version_id) or abort(404)
-    return version.bpmn_xml, 200, {"Content-Type": "application/xml; charset=utf-8",
-                                   "Content-Disposition": f"attachment; filename={version.process_key}"
-                                                          f"-v{version.version}.bpmn"}
+    return deployment.source_of(version), 200, {
+        "Content-Type": "application/octet-stream",
+        "Content-Disposition": f"attachment; filename={version.process_key}-v{version.version}.bpmn"}

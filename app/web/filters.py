@@ -8,7 +8,7 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_datetime
 from app.extensions import db
 from app.models import ROLES, Section
-from app.services import N_, inbox, timeline
+from app.services import N_, inbox, incidents, timeline
 from app.services.access import may_see_personal_data as allowed
 from app.services.masking import mask_name, mask_phone
 
@@ -89,6 +89,8 @@ def register(app):
         }
         if getattr(current_user, "is_authenticated", False):
             ctx["inbox_counts"] = inbox.counts(current_user)
+            if incidents.may_view(current_user):
+                ctx["incident_count"] = incidents.open_count()
         return ctx
 
     app.jinja_env.globals["_"] = gettext

@@ -53,7 +53,8 @@ def task(item_id):
         return redirect(own_page, 303)
     meta = item.instance.version.task_meta.get(item.spec_name, {})
     formdata = CombinedMultiDict((request.files, request.form)) if request.method == "POST" else None
-    form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata)
+    form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata,
+                         variables=inbox.task_variables(item) if formdata is None else None)
     status = flow.submit_task(item, form, lambda: _store_uploads(form)) if request.method == "POST" else 200
     if status is None:
         return _after_completion(item)

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.forms.ticket import TicketForm
 from app.models import Attachment, Section
 from app.models.ticket import TICKET_TYPES
-from app.services import ServiceError, access, files, ledger, tickets
+from app.services import ServiceError, access, files, incidents, ledger, tickets
 from app.web import flow
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -109,4 +109,5 @@ def show(ticket_id):
                            notes=ledger.notes(ticket), note_draft=session.pop("note_draft", ""),
                            attachments=tickets.attachments(ticket),
                            items=tickets.work_items(ticket), labels=tickets.FIELD_LABELS,
-                           instance=tickets.ticket_instance(ticket))
+                           instance=tickets.ticket_instance(ticket),
+                           open_incidents=incidents.open_for_ticket(ticket.id))

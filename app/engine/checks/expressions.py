@@ -1,0 +1,203 @@
+"""Every expression a diagram holds, compiled by the restricted evaluator and its names checked.
+
+Conditions, scripts, timers, service task expressions, user task attributes (assignee,
+candidate groups and users, dueDate, followUpDate), form defaults and ``required_if``.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from app.engine import dialect, evaluator
+from app.engine.checks import WARNING, CheckContext, Report
+
+C = f"{{{dialect.CAMUNDA_NS}}}"
+B = f"{{{dialect.BPMN_NS}}}"
+
+# Camunda's own objects, which a Camunda diagram may reach for and which do not exist here
+_CAMUNDA_OBJECTS = {
+    "execution": "Camunda 的 execution 对象在这里不存在，请直接写变量名（例如 ${approved}）",
+    "task": "Camunda 的 task 对象在这里不存在，请直接写变量名",
+    "dateTime": "Camunda 的 dateTime() 在这里不存在，请用 now()、add_hours()、add_workdays()",
+    "authenticatedUserId": "Camunda 的 authenticatedUserId 在这里不存在",
+    "currentUser": "Camunda 的 currentUser() 在这里不存在",
+    "bean": "Camunda 的 Spring Bean 在这里不存在",
+}
+
+
+@dataclass
+class Expression:
+    element_id: str
+    element_name: str
+    what: str  # 条件, 脚本, 定时器, 办理人 ... (for the message)
+    source: str  # as written in the diagram
+    python: str  # as the evaluator runs it
+    mode: str = "eval"
+    juel: bool = False
+    timer: str = ""  # timeDate, timeDuration, timeCycle
+
+
+def _name(node) -> str:
+    return (node.get("name") or "").strip()
+
+
+def _attr_expression(node, attr: str, what: str, literal_is_text: bool = True) -> Expression | None:
+    text = node.get(f"{C}{attr}")
+    if text is None or not text.strip():
+        return None
+    juel = dialect.is_juel(text)
+    python = dialect.juel_to_python(text) if juel else (repr(text.strip()) if literal_is_text else text.strip())
+    return Expression(node.get("id"), _name(node), what, text.strip(), python, juel=juel)
+
+
+def collect(root) -> list[Expression]:
+    found: list[Expression] = []
+    for flow in root.iter(f"{B}sequenceFlow"):
+        node = flow.find(f"{B}conditionExpression")
+        if node is not None and (node.text or "").strip():
+            found.append(Expression(flow.get("id"), _name(flow), "条件", node.text.strip(),
+                                    dialect.juel_to_python(node.text), juel=dialect.is_juel(node.text)))
+    for task in root.iter(f"{B}scriptTask"):
+        script = task.find(f"{B}script")
+        python = (task.get("scriptFormat") or "python").strip().lower() in ("python", "py", "text/x-python")
+        if python and script is not None and (script.text or "").strip():
+            found.append(Expression(task.get("id"), _name(task), "脚本", script.text, script.text, "exec"))
+    for tag in ("timeDate", "timeDuration", "timeCycle"):
+        for node in root.iter(f"{B}{tag}"):
+            event = node.getparent().getparent()
+            text = (node.text or "").strip()
+            found.append(Expression(event.get("id"), _name(event), "定时器", text, dialect.timer_to_python(text),
+                                    juel=dialect.is_juel(text), timer=tag))
+    for tag in ("serviceTask", "sendTask"):
+        for task in root.iter(f"{B}{tag}"):
+            exp = _attr_expression(task, "expression", "服务表达式", literal_is_text=False)
+            if exp is not None:
+                found.append(exp)
+    for task in root.iter(f"{B}userTask"):
+        for attr, what in (("assignee", "办理人"), ("dueDate", "到期时间"), ("followUpDate", "跟进时间")):
+            exp = _attr_expression(task, attr, what)
+            if exp is not None:
+                found.append(exp)
+        for attr, what in (("candidateGroups", "候选组"), ("candidateUsers", "候选人")):
+            for part in (task.get(f"{C}{attr}") or "").split(","):
+                if part.strip():
+                    juel = dialect.is_juel(part)
+                    found.append(Expression(task.get("id"), _name(task), what, part.strip(),
+                                            dialect.juel_to_python(part) if juel else repr(part.strip()), juel=juel))
+        for field in task.iter(f"{C}formField"):
+            default = field.get("defaultValue")
+            if default and dialect.is_juel(default):
+                found.append(Expression(task.get("id"), _name(task), f"表单字段 {field.get('id')} 的默认值",
+                                        default, dialect.juel_to_python(default), juel=True))
+            for prop in field.iter(f"{C}property"):
+                if prop.get("id") == "required_if" and (prop.get("value") or "").strip():
+                    found.append(Expression(task.get("id"), _name(task), f"表单字段 {field.get('id')} 的必填条件",
+                                            prop.get("value"), dialect.juel_to_python(prop.get("value")),
+                                            juel=dialect.is_juel(prop.get("value"))))
+    return found
+
+
+def defined_names(root, expressions: list[Expression]) -> set[str]:
+    """Variables the diagram itself gives values: form fields, script outputs, result variables."""
+    names: set[str] = set()
+    for field in root.iter(f"{C}formField"):
+        names.add(field.get("id") or "")
+    for task in root.iter(f"{B}userTask"):
+        names.add(f"{task.get('id')}_by")  # who completed it (the inbox records it)
+    for node in root.iter():
+        if node.get(f"{C}resultVariable"):
+            names.add(node.get(f"{C}resultVariable"))
+        if node.get(f"{C}elementVariable"):
+            names.add(node.get(f"{C}elementVariable"))
+    if next(root.iter(f"{B}messageEventDefinition"), None) is not None:
+        names.add("message")  # a message's payload
+    for exp in expressions:
+        if exp.mode == "exec" and not evaluator.problems(exp.python, "exec"):
+            names |= evaluator.names(exp.python, "exec")[1]
+    return names
+
+
+def _timer_literal(report: Report, exp: Expression) -> None:
+    try:
+        value = ast.literal_eval(exp.python)
+    except (ValueError, SyntaxError):
+        return
+    if not isinstance(value, str):
+        report.add(exp.element_id, exp.element_name, f"定时器 {exp.source!r} 不是时间文本")
+        return
+    upper = value.upper()
+    try:
+        if exp.timer == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(value)
+        elif exp.timer == "timeCycle":
+            if not upper.startswith("R"):
+                raise ValueError
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+        else:
+            if upper.startswith("P"):
+                report.add(exp.element_id, exp.element_name,
+                           f"timeDate 需要日期时间，{value!r} 是时长：请改用 timeDuration（持续时间）")
+                return
+            TimerEventDefinition.get_datetime(value)
+    except Exception:
+        kind = {"timeDate": "日期时间（例如 2026-12-01T09:00）", "timeDuration": "ISO 8601 时长（例如 PT4H、P3D）",
+                "timeCycle": "ISO 8601 重复周期（例如 R3/PT10M）"}[exp.timer]
+        report.add(exp.element_id, exp.element_name, f"定时器 {value!r} 不是有效的{kind}")
+
+
+def _looks_like_cron(text: str) -> bool:
+    parts = text.split()
+    return len(parts) in (5, 6, 7) and all(set(p) <= set("0123456789*?/,-LW#ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                                           for p in parts)
+
+
+def check(root, report: Report, context: CheckContext | None) -> None:
+    expressions = collect(root)
+    known_functions = set(context.functions if context else ()) | evaluator.BUILTIN_NAMES
+    defined = defined_names(root, expressions)
+    if context is not None and context.inputs is not None:
+        defined |= set(context.inputs)
+    for exp in expressions:
+        where = (exp.element_id, exp.element_name)
+        if exp.timer and not exp.source:
+            report.add(*where, "定时器没有设置时间表达式")
+            continue
+        if exp.timer and _looks_like_cron(exp.source):
+            report.add(*where, f"不支持 cron 表达式 {exp.source!r}：请用 ISO 8601 重复周期（R/…）或用脚本计算下一次时间")
+            continue
+        juel = dialect.juel_problems(exp.source)
+        if juel:
+            for message in juel:
+                report.add(*where, f"{exp.what} {exp.source!r}：{message}")
+            continue
+        found = evaluator.problems(exp.python, exp.mode)
+        if found:
+            label = "无法解析" if found[0].startswith("无法解析") else "不被允许"
+            report.add(*where, f"{exp.what}表达式{label}：{exp.source.strip()[:120]!r}（{'；'.join(found)}）")
+            continue
+        read, stored, called = evaluator.names(exp.python, exp.mode)
+        camunda = sorted(n for n in read | called if n in _CAMUNDA_OBJECTS and n not in defined)
+        for name in camunda:
+            report.add(*where, f"{exp.what} {exp.source.strip()[:120]!r}：{_CAMUNDA_OBJECTS[name]}")
+        calls = evaluator.method_calls(exp.python) if exp.juel else []
+        if calls and not camunda:
+            report.add(*where, f"{exp.what} {exp.source.strip()[:120]!r}：不支持 JUEL 方法调用 {calls[0]}()"
+                               "（Java 对象在这里不存在）")
+        for name in sorted(called - known_functions - defined - set(_CAMUNDA_OBJECTS)):
+            hint = difflib.get_close_matches(name, sorted(known_functions), n=1)
+            report.add(*where, f"{exp.what}调用了未知的函数 {name}()" + (f"，是不是 {hint[0]}()？" if hint else ""))
+        if exp.timer:
+            _timer_literal(report, exp)
+        if context is None or context.inputs is None:
+            continue
+        unknown = read - known_functions - defined - stored - set(_CAMUNDA_OBJECTS)
+        for name in sorted(unknown):
+            if exp.timer and exp.python.strip() == name:
+                report.add(*where, f"定时器 {exp.source!r} 既不是 ISO 8601 日期、时长或重复周期，也不是流程中的变量")
+            else:
+                report.add(*where, f"{exp.what}用到的 {name} 既不是表单字段、脚本输出、流程输入，也不是已注册的函数"
+                                   "（若它由流程启动时传入，可忽略）", WARNING)

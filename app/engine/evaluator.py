@@ -1,0 +1,242 @@
+"""The one restricted evaluator for everything a diagram computes.
+
+Scripts, conditions, timers, due dates, assignees, candidate groups, form defaults and
+``required_if`` conditions are compiled by RestrictedPython and run with safe builtins,
+guarded attribute and item access and only the functions the product registers for BPMN.
+No imports, no names or attributes beginning with ``_``, no ``open``/``eval``/``exec``,
+no classes. One evaluation may run a bounded number of Python lines (and seconds), so an
+endless loop is stopped with a clear error instead of hanging the request or the worker.
+
+``RestrictedEnvironment`` is SpiffWorkflow's script engine environment
+(``BasePythonScriptEngineEnvironment``), modelled on its ``TaskDataEnvironment``.
+``problems(source, mode)`` is what the deploy check asks before anything is stored.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import operator
+import sys
+import time
+from functools import lru_cache
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
+from RestrictedPython.Limits import limited_range
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+FILENAME = "<bpmn>"
+MAX_STEPS = 200_000  # Python lines one evaluation may run (a legitimate script runs a few dozen)
+MAX_SECONDS = 5.0  # wall-clock backstop for the same
+
+_BUILTIN_NAMES = (
+    "abs", "all", "any", "bool", "callable", "chr", "dict", "divmod", "enumerate", "filter", "float",
+    "frozenset", "int", "isinstance", "len", "list", "map", "max", "min", "ord", "pow", "repr",
+    "reversed", "round", "set", "sorted", "str", "sum", "tuple", "zip",
+    "ArithmeticError", "Exception", "IndexError", "KeyError", "TypeError", "ValueError", "ZeroDivisionError",
+)
+SAFE_BUILTINS = {**{name: getattr(builtins, name) for name in _BUILTIN_NAMES},
+                 "None": None, "True": True, "False": False, "range": limited_range}
+BUILTIN_NAMES = frozenset(SAFE_BUILTINS)
+
+# names that never resolve here, with the reason a process owner reads
+_FORBIDDEN_CALLS = {
+    "open": "不能读写文件", "eval": "不能执行动态代码", "exec": "不能执行动态代码", "compile": "不能执行动态代码",
+    "getattr": "不能动态读取属性", "setattr": "不能动态修改属性", "delattr": "不能动态修改属性",
+    "globals": "不能访问解释器内部", "locals": "不能访问解释器内部", "vars": "不能访问解释器内部",
+    "input": "不能读取输入", "print": "脚本中不能使用 print（它的输出不会出现在任何地方）",
+    "breakpoint": "不能调试", "exit": "不能结束进程", "quit": "不能结束进程", "help": "不可用",
+    "type": "不能使用 type", "object": "不能使用 object", "memoryview": "不可用", "bytearray": "不可用",
+}
+
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "&=": operator.iand,
+    "|=": operator.ior, "^=": operator.ixor, "<<=": operator.ilshift, ">>=": operator.irshift,
+}
+
+
+class ExpressionError(Exception):
+    """An expression or script the evaluator refuses or cannot run; the message is Chinese."""
+
+
+class EvaluationLimit(ExpressionError):
+    """One evaluation ran longer than the bound (an endless loop, most likely)."""
+
+
+def _inplacevar(op, x, y):
+    return _INPLACE[op](x, y)
+
+
+def _apply(function, *args, **kwargs):
+    return function(*args, **kwargs)
+
+
+GUARDS = {
+    "_getattr_": safer_getattr,
+    "_getitem_": default_guarded_getitem,
+    "_getiter_": default_guarded_getiter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_write_": full_write_guard,
+    "_inplacevar_": _inplacevar,
+    "_apply_": _apply,
+}
+
+
+# -- static checks ------------------------------------------------------------------------
+def problems(source: str, mode: str = "eval") -> list[str]:
+    """Why this expression (mode ``eval``) or script (``exec``) would be refused, in Chinese."""
+    if source is None or not str(source).strip():
+        return []
+    try:
+        tree = ast.parse(str(source).strip() if mode == "eval" else str(source), FILENAME, mode)
+    except SyntaxError as exc:
+        return [f"无法解析：{exc.msg}（第 {exc.lineno or 1} 行）" if mode == "exec" else f"无法解析：{exc.msg}"]
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append("不允许导入模块（import）")
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            found.append(f"不允许访问以下划线开头的属性 {node.attr}")
+        elif isinstance(node, ast.Name) and node.id.startswith("_"):
+            found.append(f"不允许使用以下划线开头的名称 {node.id}")
+        elif isinstance(node, ast.Name) and node.id in _FORBIDDEN_CALLS:
+            found.append(f"不允许使用 {node.id}：{_FORBIDDEN_CALLS[node.id]}")
+        elif isinstance(node, ast.ClassDef):
+            found.append("不允许定义类（class）")
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            found.append("不允许使用 global / nonlocal")
+        elif isinstance(node, ast.AsyncFunctionDef | ast.Await | ast.Yield | ast.YieldFrom):
+            found.append("不允许使用生成器或异步代码")
+    if found:
+        return list(dict.fromkeys(found))
+    compiled = _compile(str(source), mode)
+    if compiled.errors:
+        return [f"写法不被允许：{'；'.join(compiled.errors)}"]
+    return []
+
+
+def names(source: str, mode: str = "eval") -> tuple[set[str], set[str], set[str]]:
+    """(names read, names assigned, names called as functions) of a valid expression or script."""
+    tree = ast.parse(str(source).strip() if mode == "eval" else str(source), FILENAME, mode)
+    read, stored, called = set(), set(), set()
+    local = set()  # comprehension variables, lambda and def parameters
+    for node in ast.walk(tree):
+        if isinstance(node, ast.comprehension):
+            local |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.Lambda | ast.FunctionDef):
+            local |= {a.arg for a in node.args.args + node.args.kwonlyargs}
+            if isinstance(node, ast.FunctionDef):
+                stored.add(node.name)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            called.add(node.func.id)
+        elif isinstance(node, ast.Name):
+            (stored if isinstance(node.ctx, ast.Store) else read).add(node.id)
+    return read - local, stored - local, called
+
+
+def method_calls(source: str) -> list[str]:
+    """``a.b(...)`` calls in an expression, as ``a.b``: JUEL method calls on Java objects."""
+    tree = ast.parse(str(source).strip(), FILENAME, "eval")
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            found.append(ast.unparse(node.func))
+    return found
+
+
+# -- compiling and running ---------------------------------------------------------------------
+@lru_cache(maxsize=4096)
+def _compile(source: str, mode: str):
+    if mode == "eval":
+        return compile_restricted_eval(source.strip(), FILENAME)
+    return compile_restricted_exec(source, FILENAME)
+
+
+@lru_cache(maxsize=4096)
+def compiled(source: str, mode: str):
+    """The restricted code object (cached per source); refuses (ExpressionError) what ``problems`` names."""
+    found = problems(source, mode)
+    if found:
+        raise ExpressionError(f"表达式 {source.strip()[:80]!r} 不被允许：{'；'.join(found)}")
+    return _compile(str(source), mode).code
+
+
+def _bounded(run, max_steps: int, max_seconds: float):
+    """Run ``run()`` counting the lines executed in restricted code; stop it past the bound."""
+    state = {"steps": 0}
+    deadline = time.monotonic() + max_seconds
+
+    def local_trace(frame, event, arg):
+        state["steps"] += 1
+        if state["steps"] > max_steps or (state["steps"] % 1000 == 0 and time.monotonic() > deadline):
+            raise EvaluationLimit(
+                f"运行超过限制（{max_steps} 步或 {max_seconds:g} 秒），可能是死循环，已停止")
+        return local_trace
+
+    def global_trace(frame, event, arg):
+        # only the diagram's own code is traced; the product's functions run at full speed
+        return local_trace if frame.f_code.co_filename == FILENAME else None
+
+    previous = sys.gettrace()
+    sys.settrace(global_trace)
+    try:
+        return run()
+    except RecursionError as exc:
+        raise EvaluationLimit("递归过深，可能是死循环，已停止") from exc
+    finally:
+        sys.settrace(previous)
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """SpiffWorkflow's script environment, restricted: ``functions`` are the only callables."""
+
+    def __init__(self, functions: dict | None = None, max_steps: int = MAX_STEPS,
+                 max_seconds: float = MAX_SECONDS):
+        super().__init__(dict(functions or {}))
+        self.max_steps = max_steps
+        self.max_seconds = max_seconds
+
+    def _base(self, external_context) -> dict:
+        base = {"__builtins__": SAFE_BUILTINS, **GUARDS}
+        base.update(self.globals)
+        base.update(external_context or {})
+        return base
+
+    def evaluate(self, expression, context, external_context=None):
+        code = compiled(expression, "eval")
+        scope = self._base(external_context)
+        scope.update(context)
+        scope["__builtins__"] = SAFE_BUILTINS  # a variable never replaces the builtins
+        return _bounded(lambda: eval(code, scope), self.max_steps, self.max_seconds)  # noqa: S307
+
+    def execute(self, script, context, external_context=None):
+        code = compiled(script, "exec")
+        clash = (set(self.globals) | set(external_context or {})) & set(context)
+        if clash:
+            raise ExpressionError(f"流程变量与函数同名：{'、'.join(sorted(clash))}，请给变量或表单字段换个名字")
+        base = self._base(external_context)
+        context.update(base)
+        try:
+            _bounded(lambda: exec(code, context), self.max_steps, self.max_seconds)  # noqa: S102
+        finally:
+            for key in list(context):
+                if key in base or callable(context[key]) or key.startswith("_"):
+                    context.pop(key)
+        return True
+
+    def call_service(self, context, operation_name=None, operation_params=None, **kwargs):
+        raise ExpressionError("服务任务只能通过 camunda:expression 调用产品提供的函数")
+
+
+def evaluate(expression: str, variables: dict, functions: dict | None = None):
+    """Evaluate one expression over plain variables (form conditions, defaults)."""
+    return RestrictedEnvironment(functions).evaluate(expression, dict(variables))

@@ -1,0 +1,112 @@
+"""Deploying diagrams: one check for ``jiesu deploy``, ``jiesu lint``, the upload page and the modeler.
+
+``lint(xml)`` builds the check's context from the database (roles, sections, users) and the
+engine's functions; ``deploy`` refuses with that report before anything is stored, and
+stores the file exactly as uploaded; ``dry_run`` starts the diagram on a virtual clock.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.engine import calendar_store, dialect, dryrun, instances
+from app.engine.checks import CheckContext, Report
+from app.engine.clock import clock
+from app.engine.specs import DiagramError, check, parse
+from app.extensions import db
+from app.models import ROLES, ProcessVersion, Section, User
+from app.services import PermissionDenied, ServiceError, _, process_inputs
+from app.services.uow import unit_of_work
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # larger files are refused before they are parsed
+
+class DeployRefused(ServiceError):
+    """The diagram was not deployed; ``report`` says why (element, name, Chinese reason)."""
+
+    def __init__(self, report: Report, message: str | None = None):
+        super().__init__(message or _("流程图未部署：请修正下列问题。"))
+        self.report = report
+
+
+class Unchanged(ServiceError):
+    """The same file as the current version: nothing was deployed."""
+
+    def __init__(self, version: ProcessVersion):
+        super().__init__(_("与当前版本相同，未部署（%(key)s 第 %(version)s 版）。", key=version.process_key,
+                           version=version.version))
+        self.version = version
+
+
+def _process_key(xml: bytes) -> str:
+    try:
+        root = dialect.parse_xml(xml)
+    except Exception:
+        return ""
+    process = next((p for p in root.iter(f"{{{dialect.BPMN_NS}}}process")
+                    if p.get("isExecutable", "true") != "false"), None)
+    return process.get("id", "") if process is not None else ""
+
+
+def context_for(xml: bytes) -> CheckContext:
+    """What the product knows, for the diagram's process: functions, groups, users, its inputs."""
+    sections = set(db.session.scalars(select(Section.code)))
+    users = set(db.session.scalars(select(User.username)))
+    inputs = process_inputs.input_names(_process_key(xml))
+    return CheckContext(functions=instances.function_names(), groups=frozenset(set(ROLES) | sections),
+                        users=frozenset(users), inputs=frozenset(inputs))
+
+
+def _too_large(xml: bytes) -> Report | None:
+    if len(xml) > MAX_UPLOAD_BYTES:
+        report = Report()
+        report.add("", "", f"文件过大（{len(xml) / 1024 / 1024:.1f} MB），流程图不能超过 "
+                           f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+        return report
+    return None
+
+
+def _bytes(xml: bytes | str) -> bytes:
+    return xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
+
+
+def lint(xml: bytes | str) -> Report:
+    """The deploy check's report for a diagram (nothing is stored)."""
+    xml = _bytes(xml)
+    return _too_large(xml) or check(xml, context_for(xml))
+
+
+def deploy(xml: bytes | str, actor: User | None = None, comment: str = "") -> ProcessVersion:
+    """Check and store a new version in one transaction; refuse with the report, or as unchanged."""
+    xml = _bytes(xml)
+    too_large = _too_large(xml)
+    if too_large:
+        raise DeployRefused(too_large)
+    if actor is not None and not actor.has_role("process_owner", "admin"):
+        raise PermissionDenied(_("只有流程管理员可以部署流程。"))
+    try:
+        parsed = parse(xml, context=context_for(xml))
+    except DiagramError as exc:
+        raise DeployRefused(exc.report) from exc
+    with unit_of_work():
+        try:
+            version = instances.deploy(xml, actor, comment, parsed=parsed)
+        except instances.UnchangedDiagram as exc:
+            raise Unchanged(exc.version) from exc
+        version.check_warnings = [str(p) for p in parsed.report.warnings]
+    return version
+
+
+def dry_run(xml: bytes | str, sample_data: dict | None = None) -> dryrun.DryRunReport:
+    """Start the diagram on a virtual clock with sample data; nothing is stored."""
+    xml = _bytes(xml)
+    too_large = _too_large(xml)
+    if too_large:
+        return dryrun.DryRunReport(problems=too_large.problems)
+    sample = process_inputs.sample_inputs(_process_key(xml), clock.now())
+    sample.update(sample_data or {})
+    return dryrun.run(xml, sample, context_for(xml), calendar_store.get_calendar(), instances.bpmn_functions())
+
+
+def source_of(version: ProcessVersion) -> bytes:
+    """The file as it was uploaded (older versions: the stored XML)."""
+    return version.source_xml if version.source_xml else version.bpmn_xml.encode("utf-8")

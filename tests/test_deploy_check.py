@@ -1,0 +1,246 @@
+"""The deploy check, the dry run and deploy hygiene, one small diagram per behaviour (tests/bpmn/safety)."""
+
+import json
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from app.engine import instances
+from app.engine.clock import clock
+from app.engine.runtime import EngineError
+from app.extensions import db
+from app.models import Alert, ProcessVersion
+from app.services import deployment
+from app.services.process import apply_snapshot
+from app.services.timers import sweep
+from tests.conftest import shanghai
+
+SAFETY = Path(__file__).parent / "bpmn" / "safety"
+
+
+def diagram(name: str) -> bytes:
+    return (SAFETY / f"{name}.bpmn").read_bytes()
+
+
+def errors(name: str) -> list[tuple[str, str, str]]:
+    return [(p.element_id, p.element_name, p.message) for p in deployment.lint(diagram(name)).errors]
+
+
+@pytest.mark.parametrize(("name", "element", "reason"), [
+    ("script_import", "run_os", "不允许导入模块"),
+    ("script_dunder", "escape", "以下划线开头的名称 __import__"),
+    ("condition_dunder", "to_a", "以下划线开头的属性"),
+    ("timer_unknown_function", "wait", "未知的函数 add_workdayz()，是不是 add_workdays()"),
+    ("timer_banana", "wait", "既不是 ISO 8601 日期、时长或重复周期"),
+    ("timer_cron", "wait", "不支持 cron 表达式"),
+    ("gateway_no_way_out", "route", "出口 to_b"),
+    ("juel_method_calls", "to_a", "Camunda 的 execution 对象在这里不存在"),
+    ("juel_method_calls", "to_b", "Camunda 的 dateTime() 在这里不存在"),
+    ("plain_task", "call_back", "没有任何人能看到"),
+    ("unknown_candidates", "approve", "候选组 management 不是任何角色、科室或用户"),
+    ("unknown_candidates", "sign", "办理人 demo 不是系统中的用户"),
+    ("service_java", "by_class", 'camunda:class="org.example.SendMail"'),
+    ("service_java", "by_delegate", "camunda:delegateExpression"),
+    ("service_java", "by_topic", 'camunda:topic="send-sms"'),
+    ("business_rule", "decide", "DMN"),
+    ("script_groovy", "greet", "不支持 groovy 脚本"),
+    ("reserved_ids", "End", "与引擎内部的名称冲突"),
+])
+def test_refused_with_element_name_and_chinese_reason(app, name, element, reason):
+    found = errors(name)
+    matching = [f for f in found if f[0] == element and reason in f[2]]
+    assert matching, found
+    assert matching[0][1], "the element's name is given too"
+    with pytest.raises(deployment.DeployRefused):
+        deployment.deploy(diagram(name))
+    assert db.session.query(ProcessVersion).filter_by(process_key=name).count() == 0
+
+
+def test_reserved_ids_no_longer_hide_behind_not_connected(app):
+    messages = [m for _id, _name, m in errors("reserved_ids")]
+    assert not any("没有连接到流程中" in m for m in messages)
+
+
+def test_the_products_diagrams_pass_the_check_and_the_dry_run(app):
+    for path in sorted(Path(app.config["JIESU_PROCESS_DIR"]).glob("*.bpmn")):
+        report = deployment.lint(path.read_bytes())
+        assert report.problems == [], (path.name, [str(p) for p in report.problems])
+        run = deployment.dry_run(path.read_bytes())
+        assert run.ok, (path.name, [str(p) for p in run.problems])
+        assert run.completed or run.timers_repeat or run.problems, path.name
+
+
+def test_dry_run_reports_path_timers_and_tasks_on_a_virtual_clock(app):
+    xml = (Path(app.config["JIESU_PROCESS_DIR"]) / "ticket.bpmn").read_bytes()
+    before = clock.now()
+    run = deployment.dry_run(xml, {"received_at": "2026-11-25T10:00:00+08:00"})
+    assert clock.now() == before, "the app's clock did not move"
+    assert run.completed and run.end_event
+    assert run.path[:3] == ["start", "compute_deadlines", "sign"]
+    urge = next(t for t in run.timers if t["element_id"] == "urge_timer")
+    assert urge["fired"] and urge["due"] == "2026-12-01T10:00:00+08:00"  # 7 working days less 3
+    assert {"sign", "dispatch", "respond", "handle", "review", "callback"} <= {t["element_id"] for t in run.user_tasks}
+
+
+def test_dry_run_finds_what_only_running_shows(app):
+    assert deployment.lint(diagram("dry_run_bad_due")).ok
+    run = deployment.dry_run(diagram("dry_run_bad_due"))
+    assert not run.ok
+    problem = run.problems[-1]
+    assert problem.element_id == "work" and "到期时间" in problem.message and "下周一" in problem.message
+
+
+def test_dry_run_stops_an_endless_script(app):
+    run = deployment.dry_run(diagram("script_endless_loop"))
+    assert not run.ok and run.problems[-1].element_id == "spin" and "死循环" in run.problems[-1].message
+
+
+def test_an_endless_script_deployed_anyway_stops_with_the_element_named(app):
+    instances.deploy(diagram("script_endless_loop"))
+    with pytest.raises(EngineError) as err:
+        instances.start("script_endless_loop", {})
+    assert err.value.element_id == "spin" and "死循环" in str(err.value)
+
+
+def test_service_task_expression_calls_a_product_function(app):
+    deployment.deploy(diagram("service_expression"))
+    instance, snap = instances.start("service_expression", {"ticket_no": "T-9"})
+    apply_snapshot(instance, None, snap)
+    db.session.commit()
+    assert snap.completed and snap.data["sent_at"].startswith("2026-11-25T10:00")
+    assert db.session.query(Alert).filter_by(kind="提醒").one().message == "服务任务 T-9"
+
+
+def test_due_dates_as_duration_date_and_expression(app):
+    instances.deploy(diagram("due_dates"))
+    instance, snap = instances.start("due_dates", {})
+    assert snap.ready_tasks[0].due_at == clock.now() + timedelta(days=1)
+    snap = instances.complete_task(instance, snap.ready_tasks[0].guid, {})
+    assert snap.ready_tasks[0].due_at == shanghai(2026, 12, 1, 17, 0)
+    snap = instances.complete_task(instance, snap.ready_tasks[0].guid, {})
+    assert snap.ready_tasks[0].due_at == shanghai(2026, 11, 27, 10, 0)  # two working days after Wednesday
+
+
+def test_time_date_without_offset_is_beijing_time(app):
+    instances.deploy(diagram("timer_date_without_offset"))
+    instance, snap = instances.start("timer_date_without_offset", {})
+    assert snap.next_timer_at == shanghai(2026, 11, 26, 9, 0)
+    apply_snapshot(instance, None, snap)
+    db.session.commit()
+    clock.freeze(shanghai(2026, 11, 26, 8, 59))
+    assert sweep().fired == 0
+    clock.freeze(shanghai(2026, 11, 26, 9, 0, 1))
+    assert sweep().fired == 1
+
+
+def test_juel_string_literals_route_as_written(app):
+    instances.deploy(diagram("juel_string_literals"))
+    for data, end in [({"decision": "true", "label": "", "note": "", "code": ""}, "甲"),
+                      ({"decision": "True", "label": "", "note": "", "code": ""}, "乙"),
+                      ({"decision": "", "label": "gt", "note": "", "code": ""}, "甲"),
+                      ({"decision": "", "label": "", "note": "empty box", "code": ""}, "甲"),
+                      ({"decision": "", "label": "", "note": "", "code": "null"}, "甲")]:
+        _instance, snap = instances.start("juel_string_literals", data)
+        assert snap.end_event == end, data
+
+
+def test_form_default_expression_and_juel_required_if(app, browser):
+    from app.models import WorkItem
+
+    instances.deploy(diagram("form_expressions"))
+    instance, snap = instances.start("form_expressions", {})
+    apply_snapshot(instance, None, snap)
+    db.session.commit()
+    item = db.session.query(WorkItem).filter_by(spec_name="review").one()
+    boss = browser("zhuguan")
+    page = boss.get(f"/tasks/{item.id}").get_data(as_text=True)
+    assert 'value="2026-11-30T10:00:00+08:00"' in page  # three working days after Wednesday
+    response = boss.post(f"/tasks/{item.id}", {"decision": "退回", "reason": "", "follow_up": "x"})
+    assert response.status_code == 422 and "请填写退回原因" in response.get_data(as_text=True)
+    response = boss.post(f"/tasks/{item.id}", {"decision": "通过", "reason": "", "follow_up": "x"})
+    assert response.status_code == 302
+
+
+def test_lint_command_prints_one_line_per_problem_and_exits_1(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lint", str(SAFETY / "service_java.bpmn"), str(SAFETY / "due_dates.bpmn")])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "service_java.bpmn" in line]
+    assert len(lines) == 3 and all(line.split(": ", 1)[1].startswith("错误 by_") for line in lines)
+    result = runner.invoke(args=["lint", str(SAFETY / "due_dates.bpmn")])
+    assert result.exit_code == 0 and result.output == ""
+
+
+def test_lint_dry_run_prints_json(app):
+    result = app.test_cli_runner().invoke(args=["lint", "--dry-run", str(SAFETY / "due_dates.bpmn")])
+    assert result.exit_code == 0
+    report = json.loads(result.output)
+    assert report["ok"] and report["completed"]
+    assert report["path"] == ["start", "by_duration", "by_date", "by_expression", "end"]
+    assert [t["due"] for t in report["user_tasks"]][:2] == ["2026-11-26T10:00:00+08:00", "2026-12-01T17:00:00+08:00"]
+
+
+def test_upload_page_gives_the_same_answers_as_lint(app, browser):
+    owner = browser("liucheng")
+    xml = diagram("unknown_candidates")
+    response = owner.post("/admin/processes", {"bpmn": (BytesIO(xml), "x.bpmn"), "action": "lint"},
+                          form_url="/admin/processes", content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    for problem in deployment.lint(xml).problems:
+        assert problem.element_id in page and problem.message in page
+    response = owner.post("/admin/processes", {"bpmn": (BytesIO(diagram("service_java")), "x.bpmn")},
+                          form_url="/admin/processes", content_type="multipart/form-data")
+    assert response.status_code == 422 and "camunda:class" in response.get_data(as_text=True)
+    response = owner.post("/admin/processes", {"bpmn": (BytesIO(diagram("due_dates")), "x.bpmn"),
+                                               "action": "dry_run"},
+                          form_url="/admin/processes", content_type="multipart/form-data")
+    assert "by_expression" in response.get_data(as_text=True) and 'id="dry-run"' in response.get_data(as_text=True)
+
+
+def test_identical_file_is_not_a_new_version_and_download_returns_the_upload(app, browser):
+    xml = diagram("due_dates").replace(b"<bpmn:definitions", b"<!-- as uploaded, with   spacing -->\n<bpmn:definitions")
+    version = deployment.deploy(xml, comment="第一次")
+    with pytest.raises(deployment.Unchanged, match="与当前版本相同，未部署"):
+        deployment.deploy(xml)
+    assert db.session.query(ProcessVersion).filter_by(process_key="due_dates").count() == 1
+    response = browser("liucheng").get(f"/admin/processes/{version.id}.bpmn")
+    assert response.data == xml
+    assert browser("wenhua").get(f"/admin/processes/{version.id}.bpmn").status_code == 403
+
+
+def test_uploads_over_5_mb_are_refused_before_parsing(app, browser):
+    big = b"<?xml version='1.0'?>" + b" " * (deployment.MAX_UPLOAD_BYTES + 10)
+    report = deployment.lint(big)
+    assert not report.ok and "文件过大" in report.errors[0].message
+    response = browser("liucheng").post("/admin/processes", {"bpmn": (BytesIO(big), "big.bpmn")},
+                                        form_url="/admin/processes", content_type="multipart/form-data")
+    assert response.status_code == 400 and "文件过大" in response.get_data(as_text=True)
+
+
+def test_xml_external_entities_and_entity_bombs_are_not_expanded(app, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    xxe = f"""<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d">
+  <bpmn:process id="xxe" name="&x;" isExecutable="true"><bpmn:startEvent id="s" name="&x;"/></bpmn:process>
+</bpmn:definitions>""".encode()
+    report = deployment.lint(xxe)
+    assert "TOP-SECRET" not in json.dumps(report.as_dict(), ensure_ascii=False)
+    bomb = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+            + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+            + ']><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">'
+              '<bpmn:process id="bomb" name="&i;" isExecutable="true"/></bpmn:definitions>').encode()
+    report = deployment.lint(bomb)  # returns at once, without expanding 10^9 characters
+    assert len(json.dumps(report.as_dict())) < 10_000
+
+
+def test_receive_task_waits_for_its_message(app):
+    deployment.deploy(diagram("receive_task"))
+    instance, _snap = instances.start("recv", {})
+    assert instances.waiting_messages(instance) == ["done"]
+    assert instances.send_message(instance, "done", {"ok": True}).completed
+    no_message = diagram("receive_task").replace(b' messageRef="msg_done"', b"")
+    assert any(p.element_id == "wait_done" and "messageRef" in p.message for p in deployment.lint(no_message).errors)

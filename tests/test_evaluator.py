@@ -1,0 +1,127 @@
+"""The restricted evaluator: what a diagram's expressions and scripts may and may not do."""
+
+import pytest
+
+from app.engine import dialect, evaluator
+from app.engine.evaluator import EvaluationLimit, ExpressionError, RestrictedEnvironment
+
+
+def env(**functions):
+    return RestrictedEnvironment(functions)
+
+
+@pytest.mark.parametrize("source", [
+    "import os",
+    "from os import system",
+    "__import__('os').system('id')",
+    "x = ().__class__.__bases__[0].__subclasses__()",
+    "open('/etc/passwd').read()",
+    "eval('1')",
+    "exec('x = 1')",
+    "getattr(x, 'y')",
+    "class A: pass",
+    "print('hi')",
+])
+def test_what_reaches_outside_is_refused_before_it_runs(source):
+    found = evaluator.problems(source, "exec")
+    assert found and all("不允许" in p or "不能" in p for p in found), found
+    with pytest.raises(ExpressionError):
+        env().execute(source, {})
+
+
+def test_refusals_are_chinese_and_name_the_reason():
+    assert evaluator.problems("import os", "exec") == ["不允许导入模块（import）"]
+    assert evaluator.problems("a.__class__") == ["不允许访问以下划线开头的属性 __class__"]
+    assert evaluator.problems("approved ==")[0].startswith("无法解析")
+
+
+def test_an_endless_loop_is_stopped_with_a_clear_error():
+    with pytest.raises(EvaluationLimit, match="死循环"):
+        env().execute("n = 0\nwhile True:\n    n = n + 1", {})
+    with pytest.raises(EvaluationLimit, match="死循环"):
+        env().evaluate("len([1 for a in range(999) for b in range(999) for c in range(999)])", {})
+    with pytest.raises(EvaluationLimit, match="递归"):
+        env().evaluate("(lambda f: f(f))(lambda f: f(f))", {})
+
+
+def test_huge_ranges_and_str_format_are_not_available():
+    with pytest.raises(ValueError):
+        env().evaluate("sum(range(10 ** 9))", {})
+    with pytest.raises(NotImplementedError):
+        env().evaluate("'{0.__class__}'.format(x)", {"x": 1})
+
+
+def test_product_functions_and_plain_data_work():
+    data = {"rework_count": 1, "message": {"summary": "噪音"}, "cases": [1, 2]}
+    environment = env(add_workdays=lambda start, days: f"{start}+{days}")
+    script = ("rework_count += 1\nlabel = '催办：' + message['summary']\n"
+              "due = add_workdays('2026-11-25', 3)\ntotal = sum(c * 2 for c in cases)\nfirst, second = cases")
+    environment.execute(script, data)
+    assert data["rework_count"] == 2 and data["label"] == "催办：噪音" and data["due"] == "2026-11-25+3"
+    assert data["total"] == 6 and (data["first"], data["second"]) == (1, 2)
+    assert "add_workdays" not in data and "__builtins__" not in data and not any(k.startswith("_") for k in data)
+    assert environment.evaluate("len(cases) > 0 and message.get('summary') == '噪音'", data) is True
+
+
+def test_a_variable_named_like_a_function_is_refused_in_chinese():
+    with pytest.raises(ExpressionError, match="流程变量与函数同名：now"):
+        env(now=lambda: "x").execute("y = 1", {"now": "2026"})
+
+
+# JUEL as Camunda Modeler users write it: converted outside string literals only
+@pytest.mark.parametrize(("juel", "python", "data", "expected"), [
+    ("${decision == 'true'}", "decision == 'true'", {"decision": "true"}, True),
+    ("${decision != 'false'}", "decision != 'false'", {"decision": "false"}, False),
+    ("${a eq 'gt'}", "a == 'gt'", {"a": "gt"}, True),
+    ("${n ne 3}", "n != 3", {"n": 3}, False),
+    ("${amount gt 1000 and ok}", "amount > 1000 and ok", {"amount": 1001, "ok": True}, True),
+    ("${amount lt 10 or vip}", "amount < 10 or vip", {"amount": 50, "vip": False}, False),
+    ("${n ge 1 && n le 3}", "n >= 1 and n <= 3", {"n": 3}, True),
+    ("${not approved}", "not approved", {"approved": False}, True),
+    ("${!approved || urgent}", "not approved or urgent", {"approved": True, "urgent": False}, False),
+    ("${empty note}", "not note", {"note": ""}, True),
+    ("${note == 'empty box'}", "note == 'empty box'", {"note": "empty box"}, True),
+    ("${x == null}", "x == None", {"x": None}, True),
+    ("${x == 'null'}", "x == 'null'", {"x": None}, False),
+    ("${flag == true}", "flag == True", {"flag": True}, True),
+    ("${name == '!&& ||'}", "name == '!&& ||'", {"name": "!&& ||"}, True),
+    ("${a  ==  'two  spaces'}", "a == 'two  spaces'", {"a": "two  spaces"}, True),
+    ("${total div 2 == 3}", "total / 2 == 3", {"total": 6}, True),
+    ("工单 ${no} 超期", "'工单 ' + str(no) + ' 超期'", {"no": "T-1"}, "工单 T-1 超期"),
+])
+def test_juel_forms(juel, python, data, expected):
+    assert dialect.juel_to_python(juel) == python
+    assert env().evaluate(python, data) == expected
+
+
+@pytest.mark.parametrize("juel", ["${execution.getVariable('x')}", "${dateTime().plusWeeks(1)}",
+                                  "${bean.method(x)}"])
+def test_juel_method_calls_are_found(juel):
+    assert evaluator.method_calls(dialect.juel_to_python(juel))
+
+
+def test_juel_without_a_python_counterpart_is_named():
+    assert "b if a else c" in dialect.juel_problems("${a ? 1 : 2}")[0]
+    assert dialect.juel_problems("${a == '?'}") == []
+
+
+def test_form_required_if_runs_in_the_evaluator():
+    from app.forms.builder import RequiredIf
+
+    check = RequiredIf("__import__('os').system('echo hacked')", "x")
+
+    class Field:
+        data = ""
+
+    class Form:
+        _fields = {}
+
+    check(Form(), Field())  # refused condition: treated as not required, nothing ran
+    needed = RequiredIf("${decision eq '退回'}", "请填写退回原因")
+
+    class Decision:
+        data = "退回"
+
+    Form._fields = {"decision": Decision()}
+    with pytest.raises(Exception, match="请填写退回原因"):
+        needed(Form(), Field())
