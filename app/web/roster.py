@@ -1,14 +1,7 @@
-"""排班: the duty roster (week and month views, assigning, spreadsheet import) and the navbar's 值班.
-
-Importing this module also imports ``app.services.roster``, which registers the 7x24
-duty routing hook and the ``on_duty`` BPMN function: registering this blueprint in
-``app.web.register_blueprints`` is what switches them on for every app.
-"""
+"""排班: the duty roster (week and month views, assigning, spreadsheet import) and the navbar's 值班."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -17,13 +10,21 @@ from flask_login import current_user, login_required
 
 from app.engine.clock import clock
 from app.extensions import db
+from app.forms.upload import StagedUploadForm
 from app.models import DutyAssignment
-from app.services import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError, roster
+from app.services import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    roster,
+    spreadsheets,
+)
+from app.web import staged as pages
 from app.web.filters import WEEKDAYS, WEEKDAYS_EN
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
-
-MAX_UPLOAD = 5 * 1024 * 1024
 
 
 @bp.app_context_processor
@@ -161,54 +162,50 @@ def times():
 @login_required
 def import_file():
     _require_editor()
-    if request.method == "GET":
-        return render_template("roster/import.html", preview=None)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        flash(_("请选择要导入的 Excel 文件（.xlsx）。"), "danger")
-        return render_template("roster/import.html", preview=None), 422
-    if not upload.filename.lower().endswith(".xlsx"):
-        flash(_("只支持 .xlsx 格式的 Excel 文件（旧版 .xls 请先另存为 .xlsx）。"), "danger")
-        return render_template("roster/import.html", preview=None), 422
-    data = upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        flash(_("文件过大：排班表不应超过 5 MB。"), "danger")
-        return render_template("roster/import.html", preview=None), 422
-    try:
-        preview = roster.preview_import(data)
-    except ServiceError as exc:
-        flash(str(exc), "danger")
-        return render_template("roster/import.html", preview=None), 422
-    return render_template("roster/import.html", preview=preview, filename=upload.filename,
-                           payload=base64.b64encode(data).decode("ascii"), kinds=roster.SHIFT_LABELS,
+    form, done, status = pages.receive(roster.IMPORT, "roster.import_preview")
+    if done is not None:
+        return done
+    return render_template("roster/import.html", form=form, preview=None), status
+
+
+@bp.route("/import/<token>")
+@login_required
+def import_preview(token):
+    """The staged upload's rows, checked again against the roster as it is now (a reload shows them again)."""
+    _require_editor()
+    staged, preview, back = pages.preview(roster.IMPORT, token, "roster.import_file")
+    if back is not None:
+        return back
+    return render_template("roster/import.html", form=pages.upload_form(), preview=preview,
+                           staged=staged, confirm_form=StagedUploadForm(), kinds=roster.SHIFT_LABELS,
                            role_labels=roster.ROLE_LABELS)
 
 
-@bp.route("/import/apply", methods=["POST"])
+@bp.route("/import/<token>/confirm", methods=["POST"])
 @login_required
-def import_apply():
+def import_confirm(token):
     _require_editor()
-    try:
-        data = base64.b64decode(request.form.get("payload", ""), validate=True)
-    except (binascii.Error, ValueError):
-        data = b""
-    if not data:
-        flash(_("导入内容丢失，请重新上传文件。"), "danger")
-        return redirect(url_for("roster.import_file"))
-    try:
-        preview = roster.apply_import(current_user, data)
-    except (ServiceError, Conflict) as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("roster.import_file"))
+    preview, back = pages.confirm(roster.IMPORT, token, "roster.import_file", "roster.import_preview")
+    if back is not None:
+        return back
     flash(_("导入完成：新增 %(new)s 条排班，%(same)s 条已存在未改动。", new=len(preview.new),
             same=len(preview.existing)), "success")
     first = min((r.day for r in preview.rows if r.day), default=clock.local_now().date())
     return redirect(url_for("roster.week", date=first.isoformat()))
 
 
+@bp.route("/import/<token>/discard", methods=["POST"])
+@login_required
+def import_discard(token):
+    _require_editor()
+    if pages.discard(roster.IMPORT, token):
+        flash(_("已取消导入，上传的文件已删除。"), "info")
+    return redirect(url_for("roster.import_file"))
+
+
 @bp.route("/import/template.xlsx")
 @login_required
 def import_template():
     return roster.template_workbook(), 200, {
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Type": spreadsheets.XLSX_MIMETYPE,
         "Content-Disposition": "attachment; filename=roster-template.xlsx"}
