@@ -6,7 +6,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.engine.clock import clock
@@ -15,7 +15,7 @@ from app.models import Enterprise, EnterpriseTicket, WorkItem
 from app.services import credit_code, enterprises, inbox, spreadsheets
 from app.services.timers import sweep
 from tests.field_helpers import code, make_enterprise
-from tests.helpers import new_ticket, user
+from tests.helpers import new_ticket, user, xlsx
 
 # -- 统一社会信用代码 ------------------------------------------------------------------------------------
 
@@ -86,14 +86,7 @@ def test_only_inspectors_and_supervisors_keep_the_ledger(app, browser):
 # -- Excel import and export -------------------------------------------------------------------------------
 
 def _xlsx(rows, header=("企业名称", "统一社会信用代码", "企业类型", "许可证号", "许可证有效期至", "地址", "风险等级")) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(list(header))
-    for row in rows:
-        ws.append(list(row))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx(header, rows)
 
 
 def read(content: bytes):

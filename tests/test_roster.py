@@ -7,7 +7,6 @@ import re
 from datetime import date
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.engine import instances
@@ -18,7 +17,7 @@ from app.services import PermissionDenied, ServiceError, roster, tickets
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 from tests.conftest import shanghai
-from tests.helpers import SIGN, new_ticket, open_item, user
+from tests.helpers import SIGN, new_ticket, open_item, user, xlsx
 
 
 def put(day, kind, username, role, actor="zhuguan"):
@@ -191,15 +190,7 @@ def test_supervisor_page_warns_of_an_uncovered_shift_before_it_starts(app, brows
 
 
 def _xlsx(rows, header=("日期", "班次", "姓名/用户名", "岗位")) -> io.BytesIO:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return out
+    return io.BytesIO(xlsx(header, rows))
 
 
 def _upload(b, rows, **kw):

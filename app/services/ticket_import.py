@@ -244,6 +244,7 @@ def preview_file(path: str | Path, filename: str | None = None) -> Preview:
 
 
 def _authorize(actor: User | None) -> None:
+    """The command line imports without a user; a user must be a dispatcher or a duty officer."""
     if actor is not None and not actor.has_role("dispatcher", "duty"):
         raise PermissionDenied(_("只有派单员或值班员可以导入工单。"))
 
@@ -304,21 +305,14 @@ def problems_csv(problems: list[dict]) -> str:
 class TicketImport(StagedImport):
     """Uploads are read and classified once (a 10,000-row file takes seconds); the confirmation is a job."""
 
-    purpose = PURPOSE
-    layout = LAYOUT
-
-    def authorize(self, user: User) -> None:
-        if not user.has_role("dispatcher", "duty"):
-            raise PermissionDenied(_("只有派单员或值班员可以导入工单。"))
+    def __init__(self):
+        super().__init__(PURPOSE, LAYOUT, authorize=_authorize, check=preview)
 
     def max_bytes(self) -> int:
         return max_bytes()
 
     def read(self, path: Path, filename: str) -> ParsedFile:
         return read_file(path, filename)
-
-    def check(self, parsed: ParsedFile) -> Preview:
-        return preview(parsed)
 
     def summarise(self, parsed: ParsedFile, result: Preview) -> dict:
         return result.to_json()

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from app.engine.clock import clock
 from app.forms.inspection import EnterpriseForm, LicenceWarningForm
-from app.forms.upload import StagedUploadForm
 from app.models import ENTERPRISE_KINDS, RISK_LEVELS
 from app.services import (
     Conflict,
@@ -168,52 +167,14 @@ def unlink(link_id):
 
 # -- Excel import and export -----------------------------------------------------------------------------
 
-def _require_editor():
-    if not enterprises.can_edit(current_user):
-        abort(403)
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@login_required
-def import_page():
-    """Upload -> preview with each row's errors (the file staged on the server) -> confirm."""
-    _require_editor()
-    form, done, status = pages.receive(enterprises.IMPORT, "enterprises.import_preview")
-    if done is not None:
-        return done
-    return render_template("enterprises/import.html", form=form, preview=None), status
-
-
-@bp.route("/import/<token>")
-@login_required
-def import_preview(token):
-    _require_editor()
-    staged, preview, back = pages.preview(enterprises.IMPORT, token, "enterprises.import_page")
-    if back is not None:
-        return back
-    return render_template("enterprises/import.html", form=pages.upload_form(), preview=preview, staged=staged,
-                           confirm_form=StagedUploadForm())
-
-
-@bp.route("/import/<token>/confirm", methods=["POST"])
-@login_required
-def import_confirm(token):
-    _require_editor()
-    preview, back = pages.confirm(enterprises.IMPORT, token, "enterprises.import_page", "enterprises.import_preview")
-    if back is not None:
-        return back
+def _imported(preview):
     flash(_("导入完成：新增 %(a)s 家，更新 %(b)s 家，无变化 %(c)s 家。", a=preview.count("新增"),
             b=preview.count("更新"), c=preview.count("无变化")), "success")
     return redirect(url_for("enterprises.index"))
 
 
-@bp.route("/import/<token>/discard", methods=["POST"])
-@login_required
-def import_discard(token):
-    _require_editor()
-    if pages.discard(enterprises.IMPORT, token):
-        flash(_("已取消导入，上传的文件已删除。"), "info")
-    return redirect(url_for("enterprises.import_page"))
+# /import, /import/<token> (preview), /import/<token>/confirm, /import/<token>/discard
+pages.add_pages(bp, enterprises.IMPORT, "enterprises/import.html", enterprises.can_edit, _imported)
 
 
 def _xlsx(content: bytes, name: str):

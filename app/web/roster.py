@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from app.engine.clock import clock
 from app.extensions import db
-from app.forms.upload import StagedUploadForm
 from app.models import DutyAssignment
 from app.services import (
     Conflict,
@@ -158,49 +157,16 @@ def times():
     return redirect(_safe_next(url_for("roster.week")))
 
 
-@bp.route("/import", methods=["GET", "POST"])
-@login_required
-def import_file():
-    _require_editor()
-    form, done, status = pages.receive(roster.IMPORT, "roster.import_preview")
-    if done is not None:
-        return done
-    return render_template("roster/import.html", form=form, preview=None), status
-
-
-@bp.route("/import/<token>")
-@login_required
-def import_preview(token):
-    """The staged upload's rows, checked again against the roster as it is now (a reload shows them again)."""
-    _require_editor()
-    staged, preview, back = pages.preview(roster.IMPORT, token, "roster.import_file")
-    if back is not None:
-        return back
-    return render_template("roster/import.html", form=pages.upload_form(), preview=preview,
-                           staged=staged, confirm_form=StagedUploadForm(), kinds=roster.SHIFT_LABELS,
-                           role_labels=roster.ROLE_LABELS)
-
-
-@bp.route("/import/<token>/confirm", methods=["POST"])
-@login_required
-def import_confirm(token):
-    _require_editor()
-    preview, back = pages.confirm(roster.IMPORT, token, "roster.import_file", "roster.import_preview")
-    if back is not None:
-        return back
+def _imported(preview):
     flash(_("导入完成：新增 %(new)s 条排班，%(same)s 条已存在未改动。", new=len(preview.new),
             same=len(preview.existing)), "success")
     first = min((r.day for r in preview.rows if r.day), default=clock.local_now().date())
     return redirect(url_for("roster.week", date=first.isoformat()))
 
 
-@bp.route("/import/<token>/discard", methods=["POST"])
-@login_required
-def import_discard(token):
-    _require_editor()
-    if pages.discard(roster.IMPORT, token):
-        flash(_("已取消导入，上传的文件已删除。"), "info")
-    return redirect(url_for("roster.import_file"))
+# /import, /import/<token> (preview), /import/<token>/confirm, /import/<token>/discard
+pages.add_pages(bp, roster.IMPORT, "roster/import.html", roster.can_edit, _imported, kinds=roster.SHIFT_LABELS,
+                role_labels=roster.ROLE_LABELS)
 
 
 @bp.route("/import/template.xlsx")

@@ -1,14 +1,18 @@
 """The pages of a spreadsheet import, the same for every import: upload, staged preview, confirm, discard.
 
-Each import's blueprint keeps its own routes and templates and calls these with its
-``StagedImport`` (``app.services.spreadsheets``); refusals go through ``app.web.flow``.
+:func:`add_pages` gives a blueprint the four pages of an import (its template shows the
+upload form and, on the preview page, the rows); an import with pages of its own (the
+ticket import and its progress bar) calls :func:`receive`, :func:`preview`,
+:func:`confirm` and :func:`discard` from its views. Refusals go through ``app.web.flow``.
 """
 
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from app.forms.upload import SpreadsheetUploadForm, StagedUploadForm
 from app.services import NotFound, ServiceError, spreadsheets
@@ -86,3 +90,54 @@ def discard(importer: spreadsheets.StagedImport, token: str) -> bool:
     except ServiceError:
         return False
     return True
+
+
+def add_pages(bp: Blueprint, importer: spreadsheets.StagedImport, template: str, may_import: Callable,
+              imported: Callable, **context) -> None:
+    """Give ``bp`` an import's pages: /import (choose a file), /import/<token> (its preview), …/confirm, …/discard.
+
+    ``may_import(user)`` guards them (403 otherwise); ``imported(result)`` tells what was imported (a flash) and
+    returns where to go. The endpoints are ``import_page``, ``import_preview``, ``import_confirm`` and
+    ``import_discard``; ``context`` goes to the template, which gets ``form`` and ``preview`` (None on the
+    upload page), and on the preview page ``staged`` and ``confirm_form``.
+    """
+    upload_page, preview_page = f"{bp.name}.import_page", f"{bp.name}.import_preview"
+
+    def guard() -> None:
+        if not may_import(current_user):
+            abort(403)
+
+    @login_required
+    def import_page():
+        guard()
+        form, done, status = receive(importer, preview_page)
+        if done is not None:
+            return done
+        return render_template(template, form=form, preview=None, **context), status
+
+    @login_required
+    def import_preview(token):
+        guard()
+        staged, found, back = preview(importer, token, upload_page)
+        if back is not None:
+            return back
+        return render_template(template, form=upload_form(), preview=found, staged=staged,
+                               confirm_form=StagedUploadForm(), **context)
+
+    @login_required
+    def import_confirm(token):
+        guard()
+        result, back = confirm(importer, token, upload_page, preview_page)
+        return back if back is not None else imported(result)
+
+    @login_required
+    def import_discard(token):
+        guard()
+        if discard(importer, token):
+            flash(_("已取消导入，上传的文件已删除。"), "info")
+        return redirect(url_for(upload_page))
+
+    bp.add_url_rule("/import", "import_page", import_page, methods=["GET", "POST"])
+    bp.add_url_rule("/import/<token>", "import_preview", import_preview)
+    bp.add_url_rule("/import/<token>/confirm", "import_confirm", import_confirm, methods=["POST"])
+    bp.add_url_rule("/import/<token>/discard", "import_discard", import_discard, methods=["POST"])

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.engine.clock import clock
@@ -16,7 +15,7 @@ from app.extensions import db
 from app.models import DutyAssignment, StagedUpload
 from app.services import NotFound, ServiceError, enterprises, roster, spreadsheets
 from app.services.spreadsheets import staging
-from tests.helpers import user
+from tests.helpers import user, xlsx
 
 GOOD = [(date(2026, 11, 26), "夜班", "zhiban", "值班派单员"),
         ("2026-11-27", "日班", "张敏", "值班派单员"),
@@ -24,13 +23,7 @@ GOOD = [(date(2026, 11, 26), "夜班", "zhiban", "值班派单员"),
 
 
 def roster_file(rows=GOOD) -> bytes:
-    book = Workbook()
-    book.active.append(["日期", "班次", "姓名/用户名", "岗位"])
-    for row in rows:
-        book.active.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx(["日期", "班次", "姓名/用户名", "岗位"], rows)
 
 
 def upload(content: bytes, username="zhiban"):

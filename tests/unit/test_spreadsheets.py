@@ -7,7 +7,7 @@ import zipfile
 from datetime import date, datetime
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.engine.clock import LOCAL_TZ
 from app.services.spreadsheets import (
@@ -21,6 +21,7 @@ from app.services.spreadsheets import (
     read_table,
     workbook,
 )
+from tests.helpers import xlsx
 
 # ------------------------------------------------------------------------------------------ cells
 
@@ -77,15 +78,6 @@ LAYOUT = Layout([
 ], max_rows=3)
 
 
-def _xlsx(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def test_a_gbk_csv_with_a_title_line_spaced_and_noted_headers_and_an_extra_column():
     data = "2026 年 11 月台账\n编 号,日期（北京时间）,金额,其他\nA-1,2026/11/25,\"1,200\",x\n\nA-2,2026-02-30,abc,y\n"
     table = read_table(data.encode("gbk"), LAYOUT, "台账.csv")
@@ -101,8 +93,9 @@ def test_a_gbk_csv_with_a_title_line_spaced_and_noted_headers_and_an_extra_colum
 
 
 def test_an_xlsx_with_date_cells_choices_and_problems_per_row():
-    table = read_table(_xlsx([["编号", "日期", "类别", "备注"], [1001, datetime(2026, 11, 25), "乙", "短"],
-                              ["", date(2026, 11, 26), "丙", "太长的一段备注"]]), LAYOUT, "a.xlsx")
+    table = read_table(xlsx(["编号", "日期", "类别", "备注"], [[1001, datetime(2026, 11, 25), "乙", "短"],
+                                                          ["", date(2026, 11, 26), "丙", "太长的一段备注"]]),
+                       LAYOUT, "a.xlsx")
     good, bad = table.rows
     assert good.values["no"] == "1001" and good.values["day"] == date(2026, 11, 25) and good.values["kind"] == "b"
     assert LAYOUT.messages(bad) == ["第 3 行「编号」：不能为空", "第 3 行「类别」：“丙”不是有效的值，应为：a、b",

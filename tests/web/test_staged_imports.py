@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.engine.clock import clock
@@ -17,16 +16,7 @@ from app.extensions import db
 from app.models import DutyAssignment, Enterprise, ImportJob, Ticket
 from app.services import ticket_import
 from tests.field_helpers import code
-
-
-def _xlsx(header, rows) -> bytes:
-    book = Workbook()
-    book.active.append(list(header))
-    for row in rows:
-        book.active.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+from tests.helpers import xlsx
 
 
 def _ticket(no):
@@ -45,7 +35,7 @@ class Page:
     preview_marker: str
 
     def file(self) -> bytes:
-        return _xlsx(self.header, self.rows)
+        return xlsx(self.header, self.rows)
 
     def count(self) -> int:
         query = select(func.count(self.model.id))

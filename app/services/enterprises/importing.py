@@ -98,22 +98,8 @@ def apply_import(table: Table, user: User) -> ImportPreview:
     return preview
 
 
-class EnterpriseImport(StagedImport):
-    purpose = "enterprises"
-    layout = LAYOUT
-    conflict_message = _l("导入时有企业被他人同时录入，请重新预览后再导入。")
-
-    def authorize(self, user: User) -> None:
-        require_edit(user)
-
-    def check(self, table: Table) -> ImportPreview:
-        return preview_import(table)
-
-    def apply(self, table: Table, actor: User) -> ImportPreview:
-        return apply_import(table, actor)
-
-
-IMPORT = EnterpriseImport()
+IMPORT = StagedImport("enterprises", LAYOUT, authorize=require_edit, check=preview_import, apply=apply_import,
+                      conflict_message=_l("导入时有企业被他人同时录入，请重新预览后再导入。"))
 
 
 def export_workbook() -> bytes:

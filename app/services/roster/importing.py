@@ -129,22 +129,8 @@ def apply_import(table: Table, actor: User) -> ImportPreview:
     return preview
 
 
-class RosterImport(StagedImport):
-    purpose = "roster"
-    layout = LAYOUT
-    conflict_message = _l("排班刚被他人修改，请重新上传预览。")
-
-    def authorize(self, user: User) -> None:
-        check_edit(user)
-
-    def check(self, table: Table) -> ImportPreview:
-        return preview_import(table)
-
-    def apply(self, table: Table, actor: User) -> ImportPreview:
-        return apply_import(table, actor)
-
-
-IMPORT = RosterImport()
+IMPORT = StagedImport("roster", LAYOUT, authorize=check_edit, check=preview_import, apply=apply_import,
+                      conflict_message=_l("排班刚被他人修改，请重新上传预览。"))
 
 
 def template_workbook() -> bytes:

@@ -1,7 +1,7 @@
 """One pipeline for every spreadsheet import: upload -> staged file -> preview -> confirm (or discard).
 
-An import subclasses :class:`StagedImport` with its layout, who may use it (``authorize``),
-how its rows compare with what is stored (``check``, writing nothing) and how they are
+An import is a :class:`StagedImport` with its layout, who may use it (``authorize``), how
+its rows compare with what is stored (``check``, writing nothing) and how they are
 written (``apply``, inside the confirmation's transaction, together with marking the
 upload confirmed: all or nothing, once). The preview is computed again from the staged
 file on each visit, so it survives a reload and shows what is true now; an import whose
@@ -11,6 +11,7 @@ background (the ticket import).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -23,22 +24,28 @@ from app.services.uow import unit_of_work
 
 
 class StagedImport:
-    purpose = ""  # the staged uploads' purpose (an upload for one import is never confirmed by another)
-    layout: Layout
-    conflict_message = _l("导入时数据被他人同时修改，请重新上传预览后再导入。")
+    """One kind of import: its staged uploads' ``purpose``, its ``layout``, and three functions.
 
-    # -- what an import defines -------------------------------------------------------------------
+    ``authorize(user)`` raises PermissionDenied unless the user may import this kind of file;
+    ``check(table)`` is the preview (every row sorted against what is stored now, nothing
+    written); ``apply(table, actor)`` writes the rows inside the confirmation's transaction
+    and raises ServiceError to write nothing. An import that needs more overrides methods.
+    """
+
+    def __init__(self, purpose: str, layout: Layout, authorize: Callable, check: Callable,
+                 apply: Callable | None = None, conflict_message=None):
+        self.purpose, self.layout = purpose, layout  # an upload for one import is never confirmed by another
+        self._authorize, self._check, self._apply = authorize, check, apply
+        self.conflict_message = conflict_message or _l("导入时数据被他人同时修改，请重新上传预览后再导入。")
+
     def authorize(self, user: User) -> None:
-        """Raise PermissionDenied unless the user may import this kind of file."""
-        raise NotImplementedError
+        self._authorize(user)
 
     def check(self, table: Table):
-        """The preview: every row sorted against what is stored now. Writes nothing."""
-        raise NotImplementedError
+        return self._check(table)
 
     def apply(self, table: Table, actor: User):
-        """Write the rows (inside the caller's transaction); raise ServiceError to write nothing."""
-        raise NotImplementedError
+        return self._apply(table, actor)
 
     def summarise(self, table: Table, preview) -> dict | None:
         """What to keep with the staged upload for the preview page (None: read the file again)."""
