@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import time
 
 import click
@@ -88,12 +87,8 @@ def import_command(path, dry_run, username, report):
         if len(summary.problems) > SHOW_PROBLEMS:
             click.echo(f"  …… 另有 {len(summary.problems) - SHOW_PROBLEMS} 行，用 --report 文件名 导出全部。")
     if report:
-        with open(report, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["行号", "工单编号", "问题", "说明"])
-            for problem in summary.problems:
-                writer.writerow([problem["row"], problem["ticket_no"], ti.KIND_LABELS[problem["kind"]],
-                                 "；".join(problem["messages"])])
+        with open(report, "w", newline="", encoding="utf-8") as fh:
+            fh.write(ti.problems_csv(summary.problems))  # with the BOM Excel needs
         click.echo(f"问题行已写入 {report}。")
     if summary.nothing_imported_for_errors:
         raise SystemExit(1)

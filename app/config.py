@@ -26,6 +26,8 @@ class Config:
     JIESU_SIMULATION = _bool("JIESU_SIMULATION", False)
     JIESU_PROCESS_DIR = os.environ.get("JIESU_PROCESS_DIR", str(PROJECT_DIR / "processes"))
     JIESU_UPLOAD_DIR = os.environ.get("JIESU_UPLOAD_DIR", str(PROJECT_DIR / "instance" / "uploads"))
+    # 导入的上传文件在服务器上保留多久（小时） / how long an uploaded import file waits for its confirmation
+    JIESU_STAGED_UPLOAD_HOURS = int(os.environ.get("JIESU_STAGED_UPLOAD_HOURS", "24"))
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     BABEL_TRANSLATION_DIRECTORIES = str(PACKAGE_DIR / "translations")

@@ -25,9 +25,12 @@ from common import T0, cpu, fresh_app, load_note, perf
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from app import bootstrap, wiring
 from app.extensions import db
 from app.models import ProcessInstance, Ticket
 from app.services import ticket_import as ti
+from app.services.events import TicketCreated
+from app.wiring import Wiring
 
 HEADER = ["工单编号", "工单类型", "问题分类", "标题", "主要内容", "来电人", "来电号码", "被反映区", "街乡镇", "社区",
           "地址", "涉及企业", "来电时间", "派单时间", "办理时限", "紧急程度", "工单性质", "来源", "备注"]
@@ -111,11 +114,16 @@ def main() -> int:
     args = parser.parse_args()
     print(load_note())
     with fresh_app() as (_app, tmp):
-        from app.services import hooks  # the app registers its hooks as it imports its modules
-
-        if args.no_hooks:
-            hooks.ticket_created.clear()
-        print("ticket_created hooks:", [f"{h.__module__}.{h.__name__}" for h in hooks.ticket_created] or "none")
+        if args.no_hooks:  # the app's wiring without what follows a new ticket
+            full = bootstrap.build()
+            bare = Wiring()
+            bootstrap.wire_bpmn_functions(bare)
+            bootstrap.wire_task_handlers(bare)
+            bare._subscribers.update({kind: subs for kind, subs in full._subscribers.items()
+                                      if kind is not TicketCreated})
+            bootstrap.wire(_app, bare)
+        print("ticket_created hooks:", [line for line in wiring.current().describe()
+                                        if line.startswith("on TicketCreated")] or "none")
         rows, mixed = make_rows(args.rows, random.Random(12345))
         path = tmp / "export-10k.xlsx"
         t = perf()

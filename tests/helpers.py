@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from app.engine.clock import clock
@@ -59,3 +62,14 @@ def run_to(ticket: Ticket, stop_before: str) -> None:
         if spec_name == stop_before:
             return
         complete(ticket, spec_name, username, **data)
+
+
+def xlsx(header, rows) -> bytes:
+    """An Excel workbook as a user saves it: a header row, then the rows (dates as date cells)."""
+    book = Workbook()
+    book.active.append(list(header))
+    for row in rows:
+        book.active.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

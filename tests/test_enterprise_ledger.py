@@ -6,16 +6,16 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Enterprise, EnterpriseTicket, WorkItem
-from app.services import credit_code, enterprises, inbox
+from app.services import credit_code, enterprises, inbox, spreadsheets
 from app.services.timers import sweep
 from tests.field_helpers import code, make_enterprise
-from tests.helpers import new_ticket, user
+from tests.helpers import new_ticket, user, xlsx
 
 # -- 统一社会信用代码 ------------------------------------------------------------------------------------
 
@@ -86,14 +86,19 @@ def test_only_inspectors_and_supervisors_keep_the_ledger(app, browser):
 # -- Excel import and export -------------------------------------------------------------------------------
 
 def _xlsx(rows, header=("企业名称", "统一社会信用代码", "企业类型", "许可证号", "许可证有效期至", "地址", "风险等级")) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(list(header))
-    for row in rows:
-        ws.append(list(row))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx(header, rows)
+
+
+def read(content: bytes):
+    """A ledger spreadsheet checked against the ledger (nothing written)."""
+    return enterprises.importing.preview_import(spreadsheets.read_table(content, enterprises.importing.LAYOUT,
+                                                                         "台账.xlsx"))
+
+
+def import_file(content: bytes, username="jiancha"):
+    """Upload (staged on the server) and confirm, as the import page does."""
+    staged = enterprises.IMPORT.upload(io.BytesIO(content), "台账.xlsx", user(username))
+    return enterprises.IMPORT.confirm(staged.token, user(username))
 
 
 GOOD = [
@@ -110,7 +115,7 @@ def test_import_previews_errors_per_row_and_writes_nothing_until_all_rows_are_ri
         ("重复代码公司", code(1), "书店", "", None, "", "低"),
         ("类型不明公司", code(6), "洗浴中心", "", "2027-02-30", "", "极高"),
     ]
-    preview = enterprises.read_workbook(_xlsx(bad))
+    preview = read(_xlsx(bad))
     assert not preview.valid
     errors = {row.number: row.errors for row in preview.rows if row.errors}
     assert set(errors) == {5, 6, 7, 8}, "spreadsheet row numbers (the header is row 1)"
@@ -121,20 +126,20 @@ def test_import_previews_errors_per_row_and_writes_nothing_until_all_rows_are_ri
     assert "风险等级“极高”无效" in errors[8]["risk_level"]
     assert "不是有效日期" in errors[8]["licence_expiry"]
     with pytest.raises(Exception, match="表格有误"):
-        enterprises.import_workbook(_xlsx(bad), user("jiancha"))
+        import_file(_xlsx(bad))
     assert db.session.scalar(select(func.count(Enterprise.id))) == 0
 
 
 def test_import_is_idempotent_on_the_credit_code(app):
-    first = enterprises.import_workbook(_xlsx(GOOD), user("jiancha"))
+    first = import_file(_xlsx(GOOD))
     assert (first.count("新增"), first.count("更新")) == (3, 0)
     assert db.session.scalar(select(func.count(Enterprise.id))) == 3
-    again = enterprises.import_workbook(_xlsx(GOOD), user("jiancha"))
+    again = import_file(_xlsx(GOOD))
     assert (again.count("新增"), again.count("更新"), again.count("无变化")) == (0, 0, 3)
     changed = [GOOD[0][:4] + (date(2028, 6, 30), "东华路20号", "中")] + GOOD[1:]
-    preview = enterprises.read_workbook(_xlsx(changed))
+    preview = read(_xlsx(changed))
     assert preview.rows[0].action == "更新" and set(preview.rows[0].changes) == {"许可证有效期至", "地址", "风险等级"}
-    enterprises.import_workbook(_xlsx(changed), user("jiancha"))
+    import_file(_xlsx(changed))
     cafe = enterprises.by_code(code(1))
     assert (cafe.licence_expiry, cafe.address, cafe.risk_level) == (date(2028, 6, 30), "东华路20号", "medium")
     assert db.session.scalar(select(func.count(Enterprise.id))) == 3
@@ -142,24 +147,34 @@ def test_import_is_idempotent_on_the_credit_code(app):
 
 def test_import_through_the_pages_preview_then_confirm(app, browser):
     jiancha = browser("jiancha")
-    page = jiancha.post("/enterprises/import", {"file": (io.BytesIO(_xlsx(GOOD)), "台账.xlsx")},
-                        content_type="multipart/form-data", form_url="/enterprises/import")
+    response = jiancha.post("/enterprises/import", {"file": (io.BytesIO(_xlsx(GOOD)), "台账.xlsx")},
+                            content_type="multipart/form-data", form_url="/enterprises/import")
+    assert response.status_code == 302, "the upload is staged and its preview has an address of its own"
+    preview_url = response.headers["Location"]
+    page = jiancha.get(preview_url)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "新增 3 家" in html and "确认导入" in html
     assert db.session.scalar(select(func.count(Enterprise.id))) == 0, "a preview writes nothing"
-    import re
+    assert "新增 3 家" in jiancha.get(preview_url).get_data(as_text=True), "a reload shows the preview again"
+    assert browser("zhuguan").get(preview_url).status_code == 302, "another user's upload is not theirs to see"
 
-    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', html).group(1)
-    done = jiancha.post("/enterprises/import/confirm", {"digest": digest}, form_url="/enterprises/import")
+    done = jiancha.post(preview_url + "/confirm", form_url=preview_url)
     assert done.status_code == 302
     assert db.session.scalar(select(func.count(Enterprise.id))) == 3
-    not_excel = jiancha.post("/enterprises/import", {"file": (io.BytesIO(b"name,code\n"), "a.csv")},
+    again = jiancha.post(preview_url + "/confirm", form_url="/enterprises/import")
+    assert again.status_code == 302 and "不会重复导入" in jiancha.get(again.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Enterprise.id))) == 3
+
+    not_a_ledger = jiancha.post("/enterprises/import", {"file": (io.BytesIO(b"name,code\n"), "a.csv")},
+                                content_type="multipart/form-data", form_url="/enterprises/import")
+    assert not_a_ledger.status_code == 422 and "找不到表头" in not_a_ledger.get_data(as_text=True)
+    not_excel = jiancha.post("/enterprises/import", {"file": (io.BytesIO(b"%PDF-1.4"), "a.pdf")},
                              content_type="multipart/form-data", form_url="/enterprises/import")
-    assert not_excel.status_code == 422 and "请上传 Excel" in not_excel.get_data(as_text=True)
+    assert not_excel.status_code == 422 and "不支持的文件类型“.pdf”" in not_excel.get_data(as_text=True)
 
 
 def test_the_ledger_exports_to_excel(app, browser):
-    enterprises.import_workbook(_xlsx(GOOD), user("jiancha"))
+    import_file(_xlsx(GOOD))
     response = browser("tongji").get("/enterprises/export.xlsx")
     assert response.status_code == 200
     ws = load_workbook(io.BytesIO(response.data)).active
@@ -169,7 +184,7 @@ def test_the_ledger_exports_to_excel(app, browser):
     assert by_code[code(2)][0] == "悦途国际旅行社有限公司" and by_code[code(2)][2] == "旅行社"
     assert by_code[code(1)][4].date() == date(2027, 6, 30)
     # what was exported imports again without changes
-    back = enterprises.read_workbook(response.data)
+    back = read(response.data)
     assert back.valid and back.count("无变化") == 3
 
 

@@ -7,6 +7,7 @@ import io
 import re
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -14,8 +15,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ImportJob, ProcessInstance, Ticket
-from app.services import intake
+from app.services import intake, spreadsheets
 from app.services import ticket_import as ti
+from app.services.spreadsheets.reading import check_filename
 from tests.conftest import shanghai
 
 HEADER = ["工单编号", "工单类型", "问题分类", "标题", "主要内容", "来电人", "来电号码", "被反映区", "街乡镇", "社区",
@@ -116,10 +118,10 @@ def test_dates_in_the_formats_people_write():
     for value in ("2026-11-25 14:30", "2026/11/25 14:30:00", "2026/11/25 14:30", "2026年11月25日 14:30",
                   "2026年11月25日14时30分", "2026-11-25T14:30:00+08:00", "20261125143000", "２０２６-１１-２５ １４:３０",
                   datetime(2026, 11, 25, 14, 30), datetime(2026, 11, 25, 14, 29, 59, 999_800), 46351.604166666664):
-        assert ti.parse_datetime(value) == expect, value
-    assert ti.parse_datetime("2026-11-25") == shanghai(2026, 11, 25, 0, 0)
-    assert ti.parse_datetime("2026/11/25", end_of_day=True) == shanghai(2026, 11, 25, 23, 59, 59)
-    assert ti.parse_datetime("") is None and ti.parse_datetime(None) is None
+        assert spreadsheets.parse_datetime(value) == expect, value
+    assert spreadsheets.parse_datetime("2026-11-25") == shanghai(2026, 11, 25, 0, 0)
+    assert spreadsheets.parse_datetime("2026/11/25", end_of_day=True) == shanghai(2026, 11, 25, 23, 59, 59)
+    assert spreadsheets.parse_datetime("") is None and spreadsheets.parse_datetime(None) is None
 
 
 def test_import_twice_changes_nothing_the_second_time(mixed_xlsx):
@@ -192,7 +194,7 @@ def test_missing_columns_and_unreadable_files_are_named(app, tmp_path):
     with pytest.raises(ti.ImportFileError, match="不是有效的 Excel"):
         ti.read_file(fake)
     with pytest.raises(ti.ImportFileError, match="xls"):
-        ti.check_filename("旧导出.xls")
+        check_filename("旧导出.xls")
 
 
 def test_cli_previews_then_imports(app, mixed_xlsx, tmp_path):
@@ -218,6 +220,12 @@ def test_cli_previews_then_imports(app, mixed_xlsx, tmp_path):
 
 
 # --------------------------------------------------------------------------- the upload page
+
+
+def staged_files(app):
+    """The files staged for import (a refused or imported upload leaves none)."""
+    folder = Path(app.config["JIESU_UPLOAD_DIR"]) / "staged"
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
 
 
 def upload(b, name, content):
@@ -259,7 +267,7 @@ def test_upload_preview_confirm_and_progress_to_done(app, browser, mixed_xlsx):
     assert "第 6 行「紧急程度」" in csv_text
     # the upload was imported and removed: its preview now leads to the job, a second confirm too
     assert paidan.get(preview_url).headers["Location"].endswith(f"/import/jobs/{job_id}")
-    assert not any(p.suffix == ".xlsx" for p in ti.upload_dir().iterdir())
+    assert staged_files(app) == []
 
     # the same file again: nothing new
     response = upload(paidan, "export.xlsx", mixed_xlsx.read_bytes())
@@ -290,7 +298,7 @@ def test_another_users_upload_is_not_reachable(app, browser, mixed_xlsx):
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("说明.pdf", b"%PDF-1.4", "不支持的文件类型“.pdf”：请选择平台导出的 Excel（.xlsx）或 CSV（.csv）文件。"),
+    ("说明.pdf", b"%PDF-1.4", "不支持的文件类型“.pdf”：请选择 Excel（.xlsx）或 CSV（.csv）文件。"),
     ("旧导出.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "不支持旧版 Excel 97-2003（.xls）文件"),
     ("坏文件.xlsx", b"not a workbook", "不是有效的 Excel（.xlsx）文件"),
     ("空.csv", b"", "文件是空的"),
@@ -302,7 +310,7 @@ def test_wrong_files_are_refused_with_a_chinese_message(app, browser, name, cont
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in html
-    assert not list(ti.upload_dir().iterdir()), "a refused file is not kept"
+    assert staged_files(app) == [], "a refused file is not kept"
 
 
 def test_a_file_over_the_size_limit_is_refused(app, browser, mixed_xlsx):
@@ -314,5 +322,5 @@ def test_a_file_over_the_size_limit_is_refused(app, browser, mixed_xlsx):
     response = upload(browser("paidan"), "big.csv", big)
     assert response.status_code == 422
     assert "文件太大，单次导入上限为 1 KB，请拆分后导入。" in response.get_data(as_text=True)
-    assert not list(ti.upload_dir().iterdir())
+    assert staged_files(app) == []
     assert count(ImportJob) == 0

@@ -7,7 +7,6 @@ import re
 from datetime import date
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.engine import instances
@@ -18,7 +17,7 @@ from app.services import PermissionDenied, ServiceError, roster, tickets
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 from tests.conftest import shanghai
-from tests.helpers import SIGN, new_ticket, open_item, user
+from tests.helpers import SIGN, new_ticket, open_item, user, xlsx
 
 
 def put(day, kind, username, role, actor="zhuguan"):
@@ -191,20 +190,18 @@ def test_supervisor_page_warns_of_an_uncovered_shift_before_it_starts(app, brows
 
 
 def _xlsx(rows, header=("日期", "班次", "姓名/用户名", "岗位")) -> io.BytesIO:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return out
+    return io.BytesIO(xlsx(header, rows))
 
 
 def _upload(b, rows, **kw):
-    return b.post("/roster/import", {"file": (_xlsx(rows, **kw), "排班.xlsx")}, form_url="/roster/import",
-                  content_type="multipart/form-data")
+    """Upload a roster file; a file that can be read leads to its preview page (which is returned)."""
+    response = b.post("/roster/import", {"file": (_xlsx(rows, **kw), "排班.xlsx")}, form_url="/roster/import",
+                      content_type="multipart/form-data")
+    return b.get(response.headers["Location"]) if response.status_code == 302 else response
+
+
+def _confirm_url(page: str) -> str:
+    return re.search(r'action="([^"]+/confirm)"', page).group(1)
 
 
 GOOD = [(date(2026, 11, 26), "夜班", "zhiban", "值班派单员"),
@@ -225,33 +222,38 @@ def test_import_preview_names_bad_rows_and_imports_nothing(app, browser):
     rows = dict(re.findall(r'data-line="(\d+)" data-status="(\w+)"', page))
     assert rows == {"2": "new", "3": "new", "4": "new", "5": "new", "6": "error", "7": "error", "8": "error",
                     "9": "error", "10": "error", "11": "error"}
-    for message in ("日期“2026-13-01”无法识别", "班次“早班”不正确", "找不到用户“不存在的人”",
+    for message in ("「日期」：无法识别的日期“2026-13-01”", "「班次」：“早班”不是有效的值，应为：日班、夜班、节假日值班",
+                    "找不到用户“不存在的人”",
                     "王磊 没有“值班员”角色", "休息日（国庆节）", "同一班次不能再担任值班员"):
         assert message in page, message
     assert 'id="import-apply"' not in page
     assert db.session.scalar(select(func.count(DutyAssignment.id))) == 0
 
     page = _upload(b, GOOD, header=("日期", "班次", "人员", "备注")).get_data(as_text=True)
-    assert "缺少列：岗位" in page
+    assert "缺少必需的列：岗位" in page
     response = b.post("/roster/import", {"file": (io.BytesIO(b"not a workbook"), "x.xlsx")},
                       form_url="/roster/import", content_type="multipart/form-data")
-    assert response.status_code == 422 and "无法读取该文件" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "不是有效的 Excel（.xlsx）文件" in response.get_data(as_text=True)
 
 
 def test_import_applies_once_and_again_changes_nothing(app, browser):
     b = browser("zhiban")  # a duty officer may edit the roster
     page = _upload(b, GOOD).get_data(as_text=True)
     assert "新增 4" in page and "错误 0" in page
-    payload = re.search(r'name="payload" value="([^"]+)"', page).group(1)
-    response = b.post("/roster/import/apply", {"payload": payload}, form_url="/roster/import")
+    assert "payload" not in page, "the file stays on the server, not in the page"
+    confirm = _confirm_url(page)
+    response = b.post(confirm, form_url=confirm.rsplit("/", 1)[0])
     assert response.status_code == 302
     assert "导入完成：新增 4 条排班" in b.get(response.headers["Location"]).get_data(as_text=True)
     assert names(roster.on_duty("dispatcher", shanghai(2026, 11, 27, 2, 0))) == ["zhiban"]
     assert names(roster.on_duty("leader", shanghai(2026, 11, 28, 12, 0))) == ["zhuguan"]
+    # a second click on the same confirmation imports nothing and says why
+    again = b.post(confirm, form_url="/roster/import")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/roster/import")
+    assert "不会重复导入" in b.get(again.headers["Location"]).get_data(as_text=True)
 
     page = _upload(b, GOOD).get_data(as_text=True)
     assert "新增 0" in page and "已存在 4" in page and 'id="import-apply"' not in page
-    b.post("/roster/import/apply", {"payload": payload}, form_url="/roster/import")
     assert db.session.scalar(select(func.count(DutyAssignment.id))) == 4
 
 
@@ -265,7 +267,7 @@ def test_permissions(app, browser):
     response = handler.post("/roster/assign", {"day": "2026-11-25", "shift": "night", "user_id": str(zhiban.id),
                                                "duty_role": "duty"}, form_url="/roster/")
     assert response.status_code == 403
-    assert handler.post("/roster/import/apply", {"payload": "eA=="}, form_url="/roster/").status_code == 403
+    assert handler.post("/roster/import/AAAAAAAAAAAAAAAAAAAAAAAA/confirm", form_url="/roster/").status_code == 403
     with pytest.raises(PermissionDenied):
         roster.assign(user("wenhua"), date(2026, 11, 25), "night", zhiban.id, "duty")
 

@@ -2,6 +2,7 @@
 
 from app.models.roster import DUTY_ROLES, SHIFT_KINDS, DutyAssignment
 from app.models.settings import CalendarDay, CalendarYear, Setting
+from app.models.staged_upload import StagedUpload
 from app.models.ticket import AccessLog, Alert, Attachment, Ticket, TicketEvent, TicketNote
 from app.models.ticket_import import ImportJob
 from app.models.user import ROLES, Section, User
@@ -27,6 +28,7 @@ __all__ = [
     "SHIFT_KINDS",
     "DutyAssignment",
     "ImportJob",
+    "StagedUpload",
 ]
 
 # enterprise ledger and field inspection

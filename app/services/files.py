@@ -106,6 +106,11 @@ def keep(tmp_name: str, relative: str) -> None:
         os.replace(tmp_name, final)
 
 
+def remove(relative: str) -> None:
+    """Delete a stored file (a staged upload once imported or expired); gone already is fine."""
+    absolute_path(relative).unlink(missing_ok=True)
+
+
 def _store_typed(upload, label: str, folder: str, types: dict, sniff, max_bytes: int) -> tuple[StoredFile, str]:
     if upload is None or not getattr(upload, "filename", ""):
         raise ServiceError(_("请选择%(label)s文件。", label=label))

@@ -6,16 +6,16 @@ export is written to the access log.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, fields
 
 from sqlalchemy import and_, func, or_, select
 
-from app.engine.clock import LOCAL_TZ, clock
+from app.engine.clock import clock
 from app.extensions import db
 from app.models import RepeatLink, Section, Ticket, TicketNote, User
 from app.services import NotFound, PermissionDenied, ServiceError, _, access, rates
 from app.services.masking import mask_name, mask_phone
+from app.services.spreadsheets import Sheet, workbook
 from app.services.tickets import FIELD_LABELS
 from app.services.uow import unit_of_work
 
@@ -129,24 +129,16 @@ def add_note(ticket_id: int, user: User, text: str) -> TicketNote:
 
 def export_xlsx(f: LedgerFilter, user: User) -> bytes:
     """The filtered ledger as an Excel workbook; personal data masked unless the user may see it."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     rows = list(db.session.scalars(_query(f, user).order_by(Ticket.received_at, Ticket.id).limit(EXPORT_LIMIT)))
     sections = dict(db.session.execute(select(Section.id, Section.name)).all())
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = "案件台账"
     columns = list(FIELD_LABELS.items()) + [
         ("state", "状态"), ("section", "承办科室"), ("received_at", "接收时间"), ("response_deadline", "响应时限"),
         ("first_contact_at", "首次联系时间"), ("reply_deadline", "办理时限（计算）"), ("closed_at", "办结时间"),
         ("callback_resolved", "是否解决"), ("callback_satisfied", "是否满意"), ("excluded", "已剔除"),
         ("supervised", "督办件"), ("carried", "挂账"),
         ("notes", "备注")]
-    ws.append([str(label) for _name, label in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
     personal_views = []
+    lines = []
     for t in rows:
         full = access.may_see_personal_data(user, t)
         if full:
@@ -167,13 +159,8 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
                 value = mask_name(value)
             elif name == "address" and not full and value:
                 value = "（已隐藏）"
-            if hasattr(value, "astimezone"):
-                value = value.astimezone(LOCAL_TZ).replace(tzinfo=None)
             line.append(value)
-        ws.append(line)
-    for column in ws.columns:
-        ws.column_dimensions[column[0].column_letter].width = 16
+        lines.append(line)
+    content = workbook(Sheet("案件台账", [str(label) for _name, label in columns], lines, widths=16))
     access.record(user, "export", f"案件台账 {len(rows)} 件，含未脱敏 {len(personal_views)} 件")
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return content

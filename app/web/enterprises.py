@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
-from pathlib import Path
+import io
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -20,13 +18,13 @@ from app.services import (
     enterprises,
     inbox,
     inspections,
+    spreadsheets,
     tickets,
 )
 from app.web import flow
+from app.web import staged as pages
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
-
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
 def _get(enterprise_id):
@@ -159,62 +157,18 @@ def unlink(link_id):
 
 # -- Excel import and export -----------------------------------------------------------------------------
 
-def _import_dir() -> Path:
-    path = Path(current_app.config["JIESU_UPLOAD_DIR"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@login_required
-def import_page():
-    """Upload -> preview with each row's errors -> confirm. The file waits under its checksum meanwhile."""
-    if not enterprises.can_edit(current_user):
-        abort(403)
-    preview, digest, status = None, "", 200
-    if request.method == "POST":
-        upload = request.files.get("file")
-        content = upload.read(MAX_IMPORT_BYTES + 1) if upload and upload.filename else b""
-        if not content:
-            flash(_("请选择要导入的 Excel 文件。"), "danger")
-            status = 422
-        elif len(content) > MAX_IMPORT_BYTES:
-            flash(_("文件超过 10 MB，请拆分后导入。"), "danger")
-            status = 422
-        else:
-            preview = enterprises.read_workbook(content)
-            digest = hashlib.sha256(content).hexdigest()
-            (_import_dir() / f"{digest}.xlsx").write_bytes(content)
-            status = 200 if preview.valid else 422
-    return render_template("enterprises/import.html", preview=preview, digest=digest), status
-
-
-@bp.route("/import/confirm", methods=["POST"])
-@login_required
-def import_confirm():
-    if not enterprises.can_edit(current_user):
-        abort(403)
-    digest = request.form.get("digest", "")
-    path = _import_dir() / f"{digest}.xlsx"
-    if not re.fullmatch(r"[0-9a-f]{64}", digest) or not path.exists():
-        flash(_("预览已失效，请重新上传文件。"), "danger")
-        return redirect(url_for("enterprises.import_page"))
-    try:
-        preview = enterprises.import_workbook(path.read_bytes(), current_user)
-    except ServiceError as exc:
-        flow.refused(exc)
-        return redirect(url_for("enterprises.import_page"))
-    path.unlink(missing_ok=True)
+def _imported(preview):
     flash(_("导入完成：新增 %(a)s 家，更新 %(b)s 家，无变化 %(c)s 家。", a=preview.count("新增"),
             b=preview.count("更新"), c=preview.count("无变化")), "success")
     return redirect(url_for("enterprises.index"))
 
 
-def _xlsx(content: bytes, name: str):
-    from io import BytesIO
+# /import, /import/<token> (preview), /import/<token>/confirm, /import/<token>/discard
+pages.add_pages(bp, enterprises.IMPORT, "enterprises/import.html", enterprises.can_edit, _imported)
 
-    return send_file(BytesIO(content), download_name=name, as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+def _xlsx(content: bytes, name: str):
+    return send_file(io.BytesIO(content), download_name=name, as_attachment=True, mimetype=spreadsheets.XLSX_MIMETYPE)
 
 
 @bp.route("/export.xlsx")

@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 
-from app.services import N_, NotFound, PermissionDenied, ServiceError
+from app.forms.upload import StagedUploadForm
+from app.services import N_, NotFound, PermissionDenied, spreadsheets
 from app.services import ticket_import as ti
+from app.web import staged as pages
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
 SAMPLE_ROWS = 20
 SHOWN_PROBLEMS = 1000
-
-
-class UploadForm(FlaskForm):
-    file = FileField(_l("导出文件"), validators=[FileRequired(message=_l("请选择要导入的文件。"))],
-                     description=_l("12345 平台导出的 Excel（.xlsx）或 CSV 文件（UTF-8 或 GBK 编码）；列名所在的表头行须在前 10 行内。"),
-                     render_kw={"accept": ",".join(ti.ALLOWED_EXTENSIONS)})
-
-
-class ConfirmForm(FlaskForm):
-    pass
+FILE_HELP = _l("12345 平台导出的 Excel（.xlsx）或 CSV 文件（UTF-8 或 GBK 编码）；列名所在的表头行须在前 10 行内。")
 
 
 @bp.before_request
@@ -49,36 +26,13 @@ def _dispatchers_only():
         abort(403)
 
 
-def _max_bytes() -> int:
-    return current_app.config.get("JIESU_IMPORT_MAX_BYTES", ti.DEFAULT_MAX_BYTES)
-
-
 @bp.route("/", methods=["GET", "POST"])
 def upload():
-    status = 200
-    if request.method == "POST":
-        limit = _max_bytes()
-        # (a request without Content-Length is measured while it is stored: ti.store_upload)
-        if request.content_length and request.content_length > limit + 64 * 1024:  # + multipart framing
-            form, valid = UploadForm(formdata=None), False
-            form.file.errors = [_("文件太大，单次导入上限为 %(max)s，请拆分后导入。", max=ti.file_size(limit))]
-        else:
-            form = UploadForm()
-            valid = form.validate_on_submit()
-        if valid:
-            try:
-                stored = ti.store_upload(form.file.data.stream, form.file.data.filename, current_user)
-            except ServiceError as exc:
-                form.file.errors = [str(exc)]
-            else:
-                return redirect(url_for("imports.preview", token=stored.token))
-        if form.file.errors:
-            flash(_("文件未能导入：%(reason)s", reason=form.file.errors[0]), "danger")
-        status = 422
-    else:
-        form = UploadForm()
+    form, done, status = pages.receive(ti.IMPORT, "imports.preview", FILE_HELP)
+    if done is not None:
+        return done
     return render_template("imports/upload.html", form=form, jobs=ti.recent_jobs(current_user),
-                           max_size=ti.file_size(_max_bytes()), columns=[c[1] for c in ti.COLUMNS],
+                           max_size=spreadsheets.file_size(ti.max_bytes()), columns=list(ti.COLUMN_NAMES.values()),
                            required=[ti.COLUMN_NAMES[n] for n in ti.REQUIRED_COLUMNS]), status
 
 
@@ -87,43 +41,23 @@ def preview(token):
     job = ti.job_for_token(token, current_user)
     if job is not None:
         return redirect(url_for("imports.job", job_id=job.id))
-    try:
-        stored = ti.get_upload(token, current_user)
-    except NotFound as exc:
-        flash(str(exc), "warning")
-        return redirect(url_for("imports.upload"))
-    return render_template("imports/preview.html", stored=stored, p=stored.preview, form=ConfirmForm(),
+    stored, summary, back = pages.preview(ti.IMPORT, token, "imports.upload")
+    if back is not None:
+        return back
+    return render_template("imports/preview.html", stored=stored, p=summary, form=StagedUploadForm(),
                            kinds=ti.KIND_LABELS, sample_rows=SAMPLE_ROWS)
 
 
 @bp.route("/preview/<token>/confirm", methods=["POST"])
 def confirm(token):
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    job = ti.job_for_token(token, current_user)
-    if job is None:
-        try:
-            job = ti.start_job(ti.get_upload(token, current_user), current_user)
-        except NotFound as exc:
-            flash(str(exc), "warning")
-            return redirect(url_for("imports.upload"))
-    return redirect(url_for("imports.job", job_id=job.id))
+    job, back = pages.confirm(ti.IMPORT, token, "imports.upload", "imports.preview")
+    return back or redirect(url_for("imports.job", job_id=job.id))
 
 
 @bp.route("/preview/<token>/discard", methods=["POST"])
 def discard(token):
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if ti.job_for_token(token, current_user) is None:
-        try:
-            ti.get_upload(token, current_user)
-        except NotFound:
-            pass
-        else:
-            ti.discard_upload(token)
-            flash(_("已取消导入，上传的文件已删除。"), "info")
+    if ti.job_for_token(token, current_user) is None and pages.discard(ti.IMPORT, token):
+        flash(_("已取消导入，上传的文件已删除。"), "info")
     return redirect(url_for("imports.upload"))
 
 
@@ -160,12 +94,5 @@ def job_status(job_id):
 @bp.route("/jobs/<int:job_id>/problems.csv")
 def job_problems(job_id):
     job = _job_or_abort(job_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("行号"), _("工单编号"), _("问题"), _("说明")])
-    for problem in job.errors or []:
-        writer.writerow([problem["row"], problem["ticket_no"], str(ti.KIND_LABELS.get(problem["kind"], "")),
-                         "；".join(problem["messages"])])
-    filename = f"import-{job.id}-problems.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return Response(ti.problems_csv(job.errors or []), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=import-{job.id}-problems.csv"})

@@ -1,14 +1,7 @@
-"""排班: the duty roster (week and month views, assigning, spreadsheet import) and the navbar's 值班.
-
-Importing this module also imports ``app.services.roster``, which registers the 7x24
-duty routing hook and the ``on_duty`` BPMN function: registering this blueprint in
-``app.web.register_blueprints`` is what switches them on for every app.
-"""
+"""排班: the duty roster (week and month views, assigning, spreadsheet import) and the navbar's 值班."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -18,13 +11,19 @@ from flask_login import current_user, login_required
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import DutyAssignment
-from app.services import Conflict, InvalidInput, PermissionDenied, ServiceError, roster
+from app.services import (
+    Conflict,
+    InvalidInput,
+    PermissionDenied,
+    ServiceError,
+    roster,
+    spreadsheets,
+)
 from app.web import flow
+from app.web import staged as pages
 from app.web.filters import WEEKDAYS, WEEKDAYS_EN
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
-
-MAX_UPLOAD = 5 * 1024 * 1024
 
 
 @bp.app_context_processor
@@ -153,58 +152,21 @@ def times():
     return redirect(flow.safe_next(url_for("roster.week")))
 
 
-@bp.route("/import", methods=["GET", "POST"])
-@login_required
-def import_file():
-    _require_editor()
-    if request.method == "GET":
-        return render_template("roster/import.html", preview=None)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        flash(_("请选择要导入的 Excel 文件（.xlsx）。"), "danger")
-        return render_template("roster/import.html", preview=None), 422
-    if not upload.filename.lower().endswith(".xlsx"):
-        flash(_("只支持 .xlsx 格式的 Excel 文件（旧版 .xls 请先另存为 .xlsx）。"), "danger")
-        return render_template("roster/import.html", preview=None), 422
-    data = upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        flash(_("文件过大：排班表不应超过 5 MB。"), "danger")
-        return render_template("roster/import.html", preview=None), 422
-    try:
-        preview = roster.preview_import(data)
-    except ServiceError as exc:
-        flow.refused(exc)
-        return render_template("roster/import.html", preview=None), 422
-    return render_template("roster/import.html", preview=preview, filename=upload.filename,
-                           payload=base64.b64encode(data).decode("ascii"), kinds=roster.SHIFT_LABELS,
-                           role_labels=roster.ROLE_LABELS)
-
-
-@bp.route("/import/apply", methods=["POST"])
-@login_required
-def import_apply():
-    _require_editor()
-    try:
-        data = base64.b64decode(request.form.get("payload", ""), validate=True)
-    except (binascii.Error, ValueError):
-        data = b""
-    if not data:
-        flash(_("导入内容丢失，请重新上传文件。"), "danger")
-        return redirect(url_for("roster.import_file"))
-    try:
-        preview = roster.apply_import(current_user, data)
-    except ServiceError as exc:
-        flow.refused(exc)
-        return redirect(url_for("roster.import_file"))
+def _imported(preview):
     flash(_("导入完成：新增 %(new)s 条排班，%(same)s 条已存在未改动。", new=len(preview.new),
             same=len(preview.existing)), "success")
     first = min((r.day for r in preview.rows if r.day), default=clock.local_now().date())
     return redirect(url_for("roster.week", date=first.isoformat()))
 
 
+# /import, /import/<token> (preview), /import/<token>/confirm, /import/<token>/discard
+pages.add_pages(bp, roster.IMPORT, "roster/import.html", roster.can_edit, _imported, kinds=roster.SHIFT_LABELS,
+                role_labels=roster.ROLE_LABELS)
+
+
 @bp.route("/import/template.xlsx")
 @login_required
 def import_template():
     return roster.template_workbook(), 200, {
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Type": spreadsheets.XLSX_MIMETYPE,
         "Content-Disposition": "attachment; filename=roster-template.xlsx"}
