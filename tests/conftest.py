@@ -11,6 +11,7 @@ import pytest
 from app import create_app
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
+from app.services import time_rules
 
 PG_URL = os.environ.get("JIESU_TEST_DATABASE_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -32,6 +33,7 @@ def app(request, tmp_path):
         "JIESU_PASSWORD_METHOD": "pbkdf2:sha256:1000",  # fast hashes for tests only
     })
     clock.freeze(shanghai(2026, 11, 25, 10, 0))
+    time_rules.invalidate()  # a process-wide cache: the rules of the previous test's database are gone
     with app.app_context():
         _empty_schema(request.param)
         from app.seed import seed_base
