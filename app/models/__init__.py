@@ -62,3 +62,8 @@ __all__ += ["ApiKey", "OutboxItem", "PlatformMessage"]
 from app.models.casework import REQUEST_KINDS, REQUEST_STATUSES, CaseRequest  # noqa: E402
 
 __all__ += ["REQUEST_KINDS", "REQUEST_STATUSES", "CaseRequest"]
+
+# sign-in security: sessions, login throttling, the account audit log
+from app.models.security import LoginFailure, LoginLock, SecurityEvent, UserSession  # noqa: E402
+
+__all__ += ["LoginFailure", "LoginLock", "SecurityEvent", "UserSession"]

@@ -43,6 +43,7 @@ from app.services import (
     _,
     _l,
     access,
+    cells,
     timeline,
 )
 from app.services import credit_code as credit
@@ -471,9 +472,9 @@ def export_workbook() -> bytes:
         .order_by(Inspection.closed_at)).all())
     for ent in db.session.scalars(select(Enterprise).order_by(Enterprise.name, Enterprise.id)):
         n_insp, n_comp = per.get(ent.id, (0, 0))
-        ws.append([ent.name, ent.credit_code, ent.kind_label, ent.licence_no, ent.licence_expiry, ent.address,
-                   ent.street, ent.contact_name, ent.contact_phone, ent.risk_label, ent.note, n_insp, n_comp,
-                   latest.get(ent.id, "")])
+        cells.append_row(ws, [ent.name, ent.credit_code, ent.kind_label, ent.licence_no, ent.licence_expiry,
+                              ent.address, ent.street, ent.contact_name, ent.contact_phone, ent.risk_label, ent.note,
+                              n_insp, n_comp, latest.get(ent.id, "")])
     for column, width in zip("ABCDEFGHIJKLMN", (30, 22, 18, 20, 14, 36, 12, 10, 16, 8, 20, 10, 10, 12), strict=True):
         ws.column_dimensions[column].width = width
     for cell in ws["E"][1:]:

