@@ -174,6 +174,16 @@ def test_the_ledger_exports_to_excel(app, browser):
     assert back.valid and back.count("无变化") == 3
 
 
+def test_the_export_writes_formula_like_text_as_text(app, browser):
+    cafe = make_enterprise(1, "=HYPERLINK(\"http://evil.example\",\"极速网咖\")")
+    cafe.note = "@SUM(1+1)"
+    db.session.commit()
+    ws = load_workbook(io.BytesIO(browser("jiancha").get("/enterprises/export.xlsx").data)).active
+    name, note = ws["A2"], ws["K2"]
+    assert name.value.startswith("=HYPERLINK(") and name.data_type == "s" and name.quotePrefix
+    assert note.value == "@SUM(1+1)" and note.quotePrefix
+
+
 # -- history: inspections, rectifications, complaints -----------------------------------------------------
 
 def test_complaints_are_linked_by_name_at_intake_and_by_hand(app, browser):

@@ -57,10 +57,6 @@ def may_hear_recordings(user: User, ticket: Ticket) -> bool:
     return may_see_personal_data(user, ticket)
 
 
-def log_personal_data_view(user: User, ticket: Ticket, where: str) -> None:
-    record(user, "view", where, ticket)
-
-
 def log_ticket_view(user: User, ticket: Ticket, where: str, masked: bool) -> None:
     record(user, "view", where, ticket, masked=masked)
 

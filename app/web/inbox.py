@@ -68,8 +68,9 @@ def _after_completion(item):
 
 def _task_page(item, form, meta):
     ticket = item.ticket
-    if ticket is not None and access.may_see_personal_data(current_user, ticket):
-        access.log_personal_data_view(current_user, ticket, f"task {item.spec_name}")
+    if ticket is not None:
+        access.log_ticket_view(current_user, ticket, f"任务 {item.title}",
+                               masked=not access.may_see_personal_data(current_user, ticket))
     variables = inbox.task_variables(item)
     draft = (form.reply_draft.data or "") if "reply_draft" in form else variables.get("reply_draft")
     return render_template(

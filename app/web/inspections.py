@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import click
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
@@ -35,7 +35,7 @@ from app.services import (
     tickets,
 )
 from app.services.settings import load_clock_offset
-from app.web import flow
+from app.web import flow, serving
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections", cli_group="inspections")
 
@@ -200,17 +200,13 @@ def upload_evidence(inspection_id):
 
 @bp.route("/evidence/<int:evidence_id>")
 def evidence(evidence_id):
-    row = inspections.get_evidence(evidence_id, current_user)  # NotFound, PermissionDenied: their pages
+    """A photo or document of an inspection; every look is in the access log (refusals too)."""
+    action = "download" if request.args.get("download") == "1" else "view"
+    row = inspections.get_evidence(evidence_id, current_user, action, log=serving.first_request())
     path = inspections.evidence_path(row.stored_path)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype=row.content_type, download_name=row.original_name or path.name,
-                         as_attachment=row.content_type not in ("image/jpeg", "image/png", "image/webp",
-                                                                "application/pdf"),
-                         conditional=True, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return serving.send_stored(path, row.content_type, inspections.evidence_download_name(row))
 
 
 # -- the notice (责令改正通知书) --------------------------------------------------------------------------

@@ -26,8 +26,9 @@ def _signals():
             return {}
         warning = early_warning.warning_for_key(getattr(item, "business_key", None)) if item is not None else None
         subject = ticket or (warning.ticket if warning is not None else None)
-        if ticket is None and subject is not None and access.may_see_personal_data(current_user, subject):
-            access.log_personal_data_view(current_user, subject, f"warning task {warning.id}")
+        if ticket is None and subject is not None:
+            access.log_ticket_view(current_user, subject, f"预警任务 #{warning.id}",
+                                   masked=not access.may_see_personal_data(current_user, subject))
         return {
             "warning": warning,
             "subject": subject,
@@ -51,8 +52,8 @@ def compare(link_id):
     if not (access.can_view_ticket(current_user, link.ticket) and access.can_view_ticket(current_user, link.earlier)):
         abort(403)
     for t in (link.ticket, link.earlier):
-        if access.may_see_personal_data(current_user, t):
-            access.log_personal_data_view(current_user, t, f"repeat compare {link.id}")
+        access.log_ticket_view(current_user, t, f"重复反映比对 #{link.id}",
+                               masked=not access.may_see_personal_data(current_user, t))
     return render_template("repeats/compare.html", link=link, labels=tickets.FIELD_LABELS,
                            can_decide=repeats.can_decide(current_user), **repeats.compare(link))
 
