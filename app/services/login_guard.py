@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from app.engine.clock import clock
+from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import LoginFailure, LoginLock, User
 from app.services import ServiceError, _, security_log
@@ -89,7 +89,8 @@ def failed(username: str, address: str, user: User | None) -> LoginLocked | None
         lock = LoginLock(kind="account", key=name, locked_at=now, until=now + lim.lock)
         db.session.add(lock)
         security_log.record("lockout", user, username=name, address=address,
-                            detail=f"{account_failures} 次密码错误，锁定至 {lock.until.isoformat(timespec='minutes')}")
+                            detail=f"{account_failures} 次密码错误，锁定至 "
+                                   f"{lock.until.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}")
         outcome = _locked_message(lock, now)
     if address:
         address_failures = db.session.scalar(select(func.count(LoginFailure.id)).where(

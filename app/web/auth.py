@@ -47,8 +47,7 @@ def login():
             status = 401
         else:
             _start_session(signed.user, signed.token)
-            if signed.user.must_change_password:
-                flash(_("管理员为您设置了临时密码，请先修改密码。"), "warning")
+            if signed.user.must_change_password:  # the page itself says why
                 return redirect(url_for("auth.change_password"))
             return redirect(flow.safe_next(url_for("inbox.index")))
     return render_template("login.html", form=form), status
