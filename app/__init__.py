@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, g, request, session
 from flask_login import current_user
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import bootstrap, models
+from app import bootstrap, secret_key
 from app.cli import register_cli
 from app.config import Config
 from app.engine.clock import install_spiff_clock
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.services import sessions
 from app.services.settings import load_clock_offset
 from app.web import register_blueprints
 
@@ -43,6 +46,14 @@ def create_app(overrides: dict | None = None, wiring=None) -> Flask:
     app.config.from_object(Config)
     if overrides:
         app.config.update(overrides)
+    app.config["SECRET_KEY"] = secret_key.resolve(app.config)  # refuses a weak key (InsecureSecretKey)
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["JIESU_HTTPS"])
+    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config["JIESU_HTTPS"])
+    app.config["PREFERRED_URL_SCHEME"] = "https" if app.config["JIESU_HTTPS"] else "http"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["JIESU_SESSION_MAX_HOURS"])
+    if app.config["JIESU_PROXY_COUNT"]:
+        n = app.config["JIESU_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -70,8 +81,8 @@ def create_app(overrides: dict | None = None, wiring=None) -> Flask:
     bootstrap.wire(app, wiring)
 
     @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(models.User, int(user_id))
+    def load_user(token):
+        return sessions.resolve(token)  # the cookie names a server-side session, never a user id
 
     register_blueprints(app)
 

@@ -10,16 +10,20 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import select
 from waitress import serve as waitress_serve
 
 from app import demo
 from app.cli_apikey import apikey_group
 from app.cli_import import import_command
+from app.extensions import db
+from app.models import User
 from app.seed import seed_base
 from app.services import ServiceError, deployment
 from app.services.settings import load_clock_offset
 from app.services.timers import Scheduler, sweep
-from app.services.users import add_user
+from app.services.users import add_user, reset_password, unlock
+from app.web.audiences import largest_body
 
 
 def register_cli(app):
@@ -123,7 +127,8 @@ def serve_app(app, host, port, with_worker):
         app.extensions["jiesu_scheduler"] = scheduler = Scheduler(app)
         scheduler.start()
     click.echo(f"接诉工单台：http://{host}:{port}")
-    waitress_serve(app, host=host, port=port, threads=8)
+    # bodies above the largest route limit are refused from their Content-Length, before any is read
+    waitress_serve(app, host=host, port=port, threads=8, max_request_body_size=largest_body(app.config))
 
 
 @click.command("serve")
@@ -141,18 +146,63 @@ def user_group():
     """Manage users."""
 
 
+def _password(from_stdin: bool, prompt: bool = True) -> str | None:
+    if from_stdin:
+        line = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        if not line:
+            raise click.ClickException("标准输入中没有密码。")
+        return line
+    if not prompt:
+        return None
+    return click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+
+
 @user_group.command("add")
 @click.argument("username")
 @click.option("--name", required=True, help="姓名")
 @click.option("--roles", required=True, help="comma-separated: dispatcher,handler,reviewer,callback,duty,"
-                                              "analyst,inspector,supervisor,process_owner,admin")
+                                              "analyst,inspector,supervisor,leader,process_owner,admin")
 @click.option("--section", default=None, help="section code (科室代码)")
-@click.password_option()
+@click.option("--password", default=None, help="the password (prefer --password-stdin: a command line is visible "
+                                                "to other users of the machine)")
+@click.option("--password-stdin", is_flag=True, help="read the password from the first line of standard input")
 @with_appcontext
-def user_add(username, name, roles, section, password):
+def user_add(username, name, roles, section, password, password_stdin):
+    """Add a user (the password rules apply: at least 10 characters, not the user name, not a common one)."""
+    if password is None:
+        password = _password(password_stdin)
     try:
         user = add_user(username, name, [r.strip() for r in roles.split(",") if r.strip()], section, password)
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"已添加用户 {user.username}（{'、'.join(user.role_labels)}）。")
 
+
+def _user_id(username: str) -> int:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"用户 {username} 不存在。")
+    return user.id
+
+
+@user_group.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="read the new password from standard input (else generated)")
+@with_appcontext
+def user_reset_password(username, password_stdin):
+    """Give a user a temporary password (they must change it at the next sign-in); their sessions end."""
+    try:
+        user, password = reset_password(_user_id(username), None, _password(password_stdin, prompt=False))
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已重置 {user.username} 的密码，下次登录须修改。" + ("" if password_stdin else f"临时密码：{password}"))
+
+
+@user_group.command("unlock")
+@click.argument("key")
+@click.option("--address", is_flag=True, help="KEY is an address, not a user name")
+@with_appcontext
+def user_unlock(key, address):
+    """Lift a login lockout of a user name (or, with --address, of an address) before it expires."""
+    lifted = unlock("address" if address else "account", key, None)
+    click.echo(f"已解除 {key} 的 {lifted} 个登录锁定。" if lifted else f"{key} 当前没有登录锁定。")

@@ -19,11 +19,13 @@ def apikey_group():
 @apikey_group.command("create")
 @click.option("--platform", required=True, help="市级平台 or 区级平台 (also: 市级, 区级, city, district)")
 @click.option("--label", default="", help="a note, e.g. who holds the key")
+@click.option("--scopes", default=None, help="space- or comma-separated, default: tickets:write tickets:read "
+                                            "messages:write outbox; add all_platforms to reach other platforms' tickets")
 @with_appcontext
-def create(platform, label):
+def create(platform, label, scopes):
     """Create a key; it is shown once and only its hash is stored."""
     try:
-        row, key = create_key(platform, label)
+        row, key = create_key(platform, label, scopes.replace(",", " ").split() if scopes else None)
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"已为{row.platform}创建 API 密钥（编号 {row.id}）。密钥只显示这一次，请妥善交给平台：")
@@ -41,7 +43,7 @@ def list_keys():
     for row in rows:
         state = f"已吊销 {to_iso(row.revoked_at)}" if row.revoked_at else "有效"
         used = to_iso(row.last_used_at) if row.last_used_at else "从未使用"
-        click.echo(f"{row.id}\t{row.platform}\t{row.prefix}…\t创建 {to_iso(row.created_at)}\t最近使用 {used}\t{state}"
+        click.echo(f"{row.id}\t{row.platform}\t{row.prefix}…\t{row.scopes}\t创建 {to_iso(row.created_at)}\t最近使用 {used}\t{state}"
                    + (f"\t{row.label}" if row.label else ""))
 
 

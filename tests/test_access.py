@@ -25,7 +25,9 @@ def test_personal_data_masked_for_roles_that_do_not_need_it(app, browser):
     dispatcher_page = browser("paidan").get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "13811112222" in dispatcher_page and "东华路18号" in dispatcher_page
     views = db.session.scalars(select(AccessLog)).all()
-    assert [(v.user.username, v.action) for v in views] == [("paidan", "view")], "unmasked views are logged"
+    assert [(v.user.username, v.action, v.masked) for v in views] == [("shenhe", "view", True),
+                                                                      ("paidan", "view", False)], \
+        "every view is logged, and whether it showed the personal data"
 
 
 def test_contact_time_cannot_be_in_the_future_or_before_receipt(app, browser):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ def live_server(tmp_path):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite'}",
         "JIESU_UPLOAD_DIR": str(tmp_path / "uploads"),
         "JIESU_PASSWORD_METHOD": "pbkdf2:sha256:1000",  # fast hashes for tests only
-        "SECRET_KEY": "browser-test",
+        "SECRET_KEY": secrets.token_urlsafe(48),  # a weak key is refused at start-up
     })
     clock.freeze(shanghai(2026, 11, 25, 10, 0))
     with app.app_context():

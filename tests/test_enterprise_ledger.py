@@ -175,7 +175,8 @@ def test_import_through_the_pages_preview_then_confirm(app, browser):
 
 def test_the_ledger_exports_to_excel(app, browser):
     import_file(_xlsx(GOOD))
-    response = browser("tongji").get("/enterprises/export.xlsx")
+    assert browser("tongji").get("/enterprises/export.xlsx").status_code == 403, "not for every role"
+    response = browser("jiancha").get("/enterprises/export.xlsx")
     assert response.status_code == 200
     ws = load_workbook(io.BytesIO(response.data)).active
     rows = list(ws.iter_rows(values_only=True))
@@ -186,6 +187,16 @@ def test_the_ledger_exports_to_excel(app, browser):
     # what was exported imports again without changes
     back = read(response.data)
     assert back.valid and back.count("无变化") == 3
+
+
+def test_the_export_writes_formula_like_text_as_text(app, browser):
+    cafe = make_enterprise(1, "=HYPERLINK(\"http://evil.example\",\"极速网咖\")")
+    cafe.note = "@SUM(1+1)"
+    db.session.commit()
+    ws = load_workbook(io.BytesIO(browser("jiancha").get("/enterprises/export.xlsx").data)).active
+    name, note = ws["A2"], ws["K2"]
+    assert name.value.startswith("=HYPERLINK(") and name.data_type == "s" and name.quotePrefix
+    assert note.value == "@SUM(1+1)" and note.quotePrefix
 
 
 # -- history: inspections, rectifications, complaints -----------------------------------------------------
@@ -207,7 +218,7 @@ def test_complaints_are_linked_by_name_at_intake_and_by_hand(app, browser):
     assert "悦途国际旅行社有限公司" in ticket_page and "关联台账企业" in ticket_page
     nobody = browser("huifang").post(f"/enterprises/link-ticket/{auto.id}", {"enterprise": agency.credit_code},
                                      form_url=f"/tickets/{auto.id}")
-    assert nobody.status_code == 302
+    assert nobody.status_code == 403
     assert db.session.scalar(select(func.count(EnterpriseTicket.id))) == 2, "a callback agent cannot link"
 
 

@@ -7,6 +7,7 @@ Needs Debian's Chromium (see tests/test_browser.py); run with ``pytest -m browse
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def phone_server(tmp_path):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'phone.sqlite'}",
         "JIESU_UPLOAD_DIR": str(tmp_path / "uploads"),
         "JIESU_PASSWORD_METHOD": "pbkdf2:sha256:1000",
-        "SECRET_KEY": "phone-test",
+        "SECRET_KEY": secrets.token_urlsafe(48),  # a weak key is refused at start-up
     })
     clock.freeze(shanghai(2026, 11, 25, 10, 0))
     with app.app_context():

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import (
+    AccessLog,
     Evidence,
     Inspection,
     InspectionCampaign,
@@ -221,6 +222,11 @@ def test_evidence_is_stored_with_its_checksum_and_served_only_to_permitted_users
     assert browser("huifang").get(url).status_code == 403, "a callback agent has no business with it"
     assert browser("lvyou").get(url).status_code == 403, "another section's handler neither"
     assert browser().get(url).status_code == 302, "anonymous: to the login page"
+    disposition = served.headers["Content-Disposition"]
+    assert "现场" not in disposition and f"-{insp.id}-{body['id']}.jpg" in disposition, "a generated name"
+    looks = [(r.user.username, r.outcome) for r in db.session.scalars(
+        select(AccessLog).where(AccessLog.where == "现场检查证据").order_by(AccessLog.id))]
+    assert looks == [("jiancha", "allowed"), ("zhuguan", "allowed"), ("huifang", "denied"), ("lvyou", "denied")]
     # the same photo twice is stored once; a non-inspector cannot add evidence
     assert upload(JPEG, "again.jpg").get_json()["id"] == body["id"]
     with pytest.raises(Exception, match="只有正在办理本次检查的检查员"):

@@ -21,6 +21,7 @@ class Clock:
         self._frozen: datetime | None = None
         self._offset = timedelta(0)
         self._virtual = threading.local()  # a dry run's own time, seen by its thread only
+        self._wall_offset = timedelta(0)
 
     def now(self) -> datetime:
         """The current instant, aware, in UTC."""
@@ -31,6 +32,17 @@ class Clock:
             if self._frozen is not None:
                 return self._frozen
             return datetime.now(UTC) + self._offset
+
+    def wall_now(self) -> datetime:
+        """The real instant, whatever the desk's clock says (frozen, moved, simulated): sessions and
+        lockouts must not lapse because a demo or a test moved the desk's time. Tests of those
+        move this one with ``advance_wall``."""
+        with self._lock:
+            return datetime.now(UTC) + self._wall_offset
+
+    def advance_wall(self, delta: timedelta) -> None:
+        with self._lock:
+            self._wall_offset += delta
 
     def local_now(self) -> datetime:
         return self.now().astimezone(LOCAL_TZ)
@@ -76,6 +88,7 @@ class Clock:
         with self._lock:
             self._frozen = None
             self._offset = timedelta(0)
+            self._wall_offset = timedelta(0)
 
 
 clock = Clock()

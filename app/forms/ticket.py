@@ -1,17 +1,17 @@
-"""录入工单: a ticket entered by hand (walk-in or phone), with the platform's fields."""
+"""录入工单: a ticket entered by hand (walk-in or phone), with the platform's fields.
 
-import re
+The rules every channel shares (phone format, dates, deadline after dispatch) are
+app/services/ticket_rules.py; the view puts their messages on these fields."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from app.engine.clock import LOCAL_TZ
 from app.models.ticket import NATURES, SOURCES, TICKET_TYPES, URGENCIES
 
 FMT = "%Y-%m-%dT%H:%M"
-_PHONE = re.compile(r"^[0-9+\-\s]{5,20}$")
 
 
 def _choices(values):
@@ -42,14 +42,6 @@ class TicketForm(FlaskForm):
     urgency = SelectField(_l("紧急程度"), choices=_choices(URGENCIES), default="一般")
     nature = SelectField(_l("工单性质"), choices=_choices(NATURES), default="主办")
     source = SelectField(_l("来源"), choices=_choices(SOURCES), default="其他")
-
-    def validate_caller_phone(self, field):
-        if field.data and not _PHONE.match(field.data.strip()):
-            raise ValidationError(_l("来电号码格式不正确（只能包含数字、+、-）"))
-
-    def validate_platform_deadline(self, field):
-        if field.data and self.dispatched_at.data and field.data <= self.dispatched_at.data:
-            raise ValidationError(_l("办理时限应晚于派单时间"))
 
     def ticket_fields(self) -> dict:
         fields = {}

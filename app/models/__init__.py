@@ -73,3 +73,8 @@ __all__ += ["InstanceMigration", "ProcessDraft", "TimeRuleVersion"]
 from app.models.incident import Incident  # noqa: E402
 
 __all__ += ["Incident"]
+
+# sign-in security: sessions, login throttling, the account audit log
+from app.models.security import LoginFailure, LoginLock, SecurityEvent, UserSession  # noqa: E402
+
+__all__ += ["LoginFailure", "LoginLock", "SecurityEvent", "UserSession"]

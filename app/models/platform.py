@@ -30,10 +30,17 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the key may do, space-separated (app/services/apikeys.SCOPES); "all_platforms" reaches
+    # tickets of other platforms too.
+    scopes: Mapped[str] = mapped_column(String(200), default="tickets:write tickets:read messages:write outbox")
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def scope_set(self) -> set[str]:
+        return set((self.scopes or "").split())
 
 
 class OutboxItem(db.Model):

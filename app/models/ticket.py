@@ -120,16 +120,21 @@ class Alert(db.Model):
 
 
 class AccessLog(db.Model):
-    """Each unmasked view or export of a caller's personal data (accountability)."""
+    """数据访问记录: each view, playback, download or export of citizens' data, and each refused attempt."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    action: Mapped[str] = mapped_column(String(20))  # view, export
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # view, export, play, download
     where: Mapped[str] = mapped_column(String(120), default="")
+    outcome: Mapped[str] = mapped_column(String(10), default="allowed")  # allowed, denied
+    masked: Mapped[bool] = mapped_column(default=False)  # shown with personal data masked
+    detail: Mapped[str] = mapped_column(String(200), default="")  # e.g. the file
+    address: Mapped[str] = mapped_column(String(64), default="")  # the client's address
 
     user: Mapped[User] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
 
 
 class TicketNote(db.Model):

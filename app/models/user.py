@@ -1,5 +1,7 @@
 """Users, their roles and sections (科室)."""
 
+from datetime import datetime
+
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
@@ -7,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
+from app.models.types import UTCDateTime
 
 # Role codes (English, used in BPMN candidateGroups) and their interface labels.
 ROLES: dict[str, str] = {
@@ -43,8 +46,18 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(30), default="")
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(20))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    must_change_password: Mapped[bool] = mapped_column(default=False)  # an admin set it: change at next login
 
     section: Mapped[Section | None] = relationship()
+
+    # The signed-in session this object was loaded for (app/services/sessions.py); not a column.
+    session_token = None
+
+    def get_id(self) -> str | None:
+        """What Flask-Login keeps in the cookie: the session's random token, never the user's id."""
+        return self.session_token
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("JIESU_PASSWORD_METHOD", "scrypt") if has_app_context() else "scrypt"

@@ -1,10 +1,12 @@
-"""Who may see which ticket, and whose personal data (callers' names, numbers, addresses).
+"""Who may see which ticket, and whose personal data (callers' names, numbers, addresses, voices).
 
-Every unmasked view of a caller's data is written to the access log, so it is accountable.
+Every view of a ticket (masked or not), every playback, download and export of citizens' data,
+and every refused attempt is written to the access log (数据访问记录), so it is accountable.
 """
 
 from __future__ import annotations
 
+from flask import has_request_context, request
 from sqlalchemy import false, or_, select
 
 from app.engine.clock import clock
@@ -50,12 +52,26 @@ def visible_tickets(user: User):
     return false()
 
 
-def log_personal_data_view(user: User, ticket: Ticket, where: str) -> None:
-    record(user, "view", where, ticket)
+def may_hear_recordings(user: User, ticket: Ticket) -> bool:
+    """Call recordings and the files attached to a ticket carry the caller's voice and data."""
+    return may_see_personal_data(user, ticket)
 
 
-def record(user: User, action: str, where: str, ticket: Ticket | None = None) -> None:
-    """Write one access-log line (``view`` or ``export`` of citizens' data) in a transaction of its own."""
+def log_ticket_view(user: User, ticket: Ticket, where: str, masked: bool) -> None:
+    record(user, "view", where, ticket, masked=masked)
+
+
+def client_address() -> str:
+    return (request.remote_addr or "")[:64] if has_request_context() else ""
+
+
+def record(user: User, action: str, where: str, ticket: Ticket | None = None, *, outcome: str = "allowed",
+           masked: bool = False, detail: str = "") -> None:
+    """Write one access-log line in a transaction of its own.
+
+    ``action``: view, export, play, download; ``outcome``: allowed or denied (a refused attempt).
+    """
     with unit_of_work():
         db.session.add(AccessLog(user_id=user.id, ticket_id=ticket.id if ticket is not None else None,
-                                 at=clock.now(), action=action, where=where[:120]))
+                                 at=clock.now(), action=action, where=where[:120], outcome=outcome,
+                                 masked=masked, detail=(detail or "")[:200], address=client_address()))

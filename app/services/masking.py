@@ -1,6 +1,25 @@
-"""Masking of citizens' personal data for roles that do not need it (pages, exports, API, reports)."""
+"""THE masking of citizens' personal data, for every reader who does not need it: pages, exports,
+the API, reports.
+
+Fields are masked by kind (phone, name, address); free text (titles, contents, notes, replies,
+timeline entries) has every phone number, mainland ID number (its check digit must hold),
+bank card number (its Luhn digit must hold) and e-mail address masked where it stands:
+
+    来电人139-1234-5678，身份证110101199003071234  ->  来电人139****5678，身份证110101********1234
+
+``for_viewer(user, ticket)`` decides once (app/services/access.may_see_personal_data) and
+returns a :class:`Mask` that either passes everything through or masks it. Numbers inside
+words (ticket numbers such as BJ20261125000123) are left alone.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.services import access
+
+# ---- single values ------------------------------------------------------------------------------
 
 
 def mask_phone(value: str) -> str:
@@ -16,3 +35,130 @@ def mask_name(value: str) -> str:
     if not value:
         return ""
     return value[0] + "*" * (len(value) - 1) if len(value) > 1 else "*"
+
+
+def mask_id_number(value: str) -> str:
+    """110101199003071234 -> 110101********1234 (region kept, birth date hidden)"""
+    return value[:6] + "*" * 8 + value[-4:]
+
+
+def mask_card(digits: str) -> str:
+    """6222021234567890123 -> 6222***********0123"""
+    return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
+
+
+def mask_email(value: str) -> str:
+    """zhang.san@example.com -> z***@example.com"""
+    local, _sep, domain = value.partition("@")
+    return (local[:1] or "*") + "***@" + domain
+
+
+# ---- check digits ---------------------------------------------------------------------------------
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def is_id_number(value: str) -> bool:
+    """A mainland resident ID number (GB 11643-1999): 17 digits, a check character, a real birth date."""
+    value = value.upper()
+    if not re.fullmatch(r"\d{17}[\dX]", value):
+        return False
+    year, month, day = int(value[6:10]), int(value[10:12]), int(value[12:14])
+    if not (1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == value[17]
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+# ---- free text ------------------------------------------------------------------------------------
+
+# Not glued to letters or digits on either side (Chinese characters and punctuation are fine).
+_B, _E = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_ID = re.compile(_B + r"\d{17}[\dXx]" + _E)
+_CARD = re.compile(_B + r"\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?" + _E)
+_MOBILE = re.compile(_B + r"(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})" + _E)
+_LANDLINE = re.compile(_B + r"(\(?0\d{2,3}\)?[ -]?)(\d{3,4})[ -]?(\d{4})" + _E)
+# A local number written after a word that says it is one: 电话 6512 3456, 联系方式：65123456
+_LOCAL = re.compile(r"((?:电话|手机|座机|号码|联系方式|联系电话|tel|Tel|TEL)[：: ]*)(\d{3,4})[ -]?(\d{4})" + _E)
+
+
+def _id(match: re.Match) -> str:
+    value = match.group(0)
+    if is_id_number(value):
+        return mask_id_number(value)
+    return _card(match) if value.isdigit() else value
+
+
+def _card(match: re.Match) -> str:
+    digits = re.sub(r"[ -]", "", match.group(0))
+    if 13 <= len(digits) <= 19 and luhn_ok(digits):
+        return mask_card(digits)
+    return match.group(0)
+
+
+def mask_text(text: str | None) -> str:
+    """Every phone number, ID number, bank card and e-mail address in ``text``, masked."""
+    if not text:
+        return text or ""
+    text = _EMAIL.sub(lambda m: mask_email(m.group(0)), text)
+    text = _ID.sub(_id, text)
+    text = _CARD.sub(_card, text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _LANDLINE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _LOCAL.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+
+
+# ---- per reader ---------------------------------------------------------------------------------
+
+HIDDEN_ADDRESS = "（已隐藏）"
+FIELD_KINDS = {"caller_phone": "phone", "caller_name": "name", "address": "address"}
+# The ticket's fields citizens and staff write freely (numbers, ids, codes are never masked).
+FREE_TEXT_FIELDS = {"title", "content", "reply_text", "carry_plan", "enterprise"}
+
+
+@dataclass(frozen=True)
+class Mask:
+    """How one reader sees one ticket's personal data: ``full`` passes everything through."""
+
+    full: bool
+
+    def text(self, value):
+        return value if self.full or not isinstance(value, str) else mask_text(value)
+
+    def field(self, name: str, value):
+        """A ticket field by name: phone, name and address by kind, free-text fields as free text."""
+        if self.full or not isinstance(value, str) or not value:
+            return value
+        kind = FIELD_KINDS.get(name)
+        if kind == "phone":
+            return mask_phone(value)
+        if kind == "name":
+            return mask_name(value)
+        if kind == "address":
+            return HIDDEN_ADDRESS
+        return mask_text(value) if name in FREE_TEXT_FIELDS else value
+
+
+FULL = Mask(True)
+MASKED = Mask(False)
+
+
+def for_viewer(user, ticket) -> Mask:
+    """The mask for ``user`` reading ``ticket`` (no ticket: masked unless the role sees all callers)."""
+    if ticket is None:
+        return FULL if user is not None and user.has_role(*access.PERSONAL_DATA_ROLES) else MASKED
+    return FULL if access.may_see_personal_data(user, ticket) else MASKED

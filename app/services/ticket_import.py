@@ -27,7 +27,7 @@ from app.engine.clock import clock
 from app.extensions import db
 from app.models import ImportJob, Ticket, User
 from app.models.ticket import NATURES, SOURCES, TICKET_TYPES, URGENCIES
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, _, _l, intake
+from app.services import Conflict, NotFound, PermissionDenied, ServiceError, _, _l, intake, ticket_rules
 from app.services.spreadsheets import StagedImport, jobs, staging
 from app.services.spreadsheets.reading import (
     DEFAULT_MAX_BYTES,
@@ -183,9 +183,9 @@ def _ticket_row(typed) -> ImportRow:
     fields = typed.values
     row = ImportRow(row=typed.number, ticket_no=(fields.get("ticket_no") or "")[:40],
                     title=(fields.get("title") or "")[:60])
-    deadline, dispatched = fields.get("platform_deadline"), fields.get("dispatched_at")
-    if deadline and dispatched and deadline <= dispatched:
-        typed.add("platform_deadline", _("办理时限应晚于派单时间"))
+    for name, message in ticket_rules.problems(fields).items():  # the rules of the API and the form too
+        if not typed.has_problem(name):
+            typed.add(name, message)
     if typed.problems:
         row.errors = LAYOUT.messages(typed)
         return row

@@ -10,7 +10,7 @@ from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import Attachment, ProcessInstance, ProcessVersion, Ticket, TicketEvent, User, WorkItem
-from app.services import NotFound, PermissionDenied, ServiceError, _, _l
+from app.services import NotFound, PermissionDenied, ServiceError, _, _l, ticket_rules
 from app.services import timeline as timeline_entries
 from app.services.events import TicketCreated, publish
 from app.services.process import LIFECYCLE_PROCESS, apply_snapshot
@@ -62,6 +62,7 @@ def create_ticket(fields: dict, actor: User | None) -> Ticket:
     """Store a ticket and start its process, in one transaction."""
     if actor is not None and not actor.has_role("dispatcher", "duty"):
         raise PermissionDenied(_("只有派单员或值班员可以录入工单。"))
+    ticket_rules.require_valid(fields)
     duplicate = DuplicateTicket(_("工单编号 %(no)s 已存在。", no=fields["ticket_no"]))
     try:
         return _create(fields, actor, duplicate)

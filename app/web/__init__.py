@@ -8,12 +8,16 @@ from app.services import time_rules as rule_settings
 from app.web import (
     admin,
     api,
+    audiences,
+    audit,
     auth,
     casework,
     early_warning,
     enterprises,
+    errors,
     filters,
     flow,
+    headers,
     imports,
     inbox,
     incidents,
@@ -25,6 +29,7 @@ from app.web import (
     roster,
     supervisor,
     tickets,
+    users,
 )
 from app.web import time_rules as time_rules_pages
 
@@ -51,12 +56,17 @@ BLUEPRINTS = (
     process_versions,  # 流程版本: versions, diff, roll back, migration, the running instances on the diagram
     time_rules_pages,  # 时限规则
     process_start,  # start a startable process (its start form)
+    users,  # 用户管理
+    audit,  # 数据访问记录, 账号安全记录
 )
 
 
 def register_blueprints(app: Flask) -> None:
     app.login_manager.localize_callback = gettext
     filters.register(app)
+    audiences.install(app)  # who may use each route: before anything reads the request
+    headers.install(app)
+    errors.install(app)
     flow.install(app)
     app.jinja_env.globals["urge_workdays"] = rule_settings.urge_workdays
     for module in BLUEPRINTS:

@@ -1,14 +1,33 @@
+"""Signing in and out, one's own password, the interface language."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
-from app.extensions import db
-from app.forms.auth import LoginForm
-from app.models import User
+from app.forms.auth import ChangePasswordForm, LoginForm
+from app.services import ServiceError, accounts
 from app.web import flow
 
 bp = Blueprint("auth", __name__)
+
+
+def _address() -> str:
+    return request.remote_addr or ""
+
+
+def _agent() -> str:
+    return request.user_agent.string or ""
+
+
+def _start_session(user, token: str) -> None:
+    """A fresh cookie for a new session: nothing of the signed-out session's data is carried over."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    user.session_token = token
+    login_user(user)
+    session.permanent = True
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -16,23 +35,50 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("inbox.index"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = db.session.scalar(db.select(User).where(User.username == form.username.data.strip()))
-        if user is None or not user.check_password(form.password.data):
-            flash(_("用户名或密码错误。"), "danger")
-        elif not user.active:
-            flash(_("该账号已停用，请联系管理员。"), "danger")
+        try:
+            signed = accounts.sign_in(form.username.data, form.password.data, _address(), _agent())
+        except accounts.LoginLocked as exc:
+            flash(str(exc), "danger")
+            status = 429
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+            status = 401
         else:
-            login_user(user)
+            _start_session(signed.user, signed.token)
+            if signed.user.must_change_password:  # the page itself says why
+                return redirect(url_for("auth.change_password"))
             return redirect(flow.safe_next(url_for("inbox.index")))
-    return render_template("login.html", form=form)
+    return render_template("login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
 def logout():
+    accounts.sign_out(current_user, current_user.session_token, _address())
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if request.method == "POST":
+        token = {}
+
+        def change():
+            token["value"] = accounts.change_password(current_user, form.current.data, form.new.data,
+                                                      form.repeat.data, _address(), _agent())
+
+        status = flow.submit_form(form, change)
+        if status is None:
+            _start_session(current_user._get_current_object(), token["value"])
+            flash(_("密码已修改；其他设备上的登录已全部退出。"), "success")
+            return redirect(url_for("inbox.index"))
+    return render_template("account/password.html", form=form,
+                           forced=current_user.must_change_password), status
 
 
 @bp.route("/lang/<code>")

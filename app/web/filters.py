@@ -1,6 +1,6 @@
 """Template filters and globals: dates in Asia/Shanghai, masking, inbox colours."""
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -8,9 +8,7 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_datetime
 from app.extensions import db
 from app.models import ROLES, Section
-from app.services import N_, inbox, incidents, timeline
-from app.services.access import may_see_personal_data as allowed
-from app.services.masking import mask_name, mask_phone
+from app.services import N_, inbox, incidents, masking, timeline
 
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -59,8 +57,24 @@ def format_dt(value, with_weekday: bool = True) -> str:
     return f"{day} {local.strftime('%H:%M')}"
 
 
+def viewer_mask(ticket) -> masking.Mask:
+    """The masking service's decision for the signed-in reader and ``ticket``, once per request."""
+    cache = request.environ.setdefault("jiesu.masks", {})
+    key = getattr(ticket, "id", None)
+    if key not in cache:
+        user = current_user if getattr(current_user, "is_authenticated", False) else None
+        cache[key] = masking.for_viewer(user, ticket) if user is not None else masking.MASKED
+    return cache[key]
+
+
 def may_see_personal_data(ticket) -> bool:
-    return bool(getattr(current_user, "is_authenticated", False)) and allowed(current_user, ticket)
+    return viewer_mask(ticket).full
+
+
+def masked(value, ticket, field: str | None = None):
+    """``{{ t.title|masked(t) }}``, ``{{ value|masked(t, 'caller_phone') }}``: as this reader may see it."""
+    mask = viewer_mask(ticket)
+    return mask.field(field, value) if field else mask.text(value)
 
 
 def entry_text(event) -> str:
@@ -72,8 +86,7 @@ def entry_text(event) -> str:
 
 def register(app):
     app.jinja_env.filters["dt"] = format_dt
-    app.jinja_env.filters["mask_phone"] = mask_phone
-    app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.filters["masked"] = masked
     app.jinja_env.filters["group_names"] = group_names
     app.jinja_env.filters["entry_text"] = entry_text
 

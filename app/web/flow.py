@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
 from app.extensions import db
 from app.services import N_, Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError, completion
+from app.web import errors
 
 FORM_HAS_ERRORS = N_("表单有误，请按提示修改后再提交。")
 
@@ -55,6 +56,17 @@ def refused(exc: ServiceError, form=None, summary: str | None = None) -> int:
     else:
         flash(str(exc), "danger")
     return status_for(exc)
+
+
+def add_errors(form, errors: dict) -> bool:
+    """Put a service rule's {field: message} on the form's fields (others are flashed); True if any."""
+    for name, message in errors.items():
+        field = form._fields.get(name)
+        if field is None:
+            flash(str(message), "danger")
+        elif str(message) not in [str(e) for e in field.errors]:
+            field.errors = [*field.errors, message]
+    return bool(errors)
 
 
 def form_invalid(summary: str | None = None) -> int:
@@ -137,9 +149,7 @@ def install(app: Flask) -> None:
     def _service_error(exc: ServiceError):
         db.session.rollback()
         status = status_for(exc)
-        if status in (403, 404):
-            return render_template("error.html", status=status, message=str(exc)), status
-        if request.method == "GET":
-            return render_template("error.html", status=status, message=str(exc)), status
+        if status in (403, 404) or request.method == "GET":
+            return errors.page(status, message=str(exc))
         flash(str(exc), "danger")
         return back()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.forms.upload import StagedUploadForm
 from app.services import N_, NotFound, PermissionDenied, spreadsheets
@@ -20,7 +20,6 @@ FILE_HELP = _l("12345 平台导出的 Excel（.xlsx）或 CSV 文件（UTF-8 或
 
 
 @bp.before_request
-@login_required
 def _dispatchers_only():
     if not current_user.has_role("dispatcher", "duty"):
         abort(403)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.engine import instances
 from app.engine.runtime import EngineError
@@ -15,13 +15,11 @@ bp = Blueprint("process_start", __name__, url_prefix="/start")
 
 
 @bp.route("/")
-@login_required
 def index():
     return render_template("workbench/start_index.html", entries=process_start.startable(current_user))
 
 
 @bp.route("/<process_key>", methods=["GET", "POST"])
-@login_required
 def start(process_key):
     try:
         entry = process_start.get(current_user, process_key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.engine.expressions import to_datetime
@@ -30,14 +30,12 @@ def _version_or_404(version_id: int):
 
 
 @bp.route("/")
-@login_required
 def index():
     _viewer()
     return render_template("workbench/processes.html", processes=versions.processes())
 
 
 @bp.route("/<process_key>")
-@login_required
 def show(process_key):
     _viewer()
     try:
@@ -57,26 +55,29 @@ def show(process_key):
 
 
 @bp.route("/versions/<int:version_id>.bpmn")
-@login_required
 def original(version_id):
-    """The file of a version; ``?inline=1`` for the diagram viewers."""
+    """The file of a version; ``?inline=1`` for the diagram viewers. Process owners and supervisors
+    read any version; anyone else only the version a ticket they may see runs on (``?instance=``)."""
     version = _version_or_404(version_id)
     headers = {"Content-Type": "application/xml; charset=utf-8"}
+    if not versions.can_view(current_user):
+        instance = db.session.get(ProcessInstance, request.args.get("instance", type=int) or 0)
+        ticket = db.session.get(Ticket, instance.ticket_id) if instance is not None and instance.ticket_id \
+            and instance.version_id == version.id else None
+        if not request.args.get("inline") or ticket is None or not access.can_view_ticket(current_user, ticket):
+            abort(403)
     if not request.args.get("inline"):
-        _viewer()
         headers["Content-Disposition"] = f"attachment; filename={version.process_key}-v{version.version}.bpmn"
     return versions.original_xml(version), 200, headers
 
 
 @bp.route("/versions/<int:version_id>/counts.json")
-@login_required
 def counts(version_id):
     _viewer()
     return jsonify(versions.element_counts(_version_or_404(version_id)))
 
 
 @bp.route("/<process_key>/diff")
-@login_required
 def diff(process_key):
     _viewer()
     a = _version_or_404(request.args.get("a", type=int) or 0)
@@ -92,7 +93,6 @@ def diff(process_key):
 
 
 @bp.route("/versions/<int:version_id>/rollback", methods=["POST"])
-@login_required
 def rollback(version_id):
     old = _version_or_404(version_id)
     try:
@@ -117,7 +117,6 @@ def _migration_request():
 
 
 @bp.route("/migrate", methods=["GET", "POST"])
-@login_required
 def migrate():
     if not deploy_check.can_deploy(current_user):
         abort(403)
@@ -144,7 +143,6 @@ def migrate():
 
 
 @bp.route("/instances/<int:instance_id>/state.json")
-@login_required
 def instance_state(instance_id):
     instance = db.session.get(ProcessInstance, instance_id) or abort(404)
     if instance.ticket_id:

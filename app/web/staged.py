@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.forms.upload import SpreadsheetUploadForm, StagedUploadForm
 from app.services import NotFound, ServiceError, spreadsheets
@@ -107,7 +107,6 @@ def add_pages(bp: Blueprint, importer: spreadsheets.StagedImport, template: str,
         if not may_import(current_user):
             abort(403)
 
-    @login_required
     def import_page():
         guard()
         form, done, status = receive(importer, preview_page)
@@ -115,7 +114,6 @@ def add_pages(bp: Blueprint, importer: spreadsheets.StagedImport, template: str,
             return done
         return render_template(template, form=form, preview=None, **context), status
 
-    @login_required
     def import_preview(token):
         guard()
         staged, found, back = preview(importer, token, upload_page)
@@ -124,13 +122,11 @@ def add_pages(bp: Blueprint, importer: spreadsheets.StagedImport, template: str,
         return render_template(template, form=upload_form(), preview=found, staged=staged,
                                confirm_form=StagedUploadForm(), **context)
 
-    @login_required
     def import_confirm(token):
         guard()
         result, back = confirm(importer, token, upload_page, preview_page)
         return back if back is not None else imported(result)
 
-    @login_required
     def import_discard(token):
         guard()
         if discard(importer, token):

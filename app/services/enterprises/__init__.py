@@ -13,6 +13,7 @@ from app.services import credit_code as credit
 from app.services.enterprises.importing import IMPORT, export_workbook, template_workbook
 from app.services.enterprises.ledger import (
     COLUMNS,
+    EDIT_ROLES,
     by_code,
     can_edit,
     clean_fields,
@@ -38,6 +39,7 @@ from app.services.enterprises.links import (
 )
 
 __all__ = [
+    "EDIT_ROLES",
     "COLUMNS", "IMPORT", "by_code", "can_edit", "can_link", "clean_fields", "counts", "create", "credit",
     "ensure_watch", "export_workbook", "get", "history", "licence_status", "link", "link_on_intake",
     "links_for_ticket", "match_by_name", "name_enterprise_in_title", "normalise_name", "search", "suggestions",

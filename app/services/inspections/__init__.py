@@ -19,6 +19,7 @@ The names most pages need are re-exported here.
 from app.services.inspections.access import can_plan, can_request_for, can_start, can_view, inspectors
 from app.services.inspections.checks import CheckInput, check_item_for, submit_check, validate_check
 from app.services.inspections.evidence import add_evidence, can_add_evidence, get_evidence
+from app.services.inspections.evidence import download_name as evidence_download_name
 from app.services.inspections.evidence import path_of as evidence_path
 from app.services.inspections.evidence import verify as verify_evidence
 from app.services.inspections.findings import report_to_ticket, summary_text
@@ -57,7 +58,7 @@ from app.services.inspections.starting import create_adhoc, request_from_ticket,
 __all__ = [
     "CheckInput", "DEFAULT_PLAN", "PlanResult", "add_evidence", "all_items", "bureau_name", "can_add_evidence",
     "can_plan", "can_request_for", "can_start", "can_view", "check_item_for", "checklist", "create_adhoc", "draw",
-    "draw_campaign", "events_of", "evidence_of", "evidence_path", "for_key", "for_ticket", "get", "get_evidence",
+    "draw_campaign", "events_of", "evidence_download_name", "evidence_of", "evidence_path", "for_key", "for_ticket", "get", "get_evidence",
     "inspectors", "instance_of", "my_items", "open_items", "open_orders", "orders_of", "parse_month", "period_of",
     "plan_months", "plan_preview", "previous_failures", "records", "report_to_ticket", "request_from_ticket",
     "run_plan", "save_plan_months", "search", "start", "submit_check", "summary_text", "validate_check",

@@ -18,7 +18,7 @@ from app.diagrams import inspection as diagram
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Evidence, Inspection, User
-from app.services import NotFound, PermissionDenied, ServiceError, _, files
+from app.services import NotFound, PermissionDenied, ServiceError, _, access, files
 from app.services.completion import can_complete
 from app.services.inspections.access import can_view
 from app.services.inspections.reading import get, open_items
@@ -104,11 +104,24 @@ def add_evidence(insp: Inspection, user: User, upload) -> Evidence:
     return row
 
 
-def get_evidence(evidence_id: int, user: User) -> Evidence:
+def get_evidence(evidence_id: int, user: User, action: str = "view", log: bool = True) -> Evidence:
+    """An evidence file for someone who may see its inspection; every look and refusal is logged."""
     row = db.session.get(Evidence, evidence_id)
     if row is None:
         raise NotFound(_("文件不存在。"))
-    if not can_view(user, get(row.inspection_id)):
+    insp = get(row.inspection_id)
+    detail = f"检查 #{insp.id} 证据 #{row.id}"
+    if not can_view(user, insp):
+        access.record(user, action, "现场检查证据", insp.ticket, outcome="denied", detail=detail)
         raise PermissionDenied(_("您无权查看该检查的证据。"))
+    if log:
+        access.record(user, action, "现场检查证据", insp.ticket, detail=detail)
     return row
+
+
+def download_name(row: Evidence) -> str:
+    """A generated name (never the uploader's): 检查证据-12-34.jpg"""
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}.get(
+        row.content_type, Path(row.stored_path).suffix.lstrip(".") or "bin")
+    return f"检查证据-{row.inspection_id}-{row.id}.{extension}"
 

@@ -41,12 +41,9 @@ def unauthorized(message: str):
     return error_response(401, message, headers={"WWW-Authenticate": 'Bearer realm="jiesu"'})
 
 
-@bp.before_request
-def _authenticate():
-    view = current_app.view_functions.get(request.endpoint)
-    meta = getattr(view, "openapi", None)
-    if meta is not None and not meta["auth"]:
-        return None
+def authenticate(scope: str):
+    """The request's API key (kept in ``g.api_key``) if it is valid and holds ``scope``, else the
+    error response. Called by the audience hook (app/web/audiences.py) for every API route."""
     header = request.headers.get("Authorization", "")
     key = None
     if header:
@@ -61,6 +58,8 @@ def _authenticate():
     g.api_key = apikeys.authenticate(key)
     if g.api_key is None:
         return unauthorized(_("API 密钥无效或已吊销。"))
+    if scope not in g.api_key.scope_set:
+        return error_response(403, _("该 API 密钥没有“%(scope)s”权限。", scope=scope))
     return None
 
 
@@ -68,16 +67,14 @@ _HTTP_MESSAGES = {
     400: "请求不正确。",
     404: "路径不存在。",
     405: "该路径不支持此方法。",
+    403: "该 API 密钥无权执行此操作。",
     413: "请求体过大（超过 1 MB）。",
     415: "请求体应为 JSON（Content-Type: application/json）。",
 }
 
 
-@bp.app_errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    """JSON errors for everything under /api/; the rest of the app keeps its HTML pages."""
-    if not request.path.startswith("/api/"):
-        return exc
+def http_error(exc: HTTPException):
+    """The JSON answer to an HTTP error under /api/ (app/web/errors.py sends those here)."""
     headers = {}
     if exc.code == 405 and exc.valid_methods:
         headers["Allow"] = ", ".join(sorted(exc.valid_methods))
@@ -88,7 +85,7 @@ def _http_error(exc: HTTPException):
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
-        return _http_error(exc)
+        return http_error(exc)
     db.session.rollback()
     log.exception("API error on %s %s", request.method, request.path)
     return error_response(500, _("服务器内部错误，请稍后重试；请求未被处理。"))

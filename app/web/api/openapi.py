@@ -64,6 +64,7 @@ def openapi_path(rule: str) -> str:
 _ERROR_RESPONSES = {
     "400": "请求体不是有效的 JSON",
     "401": "缺少 API 密钥，或密钥无效、已吊销",
+    "403": "API 密钥没有此操作所需的权限（scope）",
     "413": "请求体过大（超过 1 MB）",
     "415": "请求体不是 JSON（Content-Type 应为 application/json）",
     "422": "字段或参数不合格：errors 逐项说明",
@@ -100,7 +101,7 @@ def _operation(meta: dict, method: str) -> dict:
         if extra and extra[0].get("headers"):
             response["headers"] = extra[0]["headers"]
         responses[str(status)] = response
-    wanted = ["401"] if meta["auth"] else []
+    wanted = ["401", "403"] if meta["auth"] else []
     if meta["request"]:
         wanted += ["400", "413", "415", "422"]
     elif meta["parameters"]:

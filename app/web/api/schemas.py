@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from app.models.platform import MESSAGE_KINDS, OUTBOX_KINDS, PLATFORMS
 from app.models.ticket import NATURES, RETURN_REASONS, SOURCES, TICKET_TYPES, URGENCIES
 from app.services import _
+from app.services.ticket_rules import PHONE_PATTERN
 from app.services.tickets import FIELD_LABELS
 
 # Text: no control characters other than tab and line breaks. Required text must also hold at
@@ -83,15 +84,17 @@ TICKET_IN = {
         "title": _text(200, "标题", "网吧接纳未成年人", required=True),
         "content": _text(5000, "主要内容", "来电人反映某网吧接纳未成年人上网。", required=True),
         "caller_name": _text(60, "来电人", "李先生"),
-        "caller_phone": _text(30, "来电号码（可为平台脱敏后的号码）", "13811112222"),
+        "caller_phone": {"type": ["string", "null"], "maxLength": 30, "pattern": "^(?:" + PHONE_PATTERN[1:-1] + ")?$",
+                         "description": "来电号码：数字、+、-、空格、括号，5–30 位（可为平台脱敏后的号码，如 138****2222）",
+                         "examples": ["13811112222"]},
         "district": _text(60, "被反映区"),
         "street": _text(60, "街乡镇"),
         "community": _text(60, "社区"),
         "address": _text(200, "地址"),
         "enterprise": _text(120, "涉及企业"),
-        "called_at": _datetime("来电时间"),
-        "dispatched_at": _datetime("派单时间；本局收件时间按此计算（省略时为接收时刻）"),
-        "platform_deadline": _datetime("平台办理时限；省略时按时限规则 reply_workdays（默认收件后 7 个工作日）"),
+        "called_at": _datetime("来电时间；不晚于派单时间，不能是将来的时间"),
+        "dispatched_at": _datetime("派单时间；本局收件时间按此计算（省略时为接收时刻）；不能是将来的时间"),
+        "platform_deadline": _datetime("平台办理时限；应晚于派单时间，距派单不超过一年；省略时按时限规则 reply_workdays（默认收件后 7 个工作日）"),
         "urgency": _enum(URGENCIES, "紧急程度，默认 一般"),
         "nature": _enum(NATURES, "工单性质，默认 主办"),
         "source": _enum(SOURCES, "来源；默认由推送平台决定（市级平台：市级直派，区级平台：区级转派）"),
@@ -316,6 +319,10 @@ def _validator(schema: dict) -> Draft202012Validator:
     return validator
 
 
+def field_label(name: str) -> str:
+    return _label(name)
+
+
 def _label(name: str) -> str:
     if name in FIELD_LABELS:
         return str(FIELD_LABELS[name])
@@ -350,6 +357,8 @@ def _message(error, schema: dict) -> str:
             return _("不能含控制字符")
         if pattern == TICKET_NO_PATTERN:
             return _("应为 1–40 位字母、数字、_ 或 -，以字母或数字开头")
+        if pattern.startswith("^(?:" + PHONE_PATTERN[1:-1]):
+            return _("格式不正确（只能包含数字、+、-、空格、括号，5–30 位）")
         if pattern == MESSAGE_ID_PATTERN:
             return _("应为 1–64 位字母、数字、_ . : 或 -，以字母或数字开头")
         return _("格式不正确")

@@ -12,7 +12,18 @@ from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import Ticket
 from app.models.platform import PLATFORM_SOURCE
-from app.services import Conflict, NotFound, ServiceError, _, intake, outbox, platform_messages
+from app.services import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+    _,
+    apikeys,
+    intake,
+    outbox,
+    platform_messages,
+    ticket_rules,
+)
 from app.web.api import schemas as S
 from app.web.api.common import MAX_BODY, bp, error_response, json_response
 from app.web.api.openapi import document, operation
@@ -77,6 +88,21 @@ def _ticket_no(value: str):
     return error_response(422, errors=problems) if problems else None
 
 
+def _reachable_ticket(ticket_no: str) -> Ticket | None:
+    """The ticket if this key may see it; another platform's ticket is None, as if it did not exist."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.ticket_no == ticket_no))
+    return ticket if apikeys.reaches(g.api_key, ticket) else None
+
+
+def _not_found(ticket_no: str):
+    return error_response(404, _("工单 %(no)s 不存在。", no=ticket_no))
+
+
+def _field_errors(exc: InvalidInput) -> list[dict]:
+    return [{"field": name, "message": f"{S.field_label(name)}：{message}"}
+            for name, message in exc.errors.items()]
+
+
 def _clean(body: dict, schema: dict) -> dict:
     """Validated body -> stored values: text stripped, null -> "", datetimes parsed."""
     out = {}
@@ -119,10 +145,17 @@ def push_ticket(ticket_no):
     fields["nature"] = fields["nature"] or "主办"
     fields["source"] = fields["source"] or PLATFORM_SOURCE.get(g.api_key.platform, "其他")
     fields["intake_platform"] = g.api_key.platform
+    existing = db.session.scalar(select(Ticket).where(Ticket.ticket_no == ticket_no))
+    if existing is not None and not apikeys.reaches(g.api_key, existing):
+        # the number is taken (numbers are unique) but nothing about that ticket is told
+        return error_response(409, _("工单编号 %(no)s 不可用：已有内容不同的工单使用该编号。", no=ticket_no))
     try:
+        ticket_rules.require_valid(fields)
         result = intake.receive_ticket(fields, actor=None, channel="api")
-    except Conflict as exc:
-        return error_response(409, str(exc))
+    except InvalidInput as exc:
+        return error_response(422, errors=_field_errors(exc))
+    except Conflict:
+        return error_response(409, _("工单编号 %(no)s 不可用：已有内容不同的工单使用该编号。", no=ticket_no))
     response = json_response(ticket_dict(result.ticket), 201 if result.created else 200)
     if result.created:
         response.headers["Location"] = url_for("api.get_ticket", ticket_no=ticket_no)
@@ -140,9 +173,9 @@ def get_ticket(ticket_no):
     bad = _ticket_no(ticket_no)
     if bad is not None:
         return bad
-    ticket = db.session.scalar(select(Ticket).where(Ticket.ticket_no == ticket_no))
+    ticket = _reachable_ticket(ticket_no)
     if ticket is None:
-        return error_response(404, _("工单 %(no)s 不存在。", no=ticket_no))
+        return _not_found(ticket_no)
     return json_response(ticket_dict(ticket))
 
 
@@ -167,6 +200,8 @@ def send_message(ticket_no):
     if problems:
         return error_response(422, errors=problems)
     fields = _clean(body, S.MESSAGE_IN)
+    if _reachable_ticket(ticket_no) is None:
+        return _not_found(ticket_no)
     try:
         result = platform_messages.receive(ticket_no, fields["kind"], fields["text"], fields["deadline"],
                                            g.api_key.platform, fields["message_id"] or None)

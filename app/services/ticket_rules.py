@@ -1,0 +1,62 @@
+"""The field rules of a ticket, whichever way it arrives: the platform API, the file import, the form.
+
+``problems(fields)`` returns {field: message} for what no channel may store: a phone number
+that is not one, dates outside sane bounds (before 2000, a call or dispatch in the future, a
+deadline more than a year ahead), a deadline not after the dispatch, a call after its
+dispatch. ``tickets.create_ticket`` enforces them for every channel; the API, the import preview
+and the form call them first to answer with the field named.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from app.engine.clock import LOCAL_TZ, clock
+from app.services import InvalidInput, _
+
+# Digits, + - ( ) spaces, and * (the platforms may send 138****2222); JSON-Schema-compatible (ECMA-262).
+PHONE_PATTERN = r"^[0-9+*() -]{5,30}$"
+_PHONE = re.compile(PHONE_PATTERN)
+EARLIEST = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
+FUTURE_TOLERANCE = timedelta(days=1)  # clocks of the platforms and of the desk disagree a little
+DEADLINE_HORIZON = timedelta(days=366)
+
+
+def _local(value: datetime) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def problems(fields: dict, now: datetime | None = None) -> dict[str, str]:
+    """{field: message} for every rule ``fields`` (ticket field names, aware datetimes) breaks."""
+    now = now or clock.now()
+    errors: dict[str, str] = {}
+    phone = (fields.get("caller_phone") or "").strip()
+    if phone and (not _PHONE.match(phone) or sum(c.isdigit() for c in phone) < 3):
+        errors["caller_phone"] = _("来电号码格式不正确（只能包含数字、+、-、空格、括号，5–30 位）")
+    called, dispatched, deadline = (fields.get(n) for n in ("called_at", "dispatched_at", "platform_deadline"))
+    latest = now + FUTURE_TOLERANCE
+    for name, value in (("called_at", called), ("dispatched_at", dispatched)):
+        if value is None:
+            continue
+        if value < EARLIEST:
+            errors[name] = _("日期 %(value)s 早于 2000 年，不是合理的日期", value=_local(value))
+        elif value > latest:
+            errors[name] = _("%(value)s 晚于当前时间，不能是将来的时间", value=_local(value))
+    if called and dispatched and "called_at" not in errors and called > dispatched:
+        errors["called_at"] = _("来电时间应早于派单时间")
+    if deadline is not None:
+        start = dispatched or now
+        if dispatched is not None and deadline <= dispatched:
+            errors["platform_deadline"] = _("办理时限应晚于派单时间")
+        elif deadline < EARLIEST:
+            errors["platform_deadline"] = _("日期 %(value)s 早于 2000 年，不是合理的日期", value=_local(deadline))
+        elif deadline > start + DEADLINE_HORIZON:
+            errors["platform_deadline"] = _("办理时限 %(value)s 距派单超过一年，不是合理的时限", value=_local(deadline))
+    return errors
+
+
+def require_valid(fields: dict) -> None:
+    errors = problems(fields)
+    if errors:
+        raise InvalidInput(errors)

@@ -1,0 +1,80 @@
+"""Error pages: Chinese (or the reader's language), in the app's layout, for every HTTP error and for
+the CSRF failure; JSON under /api/ (app/web/api/common.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, make_response, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+from app.services import N_
+from app.web.api import common as api
+
+log = logging.getLogger(__name__)
+
+# status -> (heading, explanation); catalogue msgids
+PAGES = {
+    400: (N_("请求有误"), N_("请求的内容不完整或格式不正确。请返回上一页重试。")),
+    401: (N_("请先登录"), N_("此页面需要登录后访问。")),
+    403: (N_("无权访问"), N_("您的角色不能使用此页面或执行此操作。如需权限，请联系系统管理员。")),
+    404: (N_("页面或事项不存在"), N_("地址可能输错了，或该事项已不存在。")),
+    405: (N_("不支持的操作"), N_("此页面不接受这种请求方式。请从页面上的按钮或链接操作。")),
+    409: (N_("事项已被他人处理"), N_("请刷新页面查看最新状态。")),
+    410: (N_("文件已不存在"), N_("该文件已从存储中移除，请联系管理员。")),
+    413: (N_("提交的内容过大"), N_("此页面一次最多接收 %(limit)s。请压缩或拆分文件后重试。")),
+    422: (N_("无法完成操作"), N_("提交的内容未通过检查。")),
+    429: (N_("尝试过于频繁"), N_("请稍后再试。")),
+    500: (N_("服务器出错"), N_("操作未完成，也没有保存任何半截的数据。请稍后重试；如果问题持续，请联系系统管理员。")),
+}
+CSRF_PAGE = (N_("页面已过期，请重新提交"),
+             N_("表单的安全校验未通过（页面打开太久、在别的窗口退出过登录，或表单不是从本系统提交的）。"
+                "请返回上一页，刷新后重新填写提交。"))
+
+
+def size_text(n: int | None) -> str:
+    if not n:
+        return "—"
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+def page(status: int, heading: str | None = None, text: str | None = None, message: str | None = None):
+    """The error page for ``status`` as a response (a service's refusal passes its own ``message``)."""
+    default_heading, default_text = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
+    heading = heading or gettext(default_heading)
+    if text is None:
+        text = gettext(default_text, limit=size_text(request.max_content_length)) if status == 413 \
+            else gettext(default_text)
+    try:
+        body = render_template("error.html", status=status, heading=heading, text=text, message=message)
+        return make_response(body, status)
+    except Exception:  # the page itself failed (a broken database): say it plainly
+        db.session.rollback()
+        log.exception("error page %s could not be rendered", status)
+        response = make_response(f"{status} {heading}：{text}", status)
+        response.mimetype = "text/plain"
+        return response
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        if request.path.startswith("/api/"):
+            return api.http_error(exc)
+        return page(400, gettext(CSRF_PAGE[0]), gettext(CSRF_PAGE[1]))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            return api.http_error(exc)
+        if isinstance(exc, InternalServerError) or (exc.code or 500) >= 500:
+            db.session.rollback()
+            log.error("server error on %s %s", request.method, request.path,
+                      exc_info=getattr(exc, "original_exception", None))
+        response = page(exc.code or 500)
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response

@@ -1,0 +1,25 @@
+"""Serving stored files (recordings, evidence): always as a download under a generated name,
+never sniffed, never cached, never able to run script even if opened directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import request, send_file
+
+
+def first_request() -> bool:
+    """True unless this is a follow-up range request of one playback (the player seeking)."""
+    spec = request.headers.get("Range", "")
+    return not spec or spec.replace(" ", "").startswith("bytes=0-")
+
+
+def send_stored(path: Path, mimetype: str, download_name: str):
+    """The file with ``Content-Disposition: attachment`` (an <audio> or <img> plays and shows it all
+    the same), ``nosniff``, no caching and a CSP sandbox; seekable (range requests)."""
+    response = send_file(path, mimetype=mimetype, download_name=download_name, as_attachment=True,
+                         conditional=True, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -1,0 +1,49 @@
+"""Free-text masking of citizens' personal data (no app, no database)."""
+
+import pytest
+
+from app.services.masking import MASKED, is_id_number, luhn_ok, mask_text
+
+VALID_ID = "110101198001051234"  # check digit 4 holds
+VALID_ID_X = "11010119900307002X"
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("来电人电话13912345678。", "来电人电话139****5678。"),
+    ("手机 139-1234-5678 或 139 1234 5678", "手机 139****5678 或 139****5678"),
+    ("+86 13912345678", "139****5678"),
+    (f"身份证号{VALID_ID}，请核实", "身份证号110101********1234，请核实"),
+    (f"证件 {VALID_ID_X}", "证件 110101********002X"),
+    ("卡号4111111111111111已扣款", "卡号4111********1111已扣款"),
+    ("卡号 4111 1111 1111 1111", "卡号 4111********1111"),
+    ("邮箱 zhang.san@example.com 联系", "邮箱 z***@example.com 联系"),
+    ("座机010-65123456", "座机010-****3456"),
+    ("联系电话：6512 3456", "联系电话：****3456"),
+])
+def test_personal_numbers_in_free_text_are_masked(text, masked):
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "工单BJ20261125000123已转办",  # a ticket number inside a word
+    "110101198001051235",  # an 18-digit number whose check digit does not hold (an order number)
+    "4111111111111112",  # fails Luhn
+    "2026-11-25 14:30 来电，金额 12345 元",
+    "统一社会信用代码 91110105MA01ABCD0X",
+])
+def test_numbers_that_are_not_personal_data_are_left_alone(text):
+    assert mask_text(text) == text
+
+
+def test_check_digits():
+    assert is_id_number(VALID_ID) and is_id_number(VALID_ID_X.lower())
+    assert not is_id_number("110101198013051234"), "month 13 is no birth date"
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+
+
+def test_a_masked_reader_sees_fields_by_kind():
+    assert MASKED.field("caller_phone", "13811112222") == "138****2222"
+    assert MASKED.field("caller_name", "李建国") == "李**"
+    assert MASKED.field("address", "东华路18号") == "（已隐藏）"
+    assert MASKED.field("title", "来电13811112222") == "来电138****2222"
+    assert MASKED.field("ticket_no", "4111111111111111") == "4111111111111111", "numbers, ids: never masked"

@@ -1,0 +1,64 @@
+"""Password rules, ticket field rules and formula neutralisation in exports (pure functions)."""
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from app.engine.clock import LOCAL_TZ
+from app.services import passwords, spreadsheets, ticket_rules
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)
+
+
+@pytest.mark.parametrize(("password", "why"), [
+    ("short1!", "至少 10 位"),
+    ("wangwei-2026x", "不能包含用户名"),
+    ("jiesu2026", "至少"),  # the demo's password: too short, and common
+    ("Password2026!", "常见密码"),
+    ("qwertyuiop", "常见密码"),
+    ("aaaaaaaaaaaa", "过于简单"),
+    ("1234567890", "常见密码"),
+    ("abcdefghijk", "过于简单"),
+])
+def test_weak_passwords_are_refused_with_the_reason(password, why):
+    assert why in (passwords.problem(password, "wangwei", "王伟") or "")
+
+
+def test_a_good_password_passes():
+    assert passwords.problem("长城-Bamboo-47-tea", "wangwei", "王伟") is None
+    assert "jiesu2026" in passwords.common_passwords(), "the published demo password can never be a real one"
+
+
+def test_ticket_rules_name_each_broken_field():
+    errors = ticket_rules.problems({
+        "caller_phone": "abc<>", "called_at": NOW, "dispatched_at": datetime(2099, 1, 1, tzinfo=LOCAL_TZ),
+        "platform_deadline": NOW - timedelta(days=1)}, now=NOW)
+    assert set(errors) == {"caller_phone", "dispatched_at", "platform_deadline"}
+    assert "来电号码格式不正确" in errors["caller_phone"]
+    assert "不能是将来的时间" in errors["dispatched_at"]
+    assert errors["platform_deadline"] == "办理时限应晚于派单时间"
+
+
+def test_ticket_rules_accept_what_platforms_really_send():
+    assert ticket_rules.problems({"caller_phone": "138****2222", "called_at": NOW - timedelta(hours=1),
+                                  "dispatched_at": NOW, "platform_deadline": NOW + timedelta(days=10)},
+                                 now=NOW) == {}
+    assert "距派单超过一年" in ticket_rules.problems(
+        {"dispatched_at": NOW, "platform_deadline": NOW + timedelta(days=400)}, now=NOW)["platform_deadline"]
+    assert ticket_rules.problems({"called_at": NOW, "dispatched_at": NOW - timedelta(hours=1)}, now=NOW) == {
+        "called_at": "来电时间应早于派单时间"}
+
+
+@pytest.mark.parametrize("value", ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1)",
+                                   "\t=1", "\r=1"])
+def test_formula_like_text_is_written_as_text(value):
+    content = spreadsheets.workbook(spreadsheets.Sheet("t", ["a", "b", "c", "d"], [[value, "普通文本", 5, -5]]))
+    a, b, c, d = load_workbook(io.BytesIO(content)).active[2]
+    assert (a.data_type, a.quotePrefix, a.value) == ("s", True, value)
+    assert (b.data_type, b.quotePrefix) == ("s", False)
+    assert (c.value, d.value, d.data_type) == (5, -5, "n"), "numbers stay numbers"
+    rows = list(csv.reader(io.StringIO(spreadsheets.csv_text(["a"], [[value], ["文本"]]).lstrip("\ufeff"))))
+    assert rows[1:] == [["'" + value], ["文本"]]

@@ -1,0 +1,98 @@
+"""Login throttling per account and per address, the lockout that expires, the admin unlock, the audit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.engine.clock import clock
+from app.extensions import db
+from app.models import SecurityEvent
+from tests.helpers import user
+
+
+def attempt(browser, username, password, address="10.0.0.5"):
+    b = browser()
+    return b.post("/login", {"username": username, "password": password},
+                  environ_base={"REMOTE_ADDR": address})
+
+
+def kinds(username=None):
+    query = select(SecurityEvent.kind).order_by(SecurityEvent.id)
+    if username:
+        query = query.where(SecurityEvent.username == username)
+    return list(db.session.scalars(query))
+
+
+def test_ten_wrong_passwords_lock_the_account_for_a_while(app, browser):
+    for n in range(9):
+        response = attempt(browser, "paidan", f"wrong-{n}")
+        assert response.status_code == 401 and "用户名或密码错误" in response.get_data(as_text=True)
+    response = attempt(browser, "paidan", "wrong-9")
+    assert response.status_code == 429 and "已被暂时锁定" in response.get_data(as_text=True)
+    response = attempt(browser, "paidan", "jiesu2026")
+    assert response.status_code == 429, "the right password is refused while locked"
+    assert attempt(browser, "zhiban", "jiesu2026").status_code == 302, "other accounts are not affected"
+    clock.advance_wall(timedelta(minutes=16))
+    assert attempt(browser, "paidan", "jiesu2026").status_code == 302, "the lockout expires by itself"
+    assert kinds("paidan") == ["login_failed"] * 10 + ["lockout", "login_refused", "login"]
+
+
+def test_an_admin_unlocks_an_account_early(app, browser):
+    for n in range(10):
+        attempt(browser, "wenhua", f"wrong-{n}")
+    admin = browser("liucheng")
+    users_page = admin.get("/admin/users/").get_data(as_text=True)
+    assert "当前的登录锁定" in users_page and "wenhua" in users_page
+    response = admin.post("/admin/users/unlock", {"kind": "account", "key": "wenhua"}, form_url="/admin/users/")
+    assert response.status_code == 302
+    assert attempt(browser, "wenhua", "jiesu2026").status_code == 302
+    assert "unlock" in kinds()
+
+
+def test_unknown_names_are_counted_and_answered_like_real_ones(app, browser):
+    real = attempt(browser, "paidan", "wrong").get_data(as_text=True)
+    unknown = attempt(browser, "nobody", "wrong").get_data(as_text=True)
+    assert "用户名或密码错误" in real and "用户名或密码错误" in unknown
+    for n in range(9):
+        attempt(browser, "nobody", f"w{n}")
+    assert "已被暂时锁定" in attempt(browser, "nobody", "x").get_data(as_text=True), \
+        "a name that does not exist locks the same way: the answers tell nothing"
+
+
+def test_one_address_guessing_many_accounts_is_stopped(app, browser):
+    app.config["JIESU_LOGIN_MAX_FAILURES_PER_ADDRESS"] = 5
+    for name in ("a1", "a2", "a3", "a4", "a5"):
+        attempt(browser, name, "guess", address="192.0.2.9")
+    response = attempt(browser, "paidan", "jiesu2026", address="192.0.2.9")
+    assert response.status_code == 429 and "本机地址" in response.get_data(as_text=True)
+    assert attempt(browser, "paidan", "jiesu2026", address="192.0.2.10").status_code == 302
+    assert "address_lockout" in kinds()
+
+
+def test_every_login_and_logout_is_in_the_audit_page(app, browser):
+    attempt(browser, "huifang", "wrong")
+    b = browser("huifang")
+    b.post("/logout", {}, form_url="/")
+    page = browser("liucheng").get("/admin/security-events?user=huifang").get_data(as_text=True)
+    for label in ("登录失败", "登录", "退出登录"):
+        assert label in page
+    assert "10.0.0.5" in page
+
+
+def test_a_password_set_by_an_admin_must_be_changed_first(app, browser):
+    admin = browser("liucheng")
+    target = user("jiancha")
+    page = admin.post(f"/admin/users/{target.id}/password", {"password": "Temp-Pass-4821"},
+                      form_url=f"/admin/users/{target.id}").get_data(as_text=True)
+    assert "Temp-Pass-4821" in page and "必须立即设置" in page
+    jiancha = browser()
+    response = jiancha.post("/login", {"username": "jiancha", "password": "Temp-Pass-4821"})
+    assert response.headers["Location"].endswith("/account/password")
+    assert jiancha.get("/tickets/").headers["Location"].endswith("/account/password"), "nothing else opens"
+    response = jiancha.post("/account/password", {"current": "Temp-Pass-4821", "new": "Kestrel-93-lake",
+                                                  "repeat": "Kestrel-93-lake"})
+    assert response.status_code == 302
+    assert jiancha.get("/tickets/").status_code == 200
+    assert not user("jiancha").must_change_password
