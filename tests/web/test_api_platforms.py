@@ -10,7 +10,7 @@ from app.models import PlatformMessage, Ticket
 from app.services import apikeys
 from app.services import ticket_import as ti
 from tests.helpers import DISPATCH, SIGN, complete, new_ticket
-from tests.test_platform_api import BODY
+from tests.web.test_platform_api import BODY
 
 
 class Key:

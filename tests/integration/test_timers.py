@@ -194,7 +194,7 @@ def test_move_deadlines_rearms_waiting_timers_and_due_dates(app):
 
     from app.engine.expressions import to_iso
 
-    instances.deploy((Path(__file__).parent / "bpmn" / "move_deadline.bpmn").read_bytes())
+    instances.deploy((Path(__file__).resolve().parents[1] / "bpmn" / "move_deadline.bpmn").read_bytes())
     start = clock.now()
     instance, snap = instances.start("move_deadline", {"deadline": to_iso(start + timedelta(hours=2))})
     assert instance.next_timer_at == start + timedelta(hours=2)

@@ -12,7 +12,7 @@ from app.models import User, WorkItem
 from app.services import deployment
 from app.services.process import apply_snapshot
 
-EXAMPLES = Path(__file__).parent / "bpmn" / "camunda_examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "bpmn" / "camunda_examples"
 
 REFUSED = {
     "TwitterDemoProcess.bpmn": ("service_task_send_rejection_notification", "camunda:delegateExpression"),

@@ -12,7 +12,7 @@ NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC",
       "di": "http://www.omg.org/spec/DD/20100524/DI"}
-PATH = Path(__file__).resolve().parents[1] / "processes" / "ticket.bpmn"
+PATH = Path(__file__).resolve().parents[2] / "processes" / "ticket.bpmn"
 NODE_TAGS = ("startEvent", "endEvent", "userTask", "scriptTask", "serviceTask", "exclusiveGateway", "eventBasedGateway",
              "parallelGateway", "boundaryEvent", "subProcess", "intermediateCatchEvent", "textAnnotation")
 

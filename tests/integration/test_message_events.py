@@ -12,7 +12,7 @@ from app.engine import instances
 from app.engine.runtime import NotWaiting
 from app.extensions import db
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from app.models import ProcessDraft, ProcessInstance, ProcessVersion, TicketEven
 from app.services.uow import unit_of_work
 from tests.helpers import new_ticket, user
 
-TICKET_BPMN = (Path(__file__).parent.parent / "processes" / "ticket.bpmn").read_text(encoding="utf-8")
-APPEAL_BPMN = (Path(__file__).parent / "bpmn" / "startable_appeal.bpmn").read_bytes()
+TICKET_BPMN = (Path(__file__).resolve().parents[2] / "processes" / "ticket.bpmn").read_text(encoding="utf-8")
+APPEAL_BPMN = (Path(__file__).resolve().parents[1] / "bpmn" / "startable_appeal.bpmn").read_bytes()
 
 
 def send(b, method, url, body, page="/modeler/edit?process=ticket_lifecycle"):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ProcessDraft, ProcessVersion
-from tests.test_browser import PASSWORD, _require_chromium, chromium_page, live_server  # noqa: F401
+from tests.browser.test_browser import PASSWORD, _require_chromium, chromium_page, live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

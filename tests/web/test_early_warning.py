@@ -18,7 +18,7 @@ from app.services.process import apply_snapshot
 from app.services.timers import sweep
 from tests.helpers import DISPATCH, SIGN, complete, new_ticket, user
 
-DIAGRAM = Path(__file__).resolve().parent.parent / "processes" / "early_warning.bpmn"
+DIAGRAM = Path(__file__).resolve().parents[2] / "processes" / "early_warning.bpmn"
 GATHERING = dict(title="旅行社退费纠纷", content="二十多名游客在旅行社门口聚集，拉横幅要求退还团费，称要找媒体曝光。",
                  enterprise="悦途国际旅行社有限公司", address="", caller_phone="13700000001")
 

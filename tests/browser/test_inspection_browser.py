@@ -16,9 +16,9 @@ import pytest
 from app import create_app
 from app.engine.clock import clock
 from app.extensions import db
+from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS, _require_chromium
 from tests.conftest import seed_demo_users, shanghai
 from tests.field_helpers import JPEG
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TIMEOUT_MS, _require_chromium
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ from app.services.process import apply_snapshot
 from app.services.timers import sweep
 from tests.conftest import shanghai
 
-SAFETY = Path(__file__).parent / "bpmn" / "safety"
+SAFETY = Path(__file__).resolve().parents[1] / "bpmn" / "safety"
 
 
 def diagram(name: str) -> bytes:

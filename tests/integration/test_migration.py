@@ -17,7 +17,7 @@ from app.services.uow import unit_of_work
 from tests.conftest import shanghai
 from tests.helpers import HANDLE, complete, new_ticket, open_item, run_to, user
 
-TICKET_BPMN = (Path(__file__).parent.parent / "processes" / "ticket.bpmn").read_text(encoding="utf-8")
+TICKET_BPMN = (Path(__file__).resolve().parents[2] / "processes" / "ticket.bpmn").read_text(encoding="utf-8")
 LONGER_REPLY = ("add_workdays(received_at, rule('reply_workdays'))", "add_workdays(received_at, rule('reply_workdays') + 3)")
 NEW_LABEL = ('<camunda:formField id="handling_result" label="办理结果" type="string">',
              '<camunda:formField id="handling_result" label="办理结果（写明整改情况）" type="string">')
@@ -80,7 +80,7 @@ def test_safe_migration_moves_deadlines_timers_and_labels(app):
 
 
 def test_waiting_task_gone_is_unsafe_and_nothing_moves(app):
-    bpmn = Path(__file__).parent / "bpmn"
+    bpmn = Path(__file__).resolve().parents[1] / "bpmn"
     with unit_of_work():
         instances.deploy((bpmn / "migrate_v1.bpmn").read_bytes(), user("liucheng"), "v1")
         instance, _snap = instances.start("migrate_test", {}, business_key="test:1")

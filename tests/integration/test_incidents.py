@@ -14,7 +14,7 @@ from app.services.process import apply_snapshot
 from app.services.timers import sweep
 from tests.helpers import new_ticket
 
-SAFETY = Path(__file__).parent / "bpmn" / "safety"
+SAFETY = Path(__file__).resolve().parents[1] / "bpmn" / "safety"
 
 
 def _start(key: str, data: dict, ticket=None) -> ProcessInstance:

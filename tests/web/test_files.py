@@ -13,7 +13,7 @@ from app.services import files
 from app.services.process import apply_snapshot
 from tests.helpers import new_ticket
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]
 WAV = b"RIFF" + (36).to_bytes(4, "little") + b"WAVEfmt " + bytes(24) + b"data" + bytes(4)
 MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(200)
 AMR = b"#!AMR\n" + bytes(100)

@@ -8,7 +8,7 @@ from flask import g
 
 from tests.helpers import new_ticket, open_item
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "app" / "translations" / "en" / "LC_MESSAGES"
+CATALOGUE = Path(__file__).resolve().parents[2] / "app" / "translations" / "en" / "LC_MESSAGES"
 
 
 def page(browser, url):

@@ -24,7 +24,7 @@ from tests.field_helpers import (
 )
 from tests.helpers import HANDLE, complete, new_ticket, open_item, run_to, user
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _events(ticket):

@@ -13,7 +13,7 @@ from app.models import ProcessVersion
 from app.services.process import apply_snapshot
 from app.services.timers import sweep
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(("juel", "python"), [
