@@ -116,6 +116,10 @@ ENDPOINTS: dict[str, Audience] = {
     "admin.calendar": CALENDAR,
     "admin.calendar_day": CALENDAR,
     "admin.calendar_complete": CALENDAR,
+    "calendar_pages.notice": CALENDAR,
+    "calendar_pages.confirm": CALENDAR,
+    "calendar_pages.withdraw": CALENDAR,
+    "calendar_pages.recompute": CALENDAR,
     "admin.clock_page": roles("admin", "supervisor", "process_owner"),  # app/services/settings.advance_clock
     "admin.processes": PROCESS_OWNERS.uploads(10 * MB),
     "admin.process_xml": PROCESS_OWNERS,
