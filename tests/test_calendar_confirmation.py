@@ -91,6 +91,10 @@ def test_unconfirmed_2027_is_flagged_then_the_notice_recomputes_the_open_tickets
     assert "2027年日历未确认" in page  # the due-date badge
     inbox = browser("huifang").get("/?tab=claimable").get_data(as_text=True)
     assert "2027年日历未确认" in inbox
+    # the handler's row of NEWYEAR: its task (响应) is due in 2026, the ticket's 办理时限 in 2027
+    handler_inbox = browser("wenhua").get("/?tab=claimable").get_data(as_text=True)
+    row = handler_inbox[handler_inbox.index("NEWYEAR") - 600:handler_inbox.index("NEWYEAR")]
+    assert "flag-calendar" in row
     board = browser("zhuguan").get("/supervisor/").get_data(as_text=True)
     assert "2027 年节假日安排尚未确认：2 件未办结工单的时限落在该年" in board
     assert [a.business_key for a in _calendar_alerts()] == ["calendar:2027"]

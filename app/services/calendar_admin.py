@@ -97,7 +97,7 @@ def confirm_year(user, year: int) -> CalendarYear:
     with unit_of_work():
         if not _rows(year):
             raise ServiceError(_("%(year)s 年还没有任何节假日：请先粘贴国务院的通知或逐日录入，再确认。", year=year))
-        row = _touch(year, "admin")
+        row = db.session.get(CalendarYear, year) or _touch(year, "admin")
         if row.confirmed_at is not None:
             raise ServiceError(_("%(year)s 年日历已于 %(at)s 确认。", year=year,
                                  at=row.confirmed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")))

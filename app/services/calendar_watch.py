@@ -60,7 +60,9 @@ def ticket_dates(ticket: Ticket) -> list[datetime]:
 
 
 def ticket_years(ticket: Ticket) -> list[int]:
-    """Unconfirmed years among the ticket's open dates."""
+    """Unconfirmed years among the ticket's open dates (no query while every near year is confirmed)."""
+    if ticket.closed_at is not None or not candidate_years():
+        return []
     return sorted({y for y in (unconfirmed_year(d) for d in ticket_dates(ticket)) if y is not None})
 
 
