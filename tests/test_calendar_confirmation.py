@@ -158,3 +158,30 @@ def test_handlers_cannot_touch_the_calendar(app, browser):
     wenhua = browser("wenhua")
     assert wenhua.get("/admin/calendar/notice").status_code == 403
     assert wenhua.get("/admin/calendar/recompute").status_code == 403
+
+
+def test_calendar_from_a_file_is_previewed_imported_and_still_unconfirmed(app, browser):
+    import io
+    import re
+
+    from tests.helpers import xlsx
+
+    owner = browser("liucheng")
+    rows = [(date(2027, 1, 1), "放假", "元旦"), ("2027-02-14", "调休上班", "春节调休"), ("2027-02-13", "放假", "春节")]
+    response = owner.post("/admin/calendar/import", {"file": (io.BytesIO(xlsx(("日期", "类型", "名称"), rows)), "2027.xlsx")},
+                          form_url="/admin/calendar/import", content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert "新增 2" in page and "错误 1" in page and "2027-02-13 本来就是周末，无需设为节假日" in page
+    assert 'id="import-apply"' not in page  # one bad row: nothing is imported
+    response = owner.post("/admin/calendar/import",
+                          {"file": (io.BytesIO(xlsx(("日期", "类型", "名称"), rows[:2])), "2027.xlsx")},
+                          form_url="/admin/calendar/import", content_type="multipart/form-data")
+    page = owner.get(response.headers["Location"]).get_data(as_text=True)
+    confirm = re.search(r'action="([^"]+/confirm)"', page).group(1)
+    response = owner.post(confirm, form_url=confirm.rsplit("/", 1)[0])
+    assert response.status_code == 302 and "/admin/calendar/recompute" in response.headers["Location"]
+    cal = calendar_store.get_calendar()
+    assert not cal.is_workday(date(2027, 1, 1)) and cal.is_workday(date(2027, 2, 14))
+    assert not cal.has_data_for(2027)  # imported, not confirmed
+    assert db.session.get(CalendarYear, 2027).source == "file"

@@ -120,6 +120,10 @@ ENDPOINTS: dict[str, Audience] = {
     "calendar_pages.confirm": CALENDAR,
     "calendar_pages.withdraw": CALENDAR,
     "calendar_pages.recompute": CALENDAR,
+    "calendar_pages.import_page": CALENDAR.uploads(1 * MB),
+    "calendar_pages.import_preview": CALENDAR,
+    "calendar_pages.import_confirm": CALENDAR,
+    "calendar_pages.import_discard": CALENDAR,
     "admin.clock_page": roles("admin", "supervisor", "process_owner"),  # app/services/settings.advance_clock
     "admin.processes": PROCESS_OWNERS.uploads(10 * MB),
     "admin.process_xml": PROCESS_OWNERS,

@@ -8,11 +8,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.engine.clock import clock
-from app.services import ServiceError, calendar_admin, calendar_recompute, calendar_watch
-from app.web import flow
+from app.services import ServiceError, calendar_admin, calendar_import, calendar_recompute, calendar_watch
+from app.web import flow, staged
 from app.web.filters import WEEKDAYS, WEEKDAYS_EN
 
 bp = Blueprint("calendar_pages", __name__, url_prefix="/admin/calendar")
+
+
+def _imported(preview):
+    flash(_("已导入日历：新增 %(a)s 天，修改 %(c)s 天。导入不等于确认全年完整，请核对后在工作日历页确认。",
+            a=len(preview.new), c=len(preview.changed)), "success")
+    years = sorted({r.day.year for r in preview.writes})
+    return redirect(url_for(".recompute", year=years[0]) if years else url_for("admin.calendar"))
+
+
+staged.add_pages(bp, calendar_import.IMPORT, "admin/calendar_import.html", calendar_admin.can_edit, _imported)
 
 
 @bp.app_template_global("calendar_unconfirmed")
