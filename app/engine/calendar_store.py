@@ -10,6 +10,7 @@ import threading
 import time as _time
 from datetime import time
 
+from app.engine.clock import clock
 from app.engine.workcalendar import DayOverride, WorkCalendar, chinese_calendar_overrides
 from app.extensions import db
 from app.models import CalendarDay, CalendarYear, Setting
@@ -26,7 +27,8 @@ def _setting(key: str, default):
 
 def _build() -> WorkCalendar:
     overrides = [DayOverride(r.day, r.is_workday, r.name) for r in db.session.scalars(db.select(CalendarDay))]
-    years = list(db.session.scalars(db.select(CalendarYear.year)))
+    # only confirmed years are "known": a year with a few rows entered by hand is not complete
+    years = list(db.session.scalars(db.select(CalendarYear.year).where(CalendarYear.confirmed_at.is_not(None))))
     start = time.fromisoformat(_setting("work_start", "09:00"))
     end = time.fromisoformat(_setting("work_end", "17:30"))
     return WorkCalendar(overrides, years, start, end)
@@ -59,7 +61,10 @@ def invalidate() -> None:
 
 
 def seed_from_package(years) -> list[int]:
-    """Fill the table from chinese-calendar for the years it knows; returns those years."""
+    """Fill the table from chinese-calendar for the years it knows; returns those years.
+
+    Those years are confirmed (the package has the State Council's whole calendar for them); a
+    year the package does not know gets no row at all, so it is never claimed as known."""
     rows, known = chinese_calendar_overrides(years)
     existing = set(db.session.scalars(db.select(CalendarYear.year)))
     for row in rows:
@@ -68,6 +73,6 @@ def seed_from_package(years) -> list[int]:
         db.session.merge(CalendarDay(day=row.day, is_workday=row.is_workday, name=row.name))
     for year in known:
         if year not in existing:
-            db.session.add(CalendarYear(year=year, source="chinese_calendar"))
+            db.session.add(CalendarYear(year=year, source="chinese_calendar", confirmed_at=clock.now()))
     invalidate()
     return known

@@ -157,6 +157,13 @@ def apply_moves(wf, moves: dict[str, list]) -> None:
             task.data.update({k: v for k, v in values.items() if k in task.data})
 
 
+def recompute_preview(instance: ProcessInstance) -> MigrationResult:
+    """What ``recompute`` would move (with the rules and the calendar in force); nothing is saved."""
+    runtime = instances._runtime(instance.version)
+    wf = runtime.load(instance.state_json)
+    return MigrationResult(safe=True, deadlines=recompute_moves(runtime, wf))
+
+
 def recompute(instance: ProcessInstance) -> tuple[Snapshot, MigrationResult]:
     """Deadlines of a running instance computed again with the rules in force; saved."""
     runtime = instances._runtime(instance.version)

@@ -62,7 +62,8 @@ class Ticket(db.Model):
     reply_text: Mapped[str] = mapped_column(Text, default="")  # 回复内容 (审核通过的答复口径)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 审核通过、回复上报的时间
     intake_platform: Mapped[str] = mapped_column(String(20), default="")  # 推送平台 (市级平台/区级平台)
-    # 回访 callback as last recorded: the resolution and satisfaction rates are computed from these
+    # 回访: the last VALID callback (an unreached later attempt does not erase it, app/tasks/callback.py);
+    # the resolution and satisfaction rates are computed from these
     callback_contacted: Mapped[bool | None] = mapped_column()
     callback_resolved: Mapped[str] = mapped_column(String(10), default="")  # 解决 / 基本解决 / 未解决
     callback_satisfied: Mapped[str] = mapped_column(String(10), default="")  # 满意 / 基本满意 / 不满意

@@ -146,8 +146,9 @@ def migrate(instance_ids: list[int], target_id: int, user) -> list[Outcome]:
     return outcomes
 
 
-def recompute_open(user, process_key: str | None = None) -> list[Outcome]:
-    """重算未办结工单的时限: every running instance's deadlines computed again with the rules in force."""
+def recompute_open(user, process_key: str | None = None, message: str | None = None) -> list[Outcome]:
+    """重算未办结工单的时限: every running instance's deadlines computed again with the rules (and the
+    working-day calendar) in force. ``message``: the timeline text instead of the rules' version."""
     if not time_rules.can_edit(user):
         raise PermissionDenied(_("只有主管或流程管理员可以重算时限。"))
     query = select(ProcessInstance.id).where(ProcessInstance.status == "running").order_by(ProcessInstance.id)
@@ -155,7 +156,8 @@ def recompute_open(user, process_key: str | None = None) -> list[Outcome]:
         query = query.join(ProcessVersion).where(ProcessVersion.process_key == process_key)
     ids = list(db.session.scalars(query))
     rules = time_rules.latest()
-    message, params = (RECOMPUTED, {"n": rules.version}) if rules else (RECOMPUTED_UNVERSIONED, {})
+    message, params = (message, {}) if message else (RECOMPUTED, {"n": rules.version}) if rules else (
+        RECOMPUTED_UNVERSIONED, {})
     outcomes = []
     for instance_id in ids:
         instance = db.session.get(ProcessInstance, instance_id)

@@ -8,9 +8,15 @@ Computed from what was recorded, over the tickets of an assessment period that c
 - 解决率 = (解决 + w x 基本解决) / tickets with a valid callback (caller reached);
 - 满意率 = (满意 + w x 基本满意) / tickets with a valid callback.
 
+The last *valid* callback counts: an attempt that reaches nobody (无人接听, 无法回访) never
+erases an earlier answer (app/tasks/callback.py keeps it on the ticket), so a ticket answered
+未解决/不满意, reworked and then not reached three times still counts with that answer.
+
 The weights, the targets and the day the assessment month starts on are settings.
-The projection counts every open ticket at risk (overdue, or due within 3 working days,
-not yet decided) as a miss.
+The projection counts every open ticket at risk as a miss, in two kinds: deadline risk (not
+yet contacted / not yet replied, and overdue or due within the 催办 working days) and callback
+risk (replied, no valid callback yet: the answer is still to come). Every ticket counted
+against a rate carries its reason.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from app.engine import calendar_store
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import Ticket
-from app.services import _l, settings, time_rules
+from app.services import _, _l, settings, time_rules
 
 DEFAULTS = {
     "rate_weight_basic_resolved": 0.8,
@@ -53,6 +59,31 @@ class Rate:
     projected_denominator: int = 0
     against: list = field(default_factory=list)  # tickets that count against the rate
     at_risk: list = field(default_factory=list)  # open tickets that would count against it if missed
+    reasons: dict = field(default_factory=dict)  # ticket id -> why it counts against (a translated text)
+    deadline_risk: list = field(default_factory=list)  # at risk because a deadline is near or past
+    callback_risk: list = field(default_factory=list)  # replied, waiting for a valid callback
+
+    @staticmethod
+    def number(value: Decimal | int) -> str:
+        """5.4, 150, 0 (never "1.5E+2"): a figure as people write it."""
+        text = format(Decimal(value).normalize(), "f")
+        return text
+
+    @property
+    def numerator_text(self) -> str:
+        return self.number(self.numerator)
+
+    def projected_with(self, risky: list) -> Decimal | None:
+        """The rate if these open tickets count as misses."""
+        return self.percent(self.numerator, self.denominator + len(risky))
+
+    @property
+    def projected_deadline(self) -> Decimal | None:
+        return self.projected_with(self.deadline_risk)
+
+    @property
+    def projected_callback(self) -> Decimal | None:
+        return self.projected_with(self.callback_risk)
 
     @staticmethod
     def percent(numerator: Decimal, denominator: int) -> Decimal | None:
@@ -106,6 +137,24 @@ def counted_tickets(label: str) -> list[Ticket]:
     ))
 
 
+def _local(at: datetime | None) -> str:
+    return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if at else "—"
+
+
+def _against(rate: Rate, ticket: Ticket, reason: str) -> None:
+    rate.against.append(ticket)
+    rate.reasons[ticket.id] = reason
+
+
+def _callback_reason(ticket: Ticket, answer: str) -> str:
+    """回访：未解决（2026-11-20 10:00）, and what came after when later attempts reached nobody."""
+    reason = _("回访：%(answer)s（%(at)s）", answer=answer, at=_local(ticket.callback_at))
+    counted = f"{ticket.callback_resolved}/{ticket.callback_satisfied}"
+    if ticket.outcome and ticket.outcome != counted:
+        reason += _("；其后回访：%(outcome)s，按此前有效回访计", outcome=ticket.outcome)
+    return reason
+
+
 def compute(label: str | None = None) -> dict[str, Rate]:
     label = label or current_period()
     now = clock.now()
@@ -127,13 +176,15 @@ def compute(label: str | None = None) -> dict[str, Rate]:
             if t.response_deadline is None or t.first_contact_at <= t.response_deadline:
                 response.numerator += 1
             else:
-                response.against.append(t)
+                _against(response, t, _("响应超时：首次联系 %(at)s，时限 %(deadline)s", at=_local(t.first_contact_at),
+                                        deadline=_local(t.response_deadline)))
         elif t.response_deadline is not None and t.response_deadline <= now:
             response.denominator += 1
-            response.against.append(t)
+            _against(response, t, _("未联系来电人：响应时限 %(deadline)s 已过", deadline=_local(t.response_deadline)))
         elif t.response_deadline is not None and cal.is_within_workdays(now, t.response_deadline, soon):
             response.at_risk.append(t)
-        # 解决率 / 满意率: valid callbacks only
+            response.deadline_risk.append(t)
+        # 解决率 / 满意率: valid callbacks only (the last valid one, see app/tasks/callback.py)
         if t.callback_contacted:
             resolution.denominator += 1
             satisfaction.denominator += 1
@@ -141,13 +192,18 @@ def compute(label: str | None = None) -> dict[str, Rate]:
             satisfaction.numerator += {lifecycle.SATISFIED: one, lifecycle.BASICALLY_SATISFIED: w_satisfied}.get(
                 t.callback_satisfied, zero)
             if t.callback_resolved == lifecycle.UNRESOLVED:
-                resolution.against.append(t)
+                _against(resolution, t, _callback_reason(t, t.callback_resolved))
             if t.callback_satisfied == lifecycle.UNSATISFIED:
-                satisfaction.against.append(t)
+                _against(satisfaction, t, _callback_reason(t, t.callback_satisfied))
+        elif t.closed_at is None and t.replied_at is not None:
+            for rate in (resolution, satisfaction):  # replied: what is at risk is the callback's answer
+                rate.at_risk.append(t)
+                rate.callback_risk.append(t)
         elif t.closed_at is None and t.reply_deadline is not None and (
                 t.reply_deadline <= now or cal.is_within_workdays(now, t.reply_deadline, soon)):
-            resolution.at_risk.append(t)
-            satisfaction.at_risk.append(t)
+            for rate in (resolution, satisfaction):
+                rate.at_risk.append(t)
+                rate.deadline_risk.append(t)
 
     for rate in (response, resolution, satisfaction):
         rate.projected_numerator = rate.numerator

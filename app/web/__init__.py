@@ -11,6 +11,7 @@ from app.web import (
     audiences,
     audit,
     auth,
+    calendar_pages,
     casework,
     early_warning,
     enterprises,
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     tickets,  # 案件台账, entry by hand, the ticket page
     supervisor,  # 督办看板, 三率
     admin,  # calendar, processes, settings, clock
+    calendar_pages,  # 工作日历: the State Council's notice, confirming a year, recomputing after a change
     incidents,  # 故障: instances that failed, retry
     imports,  # 导入工单
     roster,  # 排班

@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import ProcessVersion
-from app.services import ServiceError, calendar_admin, deployment, settings
+from app.services import ServiceError, calendar_admin, calendar_watch, deployment, settings
 from app.services.timers import sweep
 from app.web import flow
 
@@ -22,7 +22,8 @@ def calendar():
     year = request.args.get("year", clock.local_now().year, type=int)
     view = calendar_admin.year_view(year)
     next_year = calendar_admin.year_view(clock.local_now().year + 1)
-    return render_template("admin/calendar.html", next_year=next_year, **view)
+    unconfirmed = calendar_watch.raise_due_alerts()
+    return render_template("admin/calendar.html", next_year=next_year, unconfirmed=unconfirmed, **view)
 
 
 @bp.route("/calendar/day", methods=["POST"])
@@ -45,8 +46,9 @@ def calendar_day():
 @bp.route("/calendar/complete", methods=["POST"])
 def calendar_complete():
     year = request.form.get("year", type=int)
-    if flow.attempt(calendar_admin.mark_year_complete, current_user, year):
-        flash(_("%(year)s 年日历已标记为录入完成。", year=year), "success")
+    if flow.attempt(calendar_admin.confirm_year, current_user, year):
+        flash(_("已确认 %(year)s 年日历完整：此后该年的时限不再提示。", year=year), "success")
+        return redirect(url_for("calendar_pages.recompute", year=year))
     return redirect(url_for("admin.calendar", year=year))
 
 
