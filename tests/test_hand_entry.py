@@ -68,3 +68,33 @@ def test_channel_is_shown_on_the_ticket(app, browser):
     ticket = db.session.scalar(select(Ticket).where(Ticket.ticket_no == "W-1"))
     page = browser("paidan").get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "反映渠道" in page and ">网络<" in page
+
+
+def test_simultaneous_walk_ins_get_different_numbers(app):
+    """Four desks saving walk-ins at the same moment: four tickets, four consecutive numbers."""
+    import threading
+
+    clock.freeze(shanghai(2026, 12, 1, 10, 0))
+    db.session.remove()
+    barrier = threading.Barrier(4)
+    numbers, failures = [], []
+    fields = dict(WALK_IN, called_at=None, dispatched_at=None, platform_deadline=None, topic="", district="",
+                  street="", community="", address="", enterprise="")
+
+    def enter(index):
+        with app.app_context():
+            try:
+                barrier.wait()
+                numbers.append(tickets.create_ticket(dict(fields, title=f"来访 {index}"), user("paidan")).ticket_no)
+            except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
+                failures.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=enter, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert sorted(numbers) == [f"LF20261201000{i}" for i in range(1, 5)]
