@@ -85,7 +85,9 @@ def new():
                 sign = inbox.first_task_for(current_user, ticket)  # straight to the 签收 form
                 if sign is not None:
                     return redirect(url_for("inbox.task", item_id=sign.id))
-                flash(_("签收任务已交给值班派单员，您可在工单页查看。"), "info")
+                holder = inbox.open_task_holder(ticket)
+                flash(_("签收任务已交给值班的 %(name)s（非工作时间），您可在工单页查看。", name=holder.name) if holder
+                      else _("您不能签收该工单，签收任务留在派单员的待认领中。"), "info")
                 return redirect(url_for("tickets.show", ticket_id=ticket.id))
         else:
             flash(_("表单有误，请按提示修改后再提交。"), "danger")
