@@ -24,12 +24,16 @@ CONTACT_TIME = RESPOND.field("contact_time")
 HANDLE = PROCESS.task("handle")  # 办理
 HANDLE_DECISION = HANDLE.field("handle_decision")
 WAIT_FOR_VERIFICATION = HANDLE_DECISION.option("等待现场核实结果")
+PARTY_CONTACT = HANDLE.field("party_contact")
+ACTIONS_TAKEN = HANDLE.field("actions_taken")
+HANDLING_RESULT = HANDLE.field("handling_result")
 REPLY_DRAFT = HANDLE.field("reply_draft")
 
 REVIEW = PROCESS.task("review")  # 回复审核
 REVIEW_DECISION = REVIEW.field("review_decision")
 REVIEW_APPROVED = REVIEW_DECISION.option("通过")
 REVIEW_RETURNED = REVIEW_DECISION.option("退回修改")
+REVIEW_COMMENT = REVIEW.field("review_comment")
 
 CALLBACK = PROCESS.task("callback")  # 回访
 CALLBACK_CONTACTED = CALLBACK.field("callback_contacted")

@@ -64,6 +64,16 @@ class UploadRequired:
             raise StopValidation(self.message)
 
 
+class ChoiceField(RadioField):
+    """Radio buttons with one message per problem: an empty choice is the validators' to name
+    (请选择…), a value that is no option gets a Chinese message naming the field."""
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return  # required or not: InputRequired / RequiredIf / Optional decide, with one message
+        super().pre_validate(form)
+
+
 class TaskForm(FlaskForm):
     """Base class of generated forms; ``field_specs`` keeps the BPMN definitions."""
 
@@ -135,8 +145,10 @@ def _field(spec: dict):
     if kind == "enum":
         choices = [(o[0], o[1]) for o in spec["options"]]
         if len(choices) <= 4:
-            return RadioField(choices=choices, default=default, validate_choice=True, **kwargs)
-        return SelectField(choices=[("", _l("请选择"))] + choices, default=default or "", **kwargs)
+            return ChoiceField(choices=choices, default=default, validate_choice=True,
+                               invalid_choice_message=_l("%(label)s：所选项不在可选范围内", label=label), **kwargs)
+        return SelectField(choices=[("", _l("请选择"))] + choices, default=default or "",
+                           invalid_choice_message=_l("%(label)s：所选项不在可选范围内", label=label), **kwargs)
     if kind == "long":
         kwargs["validators"].append(_integer_message(label))
         return IntegerField(default=int(default) if default not in (None, "") else None, **kwargs)

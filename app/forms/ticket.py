@@ -6,12 +6,14 @@ app/services/ticket_rules.py; the view puts their messages on these fields."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.engine.clock import LOCAL_TZ
-from app.models.ticket import NATURES, SOURCES, TICKET_TYPES, URGENCIES
+from app.forms.builder import ChoiceField
+from app.models.ticket import CHANNELS, NATURES, SOURCES, TICKET_TYPES, URGENCIES
 
 FMT = "%Y-%m-%dT%H:%M"
+PLATFORM_SOURCES = ("市级直派", "区级转派")  # they always carry the platform's number
 
 
 def _choices(values):
@@ -19,8 +21,10 @@ def _choices(values):
 
 
 class TicketForm(FlaskForm):
-    ticket_no = StringField(_l("工单编号"), validators=[InputRequired(message=_l("请填写工单编号")),
-                                                    Length(max=40, message=_l("工单编号不能超过 40 个字符"))])
+    channel = ChoiceField(_l("反映渠道"), choices=_choices(CHANNELS), default="电话",
+                         validators=[Optional()])
+    ticket_no = StringField(_l("工单编号"), validators=[Length(max=40, message=_l("工单编号不能超过 40 个字符"))],
+                            description=_l("平台工单填平台编号；来访、信件等没有编号的留空，保存时自动编号（如 LF202612010001）"))
     ticket_type = SelectField(_l("工单类型"), choices=_choices(TICKET_TYPES), default="投诉")
     topic = StringField(_l("问题分类"), validators=[Length(max=120, message=_l("问题分类不能超过 120 个字"))],
                         render_kw={"placeholder": _l("如：文化->文化市场->网吧")})
@@ -43,9 +47,13 @@ class TicketForm(FlaskForm):
     nature = SelectField(_l("工单性质"), choices=_choices(NATURES), default="主办")
     source = SelectField(_l("来源"), choices=_choices(SOURCES), default="其他")
 
+    def validate_ticket_no(self, field):
+        if not (field.data or "").strip() and self.source.data in PLATFORM_SOURCES:
+            raise ValidationError(_l("%(source)s的工单请填写平台的工单编号", source=self.source.data))
+
     def ticket_fields(self) -> dict:
         fields = {}
-        for name in ("ticket_no", "ticket_type", "topic", "title", "content", "caller_name", "caller_phone",
+        for name in ("channel", "ticket_no", "ticket_type", "topic", "title", "content", "caller_name", "caller_phone",
                      "district", "street", "community", "address", "enterprise", "urgency", "nature", "source"):
             value = getattr(self, name).data
             fields[name] = value.strip() if isinstance(value, str) else (value or "")

@@ -13,6 +13,7 @@ TICKET_TYPES = ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
 URGENCIES = ["一般", "紧急", "特急"]
 NATURES = ["主办", "协办", "转办"]
 SOURCES = ["市级直派", "区级转派", "其他"]
+CHANNELS = ["电话", "来访", "信件", "网络"]  # 反映渠道 of a ticket entered at the desk (empty: a platform's)
 RETURN_REASONS = ["非本单位职责", "属地不符", "权属不清", "职能交叉", "信息不全"]
 
 # Ticket states shown when no user task names one (the running ones come from the
@@ -42,6 +43,7 @@ class Ticket(db.Model):
     urgency: Mapped[str] = mapped_column(String(10), default="一般")  # 紧急程度
     nature: Mapped[str] = mapped_column(String(10), default="主办")  # 工单性质
     source: Mapped[str] = mapped_column(String(10), default="其他")  # 来源
+    channel: Mapped[str] = mapped_column(String(10), default="")  # 反映渠道 (CHANNELS) of hand entry
 
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when the desk got it
     intake_channel: Mapped[str] = mapped_column(String(20), default="manual")  # manual, api, import

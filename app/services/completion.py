@@ -87,6 +87,19 @@ def handlers_for(item: WorkItem) -> list:
     return wiring.current().task_handlers(item.instance.version.process_key, item.spec_name, form_key(item))
 
 
+def form_prefill(item: WorkItem, variables: dict) -> dict:
+    """The values the task's form opens with, from its handlers (the last submission on rework)."""
+    values: dict = {}
+    for handler in handlers_for(item):
+        values.update(handler.prefill(item, variables))
+    return values
+
+
+def form_notices(item: WorkItem, variables: dict) -> list:
+    """What the task's handlers put above the form (why it came back, the earlier comment)."""
+    return [notice for handler in handlers_for(item) for notice in handler.notices(item, variables)]
+
+
 def complete_task(item_id: int, actor: User, submission: Submission) -> Completed:
     """Submit a task: the process moves on and everything is saved at once, or nothing is.
 

@@ -79,6 +79,20 @@ def next_task_for(user: User, done: WorkItem) -> WorkItem | None:
     return next((w for w in candidates if can_complete(user, w)), None)
 
 
+def first_task_for(user: User, ticket) -> WorkItem | None:
+    """The ticket's open task this user may do now (a ticket just entered: its 签收)."""
+    candidates = db.session.scalars(select(WorkItem).where(
+        WorkItem.ticket_id == ticket.id, WorkItem.state == "ready").order_by(WorkItem.id))
+    return next((w for w in candidates if can_complete(user, w)), None)
+
+
+def open_task_holder(ticket) -> User | None:
+    """Who holds the ticket's first open task (e.g. the dispatcher on duty a night ticket went to)."""
+    item = db.session.scalar(select(WorkItem).where(
+        WorkItem.ticket_id == ticket.id, WorkItem.state == "ready").order_by(WorkItem.id).limit(1))
+    return item.assignee if item is not None else None
+
+
 def task_variables(item: WorkItem) -> dict:
     """The process variables a ready task sees (e.g. the reply draft the reviewer checks)."""
     if item.state != "ready":

@@ -14,14 +14,20 @@ from app.services import settings
 
 # element -> words or patterns that show it is present
 DEFAULT_ELEMENTS = {
-    "联系时间": [r"\d{1,2}月\d{1,2}日", r"\d{4}年", r"\d{1,2}[:：]\d{2}", "当日", "当天", "次日", "接件后"],
-    "联系方式": ["电话", "致电", "来电", "上门", "走访", "现场", "短信", "面谈", "约谈"],
-    "承办人": ["科", "承办人", "工作人员", "执法人员", "执法队", "我局"],
-    "核查情况": ["经核查", "经查", "核实", "经了解", "调查", "检查发现", "现场查看"],
-    "处理措施": ["责令", "已要求", "协调", "督促", "约谈", "整改", "处罚", "立案", "告知", "调解"],
-    "办理结果和来电人意见": ["来电人表示", "来电人认可", "来电人同意", "来电人满意", "来电人不认可", "市民表示",
-                   "表示认可", "表示满意", "表示理解", "无异议"],
+    "联系时间": [r"\d{1,2}月\d{1,2}日", r"\d{4}年", r"\d{1,2}日", r"\d{1,2}[:：]\d{2}", r"\d{1,2}时",
+             "当日", "当天", "次日", "接件后", "上午", "下午"],
+    "联系方式": ["电话", "致电", "来电", "电联", "回电", "上门", "走访", "现场", "短信", "微信", "面谈", "当面",
+             "约谈"],
+    "承办人": ["科", "承办人", "工作人员", "执法人员", "执法队", "大队", "中心", "我局"],
+    "核查情况": ["核查", "核实", "经查", "查明", "查实", "经了解", "了解到", "调查", "检查发现", "现场查看", "发现"],
+    "处理措施": ["责令", "要求", "协调", "督促", "约谈", "整改", "处罚", "立案", "告知", "调解", "指导", "责成",
+             "劝导", "退款", "退费", "下达"],
+    "办理结果和来电人意见": ["来电人表示", "来电人认可", "来电人同意", "来电人满意", "来电人不认可", "来电人称",
+                   "市民表示", "认可", "表示满意", "表示理解", "表示同意", "无异议", "接受"],
 }
+# how a pattern is shown to the person writing the reply (an example instead of the expression)
+PATTERN_EXAMPLES = {r"\d{1,2}月\d{1,2}日": "11月25日", r"\d{4}年": "2026年", r"\d{1,2}日": "25日",
+                    r"\d{1,2}[:：]\d{2}": "10:30", r"\d{1,2}时": "10时"}
 DEFAULT_TYPOS = {"按排": "安排", "既使": "即使", "反映的问提": "反映的问题", "联糸": "联系", "以经": "已经",
                  "在次": "再次", "付责": "负责", "部份": "部分", "帐号": "账号", "做为": "作为", "截止到目前": "截至目前"}
 DEFAULT_RISKY = ["瞎投诉", "没事找事", "无理取闹", "爱投诉", "刁民", "不归我们管", "自己看着办", "随便你",
@@ -44,6 +50,11 @@ class ReplyCheckResult:
     @property
     def ok(self) -> bool:
         return self.length_ok and not (self.missing_elements or self.typos or self.risky_words)
+
+    @property
+    def hints(self) -> dict[str, list[str]]:
+        """What the check looks for, per element (shown beside the result; not stored)."""
+        return looked_for()
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -72,6 +83,18 @@ def dictionaries() -> dict:
         "risky": settings.get("reply_risky_words", DEFAULT_RISKY),
         "length": tuple(settings.get("reply_length", list(DEFAULT_LENGTH))),
     }
+
+
+def _shown(pattern: str) -> str:
+    if pattern in PATTERN_EXAMPLES:
+        return PATTERN_EXAMPLES[pattern]
+    return re.sub(r"\\[dws]|[\\\[\]{}()^$*+?|.]|\d+,\d+", "", pattern) or pattern
+
+
+def looked_for() -> dict[str, list[str]]:
+    """Each element and the words (or examples of the patterns) that show it: what the check looks for."""
+    return {name: list(dict.fromkeys(_shown(p) for p in patterns))
+            for name, patterns in dictionaries()["elements"].items()}
 
 
 def _matches(text: str, patterns: list[str]) -> bool:

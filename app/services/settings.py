@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Setting
-from app.services import PermissionDenied, _
+from app.services import InvalidInput, PermissionDenied, _
 from app.services.uow import unit_of_work
 
 CLOCK_OFFSET = "clock_offset_seconds"
@@ -32,6 +32,20 @@ def load_clock_offset() -> None:
     """In simulation mode the clock runs ahead by an offset every process reads from the database."""
     if current_app.config.get("JIESU_SIMULATION"):
         clock.set_offset(timedelta(seconds=float(get(CLOCK_OFFSET, 0) or 0)))
+
+
+MAX_STEP = timedelta(days=60)
+
+
+def move_clock_to(at: datetime, user) -> timedelta:
+    """Move the simulation clock to the instant ``at`` (aware): only forward, at most 60 days at once
+    (timers that fired cannot fire back)."""
+    delta = at - clock.now()
+    if delta <= timedelta(0):
+        raise InvalidInput({"at": _("只能拨到当前模拟时间之后的时刻（已触发的定时器不能撤回）。")})
+    if delta > MAX_STEP:
+        raise InvalidInput({"at": _("一次最多前进 60 天。")})
+    return advance_clock(delta, user)
 
 
 def advance_clock(delta: timedelta, user) -> timedelta:

@@ -17,7 +17,6 @@ from app.services import InvalidInput, _
 
 # Digits, + - ( ) spaces, and * (the platforms may send 138****2222); JSON-Schema-compatible (ECMA-262).
 PHONE_PATTERN = r"^[0-9+*() -]{5,30}$"
-_PHONE = re.compile(PHONE_PATTERN)
 EARLIEST = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks of the platforms and of the desk disagree a little
 DEADLINE_HORIZON = timedelta(days=366)
@@ -27,13 +26,45 @@ def _local(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
+_SEPARATORS = re.compile(r"[ ()-]")
+_ALLOWED = set("0123456789+*() -")
+MIN_DIGITS, MAX_DIGITS, MOBILE_DIGITS = 7, 20, 11
+
+
+def phone_problem(phone: str) -> str | None:
+    """What is wrong with a caller's number, said precisely (its characters, then its length), or None.
+
+    Separators (spaces, -, brackets) and a leading +86 are ignored; ``*`` counts as a digit, as in
+    the masked numbers the platforms send (138****2222). A number starting with 1 is a mobile
+    number: 11 digits; any other needs at least 7 (a landline without its area code)."""
+    bad = [c for c in dict.fromkeys(phone) if c not in _ALLOWED]
+    if bad:
+        return _("来电号码含有不允许的字符“%(chars)s”：只能填写数字、+、-、空格和括号",
+                 chars="".join(bad[:5]))
+    number = _SEPARATORS.sub("", phone)
+    if "+" in number[1:]:
+        return _("来电号码的“+”只能在国际区号前，如 +86 13812345678")
+    foreign = number.startswith("+") and not number.startswith("+86")
+    number = number[3:] if number.startswith("+86") else number.lstrip("+")
+    digits = len(number)
+    if digits < MIN_DIGITS:
+        if number.startswith("1") and not foreign:
+            return _("来电号码太短：只有 %(n)s 位，手机号码应为 11 位", n=digits)
+        return _("来电号码太短：只有 %(n)s 位，座机号码至少 7 位（可带区号），手机号码 11 位", n=digits)
+    if number.startswith("1") and digits != MOBILE_DIGITS and not foreign:
+        return _("手机号码应为 11 位，现为 %(n)s 位", n=digits)
+    if digits > MAX_DIGITS or len(phone) > 30:
+        return _("来电号码太长：%(n)s 位，最多 20 位数字", n=digits)
+    return None
+
+
 def problems(fields: dict, now: datetime | None = None) -> dict[str, str]:
     """{field: message} for every rule ``fields`` (ticket field names, aware datetimes) breaks."""
     now = now or clock.now()
     errors: dict[str, str] = {}
     phone = (fields.get("caller_phone") or "").strip()
-    if phone and (not _PHONE.match(phone) or sum(c.isdigit() for c in phone) < 3):
-        errors["caller_phone"] = _("来电号码格式不正确（只能包含数字、+、-、空格、括号，5–30 位）")
+    if phone and (message := phone_problem(phone)):
+        errors["caller_phone"] = message
     called, dispatched, deadline = (fields.get(n) for n in ("called_at", "dispatched_at", "platform_deadline"))
     latest = now + FUTURE_TOLERANCE
     for name, value in (("called_at", called), ("dispatched_at", dispatched)):

@@ -10,7 +10,7 @@ from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import Attachment, ProcessInstance, ProcessVersion, Ticket, TicketEvent, User, WorkItem
-from app.services import NotFound, PermissionDenied, ServiceError, _, _l, ticket_rules
+from app.services import NotFound, PermissionDenied, ServiceError, _, _l, ticket_numbers, ticket_rules
 from app.services import timeline as timeline_entries
 from app.services.events import TicketCreated, publish
 from app.services.process import LIFECYCLE_PROCESS, apply_snapshot
@@ -39,6 +39,8 @@ FIELD_LABELS = {
     "nature": _l("工单性质"),
     "source": _l("来源"),
 }
+# the ticket page also shows how a hand-entered ticket came in (not a platform field: no checksum, no API)
+SHOWN_LABELS = {**FIELD_LABELS, "channel": _l("反映渠道")}
 
 
 def process_variables(ticket: Ticket) -> dict:
@@ -58,11 +60,19 @@ class DuplicateTicket(ServiceError):
     """A ticket with this 工单编号 exists already."""
 
 
+AUTO_NUMBER_ATTEMPTS = 20
+
+
 def create_ticket(fields: dict, actor: User | None) -> Ticket:
-    """Store a ticket and start its process, in one transaction."""
+    """Store a ticket and start its process, in one transaction.
+
+    Without a 工单编号 (a walk-in visitor, a letter) the ticket gets the day's next number of its
+    channel (``ticket_numbers``); a number taken meanwhile by a concurrent entry is retried."""
     if actor is not None and not actor.has_role("dispatcher", "duty"):
         raise PermissionDenied(_("只有派单员或值班员可以录入工单。"))
     ticket_rules.require_valid(fields)
+    if not (fields.get("ticket_no") or "").strip():
+        return _create_numbered(fields, actor)
     duplicate = DuplicateTicket(_("工单编号 %(no)s 已存在。", no=fields["ticket_no"]))
     try:
         return _create(fields, actor, duplicate)
@@ -70,6 +80,20 @@ def create_ticket(fields: dict, actor: User | None) -> Ticket:
         if db.session.scalar(select(Ticket.id).where(Ticket.ticket_no == fields["ticket_no"])):
             raise duplicate from exc
         raise
+
+
+def _create_numbered(fields: dict, actor: User | None) -> Ticket:
+    for _attempt in range(AUTO_NUMBER_ATTEMPTS):
+        number = ticket_numbers.next_number(fields.get("channel") or "")
+        try:
+            return _create({**fields, "ticket_no": number}, actor, _NumberTaken())
+        except (IntegrityError, _NumberTaken):  # a concurrent entry took the number: the next one
+            db.session.rollback()
+    raise ServiceError(_("暂时无法生成工单编号，请稍后再试。"))
+
+
+class _NumberTaken(ServiceError):
+    pass
 
 
 def _create(fields: dict, actor: User | None, duplicate: ServiceError) -> Ticket:

@@ -1,7 +1,11 @@
-"""办理: the reply draft is checked automatically when it goes to review, and the result is kept with it."""
+"""办理: the reply draft is checked automatically when it goes to review, and the result is kept with it.
+
+When 办理 comes back (退回修改, 二次办理, a check's result) its form opens with the last submission
+and the reason above it (``app/services/rework.py``).
+"""
 
 from app.diagrams import ticket_lifecycle as lifecycle
-from app.services import N_, _, inspections, timeline
+from app.services import N_, _, inspections, rework, timeline
 from app.services.reply_check import check_reply
 from app.tasks import TaskContext, TaskHandler
 
@@ -9,6 +13,13 @@ CHECKED_ON_SUBMIT = N_("答复口径自动检查（提交审核时）")
 
 
 class HandleHandler(TaskHandler):
+    def prefill(self, item, variables: dict) -> dict:
+        return rework.handle_prefill(item, variables)
+
+    def notices(self, item, variables: dict) -> list:
+        notice = rework.handle_notice(item, variables)
+        return [notice] if notice is not None else []
+
     def validate(self, ctx: TaskContext) -> dict[str, str]:
         """等待现场核实结果 only makes sense while an inspection for this ticket is under way."""
         if ctx.ticket is None or ctx.data.get(lifecycle.HANDLE_DECISION) != lifecycle.WAIT_FOR_VERIFICATION:

@@ -4,7 +4,7 @@ the platform that sent the ticket, in the transaction of the sign decision."""
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine.clock import clock
 from app.engine.expressions import to_iso
-from app.services import outbox
+from app.services import _, outbox
 from app.tasks import TaskContext, TaskHandler
 
 
@@ -12,6 +12,7 @@ class SignHandler(TaskHandler):
     def after_submit(self, ctx: TaskContext) -> None:
         ticket, data = ctx.ticket, ctx.data
         decision = data.get(lifecycle.SIGN_DECISION)
+        ctx.result["message"] = _message(data)
         if ticket is None or decision not in (lifecycle.SIGN_RETURN, lifecycle.SIGN_TRANSFER):
             return
         now = to_iso(clock.now())
@@ -26,3 +27,13 @@ class SignHandler(TaskHandler):
             ticket.outcome = f"转派：{unit}"[:40]
             outbox.enqueue(ticket, "transfer", {"target_unit": unit, "transfer_reason": reason, "note": note,
                                                 "transferred_at": now})
+
+
+def _message(data: dict) -> str:
+    """The confirmation of what was decided: a return is no 签收."""
+    decision = data.get(lifecycle.SIGN_DECISION)
+    if decision == lifecycle.SIGN_RETURN:
+        return _("已退回：%(reason)s。退回信息已进入上报队列，平台将另行派单。", reason=data.get(lifecycle.RETURN_REASON) or "")
+    if decision == lifecycle.SIGN_TRANSFER:
+        return _("已转派至 %(unit)s。转派信息已进入上报队列。", unit=(data.get(lifecycle.TRANSFER_UNIT) or "").strip())
+    return _("已签收。")

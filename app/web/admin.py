@@ -1,18 +1,19 @@
 """管理: working-day calendar, simulation clock, process versions."""
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.engine.clock import clock
+from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import ProcessVersion
 from app.services import ServiceError, calendar_admin, calendar_watch, deployment, settings
 from app.services.timers import sweep
 from app.web import flow
+from app.web.filters import format_dt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -57,18 +58,36 @@ def clock_page():
     if not current_app.config.get("JIESU_SIMULATION"):
         abort(404)
     if request.method == "POST":
-        hours = request.form.get("hours", type=float)
-        if hours is None or hours <= 0 or hours > 24 * 60:
-            flash(_("请输入 0 到 1440 之间的小时数。"), "danger")
-        elif flow.attempt(settings.advance_clock, timedelta(hours=hours), current_user):
+        moved = _move_clock()
+        if moved:
             scheduler = current_app.extensions.get("jiesu_scheduler")
             if scheduler:
                 scheduler.wake()
             else:
                 sweep()
-            flash(_("模拟时钟已前进 %(hours)s 小时。", hours=f"{hours:g}"), "success")
+            flash(_("模拟时钟已拨到 %(now)s。", now=format_dt(clock.now())), "success")
         return redirect(url_for("admin.clock_page"))
-    return render_template("admin/clock.html", offset=clock.offset)
+    return render_template("admin/clock.html", offset=clock.offset,
+                           now_local=clock.local_now().strftime("%Y-%m-%dT%H:%M"))
+
+
+def _move_clock() -> bool:
+    """The clock form: forward by hours and minutes, or to an exact instant (Beijing time)."""
+    if request.form.get("mode") == "to":
+        try:
+            at = datetime.strptime(request.form.get("at", ""), "%Y-%m-%dT%H:%M").replace(tzinfo=LOCAL_TZ)
+        except ValueError:
+            flash(_("请填写要拨到的日期和时间。"), "danger")
+            return False
+        return flow.attempt(settings.move_clock_to, at, current_user)
+    hours = request.form.get("hours", 0, type=float) or 0
+    minutes = request.form.get("minutes", 0, type=float) or 0
+    delta = timedelta(hours=hours, minutes=minutes)
+    if hours < 0 or minutes < 0 or delta <= timedelta(0) or delta > settings.MAX_STEP:
+        flash(_("请填写要前进的小时和分钟（合计大于 0，最多 60 天）。"), "danger")
+        return False
+    return flow.attempt(settings.advance_clock, delta, current_user)
+
 
 
 def _uploaded_diagram() -> bytes | None:

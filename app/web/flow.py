@@ -104,10 +104,11 @@ def submit_task(item, form, files=None) -> int | None:
         return form_invalid()
     data, display = form.task_data()
     try:
-        completion.complete_task(item.id, current_user, completion.Submission(data, display, stored))
+        done = completion.complete_task(item.id, current_user, completion.Submission(data, display, stored))
     except ServiceError as exc:
         return refused(exc, form)
-    flash(gettext("已提交：%(title)s", title=item.title), "success")
+    # the task's handler may say what the submission did (a return is no 签收)
+    flash(str(done.result.get("message") or gettext("已提交：%(title)s", title=item.title)), "success")
     return None
 
 

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.forms import form_for_task
 from app.models import Section
 from app.models.ticket import TICKET_TYPES
-from app.services import ServiceError, access, files, inbox, reply_check, tickets
+from app.services import ServiceError, access, completion, files, inbox, masking, reply_check, rework, tickets
 from app.web import flow, task_pages
 
 bp = Blueprint("inbox", __name__)
@@ -51,8 +51,9 @@ def task(item_id):
         return redirect(own_page, 303)
     meta = item.instance.version.task_meta.get(item.spec_name, {})
     formdata = CombinedMultiDict((request.files, request.form)) if request.method == "POST" else None
-    form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata,
-                         variables=inbox.task_variables(item) if formdata is None else None)
+    variables = inbox.task_variables(item) if formdata is None else None
+    form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata, variables=variables,
+                         data=completion.form_prefill(item, variables) if variables else None)
     status = flow.submit_task(item, form, lambda: _store_uploads(form)) if request.method == "POST" else 200
     if status is None:
         return _after_completion(item)
@@ -74,10 +75,14 @@ def _task_page(item, form, meta):
                                masked=not access.may_see_personal_data(current_user, ticket))
     variables = inbox.task_variables(item)
     draft = (form.reply_draft.data or "") if "reply_draft" in form else variables.get("reply_draft")
+    shown = masking.for_viewer(current_user, ticket).text
     return render_template(
         "task.html", item=item, form=form, meta=meta, ticket=ticket,
         reply_check=reply_check.check_reply(draft) if draft is not None else None,
         reply_draft=None if "reply_draft" in form else draft,
+        reply_draft_label=rework.draft_label(item.spec_name),
+        notices=completion.form_notices(item, variables) if item.state == "ready" else [],
+        reply_diff=rework.draft_changes(variables, shown) if item.spec_name == lifecycle.REVIEW else None,
         events=tickets.timeline(ticket) if ticket else [],
         can_complete=inbox.can_complete(current_user, item),
         is_candidate=inbox.is_candidate(current_user, item),

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.forms.ticket import TicketForm
 from app.models import Section
 from app.models.ticket import TICKET_TYPES
-from app.services import ServiceError, access, incidents, ledger, recordings, ticket_rules, tickets
+from app.services import ServiceError, access, inbox, incidents, ledger, recordings, ticket_rules, tickets
 from app.web import flow, serving
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -82,6 +82,12 @@ def new():
                 status = flow.refused(exc, form)
             else:
                 flash(_("工单 %(no)s 已录入，已进入签收环节。", no=ticket.ticket_no), "success")
+                sign = inbox.first_task_for(current_user, ticket)  # straight to the 签收 form
+                if sign is not None:
+                    return redirect(url_for("inbox.task", item_id=sign.id))
+                holder = inbox.open_task_holder(ticket)
+                flash(_("签收任务已交给值班的 %(name)s（非工作时间），您可在工单页查看。", name=holder.name) if holder
+                      else _("您不能签收该工单，签收任务留在派单员的待认领中。"), "info")
                 return redirect(url_for("tickets.show", ticket_id=ticket.id))
         else:
             flash(_("表单有误，请按提示修改后再提交。"), "danger")
@@ -99,6 +105,6 @@ def show(ticket_id):
     return render_template("tickets/show.html", ticket=ticket, events=tickets.timeline(ticket),
                            notes=ledger.notes(ticket), note_draft=session.pop("note_draft", ""),
                            attachments=tickets.attachments(ticket),
-                           items=tickets.work_items(ticket), labels=tickets.FIELD_LABELS,
+                           items=tickets.work_items(ticket), labels=tickets.SHOWN_LABELS,
                            instance=tickets.ticket_instance(ticket),
                            open_incidents=incidents.open_for_ticket(ticket.id))

@@ -37,7 +37,7 @@ def test_ticket_rules_name_each_broken_field():
         "caller_phone": "abc<>", "called_at": NOW, "dispatched_at": datetime(2099, 1, 1, tzinfo=LOCAL_TZ),
         "platform_deadline": NOW - timedelta(days=1)}, now=NOW)
     assert set(errors) == {"caller_phone", "dispatched_at", "platform_deadline"}
-    assert "来电号码格式不正确" in errors["caller_phone"]
+    assert "不允许的字符“abc<>”" in errors["caller_phone"]
     assert "不能是将来的时间" in errors["dispatched_at"]
     assert errors["platform_deadline"] == "办理时限应晚于派单时间"
 

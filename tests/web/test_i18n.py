@@ -52,10 +52,11 @@ def test_english_form_errors_and_flashes(app, browser):
     g.pop("_flask_babel", None)
     response = paidan.post("/tickets/new", {"ticket_no": "", "title": "网吧问题", "content": "",
                                             "caller_phone": "abc", "ticket_type": "投诉", "urgency": "一般",
-                                            "nature": "主办", "source": "其他"})
+                                            "nature": "主办", "source": "市级直派"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Please enter the work order number" in html and "Invalid phone number" in html
+    assert "市级直派" in html and "enter the platform's work order number" in html
+    assert "only digits, +, -, spaces and brackets are allowed" in html
     assert "The form has errors" in html
 
 

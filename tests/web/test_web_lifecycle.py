@@ -40,10 +40,10 @@ def test_bad_ticket_input_is_explained_and_kept(app, browser):
     paidan = browser("paidan")
     response = paidan.post("/tickets/new", {"ticket_no": "", "title": "网吧问题", "content": "",
                                             "caller_phone": "abc", "ticket_type": "投诉", "urgency": "一般",
-                                            "nature": "主办", "source": "其他"})
+                                            "nature": "主办", "source": "市级直派"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "请填写工单编号" in page and "请填写主要内容" in page and "来电号码格式不正确" in page
+    assert "市级直派的工单请填写平台的工单编号" in page and "请填写主要内容" in page and "不允许的字符“abc”" in page
     assert 'value="网吧问题"' in page, "what the user typed is still in the form"
     assert db.session.scalar(select(Ticket.id)) is None
 

@@ -3,6 +3,7 @@
 //   data-submit-once on a submit button: disable it once its form is sent
 //   data-print       on a button: print the page
 //   data-confirm     on a <form>: ask this question first; the form is sent only if confirmed
+//   data-clear-choice="name" on a button: uncheck the radio buttons of that (optional) field
 (function () {
   document.addEventListener('change', function (event) {
     var el = event.target;
@@ -20,5 +21,11 @@
   document.addEventListener('click', function (event) {
     var el = event.target.closest && event.target.closest('[data-print]');
     if (el) window.print();
+    var clear = event.target.closest && event.target.closest('[data-clear-choice]');
+    if (clear && clear.form) {
+      clear.form.querySelectorAll('input[type=radio]').forEach(function (r) {
+        if (r.name === clear.getAttribute('data-clear-choice')) r.checked = false;
+      });
+    }
   });
 })();

@@ -1,0 +1,146 @@
+"""Forms that refuse nonsense (issue 13 item 4): consistent callback answers, one message per field,
+precise phone messages, confirmations that say what happened, no developer text, a reply check
+that accepts how staff write and says what it looks for."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.services import InvalidInput, completion
+from app.services.reply_check import check_reply, looked_for
+from app.services.ticket_rules import phone_problem
+from tests.helpers import RESOLVED, complete, new_ticket, open_item, run_to, user
+
+PROCESSES = Path(__file__).resolve().parents[1] / "processes"
+
+
+def _errors(page: str) -> list[str]:
+    return [m.strip() for m in re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', page, re.S)]
+
+
+def test_callback_not_reached_refuses_resolved_and_satisfied_naming_the_field(app):
+    ticket = new_ticket()
+    run_to(ticket, "callback")
+    item = open_item(ticket, "callback")
+    data = dict(RESOLVED, callback_contacted="否", callback_unreached="无人接听")
+    with pytest.raises(InvalidInput) as refused:
+        completion.complete_task(item.id, user("huifang"), completion.Submission(data))
+    assert set(refused.value.errors) == {"callback_resolved", "callback_satisfied"}
+    assert "是否解决" in refused.value.errors["callback_resolved"]
+    assert "是否满意" in refused.value.errors["callback_satisfied"]
+    db.session.rollback()
+    assert open_item(ticket, "callback") is not None  # nothing was saved
+
+
+def test_callback_reached_refuses_an_unreached_reason(app):
+    ticket = new_ticket()
+    run_to(ticket, "callback")
+    item = open_item(ticket, "callback")
+    with pytest.raises(InvalidInput) as refused:
+        completion.complete_task(item.id, user("huifang"),
+                                 completion.Submission(dict(RESOLVED, callback_unreached="无人接听")))
+    assert "未联系上原因" in refused.value.errors["callback_unreached"]
+
+
+def test_callback_form_in_the_browser(app, browser):
+    ticket = new_ticket()
+    run_to(ticket, "callback")
+    item = open_item(ticket, "callback")
+    b = browser("huifang")
+    page = b.post(f"/tasks/{item.id}", {"callback_contacted": "否", "callback_unreached": "无人接听",
+                                        "callback_resolved": "解决", "callback_satisfied": "满意"}).get_data(as_text=True)
+    errors = _errors(page)
+    assert len(errors) == 2 and any("是否解决" in e for e in errors)
+    assert 'data-clear-choice="callback_resolved"' in page  # a wrong choice can be undone
+    page = b.post(f"/tasks/{item.id}", {}).get_data(as_text=True)  # nothing chosen at all
+    assert _errors(page) == ["请选择是否联系上"]  # one message, not "Not a valid choice" as well
+    response = b.post(f"/tasks/{item.id}", {"callback_contacted": "否", "callback_unreached": "无人接听"},
+                      follow_redirects=True)
+    assert "已记录未联系上" in response.get_data(as_text=True)
+
+
+def test_every_empty_required_choice_has_one_message(app, browser):
+    ticket = new_ticket()
+    item = open_item(ticket, "sign")
+    page = browser("paidan").post(f"/tasks/{item.id}", {}).get_data(as_text=True)
+    assert _errors(page) == ["请选择签收结果"]
+    page = browser("paidan").post(f"/tasks/{item.id}", {"sign_decision": "乱填"}).get_data(as_text=True)
+    assert _errors(page) == ["签收结果：所选项不在可选范围内"]
+
+
+def test_a_return_confirms_a_return(app, browser):
+    ticket = new_ticket()
+    item = open_item(ticket, "sign")
+    page = browser("paidan").post(f"/tasks/{item.id}", {"sign_decision": "退回", "return_reason": "属地不符"},
+                                  follow_redirects=True).get_data(as_text=True)
+    assert "已退回：属地不符" in page and "已提交：签收" not in page
+
+
+def test_sign_and_dispatch_confirm_what_was_done(app, browser):
+    ticket = new_ticket()
+    b = browser("paidan")
+    page = b.post(f"/tasks/{open_item(ticket, 'sign').id}", {"sign_decision": "签收"},
+                  follow_redirects=True).get_data(as_text=True)
+    assert "已签收" in page
+    db.session.expire_all()
+    page = b.post(f"/tasks/{open_item(ticket, 'dispatch').id}", {"section": "culture_market"},
+                  follow_redirects=True).get_data(as_text=True)
+    assert "已分派至 文化市场管理科" in page
+
+
+@pytest.mark.parametrize("phone, expected", [
+    ("138", "太短：只有 3 位，手机号码应为 11 位"),
+    ("1381234567", "手机号码应为 11 位，现为 10 位"),
+    ("12ab", "不允许的字符“ab”"),
+    ("6234", "座机号码至少 7 位"),
+])
+def test_phone_messages_name_the_real_fault(phone, expected):
+    assert expected in phone_problem(phone)
+
+
+@pytest.mark.parametrize("phone", ["13812345678", "138 1234 5678", "+86 138-1234-5678", "010-62345678",
+                                   "(010)62345678", "62345678", "138****2222", "4008001234"])
+def test_phone_numbers_as_written_pass(phone):
+    assert phone_problem(phone) is None
+
+
+def test_hand_entry_names_the_phone_fault(app, browser):
+    page = browser("paidan").post("/tickets/new", {"ticket_no": "T-9", "ticket_type": "投诉", "title": "标题",
+                                                   "content": "内容", "caller_phone": "138", "urgency": "一般",
+                                                   "nature": "主办", "source": "其他"}).get_data(as_text=True)
+    assert "手机号码应为 11 位" in page and "只能包含数字、+、-" not in page
+
+
+def test_no_developer_text_in_any_task_form():
+    """What a user task's documentation says is shown above its form: no formKeys or variable names."""
+    for path in PROCESSES.glob("*.bpmn"):
+        xml = path.read_text(encoding="utf-8")
+        for task_id, body in re.findall(r'<bpmn:userTask id="([^"]+)"[^>]*>(.*?)</bpmn:userTask>', xml, re.S):
+            for text in re.findall(r"<bpmn:documentation>(.*?)</bpmn:documentation>", body, re.S):
+                assert not re.search(r"jiesu:|formData|手写|[a-z]+_[a-z]+", text), (path.name, task_id, text)
+
+
+def test_dispatch_form_shows_no_developer_text(app, browser):
+    ticket = new_ticket()
+    complete(ticket, "sign", "paidan", sign_decision="签收", return_reason=None, sign_note="")
+    page = browser("paidan").get(f"/tasks/{open_item(ticket, 'dispatch').id}").get_data(as_text=True)
+    assert "jiesu:dispatch" not in page and "formData" not in page and "手写表单" not in page
+    assert "按三定方案" in page
+
+
+def test_reply_check_accepts_how_staff_write_and_lists_what_it_looks_for(app, browser):
+    draft = ("11月25日，文化市场管理科工作人员致电来电人。现场核查，核查情况：网咖确有接纳未成年人情况，"
+             "已要求其整改，来电人表示认可。")
+    assert "核查情况" not in check_reply(draft).missing_elements
+    assert check_reply(draft).ok
+    assert "核查" in looked_for()["核查情况"]
+    assert "11月25日" in looked_for()["联系时间"]  # a pattern is shown as an example
+    ticket = new_ticket()
+    run_to(ticket, "handle")
+    b = browser("wenhua")
+    item = open_item(ticket, "handle")
+    live = b.post("/reply-check", {"text": "已处理。"}, form_url=f"/tasks/{item.id}").get_data(as_text=True)
+    assert 'data-missing="核查情况"' in live and "经查" in live
+    assert "检查依据" in live
