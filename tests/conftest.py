@@ -1,14 +1,28 @@
-"""Fixtures: an app per test on SQLite and, when JIESU_TEST_DATABASE_URL is set, on PostgreSQL too."""
+"""Fixtures: an app per test on SQLite and, when JIESU_TEST_DATABASE_URL is set, on PostgreSQL too.
+
+Every test's ``app`` starts from the same seeded database (``seed_base`` plus the demo users),
+built once per session: on SQLite each test gets its own copy of a template file; on PostgreSQL
+the schema is seeded once and each test runs inside one transaction that is rolled back at the
+end (the app's commits become savepoints of it). A test that needs real commits (threads, a
+second app or server on the same database, subprocesses, DDL) is marked
+``@pytest.mark.real_commits``: on PostgreSQL it commits for real on a freshly seeded schema,
+which is seeded again for the next test. The app object itself is built once per database and
+shared (its config is restored after each test); a test that registers routes on it is marked
+``@pytest.mark.own_app``. Process-wide caches are reset for every test.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 from datetime import datetime
 
 import pytest
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from app import create_app
+from app.engine import calendar_store
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.services import time_rules
@@ -21,38 +35,160 @@ def shanghai(*args) -> datetime:
     return datetime(*args, tzinfo=LOCAL_TZ)
 
 
-@pytest.fixture(params=DATABASES)
-def app(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'test.sqlite'}" if request.param == "sqlite" else PG_URL
-    app = create_app({
+def test_config(url: str, tmp_path) -> dict:
+    return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": True,
         "JIESU_UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "jiesu.test",
         "JIESU_PASSWORD_METHOD": "pbkdf2:sha256:1000",  # fast hashes for tests only
-    })
-    clock.freeze(shanghai(2026, 11, 25, 10, 0))
-    time_rules.invalidate()  # a process-wide cache: the rules of the previous test's database are gone
-    with app.app_context():
-        _empty_schema(request.param)
-        from app.seed import seed_base
+    }
 
-        seed_base()
-        seed_demo_users()
-        yield app
-        db.session.remove()
-        if request.param == "sqlite":
-            db.drop_all()
-        db.engine.dispose()
+
+test_config.__test__ = False  # a helper, not a test
+
+
+def forget_process_caches() -> None:
+    """Caches that live in the process, not in the database: each test starts without them."""
+    time_rules.invalidate()
+    calendar_store._cached.update(calendar=None, rev=None, bind=None)  # the holiday table of another test
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_commits: commits for real (threads, second app or server, "
+                                       "subprocesses, DDL); on PostgreSQL a freshly seeded schema")
+    config.addinivalue_line("markers", "own_app: the test changes the app itself (registers a blueprint "
+                                       "or route), so it gets an app of its own")
+
+
+def _seed(kind: str) -> None:
+    from app.seed import seed_base
+
+    _empty_schema(kind)
+    seed_base()
+    seed_demo_users()
+    db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """The seeded SQLite file every test copies."""
+    where = tmp_path_factory.mktemp("template")
+    path = where / "seeded.sqlite"
+    app = create_app(test_config(f"sqlite:///{path}", where))
+    clock.freeze(shanghai(2026, 11, 25, 10, 0))
+    forget_process_caches()
+    with app.app_context():
+        _seed("sqlite")
+        db.engine.dispose()  # the last connection closes: WAL checkpointed into the file
     clock.reset()
+    assert not (where / "seeded.sqlite-wal").exists()
+    return path
+
+
+class _JoinedSession(FlaskSession):
+    """A session bound to the test's connection (Flask-SQLAlchemy would pick the engine)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind if self.bind is not None else super().get_bind(*args, **kwargs)
+
+
+_pg_seeded = False  # the PostgreSQL schema holds exactly the seed (no real commits since)
+
+
+def _pg_ensure_seeded() -> None:
+    global _pg_seeded
+    if not _pg_seeded:
+        _seed("postgresql")
+        _pg_seeded = True
+
+
+_shared_apps: dict[str, object] = {}
+
+
+def _shared_app(kind: str, tmp_path_factory):
+    """One app per database for the session (its routes, templates and engine are built once)."""
+    if kind not in _shared_apps:
+        if kind == "sqlite":
+            where = tmp_path_factory.mktemp("db")
+            url = f"sqlite:///{where / 'test.sqlite'}"
+        else:
+            where, url = tmp_path_factory.mktemp("pg"), PG_URL
+        _shared_apps[kind] = create_app(test_config(url, where))
+    return _shared_apps[kind]
+
+
+def _sqlite_from_template(template) -> None:
+    """Replace the shared SQLite file by a copy of the seeded template."""
+    db.engine.dispose()
+    path = db.engine.url.database
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    shutil.copyfile(template, path)
+
+
+@pytest.fixture(params=DATABASES)
+def app(request, tmp_path, tmp_path_factory):
+    """The app on a database holding exactly the seed; config changes last for this test only.
+
+    The app object is shared by the tests of a session; a test that changes the app itself
+    (registers a blueprint, a route) is marked ``@pytest.mark.own_app`` and gets a new one.
+    """
+    kind = request.param
+    own = request.node.get_closest_marker("own_app") is not None
+    if own:
+        url = f"sqlite:///{tmp_path / 'test.sqlite'}" if kind == "sqlite" else PG_URL
+        app = create_app(test_config(url, tmp_path))
+    else:
+        app = _shared_app(kind, tmp_path_factory)
+    saved_config = dict(app.config)
+    app.config["JIESU_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    clock.freeze(shanghai(2026, 11, 25, 10, 0))
+    forget_process_caches()
+    with app.app_context():
+        if kind == "sqlite":
+            _sqlite_from_template(request.getfixturevalue("sqlite_template"))
+            yield app
+        elif request.node.get_closest_marker("real_commits") or own:
+            global _pg_seeded
+            _pg_ensure_seeded()
+            _pg_seeded = False  # whatever this test commits stays until the next seeding
+            yield app
+        else:
+            _pg_ensure_seeded()
+            yield from _rolled_back(app)
+        db.session.remove()
+        if kind == "sqlite" or own:
+            db.engine.dispose()
+    app.config.clear()
+    app.config.update(saved_config)
+    forget_process_caches()
+    clock.reset()
+
+
+def _rolled_back(app):
+    """Run the test inside one transaction on one connection; every commit is a savepoint."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    shared = db.session
+    db.session = db._make_scoped_session(
+        {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _JoinedSession})
+    try:
+        yield app
+    finally:
+        db.session.remove()
+        db.session = shared
+        outer.rollback()
+        connection.close()
 
 
 _pg_schema_ready = False
 
 
 def _empty_schema(kind: str) -> None:
-    """A fresh file for SQLite; on PostgreSQL the schema is built once and emptied per test."""
+    """A fresh file for SQLite; on PostgreSQL the schema is built once and emptied."""
     global _pg_schema_ready
     if kind == "sqlite" or not _pg_schema_ready:
         db.drop_all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -44,6 +45,7 @@ class ParsedProcess:
     task_meta: dict = field(default_factory=dict)
     xml: bytes = b""  # the converted form the engine runs (internal)
     report: Report = field(default_factory=Report)  # warnings, when it parsed
+    spec_json: str | None = None  # dump_specs(self), kept once computed
 
 
 def _expr(text: str | None) -> str | None:
@@ -109,14 +111,35 @@ def _spiff_reason(exc: Exception) -> str:
     return f"流程引擎无法解析此元素（{message[:160]}）"
 
 
+_PARSED_MAX = 64  # diagrams a process keeps parsed (a deploy check then its deploy, tests' seeding)
+_parsed: OrderedDict[tuple, ParsedProcess] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
 def parse(xml: bytes | str, process_key: str | None = None, context: CheckContext | None = None) -> ParsedProcess:
     """Check, parse and validate a diagram; raise DiagramError naming every problem found.
 
     ``context`` (known functions, groups, users, inputs) is given by the service layer; without
-    it only what needs no knowledge of the product is checked.
+    it only what needs no knowledge of the product is checked. The same file with the same
+    context is parsed once per process (the result is shared: callers do not change it);
+    refusals are not kept.
     """
-    if isinstance(xml, str):
-        xml = xml.encode("utf-8")
+    data = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
+    key = (hashlib.sha256(data).digest(), process_key, context)
+    with _parsed_lock:
+        parsed = _parsed.get(key)
+        if parsed is not None:
+            _parsed.move_to_end(key)
+            return parsed
+    parsed = _parse(data, process_key, context)
+    with _parsed_lock:
+        _parsed[key] = parsed
+        while len(_parsed) > _PARSED_MAX:
+            _parsed.popitem(last=False)
+    return parsed
+
+
+def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) -> ParsedProcess:
     report = Report()
     if dialect.ACTIVITI_NS.encode() in xml:
         xml = xml.replace(dialect.ACTIVITI_NS.encode(), dialect.CAMUNDA_NS.encode())
@@ -171,12 +194,14 @@ def checksum(xml: bytes | str) -> str:
 
 
 def dump_specs(parsed: ParsedProcess) -> str:
-    return json.dumps(
-        {
-            "spec": SPEC_REGISTRY.convert(parsed.spec),
-            "subprocess_specs": {k: SPEC_REGISTRY.convert(v) for k, v in parsed.subprocess_specs.items()},
-        }
-    )
+    if parsed.spec_json is None:
+        parsed.spec_json = json.dumps(
+            {
+                "spec": SPEC_REGISTRY.convert(parsed.spec),
+                "subprocess_specs": {k: SPEC_REGISTRY.convert(v) for k, v in parsed.subprocess_specs.items()},
+            }
+        )
+    return parsed.spec_json
 
 
 _cache: dict[tuple, tuple[object, dict]] = {}

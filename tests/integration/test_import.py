@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ImportJob, ProcessInstance, Ticket
-from app.services import intake, spreadsheets
+from app.services import intake
 from app.services import ticket_import as ti
 from app.services.spreadsheets.reading import check_filename
 from tests.conftest import shanghai
@@ -113,15 +113,6 @@ def test_other_field_problems(app):
     assert "第 12 行「办理时限」：办理时限应晚于派单时间" in row.errors
 
 
-def test_dates_in_the_formats_people_write():
-    expect = shanghai(2026, 11, 25, 14, 30)
-    for value in ("2026-11-25 14:30", "2026/11/25 14:30:00", "2026/11/25 14:30", "2026年11月25日 14:30",
-                  "2026年11月25日14时30分", "2026-11-25T14:30:00+08:00", "20261125143000", "２０２６-１１-２５ １４:３０",
-                  datetime(2026, 11, 25, 14, 30), datetime(2026, 11, 25, 14, 29, 59, 999_800), 46351.604166666664):
-        assert spreadsheets.parse_datetime(value) == expect, value
-    assert spreadsheets.parse_datetime("2026-11-25") == shanghai(2026, 11, 25, 0, 0)
-    assert spreadsheets.parse_datetime("2026/11/25", end_of_day=True) == shanghai(2026, 11, 25, 23, 59, 59)
-    assert spreadsheets.parse_datetime("") is None and spreadsheets.parse_datetime(None) is None
 
 
 def test_import_twice_changes_nothing_the_second_time(mixed_xlsx):

@@ -36,6 +36,7 @@ def test_same_number_different_content_is_a_conflict(app):
     assert "内容不同" in str(err.value)
 
 
+@pytest.mark.real_commits  # threads, each with its own connection
 def test_concurrent_retries_store_one_ticket(app):
     db.session.remove()
     barrier = threading.Barrier(4)

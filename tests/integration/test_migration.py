@@ -63,8 +63,7 @@ def test_safe_migration_moves_deadlines_timers_and_labels(app):
     event = db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
                                                         TicketEvent.kind == "migration"))
     assert event.title == f"流程实例由第 {old.version} 版迁移到第 {target.version} 版"
-    assert ["办理时限", "2026-12-04 10:00 (周五) → 2026-12-09 10:00 (周三)"] in event.data or \
-        any(row[0] == "办理时限" and "2026-12-09" in row[1] for row in event.data)
+    assert ["办理时限", "2026-12-04 10:00 → 2026-12-09 10:00"] in event.data
     assert db.session.scalar(select(func.count(InstanceMigration.id))) == 1
 
     # the migrated instance runs on: the old 催办 instant passes silently, the new one fires once

@@ -3,6 +3,7 @@
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.engine import instances, specs
@@ -110,6 +111,7 @@ def test_sweep_loads_only_due_instances(app):
     assert instances.due_instance_ids() == []
 
 
+@pytest.mark.real_commits  # threads, each with its own connection
 def test_two_workers_fire_each_timer_exactly_once(app):
     clock.freeze(shanghai(2026, 9, 28, 10, 0))
     tickets = []

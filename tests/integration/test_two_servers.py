@@ -26,7 +26,19 @@ from flask.sessions import SecureCookieSessionInterface
 
 from tests.conftest import PG_URL
 
-PORTS = (5107, 5117)
+
+def _free_ports(n: int) -> tuple[int, ...]:
+    """Ports nobody listens on now (fixed ones collide with another checkout's test run)."""
+    sockets = [socket.socket() for _ in range(n)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = tuple(sock.getsockname()[1] for sock in sockets)
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+PORTS = _free_ports(2)
 JIESU = str(Path(sys.executable).with_name("jiesu"))
 SCHEMA = "jiesu_two_servers"
 PASSWORD = "Granite-71-willow"

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -100,6 +101,7 @@ def test_supervisor_acknowledges_an_alert(app, browser):
     assert 'id="stat-alerts">1<' in page and "最近确认的预警" in page
 
 
+@pytest.mark.real_commits  # DDL: drops and rebuilds the schema
 def test_migrations_match_the_models(app):
     """The Alembic history builds exactly the schema the models describe, on each database."""
     from flask_migrate import upgrade

@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from flask import Blueprint
 
 from app.web import audiences
@@ -116,6 +117,7 @@ def test_error_pages_are_chinese_and_in_the_layout(app, browser):
     assert "POST" in cases[405].headers["Allow"]
 
 
+@pytest.mark.own_app  # registers a blueprint
 def test_an_unexpected_error_gets_the_chinese_500_page(app, browser, monkeypatch):
     bp = Blueprint("boom", __name__)
 
@@ -131,6 +133,7 @@ def test_an_unexpected_error_gets_the_chinese_500_page(app, browser, monkeypatch
     assert response.status_code == 500 and "服务器出错" in html and "something broke" not in html
 
 
+@pytest.mark.own_app  # registers a blueprint
 def test_an_undeclared_route_is_refused(app, browser, monkeypatch):
     bp = Blueprint("stray", __name__)
     bp.add_url_rule("/stray", "stray", lambda: "open")
