@@ -70,6 +70,7 @@ def test_channel_is_shown_on_the_ticket(app, browser):
     assert "反映渠道" in page and ">网络<" in page
 
 
+@pytest.mark.real_commits  # two threads, each its own session: needs committed rows
 def test_simultaneous_walk_ins_get_different_numbers(app):
     """Four desks saving walk-ins at the same moment: four tickets, four consecutive numbers."""
     import threading
