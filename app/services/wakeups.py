@@ -42,6 +42,8 @@ def local_schedulers(app) -> list:
 
 
 def _after_commit(session) -> None:
+    if session.in_nested_transaction():  # a savepoint: SQLAlchemy calls this hook for those too
+        return
     instant = session.info.pop(_PENDING, None)
     if instant is None or not has_app_context():
         return
