@@ -27,6 +27,7 @@ from app.services import (
     roster,
     supervised_cases,
     time_rules,
+    wakeups,
 )
 from app.services.events import InstanceChanged, TicketCreated, WorkItemCreated
 from app.services.inspections import following as inspection_rows
@@ -44,11 +45,18 @@ def build() -> Wiring:
     wire_bpmn_functions(w)
     wire_task_handlers(w)
     wire_subscribers(w)
+    wire_timer_wakeups(w)
     return w
 
 
 def wire(app, wiring: Wiring | None = None) -> Wiring:
+    wakeups.install()  # committed timer instants reach this process's schedulers
     return install(app, wiring if wiring is not None else build())
+
+
+def wire_timer_wakeups(w: Wiring) -> None:
+    """A save that brings a timer forward wakes the schedulers (NOTIFY on PostgreSQL, see wakeups.py)."""
+    w.timer_listeners.append(wakeups.timer_brought_forward)
 
 
 def wire_bpmn_functions(w: Wiring) -> None:

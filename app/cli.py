@@ -4,6 +4,7 @@ The ``jiesu`` entry point itself, and ``jiesu demo``, are in app/console.py."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import click
@@ -20,8 +21,9 @@ from app.extensions import db
 from app.models import User
 from app.seed import seed_base
 from app.services import ServiceError, deployment
+from app.services.scheduler import Scheduler
 from app.services.settings import load_clock_offset
-from app.services.timers import Scheduler, sweep
+from app.services.timers import sweep
 from app.services.users import add_user, reset_password, unlock
 from app.web.audiences import largest_body
 
@@ -105,40 +107,48 @@ def lint(paths, dry_run, data):
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="one sweep, then exit")
-@click.option("--max-sleep", default=30.0, show_default=True, help="seconds between sweeps when nothing is due")
+@click.option("--max-sleep", default=30.0, show_default=True,
+              help="seconds between looks at the due index while notifications arrive (PostgreSQL)")
 @with_appcontext
 def worker(once, max_sleep):
-    """Fire due BPMN timers (run one or more next to the web servers)."""
+    """Fire due BPMN timers (run one or more next to the web servers). SIGTERM or Ctrl+C: the
+    instance in hand is fired and committed, then the worker exits with status 0."""
     if once:
         load_clock_offset()
         result = sweep()
         click.echo(f"扫描完成：{result.instances} 个流程实例，触发 {result.fired} 个定时器，{result.errors} 个出错。")
         return
-    click.echo("定时器进程已启动（Ctrl+C 退出）。")
     scheduler = Scheduler(current_app._get_current_object(), max_sleep=max_sleep)
-    try:
-        scheduler.run()
-    except KeyboardInterrupt:
+
+    def stop(signum, _frame):
         scheduler.stop()
 
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    click.echo("定时器进程已启动（Ctrl+C 或 SIGTERM 退出）。", err=True)
+    scheduler.run()
+    click.echo("定时器进程已停止。", err=True)
 
-def serve_app(app, host, port, with_worker):
+
+def serve_app(app, host, port, with_worker, threads=8):
     if with_worker:
         app.extensions["jiesu_scheduler"] = scheduler = Scheduler(app)
         scheduler.start()
-    click.echo(f"接诉工单台：http://{host}:{port}")
+    click.echo(f"接诉工单台：http://{host}:{port}（{threads} 个线程）")
     # bodies above the largest route limit are refused from their Content-Length, before any is read
-    waitress_serve(app, host=host, port=port, threads=8, max_request_body_size=largest_body(app.config))
+    waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=largest_body(app.config))
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="waitress worker threads (requests served at once by this process)")
 @click.option("--with-worker/--without-worker", default=False, help="also fire timers in this process")
 @with_appcontext
-def serve(host, port, with_worker):
+def serve(host, port, threads, with_worker):
     """Serve the desk with waitress (production-style, no debugger)."""
-    serve_app(current_app._get_current_object(), host, port, with_worker)
+    serve_app(current_app._get_current_object(), host, port, with_worker, threads)
 
 
 @click.group("user")

@@ -231,14 +231,17 @@ def task_data(instance: ProcessInstance, guid: str) -> dict:
         return runtime.task_data(runtime.load(instance.state_json), guid)
 
 
-def due_instance_ids(limit: int = 100) -> list[int]:
-    """Ids of running instances whose next timer is due, claimed with SKIP LOCKED on PostgreSQL."""
+def due_instance_ids(limit: int = 100, exclude: list[int] | tuple = ()) -> list[int]:
+    """Ids of running instances whose next timer is due, claimed with SKIP LOCKED on PostgreSQL
+    (``exclude``: ids a sweep has already looked at)."""
     query = (
         select(ProcessInstance.id)
         .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= clock.now())
         .order_by(ProcessInstance.next_timer_at)
         .limit(limit)
     )
+    if exclude:
+        query = query.where(ProcessInstance.id.not_in(list(exclude)))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(db.session.scalars(query))

@@ -1,29 +1,27 @@
 """The timer sweep: fire every due BPMN timer exactly once, and the loop that runs it.
 
-Several workers may sweep at once. On PostgreSQL each claims its batch with
-``FOR UPDATE SKIP LOCKED`` and commits it as one transaction, each instance in its own
-savepoint. On SQLite (single writer; pysqlite opens the transaction at the SAVEPOINT)
-each instance is committed on its own. Everywhere the instance's optimistic version
-makes a second save of the same firing fail, so a timer's effects are committed once.
+Several workers may sweep at once. Each claims a small batch (a few instances; on PostgreSQL
+with ``FOR UPDATE SKIP LOCKED``) and commits it before it claims the next, each instance in its
+own savepoint, so a user saving one of those instances waits for a few firings at most, never
+for a whole sweep. Everywhere the instance's optimistic version makes a second save of the same
+firing fail, so a timer's effects are committed once. The loop that runs the sweep is
+app/services/scheduler.py.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import wiring
 from app.engine import instances
-from app.engine.clock import clock
 from app.extensions import db
 from app.models import ProcessInstance, Ticket
 from app.services import incidents
 from app.services.process import apply_snapshot
-from app.services.settings import load_clock_offset
 
 log = logging.getLogger("jiesu.timers")
 
@@ -36,17 +34,29 @@ class SweepResult:
     skipped: int = 0
 
 
-def sweep(batch: int = 200) -> SweepResult:
+BATCH = 5  # instances claimed and committed together
+MOST = 1000  # instances looked at by one sweep; the scheduler sweeps again at once if more are due
+
+
+def sweep(batch: int = BATCH, should_stop: Callable[[], bool] | None = None, most: int = MOST) -> SweepResult:
     """Fire what is due now. Whatever one instance raises (load, timer, script, save), it becomes an
     incident in the same transaction and leaves the due index (parked, not retried hot); the sweep
-    goes on with the others."""
+    goes on with the others. ``should_stop()`` is asked before each instance (a worker told to stop
+    commits the instances it has fired and claims no more). One sweep looks at an instance once at most."""
     result = SweepResult()
+    seen: list[int] = []
     while True:
-        ids = instances.due_instance_ids(batch)
+        if should_stop is not None and should_stop():
+            db.session.rollback()
+            return result
+        ids = instances.due_instance_ids(min(batch, most - len(seen)), exclude=seen)
         if not ids:
             db.session.rollback()
             return result
+        seen.extend(ids)
         for instance_id in ids:
+            if should_stop is not None and should_stop():
+                break  # the instances fired so far are committed below, the rest are left to others
             instance = db.session.get(ProcessInstance, instance_id)
             savepoint = db.session.begin_nested()
             try:
@@ -77,49 +87,5 @@ def sweep(batch: int = 200) -> SweepResult:
                 result.errors += 1
             result.instances += 1
         db.session.commit()
-        if len(ids) < batch:
+        if len(ids) < batch or len(seen) >= most:
             return result
-
-
-class Scheduler:
-    """Sleeps until the next due timer, or until a save brings one forward, then sweeps."""
-
-    def __init__(self, app, max_sleep: float = 30.0):
-        self.app = app
-        self.max_sleep = max_sleep
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        wiring.current(app).timer_listeners.append(lambda _instant: self._wake.set())
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="jiesu-timers", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            with self.app.app_context():
-                try:
-                    load_clock_offset()
-                    swept = sweep()
-                    if swept.instances:
-                        log.info("sweep: %s instances, %s timers fired", swept.instances, swept.fired)
-                    nxt = instances.next_due_instant()
-                except Exception:  # keep the loop alive; the error is logged
-                    log.exception("timer sweep failed")
-                    db.session.rollback()
-                    nxt = None
-                finally:
-                    db.session.remove()
-            delay = self.max_sleep
-            if nxt is not None:
-                delay = max(0.05, min(self.max_sleep, (nxt - clock.now()).total_seconds() + 0.01))
-            self._wake.wait(delay)
-            self._wake.clear()
