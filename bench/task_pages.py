@@ -21,9 +21,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
-from bench.common import APPROVE, DISPATCH, HANDLE, RESOLVED, RESPOND, SIGN, cpu, fresh_app, load_note  # noqa: E402
+from bench.common import (  # noqa: E402
+    APPROVE,
+    DISPATCH,
+    HANDLE,
+    RESOLVED,
+    RESPOND,
+    SIGN,
+    StatementCounter,
+    cpu,
+    fresh_app,
+    load_note,
+)
 
 STEPS = [("sign", "paidan", SIGN), ("dispatch", "paidan", DISPATCH), ("respond", "wenhua", RESPOND),
          ("handle", "wenhua", HANDLE), ("review", "shenhe", APPROVE), ("callback", "huifang", RESOLVED)]
@@ -45,18 +56,29 @@ class Timed:
         self.profile_kind = profile_kind
         self.profiler = cProfile.Profile() if profile_kind else None
         self.recording = False
+        self.counter = None
+        self.statements: dict[str, list[int]] = {}
+        self.sql_log: list[str] = []
+        self.show_kind: str | None = None
+        self.shown: list[str] = []
 
     def __call__(self, kind: str, fn, *args, **kwargs):
         profiling = self.recording and self.profiler is not None and kind == self.profile_kind
         if profiling:
             self.profiler.enable()
+        self.counter.take()
+        self.sql_log.clear()
         start = cpu()
         result = fn(*args, **kwargs)
         spent = cpu() - start
+        statements = self.counter.take()
         if profiling:
             self.profiler.disable()
         if self.recording:
             self.samples.setdefault(kind, []).append(spent)
+            self.statements.setdefault(kind, []).append(statements)
+            if kind == self.show_kind:
+                self.shown = list(self.sql_log)
         return result
 
 
@@ -72,6 +94,8 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--profile", choices=["get", "post", "inbox", "push"], default=None)
+    parser.add_argument("--show-sql", choices=["get", "post", "inbox", "push"], default=None,
+                        help="print the SQL statements of the last request of this kind")
     args = parser.parse_args()
 
     from app.demo import seed_demo
@@ -83,6 +107,10 @@ def main() -> int:
     timed = Timed(args.profile)
     with fresh_app() as (app, _tmp):
         seed_demo()
+        timed.counter = StatementCounter(db.engine)
+        timed.show_kind = args.show_sql
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda _c, _cur, statement, *_a: timed.sql_log.append(" ".join(statement.split())[:160]))
         _row, key = apikeys.create_key("市级平台")
         db.session.remove()
         api = app.test_client()
@@ -143,12 +171,17 @@ def main() -> int:
             ordered = sorted(values)
             p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
             print(f"  {labels[kind]:22s} median {statistics.median(values) * 1000:6.2f} ms  "
-                  f"mean {statistics.fmean(values) * 1000:6.2f} ms  p95 {p95 * 1000:6.2f} ms  (n={len(values)})")
+                  f"mean {statistics.fmean(values) * 1000:6.2f} ms  p95 {p95 * 1000:6.2f} ms  "
+                  f"SQL {statistics.fmean(timed.statements[kind]):4.1f}  (n={len(values)})")
     per_ticket = sum(sum(v) for v in timed.samples.values()) / max(args.tickets, 1)
     print(f"  all requests per ticket  {per_ticket * 1000:6.1f} ms CPU")
+    if timed.shown:
+        print(f"SQL of the last {args.show_sql}:")
+        for statement in timed.shown:
+            print("  ", statement)
     if timed.profiler is not None:
         stats = pstats.Stats(timed.profiler)
-        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("cumulative").print_stats(r"wt-speed/app|jinja2/environment.py.*render|sqlalchemy/orm/session.py.*execute", 60)
     return 0
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import wiring
 from app.engine import calendar_store, errors, expressions, specs
+from app.engine import runtime as runtime_module
 from app.engine.checks import CheckContext
 from app.engine.clock import clock
 from app.engine.runtime import EngineError, NotWaiting, Runtime, Snapshot, TaskNotReady
@@ -229,6 +230,11 @@ def task_data(instance: ProcessInstance, guid: str) -> dict:
     with _guard(instance):
         runtime = _runtime(instance.version)
         return runtime.task_data(runtime.load(instance.state_json), guid)
+
+
+def restore_data(converted: dict) -> dict:
+    """A work item's stored variables (``ReadyTask.data``) as the task sees them."""
+    return runtime_module.restore_data(converted)
 
 
 def due_instance_ids(limit: int = 100) -> list[int]:

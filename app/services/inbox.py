@@ -83,7 +83,9 @@ def task_variables(item: WorkItem) -> dict:
     """The process variables a ready task sees (e.g. the reply draft the reviewer checks)."""
     if item.state != "ready":
         return {}
-    return instances.task_data(item.instance, item.task_guid)
+    if item.variables is not None:  # kept on the work item at every save: no workflow is loaded
+        return instances.restore_data(item.variables)
+    return instances.task_data(item.instance, item.task_guid)  # a row from before the column existed
 
 
 def claim(item_id: int, user: User) -> WorkItem:
