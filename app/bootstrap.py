@@ -16,6 +16,7 @@ from app.diagrams import inspection as inspection_diagram
 from app.diagrams import licence_watch as licence_diagram
 from app.diagrams import supervision as supervision_diagram
 from app.diagrams import ticket_lifecycle as lifecycle
+from app.engine import cache as workflow_cache
 from app.services import (
     carried,
     casework,
@@ -48,6 +49,7 @@ def build() -> Wiring:
 
 
 def wire(app, wiring: Wiring | None = None) -> Wiring:
+    workflow_cache.install()  # the engine's per-process cache of loaded workflows follows commits
     return install(app, wiring if wiring is not None else build())
 
 

@@ -5,7 +5,7 @@ Completing a task is ``app.services.completion.complete_task``, the one way for 
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from app.engine import calendar_store, instances
 from app.engine.clock import clock
@@ -47,11 +47,12 @@ def claimable_tasks(user: User, **filters) -> list[WorkItem]:
 
 
 def counts(user: User) -> dict:
-    mine = db.session.scalar(select(func.count(WorkItem.id)).where(
-        WorkItem.state == "ready", WorkItem.assignee_id == user.id))
-    claimable = db.session.scalar(select(func.count(WorkItem.id)).where(
-        WorkItem.state == "ready", WorkItem.assignee_id.is_(None), _candidate_clause(user)))
-    return {"mine": mine, "claimable": claimable}
+    """The navbar's two numbers in one query over the open work items (index ix_work_item_open)."""
+    mine = func.coalesce(func.sum(case((WorkItem.assignee_id == user.id, 1), else_=0)), 0)
+    claimable = func.coalesce(func.sum(case(
+        (WorkItem.assignee_id.is_(None) & _candidate_clause(user), 1), else_=0)), 0)
+    row = db.session.execute(select(mine, claimable).where(WorkItem.state == "ready")).one()
+    return {"mine": int(row[0]), "claimable": int(row[1])}
 
 
 def urgency_class(due_at) -> str:

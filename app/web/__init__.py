@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_babel import gettext
 
-from app.services import N_, access
+from app.services import N_, access, settings
 from app.services import time_rules as rule_settings
 from app.web import (
     admin,
@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
 
     @app.teardown_request
     def _access_log(exc):  # the request's 数据访问记录 lines, written once at its end
+        settings.forget_request_cache()
         access.write_pending(failed=exc is not None)
 
     for module in BLUEPRINTS:

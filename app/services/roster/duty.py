@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.engine.expressions import to_datetime
 from app.extensions import db
@@ -47,7 +47,7 @@ def assignments_at(at: datetime | None = None, role: str | None = None) -> list[
         User.active.is_(True))
     if role is not None:
         query = query.where(DutyAssignment.duty_role == role)
-    rows = db.session.scalars(query.options(selectinload(DutyAssignment.user)).order_by(DutyAssignment.id))
+    rows = db.session.scalars(query.options(contains_eager(DutyAssignment.user)).order_by(DutyAssignment.id))
     return [a for a in rows if a.shift in times and make_shift(a.day, a.shift, times).contains(moment)]
 
 
