@@ -50,6 +50,7 @@ def build() -> Wiring:
 
 def wire(app, wiring: Wiring | None = None) -> Wiring:
     workflow_cache.install()  # the engine's per-process cache of loaded workflows follows commits
+    workflow_cache.clear()  # keyed by row ids: a new app may sit on another database (tests)
     return install(app, wiring if wiring is not None else build())
 
 

@@ -8,6 +8,8 @@ by this process or another, gives it a new number, so an entry can never stand f
 than the row's. An operation that changes the workflow *takes* the entry (nobody else can read the
 object it mutates); the changed workflow is offered again only once its transaction has committed,
 and forgotten if it rolls back (a savepoint rollback forgets everything pending, to be safe).
+The keys are row ids of one database: ``clear()`` when an app is created (app/bootstrap.py), and
+restart the processes after restoring a database backup.
 """
 
 from __future__ import annotations
@@ -51,19 +53,26 @@ def take(instance, version_key: tuple):
 
 
 def give_back(instance, version_key: tuple, wf) -> None:
-    """A workflow that was only read: cached again, if it is the row's stored state."""
-    key = _key(instance)
-    if key is None or inspect(instance).modified:
+    """A workflow that was only read: cached again once the transaction commits, if the instance's
+    stored state is still the one it was read from."""
+    if _key(instance) is None or inspect(instance).modified:
         return
-    _put(key, version_key, wf)
+    _pending(instance, version_key, wf)
 
 
 def saved(instance, version_key: tuple, wf) -> None:
     """The workflow whose state was just assigned to the instance: cached once the transaction commits."""
+    _pending(instance, version_key, wf)
+
+
+def _pending(instance, version_key, wf) -> None:
     session = Session.object_session(instance)
     if session is None:
         return
-    session.info.setdefault(_PENDING, {})[id(instance)] = [instance, version_key, wf, None]
+    state = inspect(instance)
+    # [instance, version key, workflow, the state_json string it stands for, the row version]
+    session.info.setdefault(_PENDING, {})[id(instance)] = [instance, version_key, wf,
+                                                           state.dict.get("state_json"), _key(instance)]
 
 
 def clear() -> None:
@@ -94,13 +103,18 @@ def install() -> None:
 
 
 def _after_flush(session, _flush_context):
-    for entry in session.info.get(_PENDING, {}).values():
-        entry[3] = _key(entry[0])  # the row version the flush wrote
+    pending = session.info.get(_PENDING, {})
+    for ref, entry in list(pending.items()):
+        values = inspect(entry[0]).dict
+        if values.get("state_json") is not entry[3]:  # the state was written by other means meanwhile
+            del pending[ref]
+        else:
+            entry[4] = _key(entry[0])  # the row version the flush wrote
 
 
 def _after_commit(session):
     pending = session.info.pop(_PENDING, None)
-    for _instance, version_key, wf, key in (pending or {}).values():
+    for _instance, version_key, wf, _state, key in (pending or {}).values():
         if key is not None:
             _put(key, version_key, wf)
 

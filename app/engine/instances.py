@@ -183,6 +183,7 @@ def start(process_key: str, data: dict, ticket_id: int | None = None,
     instance.version = version
     _save(instance, runtime, wf, snapshot)
     db.session.add(instance)
+    cache.saved(instance, _version_key(instance), wf)  # now that it has a session
     db.session.flush()
     return instance, snapshot
 

@@ -6,13 +6,18 @@ and every refused attempt is written to the access log (数据访问记录), so 
 
 from __future__ import annotations
 
+import logging
+
 from flask import g, has_request_context, request
 from sqlalchemy import false, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import AccessLog, Ticket, User, WorkItem
 from app.services.uow import unit_of_work
+
+log = logging.getLogger(__name__)
 
 # Roles whose work spans all tickets.
 DESK_WIDE_ROLES = ("dispatcher", "duty", "supervisor", "reviewer", "callback", "analyst", "inspector",
@@ -88,7 +93,10 @@ def write_pending(failed: bool = False) -> None:
     rows = g.pop("jiesu_access_log", None)
     if not rows:
         return
-    if failed:
-        db.session.rollback()
-    with unit_of_work():
-        db.session.add_all([AccessLog(**row) for row in rows])
+    try:
+        if failed:
+            db.session.rollback()
+        with unit_of_work():
+            db.session.add_all([AccessLog(**row) for row in rows])
+    except SQLAlchemyError:  # the database went away: the page already said so; log what is lost
+        log.exception("access log lines not written: %s", rows)
