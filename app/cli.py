@@ -4,6 +4,7 @@ The ``jiesu`` entry point itself, and ``jiesu demo``, are in app/console.py."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import click
@@ -114,12 +115,15 @@ def worker(once, max_sleep):
         result = sweep()
         click.echo(f"扫描完成：{result.instances} 个流程实例，触发 {result.fired} 个定时器，{result.errors} 个出错。")
         return
-    click.echo("定时器进程已启动（Ctrl+C 退出）。")
+    click.echo("定时器进程已启动（Ctrl+C 或 SIGTERM 退出）。")
     scheduler = Scheduler(current_app._get_current_object(), max_sleep=max_sleep)
+    # SIGTERM (systemd stop, docker stop, kill): finish the sweep under way, commit, then exit 0
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: scheduler.stop())
     try:
         scheduler.run()
     except KeyboardInterrupt:
         scheduler.stop()
+    click.echo("定时器进程已停止。")
 
 
 def serve_app(app, host, port, with_worker):
