@@ -24,6 +24,7 @@ from app.services import (
     early_warning,
     enterprises,
     exclusions,
+    page_cache,
     repeats,
     roster,
     supervised_cases,
@@ -51,6 +52,8 @@ def build() -> Wiring:
 def wire(app, wiring: Wiring | None = None) -> Wiring:
     workflow_cache.install()  # the engine's per-process cache of loaded workflows follows commits
     workflow_cache.clear()  # keyed by row ids: a new app may sit on another database (tests)
+    page_cache.install()  # the layout's few-seconds caches forget what this process changes
+    page_cache.clear_all()
     return install(app, wiring if wiring is not None else build())
 
 

@@ -173,9 +173,12 @@ def main() -> int:
             print(f"  {labels[kind]:22s} median {statistics.median(values) * 1000:6.2f} ms  "
                   f"mean {statistics.fmean(values) * 1000:6.2f} ms  p95 {p95 * 1000:6.2f} ms  "
                   f"SQL {statistics.fmean(timed.statements[kind]):4.1f}  (n={len(values)})")
-    from app.engine import cache
-
-    print(f"  workflow cache: {cache.stats['hits']} hits, {cache.stats['misses']} loads")
+    try:
+        from app.engine import cache  # (absent before the cache existed: the bench also runs on old commits)
+    except ImportError:
+        cache = None
+    if cache is not None:
+        print(f"  workflow cache: {cache.stats['hits']} hits, {cache.stats['misses']} loads")
     per_ticket = sum(sum(v) for v in timed.samples.values()) / max(args.tickets, 1)
     print(f"  all requests per ticket  {per_ticket * 1000:6.1f} ms CPU")
     if timed.shown:
