@@ -153,6 +153,7 @@ def main() -> int:
                 if spec_name == "respond":
                     form["contact_time"] = "2026-11-25T09:50"
                 form["csrf_token"] = token
+                db.session.remove()  # each request has a session of its own, as in a server (not the GET's)
                 _forget_request_globals()
                 response = timed("post", client.post, f"/tasks/{item_id}", data=form)
                 assert response.status_code in (302, 303), (spec_name, response.status_code, re.findall(
