@@ -90,7 +90,9 @@ def create_app(overrides: dict | None = None, wiring=None) -> Flask:
 
     @app.before_request
     def _clock():
-        if app.config.get("JIESU_SIMULATION") and request.endpoint != "static":
+        if request.endpoint == "static":  # files need neither: no session lookup (also while the DB is down)
+            return
+        if app.config.get("JIESU_SIMULATION"):
             load_clock_offset()
         g.locale = _select_locale()
 

@@ -16,6 +16,7 @@ from app.diagrams import inspection as inspection_diagram
 from app.diagrams import licence_watch as licence_diagram
 from app.diagrams import supervision as supervision_diagram
 from app.diagrams import ticket_lifecycle as lifecycle
+from app.engine import cache as workflow_cache
 from app.services import (
     carried,
     casework,
@@ -23,6 +24,7 @@ from app.services import (
     early_warning,
     enterprises,
     exclusions,
+    page_cache,
     repeats,
     roster,
     supervised_cases,
@@ -51,6 +53,10 @@ def build() -> Wiring:
 
 def wire(app, wiring: Wiring | None = None) -> Wiring:
     wakeups.install()  # committed timer instants reach this process's schedulers
+    workflow_cache.install()  # the engine's per-process cache of loaded workflows follows commits
+    workflow_cache.clear()  # keyed by row ids: a new app may sit on another database (tests)
+    page_cache.install()  # the layout's few-seconds caches forget what this process changes
+    page_cache.clear_all()
     return install(app, wiring if wiring is not None else build())
 
 

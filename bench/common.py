@@ -25,7 +25,7 @@ T0 = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)  # a Wednesday, as in the te
 
 SIGN = {"sign_decision": "签收", "return_reason": None, "sign_note": ""}
 DISPATCH = {"section": "culture_market", "dispatch_note": "请文化市场科办理"}
-RESPOND = {"contact_time": "2026-11-25T11:00:00+08:00", "contact_method": "电话", "contact_person": "王磊",
+RESPOND = {"contact_time": "2026-11-25T10:00:00+08:00", "contact_method": "电话", "contact_person": "王磊",
            "contact_note": "已电话联系来电人"}
 HANDLE = {"handle_decision": "提交审核", "party_contact": "已约谈网咖负责人", "actions_taken": "现场检查并责令整改",
           "handling_result": "网咖已整改", "reply_draft": "经核查，网咖存在接纳未成年人问题，已责令整改。"}

@@ -400,12 +400,12 @@ class Desk:
 
         from app.extensions import db
         from app.models import User, WorkItem
-        from app.services import inbox
+        from app.services import completion
 
         item = db.session.scalar(select(WorkItem).where(WorkItem.ticket_id == ticket.id, WorkItem.spec_name == spec_name,
                                                         WorkItem.state == "ready"))
         user = item.assignee or db.session.scalar(select(User).where(User.username == default_user))
-        inbox.complete(item.id, user, data, [[k, str(v)] for k, v in data.items()])
+        completion.complete_task(item.id, user, completion.Submission(data, [[k, str(v)] for k, v in data.items()]))
 
     def _tickets(self, numbers):
         from sqlalchemy import select

@@ -6,7 +6,7 @@ How the table is filled (fresh SQLite file in a temp dir, seeded like the tests)
 
 * At T0 = 2026-11-25 10:00 Beijing time (clock frozen), ``--due`` real tickets are
   created through ``tickets.create_ticket`` and carried through sign and dispatch
-  with ``inbox.complete``: each waits in ``respond`` with its response timer (24 h,
+  with ``completion.complete_task``: each waits in ``respond`` with its response timer (24 h,
   ``response_deadline``) due at T0 + 24 h, so ``next_timer_at`` = T0 + 24 h.
 * At T0 + 6 h one more ticket (the template) is carried the same way: its response
   timer is due at T0 + 30 h. Its ``process_instance`` row is copied with SQLAlchemy
@@ -45,7 +45,7 @@ from app.engine import instances
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Alert, ProcessInstance, WorkItem
-from app.services import inbox, tickets, timers
+from app.services import completion, tickets, timers
 
 T0_SHIFT_TEMPLATE = timedelta(hours=6)
 SWEEP_AT = timedelta(hours=24, minutes=1)
@@ -61,7 +61,7 @@ def ticket_waiting_in_respond(no: str) -> int:
         db.session.remove()
         item_id = db.session.scalar(select(WorkItem.id).where(
             WorkItem.ticket_id == ticket_id, WorkItem.spec_name == spec_name, WorkItem.state == "ready"))
-        inbox.complete(item_id, user("paidan"), data, [])
+        completion.complete_task(item_id, user("paidan"), completion.Submission(data, []))
     db.session.remove()
     return db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.ticket_id == ticket_id))
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import wiring
-from app.engine import calendar_store, errors, expressions, specs
+from app.engine import cache, calendar_store, errors, expressions, specs
+from app.engine import runtime as runtime_module
 from app.engine.checks import CheckContext
 from app.engine.clock import clock
 from app.engine.runtime import EngineError, NotWaiting, Runtime, Snapshot, TaskNotReady
@@ -132,9 +133,28 @@ def _runtime(version: ProcessVersion) -> Runtime:
                    calendar_store.get_calendar(), bpmn_functions())
 
 
+def _version_key(instance: ProcessInstance) -> tuple:
+    return instance.version_id, instance.version.checksum
+
+
+def _load(instance: ProcessInstance, runtime: Runtime):
+    """The instance's workflow: the one this process keeps for its row version, else deserialized.
+    The caller owns it (it may change it); ``_give_back`` after a read keeps it for the next one."""
+    wf = cache.take(instance, _version_key(instance))
+    if wf is None:
+        return runtime.load(instance.state_json)
+    wf.script_engine = runtime.script_engine  # this operation's engine (its notifications, its calendar)
+    return wf
+
+
+def _give_back(instance: ProcessInstance, wf) -> None:
+    cache.give_back(instance, _version_key(instance), wf)
+
+
 def _save(instance: ProcessInstance, runtime: Runtime, wf, snapshot: Snapshot) -> None:
     previous = instance.next_timer_at
     instance.state_json = runtime.dump(wf)
+    cache.saved(instance, _version_key(instance), wf)
     instance.next_timer_at = None if snapshot.completed else snapshot.next_timer_at
     instance.status = "completed" if snapshot.completed else "running"
     instance.end_event = snapshot.end_event
@@ -163,6 +183,7 @@ def start(process_key: str, data: dict, ticket_id: int | None = None,
     instance.version = version
     _save(instance, runtime, wf, snapshot)
     db.session.add(instance)
+    cache.saved(instance, _version_key(instance), wf)  # now that it has a session
     db.session.flush()
     return instance, snapshot
 
@@ -170,7 +191,7 @@ def start(process_key: str, data: dict, ticket_id: int | None = None,
 def complete_task(instance: ProcessInstance, guid: str, data: dict) -> Snapshot:
     with _guard(instance):
         runtime = _runtime(instance.version)
-        wf = runtime.load(instance.state_json)
+        wf = _load(instance, runtime)
         runtime.complete(wf, guid, data)
         snapshot = runtime.snapshot(wf)
         _save(instance, runtime, wf, snapshot)
@@ -180,7 +201,7 @@ def complete_task(instance: ProcessInstance, guid: str, data: dict) -> Snapshot:
 def fire_timers(instance: ProcessInstance) -> Snapshot:
     with _guard(instance):
         runtime = _runtime(instance.version)
-        wf = runtime.load(instance.state_json)
+        wf = _load(instance, runtime)
         runtime.run(wf)
         snapshot = runtime.snapshot(wf)
         _save(instance, runtime, wf, snapshot)
@@ -191,7 +212,7 @@ def send_message(instance: ProcessInstance, name: str, payload, result_var: str 
     """Deliver a BPMN message to a running instance; raises NotWaiting if nothing waits for it."""
     with _guard(instance):
         runtime = _runtime(instance.version)
-        wf = runtime.load(instance.state_json)
+        wf = _load(instance, runtime)
         runtime.send_message(wf, name, payload, result_var)
         snapshot = runtime.snapshot(wf)
         _save(instance, runtime, wf, snapshot)
@@ -204,7 +225,7 @@ def move_deadlines(instance: ProcessInstance, variables: dict) -> Snapshot:
     in a BPMN script does, but from outside the process)."""
     with _guard(instance):
         runtime = _runtime(instance.version)
-        wf = runtime.load(instance.state_json)
+        wf = _load(instance, runtime)
         runtime._apply_moves(wf, dict(variables))
         runtime.run(wf)
         snapshot = runtime.snapshot(wf)
@@ -215,20 +236,34 @@ def move_deadlines(instance: ProcessInstance, variables: dict) -> Snapshot:
 def waiting_messages(instance: ProcessInstance) -> list[str]:
     with _guard(instance):
         runtime = _runtime(instance.version)
-        return runtime.waiting_messages(runtime.load(instance.state_json))
+        wf = _load(instance, runtime)
+        names = runtime.waiting_messages(wf)
+    _give_back(instance, wf)
+    return names
 
 
 def snapshot(instance: ProcessInstance) -> Snapshot:
     """Read-only view of an instance (nothing is saved)."""
     with _guard(instance):
         runtime = _runtime(instance.version)
-        return runtime.snapshot(runtime.load(instance.state_json))
+        wf = _load(instance, runtime)
+        snap = runtime.snapshot(wf)
+    _give_back(instance, wf)
+    return snap
 
 
 def task_data(instance: ProcessInstance, guid: str) -> dict:
     with _guard(instance):
         runtime = _runtime(instance.version)
-        return runtime.task_data(runtime.load(instance.state_json), guid)
+        wf = _load(instance, runtime)
+        data = runtime.task_data(wf, guid)
+    _give_back(instance, wf)
+    return data
+
+
+def restore_data(converted: dict) -> dict:
+    """A work item's stored variables (``ReadyTask.data``) as the task sees them."""
+    return runtime_module.restore_data(converted)
 
 
 def due_instance_ids(limit: int = 100, exclude: list[int] | tuple = ()) -> list[int]:

@@ -96,6 +96,7 @@ class ReadyTask:
     due_at: datetime | None
     form_key: str
     ticket_state: str
+    data: dict = field(default_factory=dict)  # the task's variables, converted to plain JSON (restore_data)
 
 
 @dataclass
@@ -275,6 +276,7 @@ class Runtime:
             due_at=due_at,
             form_key=meta.get("form_key", ""),
             ticket_state=meta.get("ticket_state", ""),
+            data=SERIALIZER.registry.convert(dict(task.data)),
         )
 
     def _eval(self, task, expression: str):
@@ -309,6 +311,11 @@ class Runtime:
     def task_data(self, wf: BpmnWorkflow, guid: str) -> dict:
         task = wf.get_task_from_id(UUID(guid))
         return dict(task.data) if task is not None else {}
+
+
+def restore_data(converted: dict) -> dict:
+    """A ready task's variables as the engine had them (``ReadyTask.data`` is their JSON form)."""
+    return SERIALIZER.registry.restore(converted)
 
 
 def _waiting_events(wf: BpmnWorkflow) -> list:

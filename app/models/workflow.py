@@ -79,6 +79,9 @@ class WorkItem(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # the ready task's process variables (JSON as the engine converts them), kept at every save so a
+    # form GET never loads the workflow; None once the task is done
+    variables: Mapped[dict | None] = mapped_column(JSONText())
 
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])

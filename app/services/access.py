@@ -6,13 +6,18 @@ and every refused attempt is written to the access log (数据访问记录), so 
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+import logging
+
+from flask import g, has_request_context, request
 from sqlalchemy import false, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import AccessLog, Ticket, User, WorkItem
 from app.services.uow import unit_of_work
+
+log = logging.getLogger(__name__)
 
 # Roles whose work spans all tickets.
 DESK_WIDE_ROLES = ("dispatcher", "duty", "supervisor", "reviewer", "callback", "analyst", "inspector",
@@ -70,8 +75,28 @@ def record(user: User, action: str, where: str, ticket: Ticket | None = None, *,
     """Write one access-log line in a transaction of its own.
 
     ``action``: view, export, play, download; ``outcome``: allowed or denied (a refused attempt).
+    In a request the lines are written together when the request ends (``write_pending``, wired as a
+    teardown), so a page's own rows are not expired and loaded again by a commit in the middle of it.
     """
+    row = dict(user_id=user.id, ticket_id=ticket.id if ticket is not None else None, at=clock.now(),
+               action=action, where=where[:120], outcome=outcome, masked=masked, detail=(detail or "")[:200],
+               address=client_address())
+    if has_request_context():
+        g.setdefault("jiesu_access_log", []).append(row)
+        return
     with unit_of_work():
-        db.session.add(AccessLog(user_id=user.id, ticket_id=ticket.id if ticket is not None else None,
-                                 at=clock.now(), action=action, where=where[:120], outcome=outcome,
-                                 masked=masked, detail=(detail or "")[:200], address=client_address()))
+        db.session.add(AccessLog(**row))
+
+
+def write_pending(failed: bool = False) -> None:
+    """The access-log lines of this request, in one transaction of their own (also when it failed)."""
+    rows = g.pop("jiesu_access_log", None)
+    if not rows:
+        return
+    try:
+        if failed:
+            db.session.rollback()
+        with unit_of_work():
+            db.session.add_all([AccessLog(**row) for row in rows])
+    except SQLAlchemyError:  # the database went away: the page already said so; log what is lost
+        log.exception("access log lines not written: %s", rows)

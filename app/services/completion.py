@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
 from app import wiring
 from app.engine import instances
 from app.engine.clock import clock
@@ -35,6 +38,7 @@ from app.services.uow import unit_of_work
 from app.tasks import TaskContext
 
 ALREADY_DONE = _l("该任务已由他人办理或已撤销，您的提交未保存。")
+CLAIMED_MEANWHILE = _l("该任务刚被他人认领，您的提交未保存。")
 
 
 @dataclass
@@ -133,6 +137,8 @@ def _complete(item_id: int, actor: User, submission: Submission, token: str | No
     with unit_of_work(ALREADY_DONE):
         item = get_item(item_id)
         _check_may_complete(item, actor)
+        if item.assignee_id is None:  # a candidate completing an unclaimed task claims it, first
+            _claim_for_completion(item, actor)
         ticket = db.session.get(Ticket, item.ticket_id) if item.ticket_id else None
         ctx = TaskContext(item=item, actor=actor, ticket=ticket, data=dict(submission.data),
                           input=submission.input)
@@ -156,9 +162,6 @@ def _complete(item_id: int, actor: User, submission: Submission, token: str | No
             ctx.snapshot = instances.complete_task(item.instance, item.task_guid, ctx.data)
         except TaskNotReady as exc:
             raise Conflict(ALREADY_DONE) from exc
-        if item.assignee_id is None:  # a candidate completing an unclaimed task claims it
-            item.assignee_id = actor.id
-            item.claimed_at = clock.now()
         for handler in handlers:
             handler.after_submit(ctx)
         if ticket is not None:
@@ -168,6 +171,24 @@ def _complete(item_id: int, actor: User, submission: Submission, token: str | No
         if token is not None:
             submissions.remember(token, actor, "task", completed.ref)
     return completed
+
+
+def _claim_for_completion(item: WorkItem, actor: User) -> None:
+    """The same conditional UPDATE as a claim, before anything else is done: of a claim and a completion
+    racing for an unclaimed task exactly one takes the row (the other is told), and a completion never
+    overwrites ``assignee_id`` from what it read before a claim committed."""
+    now = clock.now()
+    result = db.session.execute(
+        update(WorkItem)
+        .where(WorkItem.id == item.id, WorkItem.assignee_id.is_(None), WorkItem.state == "ready")
+        .values(assignee_id=actor.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # what won: a completion (or a cancellation), or a claim
+        state = db.session.scalar(select(WorkItem.state).where(WorkItem.id == item.id))
+        raise Conflict(CLAIMED_MEANWHILE if state == "ready" else ALREADY_DONE)
+    set_committed_value(item, "assignee_id", actor.id)  # what the row now holds; no second UPDATE
+    set_committed_value(item, "claimed_at", now)
 
 
 def _check_may_complete(item: WorkItem, actor: User) -> None:

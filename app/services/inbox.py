@@ -5,7 +5,7 @@ Completing a task is ``app.services.completion.complete_task``, the one way for 
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from app.engine import calendar_store, instances
 from app.engine.clock import clock
@@ -47,11 +47,12 @@ def claimable_tasks(user: User, **filters) -> list[WorkItem]:
 
 
 def counts(user: User) -> dict:
-    mine = db.session.scalar(select(func.count(WorkItem.id)).where(
-        WorkItem.state == "ready", WorkItem.assignee_id == user.id))
-    claimable = db.session.scalar(select(func.count(WorkItem.id)).where(
-        WorkItem.state == "ready", WorkItem.assignee_id.is_(None), _candidate_clause(user)))
-    return {"mine": mine, "claimable": claimable}
+    """The navbar's two numbers in one query over the open work items (index ix_work_item_open)."""
+    mine = func.coalesce(func.sum(case((WorkItem.assignee_id == user.id, 1), else_=0)), 0)
+    claimable = func.coalesce(func.sum(case(
+        (WorkItem.assignee_id.is_(None) & _candidate_clause(user), 1), else_=0)), 0)
+    row = db.session.execute(select(mine, claimable).where(WorkItem.state == "ready")).one()
+    return {"mine": int(row[0]), "claimable": int(row[1])}
 
 
 def urgency_class(due_at) -> str:
@@ -97,7 +98,9 @@ def task_variables(item: WorkItem) -> dict:
     """The process variables a ready task sees (e.g. the reply draft the reviewer checks)."""
     if item.state != "ready":
         return {}
-    return instances.task_data(item.instance, item.task_guid)
+    if item.variables is not None:  # kept on the work item at every save: no workflow is loaded
+        return instances.restore_data(item.variables)
+    return instances.task_data(item.instance, item.task_guid)  # a row from before the column existed
 
 
 def claim(item_id: int, user: User) -> WorkItem:

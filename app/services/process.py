@@ -63,6 +63,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
                 due_at=rt.due_at,
                 created_at=now,
                 state="ready",
+                variables=rt.data,
             )
             db.session.add(item)
             db.session.flush()
@@ -70,6 +71,8 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
         else:
             item.due_at = rt.due_at
             item.title, item.spec_name = rt.title, rt.spec_name  # a migrated instance: the new version's step
+            if item.variables != rt.data:
+                item.variables = rt.data
     for guid, item in open_items.items():
         if guid in ready_guids:
             continue
@@ -79,6 +82,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
         else:
             item.state = "cancelled"
         item.completed_at = now
+        item.variables = None
 
     if ticket is None:
         for kind, message in snap.notifications:

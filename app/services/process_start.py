@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from app.engine import instances, start_forms
 from app.engine.clock import clock
@@ -45,8 +46,10 @@ def _may_start(user: User, version: ProcessVersion) -> bool:
 def startable(user: User) -> list[dict]:
     """Current versions marked startable that this user may start, each with its start form."""
     out = []
+    light = load_only(ProcessVersion.id, ProcessVersion.process_key, ProcessVersion.name, ProcessVersion.version,
+                      ProcessVersion.checksum, ProcessVersion.is_current)  # the diagram is read once per version
     for version in db.session.scalars(select(ProcessVersion).where(ProcessVersion.is_current)
-                                      .order_by(ProcessVersion.name)):
+                                      .order_by(ProcessVersion.name).options(light)):
         if _diagram(version)["startable"] and _may_start(user, version):
             out.append({"key": version.process_key, "name": version.name, "version": version,
                         "form": _diagram(version)["form"]})

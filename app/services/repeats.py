@@ -19,7 +19,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.orm import selectinload
 
 from app.engine.clock import clock
 from app.extensions import db
@@ -269,13 +270,27 @@ def get_link(link_id: int) -> RepeatLink:
     return link
 
 
-def links_for(ticket: Ticket) -> list[RepeatLink]:
-    """Links in which the ticket takes part, either side, suggestions first."""
-    rows = db.session.scalars(
-        select(RepeatLink).where((RepeatLink.ticket_id == ticket.id) | (RepeatLink.earlier_id == ticket.id))
-        .order_by(RepeatLink.id))
-    order = {"suggested": 0, "confirmed": 1, "rejected": 2}
-    return sorted(rows, key=lambda lk: (order.get(lk.status, 3), -lk.score, lk.id))
+_STATUS_ORDER = {"suggested": 0, "confirmed": 1, "rejected": 2}
+
+
+def _links_of(ticket: Ticket):
+    return (RepeatLink.ticket_id == ticket.id) | (RepeatLink.earlier_id == ticket.id)
+
+
+def links_for(ticket: Ticket, limit: int | None = None) -> list[RepeatLink]:
+    """Links in which the ticket takes part, either side, suggestions first (at most ``limit``), with
+    both tickets loaded in the same round trip."""
+    query = (select(RepeatLink).where(_links_of(ticket))
+             .order_by(case(_STATUS_ORDER, value=RepeatLink.status, else_=3), RepeatLink.score.desc(),
+                       RepeatLink.id)
+             .options(selectinload(RepeatLink.ticket), selectinload(RepeatLink.earlier)))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def links_count(ticket: Ticket) -> int:
+    return db.session.scalar(select(func.count(RepeatLink.id)).where(_links_of(ticket))) or 0
 
 
 def can_decide(user: User) -> bool:

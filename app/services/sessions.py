@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
 from app.extensions import db
@@ -49,7 +50,8 @@ def resolve(token: str | None) -> User | None:
     """The user a cookie's token signs in, or None (unknown, ended, idle too long, too old, disabled)."""
     if not token or len(token) > 100:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token))
+                            .options(joinedload(UserSession.user).joinedload(User.section)))  # one query
     if row is None or row.ended_at is not None:
         return None
     now = clock.wall_now()

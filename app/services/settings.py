@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from app.engine.clock import clock
 from app.extensions import db
@@ -15,12 +15,30 @@ from app.services.uow import unit_of_work
 CLOCK_OFFSET = "clock_offset_seconds"
 
 
+_MISSING = object()
+
+
 def get(key: str, default=None):
+    """A setting's value; within a request each key is read once (a missing key too: the identity
+    map does not remember those), ``put`` forgets it, the request's end forgets them all."""
+    cache = g.setdefault("jiesu_settings", {}) if has_request_context() else None
+    if cache is not None and key in cache:
+        value = cache[key]
+        return default if value is _MISSING else value
     row = db.session.get(Setting, key)
+    if cache is not None:
+        cache[key] = _MISSING if row is None else row.value
     return default if row is None else row.value
 
 
+def forget_request_cache() -> None:
+    if has_request_context():
+        g.pop("jiesu_settings", None)
+
+
 def put(key: str, value) -> None:
+    if has_request_context():
+        g.get("jiesu_settings", {}).pop(key, None)
     row = db.session.get(Setting, key)
     if row is None:
         db.session.add(Setting(key=key, value=value))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.engine import instances
 from app.engine.clock import clock
@@ -132,6 +133,7 @@ def ticket_instance(ticket: Ticket) -> ProcessInstance | None:
 def timeline(ticket: Ticket) -> list[TicketEvent]:
     return list(db.session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.at, TicketEvent.id)
+        .options(selectinload(TicketEvent.actor))
     ))
 
 

@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_babel import gettext
 
-from app.services import N_
+from app.services import N_, access, settings
 from app.services import time_rules as rule_settings
 from app.web import (
     admin,
@@ -71,5 +71,11 @@ def register_blueprints(app: Flask) -> None:
     errors.install(app)
     flow.install(app)
     app.jinja_env.globals["urge_workdays"] = rule_settings.urge_workdays
+
+    @app.teardown_request
+    def _access_log(exc):  # the request's 数据访问记录 lines, written once at its end
+        settings.forget_request_cache()
+        access.write_pending(failed=exc is not None)
+
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, g, make_response, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.extensions import db
+from app.extensions import db, login_manager
 from app.services import N_
 from app.web.api import common as api
 
@@ -28,8 +30,13 @@ PAGES = {
     413: (N_("提交的内容过大"), N_("此页面一次最多接收 %(limit)s。请压缩或拆分文件后重试。")),
     422: (N_("无法完成操作"), N_("提交的内容未通过检查。")),
     429: (N_("尝试过于频繁"), N_("请稍后再试。")),
+    503: (N_("服务暂时不可用"), N_("请稍后刷新页面重试。")),
     500: (N_("服务器出错"), N_("操作未完成，也没有保存任何半截的数据。请稍后重试；如果问题持续，请联系系统管理员。")),
 }
+DATABASE_DOWN = (N_("数据库暂时不可用，您填写的内容已保留在本机"),
+                 N_("系统暂时连不上数据库，本次操作没有保存。您在表单里填写的内容保存在这台电脑的浏览器中，"
+                    "请稍后刷新页面或重新提交；如果持续出现，请联系系统管理员。"))
+RETRY_AFTER_SECONDS = 10
 CSRF_PAGE = (N_("页面已过期，请重新提交"),
              N_("表单的安全校验未通过（页面打开太久、在别的窗口退出过登录，或表单不是从本系统提交的）。"
                 "请返回上一页，刷新后重新填写提交。"))
@@ -59,7 +66,34 @@ def page(status: int, heading: str | None = None, text: str | None = None, messa
         return response
 
 
+def database_down_page():
+    """503 in the app's layout, rendered without a query: the reader counts as signed out for the
+    layout (the navbar needs the database), so nothing in the page asks the database again."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: nothing to roll back
+        log.debug("rollback failed while the database is down", exc_info=True)
+    g._login_user = login_manager.anonymous_user()  # flask-login's cache: no session lookup
+    response = page(503, gettext(DATABASE_DOWN[0]), gettext(DATABASE_DOWN[1]))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def install(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(SQLAlchemyTimeoutError)
+    def _database(exc):
+        if not api.is_database_unavailable(exc):
+            log.error("database error on %s %s", request.method, request.path, exc_info=exc)
+            db.session.rollback()
+            return page(500)
+        log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+        if request.path.startswith("/api/"):
+            return api.database_unavailable()
+        return database_down_page()
+
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         if request.path.startswith("/api/"):

@@ -51,13 +51,16 @@ def task(item_id):
         return redirect(own_page, 303)
     meta = item.instance.version.task_meta.get(item.spec_name, {})
     formdata = CombinedMultiDict((request.files, request.form)) if request.method == "POST" else None
-    variables = inbox.task_variables(item) if formdata is None else None
+    variables = inbox.task_variables(item) if formdata is None else None  # stored on the item: no engine load
     form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata, variables=variables,
                          data=completion.form_prefill(item, variables) if variables else None)
     status = flow.submit_task(item, form, lambda: _store_uploads(form)) if request.method == "POST" else 200
     if status is None:
         return _after_completion(item)
-    return _task_page(_load(item_id), form, meta), status
+    if variables is None:
+        item = _load(item_id)
+        variables = inbox.task_variables(item)
+    return _task_page(item, form, meta, variables), status
 
 
 def _after_completion(item):
@@ -68,12 +71,11 @@ def _after_completion(item):
     return redirect(url_for("inbox.index"))
 
 
-def _task_page(item, form, meta):
+def _task_page(item, form, meta, variables):
     ticket = item.ticket
     if ticket is not None:
         access.log_ticket_view(current_user, ticket, f"任务 {item.title}",
                                masked=not access.may_see_personal_data(current_user, ticket))
-    variables = inbox.task_variables(item)
     draft = (form.reply_draft.data or "") if "reply_draft" in form else variables.get("reply_draft")
     shown = masking.for_viewer(current_user, ticket).text
     return render_template(

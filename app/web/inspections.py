@@ -255,21 +255,28 @@ def _ticket_enterprises(ticket):
 @bp.app_context_processor
 def _ticket_panel():
     def field_work(ticket):
-        """What the ticket page and the 办理 page show about enterprises and on-site verification."""
+        """What the ticket page and the 办理 page show about enterprises and on-site verification
+        (each query once; the suggestions and the request form only for who may use them)."""
         if ticket is None or not getattr(current_user, "is_authenticated", False):
             return None
-        choices = _ticket_enterprises(ticket)
-        form = RequestForm(formdata=None, enterprises=choices)
         linked = enterprises.links_for_ticket(ticket)
-        if linked:
-            form.enterprise_id.data = str(linked[0].enterprise_id)
-        form.subject_name.data = ticket.enterprise
+        can_request = inspections.can_request_for(current_user, ticket)
+        can_link = enterprises.can_link(current_user, ticket)
+        seen = {x.enterprise_id for x in linked}
+        suggestions = [e for e in enterprises.suggestions(ticket) if e.id not in seen] \
+            if (can_request or can_link) else []
+        form = None
+        if can_request:
+            form = RequestForm(formdata=None, enterprises=[link.enterprise for link in linked] + suggestions)
+            if linked:
+                form.enterprise_id.data = str(linked[0].enterprise_id)
+            form.subject_name.data = ticket.enterprise
         return {
             "inspections": inspections.for_ticket(ticket),
-            "can_request": inspections.can_request_for(current_user, ticket),
-            "can_link": enterprises.can_link(current_user, ticket),
+            "can_request": can_request,
+            "can_link": can_link,
             "links": linked,
-            "suggestions": [e for e in enterprises.suggestions(ticket) if e.id not in {x.enterprise_id for x in linked}],
+            "suggestions": suggestions,
             "form": form,
         }
 

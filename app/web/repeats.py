@@ -18,10 +18,15 @@ N_("重复反映人"), N_("重复反映事件"), N_("待确认"), N_("已确认"
 N_("敏感词"), N_("集中反映"), N_("特急工单"), N_("已升级"), N_("已处置")
 
 
+PANEL_LINKS_TASK = 5  # a task page shows the strongest few repeat links of its ticket
+PANEL_LINKS = 50  # the ticket page
+
+
 @bp.app_context_processor
 def _signals():
     def ticket_signals(ticket=None, item=None) -> dict:
-        """What the repeats / warning panel on the ticket and task pages shows."""
+        """What the repeats / warning panel on the ticket and task pages shows (the first links of a ticket
+        that has many: the rest are on the ticket page and in the register)."""
         if not getattr(current_user, "is_authenticated", False):
             return {}
         warning = early_warning.warning_for_key(getattr(item, "business_key", None)) if item is not None else None
@@ -29,10 +34,13 @@ def _signals():
         if ticket is None and subject is not None:
             access.log_ticket_view(current_user, subject, f"预警任务 #{warning.id}",
                                    masked=not access.may_see_personal_data(current_user, subject))
+        limit = PANEL_LINKS_TASK if item is not None else PANEL_LINKS
+        links = repeats.links_for(subject, limit=limit) if subject is not None else []
         return {
             "warning": warning,
             "subject": subject,
-            "links": repeats.links_for(subject) if subject is not None else [],
+            "links": links,
+            "links_total": repeats.links_count(subject) if len(links) >= limit else len(links),
             "warnings": early_warning.warnings_for_ticket(subject) if subject is not None else [],
             "can_decide": repeats.can_decide(current_user),
         }

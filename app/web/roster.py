@@ -31,8 +31,8 @@ def _duty_banner():
     """值班：刘洋（夜班） in the navbar of every page."""
     if not getattr(current_user, "is_authenticated", False):
         return {}
-    return {"duty_now": [_("%(name)s（%(shift)s）", name=user.name, shift=roster.shift_label(a.shift))
-                         for user, a in roster.current_duty_officers()]}
+    return {"duty_now": [_("%(name)s（%(shift)s）", name=name, shift=roster.shift_label(shift))
+                         for name, shift in roster.duty_banner()]}
 
 
 @bp.app_template_filter("roster_day")

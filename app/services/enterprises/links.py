@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
 from app.extensions import db
@@ -35,7 +36,7 @@ def suggestions(ticket: Ticket, limit: int = 8) -> list[Enterprise]:
 
 def links_for_ticket(ticket: Ticket) -> list[EnterpriseTicket]:
     return list(db.session.scalars(select(EnterpriseTicket).where(EnterpriseTicket.ticket_id == ticket.id)
-                                   .order_by(EnterpriseTicket.id)))
+                                   .order_by(EnterpriseTicket.id).options(joinedload(EnterpriseTicket.enterprise))))
 
 
 def link_on_intake(event: TicketCreated) -> None:

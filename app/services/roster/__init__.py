@@ -15,6 +15,7 @@ from app.services.roster.duty import (
     ROLE_LABELS,
     assignments_between,
     current_duty_officers,
+    duty_banner,
     on_duty,
     on_duty_expression,
     role_label,
@@ -37,7 +38,8 @@ from app.services.roster.views import gaps, table, upcoming_gaps
 
 __all__ = [
     "ALERT_KIND", "IMPORT", "OFF_HOURS_KINDS", "ROLE_LABELS", "SHIFT_LABELS", "Shift", "assign",
-    "assignments_between", "can_edit", "check_assignment", "current_duty_officers", "eligible_people", "gaps",
+    "assignments_between", "can_edit", "check_assignment", "current_duty_officers", "duty_banner", "eligible_people",
+    "gaps",
     "on_duty", "on_duty_expression", "role_label", "route_to_duty_dispatcher", "set_shift_times", "shift_at",
     "shift_label", "shift_times", "shift_times_text", "shifts_between", "table", "template_workbook", "unassign",
     "upcoming_gaps",

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
+from app.engine.clock import clock
 from app.engine.expressions import to_datetime
 from app.extensions import db
-from app.models import User, WorkItem
+from app.models import CalendarDay, Setting, User, WorkItem
 from app.models.roster import DUTY_ROLES, DutyAssignment
 from app.services import _l
+from app.services.page_cache import LayoutCache
 from app.services.roster.shifts import local, make_shift, shift_times
 
 ROLE_LABELS = {"dispatcher": _l("值班派单员"), "duty": _l("值班员"), "leader": _l("值班领导")}
@@ -47,7 +49,7 @@ def assignments_at(at: datetime | None = None, role: str | None = None) -> list[
         User.active.is_(True))
     if role is not None:
         query = query.where(DutyAssignment.duty_role == role)
-    rows = db.session.scalars(query.options(selectinload(DutyAssignment.user)).order_by(DutyAssignment.id))
+    rows = db.session.scalars(query.options(contains_eager(DutyAssignment.user)).order_by(DutyAssignment.id))
     return [a for a in rows if a.shift in times and make_shift(a.day, a.shift, times).contains(moment)]
 
 
@@ -61,6 +63,16 @@ def on_duty(role: str, at: datetime | None = None) -> list[User]:
 def current_duty_officers(at: datetime | None = None) -> list[tuple[User, DutyAssignment]]:
     """The 值班员 on duty now, with their assignment (for the shift label)."""
     return _people(assignments_at(at, "duty"))
+
+
+_BANNER = LayoutCache((DutyAssignment, User, Setting, CalendarDay), ttl=5.0)
+
+
+def duty_banner() -> list[tuple[str, str]]:
+    """(name, shift) of the 值班员 on duty now, for the navbar of every page: read at most every few
+    seconds per process (at once again after this process changes the roster, users or the calendar)."""
+    minute = clock.now().replace(second=0, microsecond=0)
+    return _BANNER.get(minute, lambda: [(user.name, a.shift) for user, a in current_duty_officers()])
 
 
 def _people(assignments: list[DutyAssignment]) -> list[tuple[User, DutyAssignment]]:

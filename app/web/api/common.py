@@ -6,6 +6,8 @@ import json
 import logging
 
 from flask import Blueprint, current_app, g, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import csrf, db
@@ -16,6 +18,14 @@ csrf.exempt(bp)
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached (stopped, restarting, network, pool exhausted), as opposed to a
+    query that is wrong: connection errors, disconnects and timeouts."""
+    if isinstance(exc, (OperationalError, InterfaceError, SQLAlchemyTimeoutError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def json_response(data, status: int = 200):
@@ -82,10 +92,22 @@ def http_error(exc: HTTPException):
     return error_response(exc.code or 500, _(message) if message else (exc.description or exc.name), headers=headers)
 
 
+def database_unavailable():
+    """503 while the database cannot be reached: the platform should send the request again."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone
+        log.debug("rollback failed while the database is down", exc_info=True)
+    return error_response(503, _("数据库暂时不可用，请求未被处理，请稍后重试。"), headers={"Retry-After": "10"})
+
+
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return http_error(exc)
+    if is_database_unavailable(exc):
+        log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+        return database_unavailable()
     db.session.rollback()
     log.exception("API error on %s %s", request.method, request.path)
     return error_response(500, _("服务器内部错误，请稍后重试；请求未被处理。"))

@@ -210,3 +210,6 @@ def test_two_schedulers_in_one_process_fire_each_timer_once(app):
             t.start()
         for t in threads:
             t.join()
+
+
+pytestmark = pytest.mark.real_commits  # threads / schedulers with their own connections, NOTIFY at commit

@@ -1,0 +1,83 @@
+"""The database unavailable: users get a Chinese 503 page in the app's layout (never Werkzeug's English
+500), the platforms a JSON 503 with Retry-After, and every form page carries the script that keeps
+what was typed in the browser until a submission succeeds."""
+
+import re
+from contextlib import contextmanager
+
+from flask import g
+from sqlalchemy import event
+
+from app import create_app
+from app.extensions import db
+from app.services import apikeys
+from tests.helpers import new_ticket, open_item
+
+HEADING = "数据库暂时不可用，您填写的内容已保留在本机"
+
+
+@contextmanager
+def database_stopped():
+    """Every new connection fails as it does when the server is down; pooled ones are gone."""
+    engine = db.engine
+    db.session.remove()
+    engine.dispose()
+    error = engine.dialect.loaded_dbapi.OperationalError
+
+    def refuse(*_args, **_kwargs):
+        raise error("connection refused: the database server is not running")
+
+    event.listen(engine, "do_connect", refuse)
+    try:
+        yield
+    finally:
+        event.remove(engine, "do_connect", refuse)
+        engine.dispose()
+
+
+def _is_the_503_page(response):
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503, page[:500]
+    assert HEADING in page
+    assert "Internal Server Error" not in page and "<title>500" not in page
+    assert 'href="/static/css/app.css"' in page, "the app's layout (its stylesheet, its main column)"
+    assert 'id="error" data-status="503"' in page, "the mark drafts.js reads: the draft is kept"
+    assert response.headers.get("Retry-After")
+    return page
+
+
+def test_a_signed_in_user_gets_the_chinese_page_when_the_database_stops(app, browser):
+    ticket = new_ticket()
+    paidan = browser("paidan")
+    url = f"/tasks/{open_item(ticket, 'sign').id}"
+    form_page = paidan.get(url).get_data(as_text=True)
+    assert "js/drafts.js" in form_page, "the form page keeps typed input in the browser"
+    token = paidan.csrf(url)
+    with database_stopped():
+        _is_the_503_page(paidan.get(url))  # the session lookup itself fails: layout without the navbar
+        _is_the_503_page(paidan.get("/"))
+        g.pop("_login_user", None)  # tests share one app context, so ``g`` outlives a request
+        submitted = paidan.client.post(url, data={"csrf_token": token, "sign_decision": "签收", "sign_note": "已看"})
+        _is_the_503_page(submitted)
+    assert paidan.get(url).status_code == 200, "back to normal once the database is up again"
+
+
+def test_an_app_pointed_at_an_unreachable_database_answers_503(tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": "postgresql://jiesu@127.0.0.1:9/jiesu?connect_timeout=2",  # nothing listens
+        "JIESU_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "JIESU_INSTANCE_DIR": str(tmp_path / "instance"),
+    })
+    client = app.test_client()
+    login = client.get("/login")
+    assert login.status_code == 200, "the login form itself needs no database"
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login.get_data(as_text=True)).group(1)
+    page = _is_the_503_page(client.post("/login", data={"username": "paidan", "password": "jiesu2026",
+                                                        "csrf_token": token}))
+    assert "系统暂时连不上数据库" in page
+    api = client.put("/api/v1/tickets/BJ-1", json={"title": "x"}, headers={"Authorization": f"Bearer {apikeys.KEY_PREFIX}{'x' * 43}"})
+    assert api.status_code == 503 and api.headers.get("Retry-After")
+    assert "数据库暂时不可用" in api.get_json()["errors"][0]["message"]
+    with app.app_context():
+        db.engine.dispose()
