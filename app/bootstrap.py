@@ -25,6 +25,7 @@ from app.services import (
     exclusions,
     repeats,
     roster,
+    search_index,
     supervised_cases,
     time_rules,
 )
@@ -48,6 +49,7 @@ def build() -> Wiring:
 
 
 def wire(app, wiring: Wiring | None = None) -> Wiring:
+    search_index.install()  # every saved ticket keeps its search words (案件台账 full-text search)
     return install(app, wiring if wiring is not None else build())
 
 

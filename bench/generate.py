@@ -52,6 +52,8 @@ STAFF = [  # extra desk staff beyond the demo accounts, to make the 27 of the co
     ("huifang2", "蒋丽", "callback", None), ("huifang3", "沈阳", "callback", None),
     ("huifang4", "韩梅", "callback", None), ("jiancha2", "杨帆", "inspector", None),
 ]
+TABLES = ("ticket", "ticket_event", "ticket_fingerprint", "process_instance", "work_item", "repeat_link", "alert",
+          "enterprise", "enterprise_ticket")
 STAGES = ["sign", "dispatch", "respond", "handle", "review", "callback"]
 STAGE_WEIGHTS = [8, 6, 14, 40, 12, 20]
 
@@ -67,6 +69,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=14)
     p.add_argument("--batch", type=int, default=20_000)
     p.add_argument("--append", action="store_true", help="add to the tickets already there")
+    p.add_argument("--finish-only", action="store_true", help="only reset the id sequences, fill the search "
+                   "text and ANALYZE (after a bulk load that stopped before)")
     return p.parse_args(argv)
 
 
@@ -140,6 +144,8 @@ def reset_sequences(tables) -> None:
     if db.engine.dialect.name != "postgresql":
         return
     for t in tables:
+        if "id" not in db.metadata.tables[t].c or not db.metadata.tables[t].c.id.primary_key:
+            continue
         db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), "
                                 f"coalesce((SELECT max(id) FROM \"{t}\"), 1))"))
 
@@ -245,8 +251,7 @@ def generate(args) -> None:
     n_callers = args.callers or max(100, int(args.tickets * 0.6))
     callers = [(texts.person(rng), texts.phone(rng)) for _ in range(min(n_callers, 2_000_000))]
 
-    W = {name: Writer(name) for name in ("ticket", "ticket_event", "ticket_fingerprint", "process_instance",
-                                         "work_item", "repeat_link", "alert", "enterprise", "enterprise_ticket")}
+    W = {name: Writer(name) for name in TABLES}
     ent_ids = {}
     eid = next_id("enterprise")
     for name, kind, street, address in ent_pool:
@@ -463,7 +468,12 @@ def main(argv=None) -> None:
                       "JIESU_UPLOAD_DIR": str(Path("/tmp") / "jiesu-generate-uploads")})
     with app.app_context():
         t = time.perf_counter()
-        generate(args)
+        if args.finish_only:
+            reset_sequences(TABLES)
+            db.session.commit()
+            post_load()
+        else:
+            generate(args)
         print(f"total {time.perf_counter() - t:.1f} s")
 
 
