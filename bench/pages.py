@@ -95,6 +95,7 @@ def main(argv=None):
     p.add_argument("--runs", type=int, default=0, help="override the runs per page")
     p.add_argument("--export-runs", type=int, default=3)
     p.add_argument("--only", default="", help="only pages whose label contains this")
+    p.add_argument("--skip", default="", help="leave out pages whose label contains this (comma-separated)")
     args = p.parse_args(argv)
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.url})
     statements = [0]
@@ -116,6 +117,8 @@ def main(argv=None):
     print(f"{'page':<32} {'p50':>9} {'p95':>9} {'SQL':>5} {'size':>10}  status")
     for label, username, url, runs in todo:
         if args.only and args.only not in label:
+            continue
+        if any(word and word in label for word in args.skip.split(",")):
             continue
         runs = args.runs or runs
         if "export" in label:
