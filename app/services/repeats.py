@@ -406,6 +406,8 @@ def register(user: User, kind: str = "", q: str = "", date_from: datetime | None
                                                            mask_key(g.key_kind, g.key_value, unmasked),
                                                            first_at=g.first_at, last_at=g.last_at)
             for g in found}
+    if unmasked and any(g.key_kind in ("phone", "address") for g in found):  # (its commit expires loaded rows:
+        access.record(user, "view", "repeat register")  # so before the tickets are read)
     if rows:  # the tickets of the groups on this page, newest first
         key = tuple_(members.c.kind, members.c.key_kind, members.c.key_value)
         for k1, k2, k3, t in db.session.execute(
@@ -413,8 +415,6 @@ def register(user: User, kind: str = "", q: str = "", date_from: datetime | None
                 .join(Ticket, Ticket.id == members.c.tid).where(key.in_(list(rows)))
                 .order_by(func.coalesce(Ticket.called_at, Ticket.received_at).desc(), Ticket.id.desc())):
             rows[(k1, k2, k3)].tickets.append(t)
-    if unmasked and any(r.key_kind in ("phone", "address") for r in rows.values()):
-        access.record(user, "view", "repeat register")
     return list(rows.values())
 
 
