@@ -241,6 +241,7 @@ def generate(args) -> None:
     users, sections = ctx["users"], ctx["sections"]
     tpl = templates(users)
     db.session.commit()
+    from app.services import search_index
     from app.engine.clock import LOCAL_TZ, clock
 
     now = clock.now()
@@ -400,6 +401,7 @@ def generate(args) -> None:
                            ("task", contact), ("task", closed - timedelta(hours=2)), ("task", closed), ("task", cb),
                            ("closed", cb)]
                 counts["closed"] += 1
+        row["search_text"] = search_index.document(row)  # what the save hook writes
         W["ticket"].add(**row)
         # timeline: the template's entries, re-dated
         tpl_events = tpl["closed"]["events"] if not is_open else tpl[stage]["events"]

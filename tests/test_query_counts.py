@@ -48,7 +48,7 @@ def _statements(app, browser, pages) -> dict:
         client.get(url)  # warm: caches (calendar, settings, time rules) filled once per process
         n = [0]
 
-        def count(*_args):
+        def count(*_args, n=n):
             n[0] += 1
 
         event.listen(db.engine, "before_cursor_execute", count)
