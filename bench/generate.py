@@ -241,8 +241,8 @@ def generate(args) -> None:
     users, sections = ctx["users"], ctx["sections"]
     tpl = templates(users)
     db.session.commit()
-    from app.services import search_index
     from app.engine.clock import LOCAL_TZ, clock
+    from app.services import search_index
 
     now = clock.now()
     start = now - timedelta(days=30.44 * args.months)
