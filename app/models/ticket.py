@@ -86,7 +86,7 @@ class Ticket(db.Model):
     __table_args__ = (
         Index("ix_ticket_received", "received_at", "id"),  # the ledger's order and keyset, months, rates
         # the open tickets (a few per cent): the board's counts and lists
-        Index("ix_ticket_open", "state", "section_id", "reply_deadline",
+        Index("ix_ticket_open", "reply_deadline", "state", "section_id",
               postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
     )
 

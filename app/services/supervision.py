@@ -29,16 +29,16 @@ def overview() -> dict:
     is_overdue = and_(Ticket.reply_deadline.is_not(None), Ticket.reply_deadline <= now)
     is_soon = and_(Ticket.reply_deadline > now, Ticket.reply_deadline <= soon_end)
     open_count, overdue_count, soon_count = db.session.execute(
-        select(func.count(Ticket.id), func.count(case((is_overdue, 1))), func.count(case((is_soon, 1))))
+        select(func.count(), func.count(case((is_overdue, 1))), func.count(case((is_soon, 1))))
         .where(Ticket.closed_at.is_(None))).one()
     listed = _open().options(joinedload(Ticket.section)).order_by(Ticket.reply_deadline, Ticket.id).limit(LIST_LIMIT)
     overdue = db.session.scalars(listed.where(is_overdue)).all()
     soon = db.session.scalars(listed.where(is_soon)).all()
     per_state = db.session.execute(
-        select(Ticket.state, func.count(Ticket.id)).where(Ticket.closed_at.is_(None)).group_by(Ticket.state)
+        select(Ticket.state, func.count()).where(Ticket.closed_at.is_(None)).group_by(Ticket.state)
     ).all()
     per_section = db.session.execute(
-        select(Section.name, func.count(Ticket.id))
+        select(Section.name, func.count())
         .select_from(Ticket).outerjoin(Section, Ticket.section_id == Section.id)
         .where(Ticket.closed_at.is_(None)).group_by(Section.name)
     ).all()

@@ -19,7 +19,7 @@ def upgrade():
     with op.batch_alter_table('ticket') as batch:
         batch.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
     op.create_index('ix_ticket_received', 'ticket', ['received_at', 'id'])
-    op.create_index('ix_ticket_open', 'ticket', ['state', 'section_id', 'reply_deadline'],
+    op.create_index('ix_ticket_open', 'ticket', ['reply_deadline', 'state', 'section_id'],
                     postgresql_where=sa.text('closed_at IS NULL'), sqlite_where=sa.text('closed_at IS NULL'))
     op.create_index('ix_work_item_unclaimed', 'work_item', ['due_at', 'id'],
                     postgresql_where=sa.text("state = 'ready' AND assignee_id IS NULL"),
