@@ -37,6 +37,7 @@ DEFAULTS = {
     "assessment_start_day": 1,  # some units count from the 19th of the previous month
 }
 NOT_COUNTED_STATES = lifecycle.NOT_COUNTED
+LIST_LIMIT = 200  # tickets listed per rate on the rates page (the counts are of all)
 
 
 def setting(key: str):
@@ -53,6 +54,8 @@ class Rate:
     projected_denominator: int = 0
     against: list = field(default_factory=list)  # tickets that count against the rate
     at_risk: list = field(default_factory=list)  # open tickets that would count against it if missed
+    against_count: int = 0  # len(against) before the list was cut to LIST_LIMIT for display
+    at_risk_count: int = 0
 
     @staticmethod
     def percent(numerator: Decimal, denominator: int) -> Decimal | None:
@@ -170,8 +173,10 @@ def compute(label: str | None = None, with_tickets: bool = True) -> dict[str, Ra
             satisfaction.at_risk.append(t)
 
     for rate in (response, resolution, satisfaction):
-        if with_tickets:
-            rate.against, rate.at_risk = _as_tickets(rate.against), _as_tickets(rate.at_risk)
         rate.projected_numerator = rate.numerator
         rate.projected_denominator = rate.denominator + len(rate.at_risk)
+        rate.against_count, rate.at_risk_count = len(rate.against), len(rate.at_risk)
+        if with_tickets:  # the first LIST_LIMIT of each list as tickets, for the page
+            rate.against = _as_tickets(rate.against[:LIST_LIMIT])
+            rate.at_risk = _as_tickets(rate.at_risk[:LIST_LIMIT])
     return {"response": response, "resolution": resolution, "satisfaction": satisfaction}
