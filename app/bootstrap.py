@@ -27,6 +27,7 @@ from app.services import (
     page_cache,
     repeats,
     roster,
+    search_index,
     supervised_cases,
     time_rules,
     wakeups,
@@ -57,6 +58,7 @@ def wire(app, wiring: Wiring | None = None) -> Wiring:
     workflow_cache.clear()  # keyed by row ids: a new app may sit on another database (tests)
     page_cache.install()  # the layout's few-seconds caches forget what this process changes
     page_cache.clear_all()
+    search_index.install()  # every saved ticket keeps its search words (案件台账 full-text search)
     return install(app, wiring if wiring is not None else build())
 
 

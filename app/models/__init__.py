@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from app.models import search as _search  # noqa: F401  the text-search DDL of the ticket table
 from app.models.roster import DUTY_ROLES, SHIFT_KINDS, DutyAssignment
 from app.models.settings import CalendarDay, CalendarYear, Setting
 from app.models.staged_upload import StagedUpload

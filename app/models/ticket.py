@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -79,9 +79,19 @@ class Ticket(db.Model):
     carry_review_date: Mapped[date | None] = mapped_column(Date())  # 挂账: 计划复核日期
     carried_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     written_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 销账
+    # the ledger's text search: jieba-segmented words of number, title, content, enterprise, address and
+    # notes, filled on save (app/services/search_index.py); indexed as in app/models/search.py
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     section: Mapped[Section | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_ticket_received", "received_at", "id"),  # the ledger's order and keyset, months, rates
+        # the open tickets (a few per cent): the board's counts and lists
+        Index("ix_ticket_open", "reply_deadline", "state", "section_id",
+              postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
+    )
 
     @property
     def is_open(self) -> bool:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -88,7 +88,13 @@ class WorkItem(db.Model):
     instance: Mapped[ProcessInstance] = relationship()
     ticket = relationship("Ticket")
 
-    __table_args__ = (Index("ix_work_item_open", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_work_item_open", "state", "due_at"),
+        # 待认领: the unclaimed ready items in due order, paginated
+        Index("ix_work_item_unclaimed", "due_at", "id",
+              postgresql_where=text("state = 'ready' AND assignee_id IS NULL"),
+              sqlite_where=text("state = 'ready' AND assignee_id IS NULL")),
+    )
 
     @property
     def groups(self) -> set[str]:

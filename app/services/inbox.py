@@ -6,6 +6,7 @@ Completing a task is ``app.services.completion.complete_task``, the one way for 
 from __future__ import annotations
 
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.engine import calendar_store, instances
 from app.engine.clock import clock
@@ -33,17 +34,43 @@ def _filtered(query, state: str = "", section_id: int | None = None, ticket_type
     return query
 
 
-def my_tasks(user: User, **filters) -> list[WorkItem]:
-    query = select(WorkItem).where(WorkItem.state == "ready", WorkItem.assignee_id == user.id)
-    query = _filtered(query, **filters).order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
+PER_PAGE = 50  # rows per page of an inbox tab
+
+
+def _mine(user: User, **filters):
+    return _filtered(select(WorkItem).where(WorkItem.state == "ready", WorkItem.assignee_id == user.id), **filters)
+
+
+def _claimable(user: User, **filters):
+    return _filtered(select(WorkItem).where(WorkItem.state == "ready", WorkItem.assignee_id.is_(None),
+                                            _candidate_clause(user)), **filters)
+
+
+def _listed(query, page: int | None, per_page: int) -> list[WorkItem]:
+    """Due first (no due date last), with each row's ticket and section in the same query."""
+    query = query.options(joinedload(WorkItem.ticket).joinedload(Ticket.section)).order_by(
+        WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
+    if page is not None:
+        query = query.offset((max(page, 1) - 1) * per_page).limit(per_page)
     return list(db.session.scalars(query))
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.with_only_columns(WorkItem.id).subquery()))
+
+
+def my_tasks(user: User, **filters) -> list[WorkItem]:
+    return _listed(_mine(user, **filters), None, PER_PAGE)
 
 
 def claimable_tasks(user: User, **filters) -> list[WorkItem]:
-    query = select(WorkItem).where(WorkItem.state == "ready", WorkItem.assignee_id.is_(None),
-                                   _candidate_clause(user))
-    query = _filtered(query, **filters).order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
-    return list(db.session.scalars(query))
+    return _listed(_claimable(user, **filters), None, PER_PAGE)
+
+
+def tab_page(user: User, tab: str, page: int = 1, per_page: int = PER_PAGE, **filters) -> tuple[list[WorkItem], int]:
+    """One page of 我的待办 (``mine``) or 待认领 (``claimable``) and how many rows the tab has in all."""
+    query = _claimable(user, **filters) if tab == "claimable" else _mine(user, **filters)
+    return _listed(query, page, per_page), _count(query)
 
 
 def counts(user: User) -> dict:

@@ -7,18 +7,21 @@ export is written to the access log.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import RepeatLink, Section, Ticket, TicketNote, User
-from app.services import NotFound, PermissionDenied, ServiceError, _, access, masking, rates
+from app.services import NotFound, PermissionDenied, ServiceError, _, access, masking, rates, search_index
 from app.services.spreadsheets import Sheet, workbook
 from app.services.tickets import FIELD_LABELS
 from app.services.uow import unit_of_work
 
 EXPORT_LIMIT = 50_000
+COUNT_CAP = 10_000  # the ledger counts matches up to here ("10000+ 件"): an exact count of a million costs
 # Who writes 备注 on tickets: the people working them (analysts and inspectors read).
 NOTE_ROLES = ("dispatcher", "duty", "handler", "reviewer", "callback", "supervisor")
 
@@ -57,11 +60,9 @@ def _query(f: LedgerFilter, user: User):
     visible = access.visible_tickets(user)
     if visible is not None:
         query = query.where(visible)
-    if f.q:
-        like = f"%{f.q}%"
-        query = query.where(or_(Ticket.ticket_no.ilike(like), Ticket.title.ilike(like), Ticket.content.ilike(like),
-                                Ticket.enterprise.ilike(like), Ticket.address.ilike(like),
-                                Ticket.id.in_(select(TicketNote.ticket_id).where(TicketNote.text.ilike(like)))))
+    if f.q:  # full text over the jieba words of number, title, content, enterprise, address and notes
+        clause = search_index.match(f.q)
+        query = query.where(clause if clause is not None else Ticket.ticket_no == f.q)
     if f.period:
         try:
             start, end = rates.period_bounds(f.period)
@@ -98,12 +99,69 @@ def _query(f: LedgerFilter, user: User):
     return query
 
 
+@dataclass
+class Page:
+    """One page of the ledger, newest first, with the keys of its neighbours (keyset pagination)."""
+
+    rows: list
+    total: int  # capped at COUNT_CAP + 1 (shown as "10000+")
+    after: str = ""  # the cursor of the next (older) page, "" on the last
+    before: str = ""  # the cursor of the previous (newer) page, "" on the first
+
+    @property
+    def capped(self) -> bool:
+        return self.total > COUNT_CAP
+
+
+def cursor_of(t: Ticket) -> str:
+    return f"{t.received_at.astimezone(UTC).strftime('%Y%m%d%H%M%S%f')}.{t.id}"
+
+
+def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """A cursor from a link; None for none or a malformed one (the first page then)."""
+    try:
+        stamp, tid = (value or "").split(".")
+        return datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC), int(tid)
+    except ValueError:
+        return None
+
+
+def count(f: LedgerFilter, user: User) -> int:
+    """How many tickets match, counted up to COUNT_CAP + 1."""
+    capped = _query(f, user).with_only_columns(Ticket.id).limit(COUNT_CAP + 1)
+    return db.session.scalar(select(func.count()).select_from(capped.subquery()))
+
+
+def page_of(f: LedgerFilter, user: User, after: str = "", before: str = "", per_page: int = 30) -> Page:
+    """A page by keyset on (received_at, id): as quick on the 30,000th page as on the first."""
+    query = _query(f, user).options(joinedload(Ticket.section))
+    key = tuple_(Ticket.received_at, Ticket.id)
+    newer = parse_cursor(before)
+    older = parse_cursor(after)
+    if newer is not None:
+        rows = list(db.session.scalars(query.where(key > tuple_(*newer)).order_by(
+            Ticket.received_at, Ticket.id).limit(per_page + 1)))
+        has_newer = len(rows) > per_page
+        rows = rows[:per_page][::-1]
+        has_older = True
+    else:
+        if older is not None:
+            query = query.where(key < tuple_(*older))
+        rows = list(db.session.scalars(query.order_by(Ticket.received_at.desc(), Ticket.id.desc())
+                                       .limit(per_page + 1)))
+        has_older = len(rows) > per_page
+        rows = rows[:per_page]
+        has_newer = older is not None
+    return Page(rows, count(f, user), after=cursor_of(rows[-1]) if rows and has_older else "",
+                before=cursor_of(rows[0]) if rows and has_newer else "")
+
+
 def search(f: LedgerFilter, user: User, page: int = 1, per_page: int = 30) -> tuple[list[Ticket], int]:
-    query = _query(f, user)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    """A page by number (offset; for the first few pages and for callers that want a number)."""
+    query = _query(f, user).options(joinedload(Ticket.section))
     rows = db.session.scalars(
         query.order_by(Ticket.received_at.desc(), Ticket.id.desc()).offset((page - 1) * per_page).limit(per_page))
-    return list(rows), total
+    return list(rows), count(f, user)
 
 
 def notes(ticket: Ticket) -> list[TicketNote]:
@@ -127,6 +185,8 @@ def add_note(ticket_id: int, user: User, text: str) -> TicketNote:
             raise PermissionDenied(_("您的角色不能为工单添加备注。"))
         note = TicketNote(ticket_id=ticket.id, author_id=user.id, at=clock.now(), text=text)
         db.session.add(note)
+        db.session.flush()
+        search_index.refresh(ticket)  # the note's words, so the ledger's search finds it
     return note
 
 
@@ -135,6 +195,12 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
     the user may see it, formula-like text kept as text; the export is in the access log."""
     rows = list(db.session.scalars(_query(f, user).order_by(Ticket.received_at, Ticket.id).limit(EXPORT_LIMIT)))
     sections = dict(db.session.execute(select(Section.id, Section.name)).all())
+    notes_of: dict[int, list[str]] = {}  # every note of the exported tickets, in one query per 1,000
+    ids = [t.id for t in rows]
+    for i in range(0, len(ids), 1000):
+        for tid, note in db.session.execute(select(TicketNote.ticket_id, TicketNote.text).where(
+                TicketNote.ticket_id.in_(ids[i:i + 1000])).order_by(TicketNote.at, TicketNote.id)):
+            notes_of.setdefault(tid, []).append(note)
     columns = list(FIELD_LABELS.items()) + [
         ("state", "状态"), ("section", "承办科室"), ("received_at", "接收时间"), ("response_deadline", "响应时限"),
         ("first_contact_at", "首次联系时间"), ("reply_deadline", "办理时限（计算）"), ("closed_at", "办结时间"),
@@ -152,7 +218,7 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
             if name == "section":
                 value = sections.get(t.section_id, "")
             elif name == "notes":
-                value = mask.text("；".join(n.text for n in notes(t)))
+                value = mask.text("；".join(notes_of.get(t.id, ())))
             elif name in ("excluded", "supervised", "carried"):
                 value = "是" if getattr(t, name) else "否"
             else:

@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, tuple_, union, update
 from sqlalchemy.orm import selectinload
 
 from app.engine.clock import clock
@@ -375,52 +375,81 @@ class RegisterRow:
         return self.tickets[0] if self.tickets else None
 
 
+REGISTER_PAGE = 50  # groups per page of the register
+
+
+def _register_groups(kind: str, q: str, date_from, date_to, min_count: int, unmasked: bool):
+    """Confirmed links grouped by key in SQL: (kind, key_kind, key_value, n, first_at, last_at) per group."""
+    base = [RepeatLink.status == "confirmed"] + ([RepeatLink.kind == kind] if kind in LINK_KINDS else [])
+    cols = (RepeatLink.kind, RepeatLink.key_kind, RepeatLink.key_value)
+    members = union(select(*cols, RepeatLink.ticket_id.label("tid")).where(*base),
+                    select(*cols, RepeatLink.earlier_id.label("tid")).where(*base)).subquery("members")
+    instant = TicketFingerprint.at  # the ticket's instant (来电时间, else received), on a narrow table
+    keys = (members.c.kind, members.c.key_kind, members.c.key_value)
+    groups = (select(*keys, func.count().label("n"), func.min(instant).label("first_at"),
+                     func.max(instant).label("last_at"))
+              .join(TicketFingerprint, TicketFingerprint.ticket_id == members.c.tid)
+              .group_by(*keys).having(func.count() >= min_count))
+    if date_from:
+        groups = groups.having(func.max(instant) >= date_from)
+    if date_to:
+        groups = groups.having(func.min(instant) <= date_to)
+    needle = (q or "").strip().lower()
+    if needle:
+        groups = groups.join(Ticket, Ticket.id == members.c.tid)
+        like = f"%{needle}%"
+        in_tickets = func.max(case((or_(func.lower(Ticket.ticket_no).like(like),
+                                        func.lower(Ticket.enterprise).like(like)), 1), else_=0)) == 1
+        shown = members.c.key_value.like(like) if unmasked else and_(members.c.key_kind == "enterprise",
+                                                                     members.c.key_value.like(like))
+        groups = groups.having(or_(in_tickets, func.max(case((shown, 1), else_=0)) == 1))
+    return members, groups
+
+
 def register(user: User, kind: str = "", q: str = "", date_from: datetime | None = None,
-             date_to: datetime | None = None, min_count: int = 2) -> list[RegisterRow]:
+             date_to: datetime | None = None, min_count: int = 2, page: int = 1,
+             per_page: int = REGISTER_PAGE) -> list[RegisterRow]:
     """重复反映登记: confirmed links grouped by phone (callers) or by address / enterprise (events),
-    with the number of tickets in each group, most tickets first."""
+    with the number of tickets in each group, most tickets first; one page of groups, by SQL."""
     if not user.has_role(*REGISTER_ROLES):
         raise PermissionDenied(_("您没有查看重复反映登记的权限。"))
-    query = select(RepeatLink).where(RepeatLink.status == "confirmed")
-    if kind in LINK_KINDS:
-        query = query.where(RepeatLink.kind == kind)
-    groups: dict[tuple, RegisterRow] = {}
     unmasked = may_unmask(user)
-    for link in db.session.scalars(query):
-        key = (link.kind, link.key_kind, link.key_value)
-        row = groups.get(key)
-        if row is None:
-            row = groups[key] = RegisterRow(link.kind, link.key_kind, link.key_value,
-                                            mask_key(link.key_kind, link.key_value, unmasked))
-        for t in (link.ticket, link.earlier):
-            if t not in row.tickets:
-                row.tickets.append(t)
-    rows = []
-    needle = (q or "").strip().lower()
-    for row in groups.values():
-        row.tickets.sort(key=lambda t: (ticket_instant(t), t.id), reverse=True)
-        row.first_at, row.last_at = ticket_instant(row.tickets[-1]), ticket_instant(row.tickets[0])
-        if row.count < min_count:
-            continue
-        if date_from and row.last_at < date_from:
-            continue
-        if date_to and row.first_at > date_to:
-            continue
-        if needle and not _matches(row, needle, unmasked):
-            continue
-        rows.append(row)
-    rows.sort(key=lambda r: (-r.count, -r.last_at.timestamp()))
-    if unmasked and any(r.key_kind in ("phone", "address") for r in rows):
-        access.record(user, "view", "repeat register")
-    return rows
+    members, groups = _register_groups(kind, q, date_from, date_to, min_count, unmasked)
+    listed = groups.subquery("groups")
+    found = db.session.execute(select(listed).order_by(listed.c.n.desc(), listed.c.last_at.desc(),
+                                                       listed.c.key_value)
+                               .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
+    rows = {(g.kind, g.key_kind, g.key_value): RegisterRow(g.kind, g.key_kind, g.key_value,
+                                                           mask_key(g.key_kind, g.key_value, unmasked),
+                                                           first_at=g.first_at, last_at=g.last_at)
+            for g in found}
+    if unmasked and any(g.key_kind in ("phone", "address") for g in found):  # (its commit expires loaded rows:
+        access.record(user, "view", "repeat register")  # so before the tickets are read)
+    if rows:  # the tickets of the groups on this page, newest first
+        key = tuple_(members.c.kind, members.c.key_kind, members.c.key_value)
+        for k1, k2, k3, t in db.session.execute(
+                select(members.c.kind, members.c.key_kind, members.c.key_value, Ticket)
+                .join(Ticket, Ticket.id == members.c.tid).where(key.in_(list(rows)))
+                .order_by(func.coalesce(Ticket.called_at, Ticket.received_at).desc(), Ticket.id.desc())):
+            rows[(k1, k2, k3)].tickets.append(t)
+    return list(rows.values())
 
 
-def _matches(row: RegisterRow, needle: str, unmasked: bool) -> bool:
-    if needle in row.shown_key.lower():
-        return True
-    if unmasked and needle in row.key_value:
-        return True
-    return any(needle in t.ticket_no.lower() or needle in (t.enterprise or "").lower() for t in row.tickets)
+def register_totals(user: User, kind: str = "", q: str = "", date_from: datetime | None = None,
+                    date_to: datetime | None = None, min_count: int = 2) -> dict:
+    """The register's counts over all its groups (not one page): callers, events, tickets, groups."""
+    members, groups = _register_groups(kind, q, date_from, date_to, min_count, may_unmask(user))
+    listed = groups.subquery("groups")
+    per_kind = dict(db.session.execute(select(listed.c.kind, func.count()).group_by(listed.c.kind)).all())
+    on_keys = and_(members.c.kind == listed.c.kind, members.c.key_kind == listed.c.key_kind,
+                   members.c.key_value == listed.c.key_value)
+    if min_count <= 2 and not (q or "").strip() and date_from is None and date_to is None:
+        source = members  # every group of a confirmed link has two tickets: all members count
+    else:
+        source = members.join(listed, on_keys)
+    tickets = db.session.scalar(select(func.count(func.distinct(members.c.tid))).select_from(source))
+    return {"caller": per_kind.get("caller", 0), "event": per_kind.get("event", 0), "tickets": tickets or 0,
+            "groups": sum(per_kind.values())}
 
 
 def register_counts(rows: list[RegisterRow]) -> dict:

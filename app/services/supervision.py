@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload
 
 from app.engine import calendar_store
 from app.engine.clock import clock
@@ -16,26 +17,39 @@ def _open():
     return select(Ticket).where(Ticket.closed_at.is_(None))
 
 
+LIST_LIMIT = 50  # rows shown per list on the board (the counts are of all)
+
+
 def overview() -> dict:
+    """Counts by SQL over the open tickets (a partial index holds them); lists bounded to LIST_LIMIT."""
     now = clock.now()
     cal = calendar_store.get_calendar()
-    open_tickets = db.session.scalars(_open().order_by(Ticket.reply_deadline)).all()
-    overdue = [t for t in open_tickets if t.reply_deadline and t.reply_deadline <= now]
-    soon = [t for t in open_tickets
-            if t.reply_deadline and t.reply_deadline > now and cal.is_within_workdays(now, t.reply_deadline, time_rules.urge_workdays())]
+    # due within the 催办 rule's working days: now < deadline <= add_workdays(now, n)
+    soon_end = cal.add_workdays(now, time_rules.urge_workdays())
+    is_overdue = and_(Ticket.reply_deadline.is_not(None), Ticket.reply_deadline <= now)
+    is_soon = and_(Ticket.reply_deadline > now, Ticket.reply_deadline <= soon_end)
+    open_count, overdue_count, soon_count = db.session.execute(
+        select(func.count(), func.count(case((is_overdue, 1))), func.count(case((is_soon, 1))))
+        .where(Ticket.closed_at.is_(None))).one()
+    listed = _open().options(joinedload(Ticket.section)).order_by(Ticket.reply_deadline, Ticket.id).limit(LIST_LIMIT)
+    overdue = db.session.scalars(listed.where(is_overdue)).all()
+    soon = db.session.scalars(listed.where(is_soon)).all()
     per_state = db.session.execute(
-        select(Ticket.state, func.count(Ticket.id)).where(Ticket.closed_at.is_(None)).group_by(Ticket.state)
+        select(Ticket.state, func.count()).where(Ticket.closed_at.is_(None)).group_by(Ticket.state)
     ).all()
     per_section = db.session.execute(
-        select(Section.name, func.count(Ticket.id))
+        select(Section.name, func.count())
         .select_from(Ticket).outerjoin(Section, Ticket.section_id == Section.id)
         .where(Ticket.closed_at.is_(None)).group_by(Section.name)
     ).all()
+    alert_count = db.session.scalar(select(func.count(Alert.id)).where(Alert.acknowledged_at.is_(None)))
     alerts = db.session.scalars(
-        select(Alert).where(Alert.acknowledged_at.is_(None)).order_by(Alert.raised_at.desc())
+        select(Alert).options(joinedload(Alert.ticket)).where(Alert.acknowledged_at.is_(None))
+        .order_by(Alert.raised_at.desc()).limit(LIST_LIMIT)
     ).all()
     recent = db.session.scalars(
-        select(Alert).where(Alert.acknowledged_at.is_not(None)).order_by(Alert.acknowledged_at.desc()).limit(10)
+        select(Alert).options(joinedload(Alert.ticket), joinedload(Alert.acknowledged_by))
+        .where(Alert.acknowledged_at.is_not(None)).order_by(Alert.acknowledged_at.desc()).limit(10)
     ).all()
     broken = db.session.execute(
         select(ProcessInstance.id, ProcessInstance.error, Ticket)
@@ -49,7 +63,11 @@ def overview() -> dict:
         "per_section": sorted(((name or _("未分派"), n) for name, n in per_section), key=lambda r: -r[1]),
         "alerts": alerts,
         "recent_alerts": recent,
-        "open_count": len(open_tickets),
+        "open_count": open_count,
+        "overdue_count": overdue_count,
+        "soon_count": soon_count,
+        "alert_count": alert_count,
+        "list_limit": LIST_LIMIT,
         "roster_gaps": roster.upcoming_gaps(),  # uncovered duty shifts in the next 48 hours
     }
 

@@ -26,10 +26,12 @@ def _filters():
 def index():
     tab = request.args.get("tab", "mine")
     filters = _filters()
-    items = inbox.claimable_tasks(current_user, **filters) if tab == "claimable" else \
-        inbox.my_tasks(current_user, **filters)
+    page = max(1, request.args.get("page", 1, type=int))
+    items, total = inbox.tab_page(current_user, tab, page, **filters)
+    pages = max(1, -(-total // inbox.PER_PAGE))
     sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
     return render_template("inbox.html", items=items, tab=tab, filters=filters, sections=sections,
+                           page=page, pages=pages, total=total,
                            ticket_types=TICKET_TYPES, states=_states())
 
 

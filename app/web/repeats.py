@@ -101,7 +101,10 @@ def register():
     min_count = max(2, min(request.args.get("min", 2, type=int) or 2, 1000))
     date_from, from_text = _day("from")
     date_to, to_text = _day("to", end=True)
-    rows = repeats.register(current_user, kind, q, date_from, date_to, min_count)
-    return render_template("repeats/register.html", rows=rows, counts=repeats.register_counts(rows), kind=kind,
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = repeats.register(current_user, kind, q, date_from, date_to, min_count, page=page)
+    counts = repeats.register_totals(current_user, kind, q, date_from, date_to, min_count)
+    pages = max(1, -(-counts["groups"] // repeats.REGISTER_PAGE))
+    return render_template("repeats/register.html", rows=rows, counts=counts, kind=kind, page=page, pages=pages,
                            q=q, min_count=min_count, date_from=from_text, date_to=to_text, kinds=LINK_KINDS,
                            unmasked=repeats.may_unmask(current_user))

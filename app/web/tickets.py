@@ -19,18 +19,19 @@ bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
 @bp.route("/")
 def index():
-    """案件台账: all tickets the user may see, filtered."""
-    page = max(1, request.args.get("page", 1, type=int))
+    """案件台账: all tickets the user may see, filtered, newest first, a page at a time (keyset)."""
     filters = ledger.LedgerFilter.from_args(request.args)
+    after, before = request.args.get("after", ""), request.args.get("before", "")
     try:
-        rows, total = ledger.search(filters, current_user, page)
+        page = ledger.page_of(filters, current_user, after, before)
     except ServiceError as exc:  # a period the ledger cannot read: say so, show all periods
         flow.refused(exc)
         filters.period = ""
-        rows, total = ledger.search(filters, current_user, page)
+        page = ledger.page_of(filters, current_user, after, before)
     sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
-    return render_template("tickets/list.html", rows=rows, total=total, page=page, f=filters,
-                           args=filters.as_args(), sections=sections, ticket_types=TICKET_TYPES, per_page=30)
+    return render_template("tickets/list.html", rows=page.rows, total=page.total, page=page, f=filters,
+                           args=filters.as_args(), sections=sections, ticket_types=TICKET_TYPES,
+                           count_cap=ledger.COUNT_CAP)
 
 
 @bp.route("/export.xlsx")
