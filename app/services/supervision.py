@@ -8,7 +8,7 @@ from app.engine import calendar_store
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Alert, ProcessInstance, Section, Ticket
-from app.services import NotFound, PermissionDenied, _, roster, time_rules
+from app.services import NotFound, PermissionDenied, _, board, roster, time_rules
 from app.services.uow import unit_of_work
 
 
@@ -20,9 +20,8 @@ def overview() -> dict:
     now = clock.now()
     cal = calendar_store.get_calendar()
     open_tickets = db.session.scalars(_open().order_by(Ticket.reply_deadline)).all()
-    overdue = [t for t in open_tickets if t.reply_deadline and t.reply_deadline <= now]
-    soon = [t for t in open_tickets
-            if t.reply_deadline and t.reply_deadline > now and cal.is_within_workdays(now, t.reply_deadline, time_rules.urge_workdays())]
+    # by each ticket's first open deadline: an unsigned or unresponded ticket by its 响应时限
+    overdue, soon = board.split_by_deadline(open_tickets, now, cal, time_rules.urge_workdays())
     per_state = db.session.execute(
         select(Ticket.state, func.count(Ticket.id)).where(Ticket.closed_at.is_(None)).group_by(Ticket.state)
     ).all()
@@ -48,6 +47,7 @@ def overview() -> dict:
         "per_state": sorted(per_state, key=lambda r: -r[1]),
         "per_section": sorted(((name or _("未分派"), n) for name, n in per_section), key=lambda r: -r[1]),
         "alerts": alerts,
+        "subjects": board.subjects([*alerts, *recent]),  # enterprise:11 -> the enterprise's name
         "recent_alerts": recent,
         "open_count": len(open_tickets),
         "roster_gaps": roster.upcoming_gaps(),  # uncovered duty shifts in the next 48 hours
