@@ -28,9 +28,14 @@ def index():
     filters = _filters()
     items = inbox.claimable_tasks(current_user, **filters) if tab == "claimable" else \
         inbox.my_tasks(current_user, **filters)
+    empty_mine = False
+    if "tab" not in request.args and not items and not any(filters.values()):
+        claimable = inbox.claimable_tasks(current_user)  # 我的待办 is empty: show what may be claimed
+        if claimable:
+            tab, items, empty_mine = "claimable", claimable, True
     sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
     return render_template("inbox.html", items=items, tab=tab, filters=filters, sections=sections,
-                           ticket_types=TICKET_TYPES, states=_states())
+                           ticket_types=TICKET_TYPES, states=_states(), empty_mine=empty_mine)
 
 
 def _states():
