@@ -5,6 +5,8 @@ Real Chromium against the app served by waitress (the fixtures of tests/test_bro
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _require_chromium, live_server  # noqa: F401
@@ -54,7 +56,7 @@ def test_navbar_fits_at_1280_for_every_role_in_both_languages(live_server):  # n
     assert not too_wide, f"navbar does not fit at 1280 px (the user menu must stay on screen): {too_wide}"
 
 
-def test_inbox_is_cards_on_a_phone(live_server):  # noqa: F811
+def test_inbox_is_cards_on_a_phone(live_server, tmp_path):  # noqa: F811
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -63,9 +65,11 @@ def test_inbox_is_cards_on_a_phone(live_server):  # noqa: F811
         try:
             page = browser.new_context(viewport={"width": 375, "height": 740}).new_page()
             _sign_in(page, live_server.url, "paidan", "zh")  # 我的待办 empty: the claimable 签收 shown
-            assert page.locator("#inbox-table").is_hidden()
-            card = page.locator("#inbox-cards .inbox-card").first
-            assert card.is_visible() and live_server.ticket_no in card.inner_text()
+            assert page.locator("#inbox-table thead").is_hidden()  # no squeezed column headers
+            row = page.locator("#inbox-table tbody tr").first
+            assert page.evaluate("getComputedStyle(document.querySelector('#inbox-table tbody tr')).display") == "block"
+            assert live_server.ticket_no in row.inner_text() and row.get_by_role("button", name="认领").is_visible()
+            page.screenshot(path=str(Path(tmp_path) / "inbox-375.png"))
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
         finally:
             browser.close()
