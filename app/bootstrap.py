@@ -25,6 +25,7 @@ from app.services import (
     enterprises,
     exclusions,
     page_cache,
+    notifications,
     repeats,
     roster,
     search_index,
@@ -122,3 +123,5 @@ def wire_subscribers(w: Wiring) -> None:
     w.subscribe(InstanceChanged, exclusions.follow_process, process=exclusion_diagram.PROCESS)
     w.subscribe(InstanceChanged, carried.follow_process, process=carried_diagram.PROCESS)
     w.subscribe(InstanceChanged, supervised_cases.follow_process, process=supervision_diagram.PROCESS)
+    # 催办 and deadline reminders (notify() in any diagram) reach the holders of the open tasks
+    w.subscribe(InstanceChanged, notifications.on_instance_changed, guard=("通知出错", "提醒未能送达办理人"))

@@ -110,6 +110,8 @@ class Snapshot:
     next_timer_at: datetime | None
     notifications: list[tuple[str, str]] = field(default_factory=list)
     fired_timers: list[str] = field(default_factory=list)
+    # the fired timers whose branch raised no notify(): the others are told by their notification
+    silent_timers: list[str] = field(default_factory=list)
 
 
 class Runtime:
@@ -124,6 +126,8 @@ class Runtime:
         self.calendar = calendar
         self.notifications: list[tuple[str, str]] = []
         self.fired: list[str] = []
+        self._announced: set[int] = set()  # indexes into ``fired`` whose branch called notify()
+        self._notices_seen = 0
         self.moves: list[dict] = []
         self.observers: list = []  # called with each task that completes (the dry run's path)
         self.script_engine = make_script_engine(calendar, self.notifications, self.moves, functions)
@@ -181,6 +185,11 @@ class Runtime:
             task.internal_data["jiesu_ran_at"] = to_iso(clock.now())
         for observer in self.observers:
             observer(task)
+        if len(self.notifications) > self._notices_seen:  # this step notified: the latest timer is told
+            self._notices_seen = len(self.notifications)
+            pending = [i for i in range(len(self.fired)) if i not in self._announced]
+            if pending:
+                self._announced.add(pending[-1])
         definition = getattr(task.task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition):
             self.fired.append(task.task_spec.bpmn_name or task.task_spec.bpmn_id)
@@ -236,6 +245,7 @@ class Runtime:
             next_timer_at=self.next_timer_at(wf),
             notifications=list(self.notifications),
             fired_timers=list(self.fired),
+            silent_timers=[name for i, name in enumerate(self.fired) if i not in self._announced],
         )
 
     @staticmethod

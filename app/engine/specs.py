@@ -80,6 +80,7 @@ def _user_task_meta(spec, node) -> dict:
         )
     return {
         "title": spec.bpmn_name or spec.bpmn_id,
+        "title_en": (spec.extensions or {}).get("name_en", ""),  # the diagram's English name, if it has one
         "lane": spec.lane or "",
         "form_key": form.key or "",
         "fields": fields,

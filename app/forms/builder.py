@@ -27,6 +27,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 from app.engine import dialect, evaluator
 from app.engine.clock import LOCAL_TZ
 from app.engine.expressions import to_iso
+from app.services import diagram_words
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -114,7 +115,7 @@ def _shown(spec: dict, value) -> str:
 
 
 def _field(spec: dict):
-    label = spec["label"]
+    label = diagram_words.field_label(spec)  # the diagram's word, in the reader's language
     validation = spec.get("validation", {})
     props = spec.get("properties", {})
     required = "required" in validation
@@ -136,14 +137,15 @@ def _field(spec: dict):
         render_kw["readonly"] = True
     if props.get("placeholder"):
         render_kw["placeholder"] = props["placeholder"]
-    kwargs = {"label": label, "validators": validators, "description": props.get("help", ""),
+    kwargs = {"label": label, "validators": validators,
+              "description": diagram_words.lazy(props["help"], props.get("help_en")) if props.get("help") else "",
               "render_kw": render_kw}
     default = spec.get("default")
     if isinstance(default, str) and dialect.is_juel(default):
         default = None  # an expression: computed per task by form_defaults()
     kind = spec["type"]
     if kind == "enum":
-        choices = [(o[0], o[1]) for o in spec["options"]]
+        choices = [(o[0], diagram_words.option_label(spec, o[0], o[1])) for o in spec["options"]]
         if len(choices) <= 4:
             return ChoiceField(choices=choices, default=default, validate_choice=True,
                                invalid_choice_message=_l("%(label)s：所选项不在可选范围内", label=label), **kwargs)

@@ -79,3 +79,8 @@ __all__ += ["Incident"]
 from app.models.security import LoginFailure, LoginLock, SecurityEvent, UserSession  # noqa: E402
 
 __all__ += ["LoginFailure", "LoginLock", "SecurityEvent", "UserSession"]
+
+# notices in a person's inbox (催办, deadline reminders)
+from app.models.notification import Notification  # noqa: E402
+
+__all__ += ["Notification"]

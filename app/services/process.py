@@ -91,7 +91,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
         if instance.version.process_key == LIFECYCLE_PROCESS:
             _sync_ticket(ticket, snap, now)
         # (a side process about a ticket, an extension or an inspection, never changes its state)
-        for name in snap.fired_timers:
+        for name in snap.silent_timers:  # one line per event: a timer that notified is told by its alert
             timeline.add(ticket, "timer", timeline.TIMER_FIRED, at=now, timer=name)
         for kind, message in snap.notifications:
             db.session.add(Alert(ticket_id=ticket.id, kind=kind, message=message, raised_at=now))

@@ -9,7 +9,7 @@ from app.engine import calendar_store
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Alert, ProcessInstance, Section, Ticket
-from app.services import NotFound, PermissionDenied, _, roster, time_rules
+from app.services import NotFound, PermissionDenied, _, board, roster, time_rules
 from app.services.uow import unit_of_work
 
 
@@ -24,16 +24,18 @@ def overview() -> dict:
     """Counts by SQL over the open tickets (a partial index holds them); lists bounded to LIST_LIMIT."""
     now = clock.now()
     cal = calendar_store.get_calendar()
-    # due within the 催办 rule's working days: now < deadline <= add_workdays(now, n)
+    # due within the 催办 rule's working days: now < deadline <= add_workdays(now, n), each ticket by its
+    # first open deadline: an unsigned or unresponded ticket by its 响应时限, the others by 办理时限
     soon_end = cal.add_workdays(now, time_rules.urge_workdays())
-    is_overdue = and_(Ticket.reply_deadline.is_not(None), Ticket.reply_deadline <= now)
-    is_soon = and_(Ticket.reply_deadline > now, Ticket.reply_deadline <= soon_end)
+    first_due = board.first_deadline_sql()
+    is_overdue = and_(first_due.is_not(None), first_due <= now)
+    is_soon = and_(first_due > now, first_due <= soon_end)
     open_count, overdue_count, soon_count = db.session.execute(
         select(func.count(), func.count(case((is_overdue, 1))), func.count(case((is_soon, 1))))
         .where(Ticket.closed_at.is_(None))).one()
-    listed = _open().options(joinedload(Ticket.section)).order_by(Ticket.reply_deadline, Ticket.id).limit(LIST_LIMIT)
-    overdue = db.session.scalars(listed.where(is_overdue)).all()
-    soon = db.session.scalars(listed.where(is_soon)).all()
+    listed = _open().options(joinedload(Ticket.section)).order_by(first_due, Ticket.id).limit(LIST_LIMIT)
+    overdue = [board.first_deadline(t) for t in db.session.scalars(listed.where(is_overdue))]
+    soon = [board.first_deadline(t) for t in db.session.scalars(listed.where(is_soon))]
     per_state = db.session.execute(
         select(Ticket.state, func.count()).where(Ticket.closed_at.is_(None)).group_by(Ticket.state)
     ).all()
@@ -62,6 +64,7 @@ def overview() -> dict:
         "per_state": sorted(per_state, key=lambda r: -r[1]),
         "per_section": sorted(((name or _("未分派"), n) for name, n in per_section), key=lambda r: -r[1]),
         "alerts": alerts,
+        "subjects": board.subjects([*alerts, *recent]),  # enterprise:11 -> the enterprise's name
         "recent_alerts": recent,
         "open_count": open_count,
         "overdue_count": overdue_count,

@@ -24,6 +24,7 @@ from app.web import (
     incidents,
     inspections,
     modeler,
+    notifications,
     process_start,
     process_versions,
     repeats,
@@ -60,6 +61,7 @@ BLUEPRINTS = (
     process_start,  # start a startable process (its start form)
     users,  # 用户管理
     audit,  # 数据访问记录, 账号安全记录
+    notifications,  # 通知: 催办 and reminders in a person's inbox, the navbar bell
 )
 
 

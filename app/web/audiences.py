@@ -100,6 +100,9 @@ ENDPOINTS: dict[str, Audience] = {
     "inbox.task": SIGNED_IN.uploads(LARGEST_TASK_UPLOAD),  # recordings, evidence documents
     "inbox.claim": SIGNED_IN,
     "inbox.unclaim": SIGNED_IN,
+    "notifications.index": SIGNED_IN,  # each user sees only their own notices
+    "notifications.open_notice": SIGNED_IN,
+    "notifications.read_all": SIGNED_IN,
     "inbox.reply_check_panel": roles("handler", "reviewer", "supervisor"),
     # 案件台账 and the ticket page: app/services/access.py decides per ticket
     "tickets.index": SIGNED_IN,

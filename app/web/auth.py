@@ -7,6 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from app.forms.auth import ChangePasswordForm, LoginForm
 from app.services import ServiceError, accounts
 from app.web import flow
+from app.web.landing import landing_url
 
 bp = Blueprint("auth", __name__)
 
@@ -33,7 +34,7 @@ def _start_session(user, token: str) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("inbox.index"))
+        return redirect(landing_url(current_user))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -49,7 +50,7 @@ def login():
             _start_session(signed.user, signed.token)
             if signed.user.must_change_password:  # the page itself says why
                 return redirect(url_for("auth.change_password"))
-            return redirect(flow.safe_next(url_for("inbox.index")))
+            return redirect(flow.safe_next(landing_url(signed.user)))
     return render_template("login.html", form=form), status
 
 

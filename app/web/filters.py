@@ -8,7 +8,7 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_datetime
 from app.extensions import db
 from app.models import ROLES, Section
-from app.services import N_, inbox, incidents, masking, timeline
+from app.services import N_, diagram_words, inbox, incidents, masking, timeline
 
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -89,6 +89,8 @@ def register(app):
     app.jinja_env.filters["masked"] = masked
     app.jinja_env.filters["group_names"] = group_names
     app.jinja_env.filters["entry_text"] = entry_text
+    app.jinja_env.filters["dword"] = diagram_words.word  # a diagram's word (task, state, option) for the reader
+    app.jinja_env.globals["task_title"] = diagram_words.task_title
 
     @app.context_processor
     def _globals():

@@ -28,10 +28,15 @@ def index():
     filters = _filters()
     page = max(1, request.args.get("page", 1, type=int))
     items, total = inbox.tab_page(current_user, tab, page, **filters)
+    empty_mine = False
+    if "tab" not in request.args and not total and not any(filters.values()):
+        claimable, claimable_total = inbox.tab_page(current_user, "claimable", page)
+        if claimable_total:  # 我的待办 is empty: show what may be claimed
+            tab, items, total, empty_mine = "claimable", claimable, claimable_total, True
     pages = max(1, -(-total // inbox.PER_PAGE))
     sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
     return render_template("inbox.html", items=items, tab=tab, filters=filters, sections=sections,
-                           page=page, pages=pages, total=total,
+                           page=page, pages=pages, total=total, empty_mine=empty_mine,
                            ticket_types=TICKET_TYPES, states=_states())
 
 

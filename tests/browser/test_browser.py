@@ -266,6 +266,7 @@ def _walk_the_main_line(page, server, tmp_path):
     submit_task(page, "回访", done="已提交回访，工单已办结。")
 
     # 5. the ticket page: 办结, and every step in the timeline, in order
+    page.locator("#nav-tickets").get_by_role("link", name="工单").click()  # the 工单 menu
     page.locator("nav").get_by_role("link", name="工单查询").click()
     page.get_by_role("link", name=server.ticket_no).click()
     page.wait_for_url(re.compile(rf"/tickets/{server.ticket_id}$"))

@@ -84,7 +84,7 @@ def test_ticket_in_office_hours_stays_claimable_for_every_dispatcher(app, browse
     for username in ("paidan", "zhiban"):
         page = browser(username)
         assert "DAY-1" in page.get("/?tab=claimable").get_data(as_text=True)
-        assert "DAY-1" not in page.get("/").get_data(as_text=True)
+        assert "DAY-1" not in page.get("/?tab=mine").get_data(as_text=True)
 
 
 def test_weekday_evening_goes_to_the_least_loaded_dispatcher_or_a_duty_officer_who_may_sign(app):

@@ -21,6 +21,7 @@ SAMPLE_VALUES = {"ticket_id": 1, "attachment_id": 1, "item_id": 1, "version_id":
                  "evidence_id": 1, "order_id": 1, "campaign_id": 1, "assignment_id": 1, "job_id": 1,
                  "token": "a" * 24, "code": "en", "filename": "css/app.css", "ticket_no": "T-1",
                  "incident_id": 1, "instance_id": 1, "process_key": "ticket_lifecycle"}
+SAMPLE_VALUES["notification_id"] = 1
 
 
 def _rules(app):

@@ -19,7 +19,7 @@ def follow_process(event: InstanceChanged) -> None:
     if insp is None:
         return
     snap = event.snapshot
-    for name in snap.fired_timers:
+    for name in snap.silent_timers:  # a timer that notified is told by its alert line
         history.add(insp, "timer", TIMER_FIRED, timer=name)
     for kind, message in snap.notifications:
         history.add(insp, "alert", ALERT, alert=kind, text=message)

@@ -1,0 +1,99 @@
+"""通知: reminders that reach people. A 催办 or a deadline reminder raised by a diagram (``notify``)
+becomes a notice in the inbox of whoever holds the ticket's open task: its assignee, or, while
+nobody has claimed it, everyone in its candidate groups (the section's handlers; the dispatchers
+for a ticket still 待签收). The supervisors keep seeing the same event as an alert on the board.
+
+Wired in app/bootstrap.py as an ``InstanceChanged`` subscriber, so the notices are written in the
+transaction of the change (a timer firing, a platform message) that raised them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from app.engine.clock import clock
+from app.extensions import db
+from app.models import Notification, User, WorkItem
+from app.services import N_, NotFound, PermissionDenied, _, timeline
+from app.services.uow import unit_of_work
+
+NOTICE = N_("%(alert)s：%(text)s")
+PAGE_SIZE = 50
+
+
+def holders(item: WorkItem, users: list[User] | None = None) -> list[User]:
+    """Who should hear about ``item``: its assignee, else every active user of its candidate groups."""
+    if item.assignee_id is not None:
+        user = db.session.get(User, item.assignee_id)
+        return [user] if user is not None and user.active else []
+    groups = item.groups
+    names = {g[len("user:"):] for g in groups if g.startswith("user:")}
+    if users is None:
+        users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
+    return [u for u in users if u.username in names or (u.groups & groups)]
+
+
+def on_instance_changed(event) -> None:
+    """Subscriber: every ``notify(kind, text)`` of this step reaches the holders of the open tasks."""
+    if not event.snapshot.notifications:
+        return
+    items = list(db.session.scalars(select(WorkItem).where(
+        WorkItem.instance_id == event.instance.id, WorkItem.state == "ready").order_by(WorkItem.id)))
+    if not items:
+        return
+    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
+    now = clock.now()
+    ticket = event.ticket
+    for kind, text in event.snapshot.notifications:
+        reached: set[int] = set()
+        for item in items:
+            for user in holders(item, users):
+                if user.id in reached or (event.actor is not None and user.id == event.actor.id):
+                    continue
+                reached.add(user.id)
+                params = {"alert": kind, "text": text, "task": item.title}
+                db.session.add(Notification(
+                    user_id=user.id, ticket_id=ticket.id if ticket is not None else None, work_item_id=item.id,
+                    kind=kind[:20], message=NOTICE, params=params,
+                    text=timeline.render(NOTICE, params)[:400], created_at=now))
+
+
+def unread_count(user) -> int:
+    """The navbar badge: one count over the (user_id, read_at) index."""
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def recent_unread(user, limit: int = 5) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def for_user(user, show: str = "all", before_id: int | None = None, limit: int = PAGE_SIZE) -> list[Notification]:
+    """The user's notices, newest first (``show='unread'`` for the unread ones), a page at a time."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    if show == "unread":
+        query = query.where(Notification.read_at.is_(None))
+    if before_id:
+        query = query.where(Notification.id < before_id)
+    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(notification_id: int, user) -> Notification:
+    with unit_of_work():
+        notice = db.session.get(Notification, notification_id)
+        if notice is None:
+            raise NotFound(_("通知不存在。"))
+        if notice.user_id != user.id:
+            raise PermissionDenied(_("这不是您的通知。"))
+        if notice.read_at is None:
+            notice.read_at = clock.now()
+    return notice
+
+
+def mark_all_read(user) -> int:
+    with unit_of_work():
+        result = db.session.execute(update(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=clock.now()))
+    return result.rowcount or 0
