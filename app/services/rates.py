@@ -98,20 +98,21 @@ def current_period(now: datetime | None = None) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def counted_tickets(label: str) -> list[Ticket]:
-    start, end = period_bounds(label)
+def counted_tickets(label: str, bounds: tuple[datetime, datetime] | None = None) -> list[Ticket]:
+    start, end = bounds or period_bounds(label)
     return list(db.session.scalars(
         select(Ticket).where(Ticket.received_at >= start, Ticket.received_at < end, Ticket.excluded.is_(False),
                              Ticket.state.not_in(NOT_COUNTED_STATES)).order_by(Ticket.received_at)
     ))
 
 
-def compute(label: str | None = None) -> dict[str, Rate]:
+def compute(label: str | None = None, bounds: tuple[datetime, datetime] | None = None) -> dict[str, Rate]:
+    """The rates of an assessment period, or of the tickets received in ``bounds`` [start, end) (reports)."""
     label = label or current_period()
     now = clock.now()
     cal = calendar_store.get_calendar()
     soon = time_rules.urge_workdays()  # at risk: due within the 催办 rule's working days
-    tickets = counted_tickets(label)
+    tickets = counted_tickets(label, bounds)
     w_resolved = Decimal(str(setting("rate_weight_basic_resolved")))
     w_satisfied = Decimal(str(setting("rate_weight_basic_satisfied")))
     one, zero = Decimal(1), Decimal(0)
