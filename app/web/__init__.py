@@ -26,6 +26,7 @@ from app.web import (
     process_start,
     process_versions,
     repeats,
+    reports,
     roster,
     supervisor,
     tickets,
@@ -58,6 +59,7 @@ BLUEPRINTS = (
     process_start,  # start a startable process (its start form)
     users,  # 用户管理
     audit,  # 数据访问记录, 账号安全记录
+    reports,  # 统计报表, 热点难点, 专题报告, 报表归档, 回访数据表
 )
 
 

@@ -1,0 +1,77 @@
+"""统计报表: the report of a period with its charts, drill-down to the ledger, Excel, print and PDF."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+
+from app.services import ServiceError
+from app.services.reports import charts, documents, figures, periods
+from app.services.spreadsheets import XLSX_MIMETYPE
+from app.web import flow
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _period():
+    try:
+        return periods.from_args(request.args)
+    except ServiceError as exc:
+        flow.refused(exc)
+        return None
+
+
+def _context(period, r: dict, **more) -> dict:
+    topic = request.args.get("topic", "").strip()
+    node = figures.find_topic(r["topics"], topic) if topic else None
+    rows = node["children"] if node else r["topics"]
+
+    def drill(row):
+        return url_for("reports.index", **r["period"]["args"], topic=row["path"]) + "#report-topics"
+    return dict(period=period, r=r, generated=datetime.fromisoformat(r["generated_at"]), topic_node=node, topic_rows=rows, drill=drill,
+                charts=charts.for_report(r, rows), kinds=list(periods.KIND_LABELS.items()),
+                unit=documents.unit_name(), **more)
+
+
+@bp.route("/")
+def index():
+    period = _period()
+    if period is None:
+        return redirect(url_for("reports.index"))
+    return render_template("reports/report.html", **_context(period, figures.compute(period)))
+
+
+@bp.route("/print")
+def printable():
+    period = _period()
+    if period is None:
+        return redirect(url_for("reports.index"))
+    return render_template("reports/document.html", **_context(period, figures.compute(period)))
+
+
+@bp.route("/report.xlsx")
+def xlsx():
+    period = _period()
+    if period is None:
+        return redirect(url_for("reports.index"))
+    content = documents.report_xlsx(figures.compute(period))
+    return send_file(io.BytesIO(content), as_attachment=True, mimetype=XLSX_MIMETYPE,
+                     download_name=documents.file_name(period, "xlsx"))
+
+
+@bp.route("/report.<any(pdf):fmt>")  # figures only (no personal data); one route per document format
+def pdf(fmt="pdf"):
+    period = _period()
+    if period is None:
+        return redirect(url_for("reports.index"))
+    html = render_template("reports/document.html", **_context(period, figures.compute(period), print_mode=True,
+                                                               pdf=True, pdf_css=documents.print_css()))
+    try:
+        content = documents.html_to_pdf(html, request.url_root)
+    except ServiceError as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("reports.printable", **period.args()))
+    return send_file(io.BytesIO(content), as_attachment=True, mimetype="application/pdf",
+                     download_name=documents.file_name(period, "pdf"))
