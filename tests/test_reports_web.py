@@ -72,3 +72,15 @@ def test_bad_period_and_other_roles(app, browser):
     assert browser("zhuguan").get("/reports/?kind=day&date=2026-11-25").status_code == 200
     menu = b.get("/reports/").get_data(as_text=True)
     assert 'id="nav-reports"' in menu and "/supervisor/rates" in menu
+
+
+def test_the_board_shows_rates_trend_and_open_by_section(app, browser):
+    _seed()
+    b = browser("zhuguan")
+    assert 'id="board-charts"' in b.get("/supervisor/").get_data(as_text=True)
+    data = b.get("/reports/board.json").get_json()
+    assert data["rates"]["months"][-1] == "2026-11" and len(data["rates"]["months"]) == 6
+    assert {s["name"] for s in data["rates"]["series"]} == {"响应率", "解决率", "满意率"}
+    from app.services.reports import figures
+    total_open = sum(r["open"] for r in figures.open_by_section())
+    assert sum(data["sections"]["open"]) == total_open > 0

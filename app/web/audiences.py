@@ -222,6 +222,7 @@ ENDPOINTS: dict[str, Audience] = {
     "reports.printable": REPORTS,
     "reports.xlsx": REPORTS,
     "reports.pdf": REPORTS,
+    "reports.board_data": SUPERVISE,  # 督办看板's charts
     # /api/v1 for the platforms (API keys; app/services/apikeys.SCOPES)
     "api.openapi_json": PUBLIC,
     "api.push_ticket": api_key("tickets:write"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 
-from app.services import ServiceError
+from app.services import ServiceError, rates
 from app.services.reports import charts, documents, figures, periods
 from app.services.spreadsheets import XLSX_MIMETYPE
 from app.web import flow
@@ -75,3 +75,10 @@ def pdf(fmt="pdf"):
         return redirect(url_for("reports.printable", **period.args()))
     return send_file(io.BytesIO(content), as_attachment=True, mimetype="application/pdf",
                      download_name=documents.file_name(period, "pdf"))
+
+
+@bp.route("/board.json")
+def board_data():
+    """督办看板's small charts (fetched by the page, so the board itself stays fast)."""
+    period = periods.assessment(rates.current_period())
+    return jsonify(charts.for_board(figures.rate_trend(period), figures.open_by_section()))

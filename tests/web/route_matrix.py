@@ -30,6 +30,7 @@ MATRIX: dict[str, str] = {
     "reports.printable": "analyst supervisor leader admin",
     "reports.xlsx": "analyst supervisor leader admin",
     "reports.pdf": "analyst supervisor leader admin",
+    "reports.board_data": "supervisor admin",
     "supervisor.rate_details": "supervisor analyst leader admin",
     "supervisor.acknowledge": "supervisor admin",
     "incidents.index": "process_owner supervisor admin",

@@ -322,3 +322,15 @@ def compute(period: Period, trend_months: int = TREND_MONTHS) -> dict:
         "measures": [{"name": n, "label": label} for n, label in MEASURES],
     }
 
+
+
+def open_by_section() -> list[dict]:
+    """Every open ticket now, by section (督办看板): open, overdue, with their ledger links."""
+    status = cond.statuses(clock.now())
+    rows = db.session.execute(select(Ticket.section_id, func.count().label("open"),
+                                     sql.count_if(status["overdue"]).label("overdue"))
+                              .where(status["open"]).group_by(Ticket.section_id)).all()
+    names = dict(db.session.execute(select(Section.id, Section.name)).all())
+    out = [{"label": names.get(r.section_id, EMPTY_LABELS["section"]), "open": int(r.open), "closed": 0,
+            "overdue": int(r.overdue)} for r in rows]
+    return sorted(out, key=lambda r: -r["open"])

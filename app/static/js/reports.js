@@ -2,7 +2,8 @@
 // data-json and its kind in data-chart; no inline script (CSP).
 (function () {
   "use strict";
-  if (typeof echarts === "undefined") { return; }
+  if (typeof echarts === "undefined" || window.jiesuReports) { return; }
+  window.jiesuReports = true;
   var palette = ["#3b6fb6", "#e07b39", "#4a9a5b", "#c23b3b", "#8c6bb1", "#6c757d"];
   var grid = { left: 48, right: 24, top: 36, bottom: 40, containLabel: true };
   var builders = {
@@ -63,13 +64,22 @@
     }
   };
   var charts = [];
-  document.querySelectorAll(".report-chart[data-chart]").forEach(function (el) {
+  function draw(el, data) {
     var build = builders[el.dataset.chart];
     if (!build) { return; }
     var chart = echarts.init(el, null, { renderer: "svg" });
-    chart.setOption(Object.assign({ animation: false, textStyle: { fontFamily: "inherit" } }, build(JSON.parse(el.dataset.json))));
+    chart.setOption(Object.assign({ animation: false, textStyle: { fontFamily: "inherit" } }, build(data)));
     el.setAttribute("data-rendered", "1");
     charts.push(chart);
+  }
+  document.querySelectorAll(".report-chart[data-chart][data-json]").forEach(function (el) {
+    draw(el, JSON.parse(el.dataset.json));
+  });
+  var sources = {};
+  document.querySelectorAll(".report-chart[data-chart][data-src]").forEach(function (el) {
+    var src = el.dataset.src;
+    sources[src] = sources[src] || fetch(src, { credentials: "same-origin" }).then(function (r) { return r.json(); });
+    sources[src].then(function (data) { draw(el, data[el.dataset.part]); });
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   window.addEventListener("beforeprint", function () { charts.forEach(function (c) { c.resize(); }); });
