@@ -7,8 +7,12 @@ from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 
+from flask_babel import gettext as _
+from flask_login import current_user
+
 from app.services import ServiceError, rates
-from app.services.reports import charts, documents, figures, periods
+from app.services.reports import charts, documents, figures, keywords, periods
+from app.services.reports import hotspots as hotspots_service
 from app.services.spreadsheets import XLSX_MIMETYPE
 from app.web import flow
 
@@ -82,3 +86,22 @@ def board_data():
     """督办看板's small charts (fetched by the page, so the board itself stays fast)."""
     period = periods.assessment(rates.current_period())
     return jsonify(charts.for_board(figures.rate_trend(period), figures.open_by_section()))
+
+
+@bp.route("/hotspots")
+def hotspots():
+    """热点、难点 of a period (this month by default)."""
+    period = _period()
+    if period is None:
+        return redirect(url_for("reports.hotspots"))
+    return render_template("reports/hotspots.html", period=period, h=hotspots_service.analyse(period, current_user),
+                           kinds=list(periods.KIND_LABELS.items()), words=keywords.user_words(),
+                           stops=keywords.stop_words())
+
+
+@bp.route("/keywords", methods=["POST"])
+def keyword_settings():
+    """The analyst's user dictionary and stop words for the keyword analysis."""
+    if flow.attempt(keywords.save, request.form.get("user_words", ""), request.form.get("stop_words", "")):
+        flash(_("已保存词典和停用词。"), "success")
+    return redirect(flow.safe_next(url_for("reports.hotspots")) + "#keyword-settings")

@@ -31,6 +31,8 @@ MATRIX: dict[str, str] = {
     "reports.xlsx": "analyst supervisor leader admin",
     "reports.pdf": "analyst supervisor leader admin",
     "reports.board_data": "supervisor admin",
+    "reports.hotspots": "analyst supervisor leader admin",
+    "reports.keyword_settings": "analyst admin",
     "supervisor.rate_details": "supervisor analyst leader admin",
     "supervisor.acknowledge": "supervisor admin",
     "incidents.index": "process_owner supervisor admin",

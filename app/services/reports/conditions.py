@@ -13,7 +13,7 @@ from sqlalchemy import and_, false, or_, select, true
 
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine.clock import LOCAL_TZ
-from app.models import Enterprise, EnterpriseTicket, Ticket
+from app.models import CaseRequest, Enterprise, EnterpriseTicket, Ticket
 from app.models.ticket import STATE_NEW
 
 EMPTY = "-"
@@ -45,6 +45,8 @@ def statuses(now: datetime) -> dict:
         "written_off": Ticket.written_off_at.is_not(None),
         "supervised": Ticket.supervised.is_(True),
         "counted": counted,
+        "appealed_excluded": and_(Ticket.excluded.is_(True), Ticket.id.in_(select(CaseRequest.ticket_id).where(
+            CaseRequest.kind == "exclusion", CaseRequest.status == "approved", CaseRequest.appealed_at.is_not(None)))),
         "unassigned": Ticket.section_id.is_(None),
         "contacted": Ticket.first_contact_at.is_not(None),
         "responded_in_time": and_(Ticket.first_contact_at.is_not(None), or_(
