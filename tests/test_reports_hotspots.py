@@ -65,3 +65,23 @@ def test_the_analyst_edits_the_dictionary_and_stop_words(app, browser):
     assert "未成年人" not in words and "极速网咖" in words
     assert browser("zhuguan").post("/reports/keywords", {"user_words": "", "stop_words": ""},
                                    form_url="/reports/hotspots").status_code == 403
+
+
+def test_a_topic_report_on_internet_cafes_as_word(app, browser):
+    import io
+
+    from docx import Document
+
+    _seed()
+    b = browser("tongji")
+    url = "/reports/topic?kind=month&month=2026-11&topic=文化->文化市场->网吧"
+    page = b.get(url).get_data(as_text=True)
+    assert "关于“网吧”类诉求的专题分析报告" in page and "一、基本情况" in page and PHONE not in page
+    text = "网吧接纳未成年人问题集中在东华街道，建议联合属地开展专项检查。"
+    response = b.post(url, {"topic": "文化->文化市场->网吧", "text": text}, form_url=url)
+    assert response.status_code == 200 and "wordprocessingml" in response.mimetype
+    doc = Document(io.BytesIO(response.data))
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "关于“网吧”类诉求的专题分析报告" in body and "2026年11月" in body and text in body
+    assert "五、分析与建议" in body and "东华街道" in body and PHONE not in body
+    assert len(doc.tables) == 2 and doc.tables[0].rows[1].cells[0].text == "受理"

@@ -225,6 +225,7 @@ ENDPOINTS: dict[str, Audience] = {
     "reports.board_data": SUPERVISE,  # 督办看板's charts
     "reports.hotspots": REPORTS,
     "reports.keyword_settings": REPORT_AUTHORS,
+    "reports.topic_report": REPORTS,
     # /api/v1 for the platforms (API keys; app/services/apikeys.SCOPES)
     "api.openapi_json": PUBLIC,
     "api.push_ticket": api_key("tickets:write"),

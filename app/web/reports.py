@@ -6,13 +6,13 @@ import io
 from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
-
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import ServiceError, rates
 from app.services.reports import charts, documents, figures, keywords, periods
 from app.services.reports import hotspots as hotspots_service
+from app.services.reports import topic_report as topic_report_service
 from app.services.spreadsheets import XLSX_MIMETYPE
 from app.web import flow
 
@@ -105,3 +105,26 @@ def keyword_settings():
     if flow.attempt(keywords.save, request.form.get("user_words", ""), request.form.get("stop_words", "")):
         flash(_("已保存词典和停用词。"), "success")
     return redirect(flow.safe_next(url_for("reports.hotspots")) + "#keyword-settings")
+
+
+@bp.route("/topic", methods=["GET", "POST"])
+def topic_report():
+    """专题分析报告: choose a topic and a period, read the assembled figures, write the analysis, download Word."""
+    period = _period()
+    if period is None:
+        return redirect(url_for("reports.topic_report"))
+    topic = (request.values.get("topic") or "").strip()
+    text = request.form.get("text", "")
+    assembled = None
+    if topic:
+        try:
+            assembled = topic_report_service.assemble(topic, period, current_user, text)
+        except ServiceError as exc:
+            flow.refused(exc)
+    if request.method == "POST" and assembled is not None:
+        return send_file(io.BytesIO(topic_report_service.docx(assembled)), as_attachment=True,
+                         download_name=topic_report_service.file_name(assembled),
+                         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return render_template("reports/topic.html", period=period, topic=topic, text=text, t=assembled,
+                           topics=topic_report_service.topics_seen(), kinds=list(periods.KIND_LABELS.items()),
+                           title=topic_report_service.title_of(assembled) if assembled else "")

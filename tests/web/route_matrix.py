@@ -33,6 +33,7 @@ MATRIX: dict[str, str] = {
     "reports.board_data": "supervisor admin",
     "reports.hotspots": "analyst supervisor leader admin",
     "reports.keyword_settings": "analyst admin",
+    "reports.topic_report": "analyst supervisor leader admin",
     "supervisor.rate_details": "supervisor analyst leader admin",
     "supervisor.acknowledge": "supervisor admin",
     "incidents.index": "process_owner supervisor admin",

@@ -54,11 +54,12 @@ def _scope(period: Period):
     return and_(Ticket.received_at >= period.start, Ticket.received_at < period.end)
 
 
-def counts(period: Period) -> dict[str, int]:
-    """The top counts of a period in one query."""
+def counts(period: Period, *where) -> dict[str, int]:
+    """The top counts of a period in one query (``where``: more conditions, e.g. one topic)."""
     status = cond.statuses(clock.now())
     names = [name for name, _label in COUNTS]
-    row = db.session.execute(select(*[sql.count_if(status[n]).label(n) for n in names]).where(_scope(period))).one()
+    row = db.session.execute(select(*[sql.count_if(status[n]).label(n) for n in names])
+                             .where(_scope(period), *where)).one()
     return {n: int(getattr(row, n)) for n in names}
 
 
