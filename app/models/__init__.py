@@ -78,3 +78,8 @@ __all__ += ["Incident"]
 from app.models.security import LoginFailure, LoginLock, SecurityEvent, UserSession  # noqa: E402
 
 __all__ += ["LoginFailure", "LoginLock", "SecurityEvent", "UserSession"]
+
+# 报表归档: drafted, published and corrected reports (app/services/reports/archive.py)
+from app.models.report import REPORT_STATUSES, ReportRecord  # noqa: E402
+
+__all__ += ["REPORT_STATUSES", "ReportRecord"]

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import ServiceError, rates
-from app.services.reports import charts, documents, figures, keywords, periods
+from app.services.reports import archive, charts, documents, figures, keywords, periods
 from app.services.reports import hotspots as hotspots_service
 from app.services.reports import topic_report as topic_report_service
 from app.services.spreadsheets import XLSX_MIMETYPE
@@ -128,3 +128,78 @@ def topic_report():
     return render_template("reports/topic.html", period=period, topic=topic, text=text, t=assembled,
                            topics=topic_report_service.topics_seen(), kinds=list(periods.KIND_LABELS.items()),
                            title=topic_report_service.title_of(assembled) if assembled else "")
+
+
+# -- 报表归档: drafts from the report cycle or the analyst, published (frozen) and corrected --------
+
+@bp.route("/archive")
+def archive_index():
+    kind = request.args.get("kind", "")
+    return render_template("reports/archive.html", records=archive.listing(kind if kind in periods.KINDS else ""),
+                           kind=kind, kinds=list(periods.KIND_LABELS.items()))
+
+
+@bp.route("/archive/new", methods=["POST"])
+def archive_new():
+    try:
+        record = archive.create_draft(periods.from_args(request.form), current_user)
+    except ServiceError as exc:
+        flow.refused(exc)
+        return redirect(url_for("reports.archive_index"))
+    return redirect(url_for("reports.archive_show", report_id=record.id))
+
+
+def _saved(report_id: int, template: str, **more):
+    record = archive.get(report_id)
+    period = archive.period_of(record)
+    note = _("第 %(v)s 版 · %(s)s", v=record.version, s=_(record.status_label))
+    return render_template(template, **_context(period, record.figures, saved=record, saved_note=note,
+                                                version=record.version, **more))
+
+
+@bp.route("/archive/<int:report_id>")
+def archive_show(report_id):
+    try:
+        return _saved(report_id, "reports/saved.html")
+    except ServiceError as exc:
+        flow.refused(exc)
+        return redirect(url_for("reports.archive_index"))
+
+
+@bp.route("/archive/<int:report_id>/print")
+def archive_print(report_id):
+    return _saved(report_id, "reports/document.html")
+
+
+@bp.route("/archive/<int:report_id>/report.xlsx")
+def archive_xlsx(report_id):
+    record = archive.get(report_id)
+    period = archive.period_of(record)
+    name = documents.file_name(period, "xlsx").replace(".xlsx", f"-v{record.version}.xlsx")
+    return send_file(io.BytesIO(documents.report_xlsx(record.figures)), as_attachment=True, mimetype=XLSX_MIMETYPE,
+                     download_name=name)
+
+
+@bp.route("/archive/<int:report_id>/publish", methods=["POST"])
+def archive_publish(report_id):
+    if flow.attempt(archive.publish, report_id, current_user, request.form.get("note", "")):
+        flash(_("报表已发布，数据已归档，不再变化。"), "success")
+    return redirect(url_for("reports.archive_show", report_id=report_id))
+
+
+@bp.route("/archive/<int:report_id>/refresh", methods=["POST"])
+def archive_refresh(report_id):
+    if flow.attempt(archive.refresh, report_id, current_user):
+        flash(_("已按当前数据重新统计。"), "success")
+    return redirect(url_for("reports.archive_show", report_id=report_id))
+
+
+@bp.route("/archive/<int:report_id>/revise", methods=["POST"])
+def archive_revise(report_id):
+    try:
+        record = archive.create_draft(archive.period_of(archive.get(report_id)), current_user)
+    except ServiceError as exc:
+        flow.refused(exc)
+        return redirect(url_for("reports.archive_show", report_id=report_id))
+    flash(_("已起草修订版，发布时请写明修订说明。"), "info")
+    return redirect(url_for("reports.archive_show", report_id=record.id))
