@@ -227,6 +227,7 @@ ENDPOINTS: dict[str, Audience] = {
     "reports.keyword_settings": REPORT_AUTHORS,
     "reports.topic_report": REPORTS,
     "reports.archive_index": REPORTS,
+    "reports.callback_sheet": roles("analyst", "supervisor", "callback"),  # 回访数据表 (masked per reader, logged)
     "reports.archive_show": REPORTS,
     "reports.archive_print": REPORTS,
     "reports.archive_xlsx": REPORTS,

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.services import ServiceError, rates
 from app.services.reports import archive, charts, documents, figures, keywords, periods
+from app.services.reports import callback_sheet as callback_sheet_service
 from app.services.reports import hotspots as hotspots_service
 from app.services.reports import topic_report as topic_report_service
 from app.services.spreadsheets import XLSX_MIMETYPE
@@ -203,3 +204,17 @@ def archive_revise(report_id):
         return redirect(url_for("reports.archive_show", report_id=report_id))
     flash(_("已起草修订版，发布时请写明修订说明。"), "info")
     return redirect(url_for("reports.archive_show", report_id=record.id))
+
+
+@bp.route("/callbacks.xlsx")
+def callback_sheet():
+    """回访数据表 of a period (this month by default): every callback, outcome, attempts, recording link."""
+    period = _period()
+    if period is None:
+        return redirect(url_for("reports.index"))
+
+    def recording_url(attachment_id: int) -> str:
+        return url_for("tickets.attachment", attachment_id=attachment_id, _external=True)
+    content = callback_sheet_service.xlsx(period, current_user, recording_url)
+    return send_file(io.BytesIO(content), as_attachment=True, mimetype=XLSX_MIMETYPE,
+                     download_name=f"回访数据表-{period.key}.xlsx")

@@ -35,6 +35,7 @@ MATRIX: dict[str, str] = {
     "reports.keyword_settings": "analyst admin",
     "reports.topic_report": "analyst supervisor leader admin",
     "reports.archive_index": "analyst supervisor leader admin",
+    "reports.callback_sheet": "analyst supervisor callback admin",
     "reports.archive_show": "analyst supervisor leader admin",
     "reports.archive_print": "analyst supervisor leader admin",
     "reports.archive_xlsx": "analyst supervisor leader admin",
