@@ -71,8 +71,7 @@ def pdf(fmt="pdf"):
     period = _period()
     if period is None:
         return redirect(url_for("reports.index"))
-    html = render_template("reports/document.html", **_context(period, figures.compute(period), print_mode=True,
-                                                               pdf=True, pdf_css=documents.print_css()))
+    html = document_html(period, figures.compute(period))
     try:
         content = documents.html_to_pdf(html, request.url_root)
     except ServiceError as exc:
@@ -218,3 +217,9 @@ def callback_sheet():
     content = callback_sheet_service.xlsx(period, current_user, recording_url)
     return send_file(io.BytesIO(content), as_attachment=True, mimetype=XLSX_MIMETYPE,
                      download_name=f"回访数据表-{period.key}.xlsx")
+
+
+def document_html(period, r: dict) -> str:
+    """The PDF's page for a report (also used by ``jiesu report --format pdf`` in a request context)."""
+    return render_template("reports/document.html", **_context(period, r, print_mode=True, pdf=True,
+                                                               pdf_css=documents.print_css()))
