@@ -16,18 +16,18 @@ from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import ENTERPRISE_KINDS, Enterprise, EnterpriseTicket, Section, Ticket
-from app.services import rates
+from app.services import N_, rates
 from app.services.reports import conditions as cond
 from app.services.reports import sql
 from app.services.reports.periods import Period
 
 COUNTS = [  # name, label: the counts at the top of every report, in order
-    ("received", "受理"), ("signed", "签收"), ("returned", "退回"), ("transferred", "转派"),
-    ("closed", "办结"), ("open", "未办结"), ("overdue", "超期"), ("extended", "延期"), ("excluded", "剔除"),
-    ("carried", "挂账"), ("supervised", "督办"),
+    ("received", N_("受理")), ("signed", N_("签收")), ("returned", N_("退回")), ("transferred", N_("转派")),
+    ("closed", N_("办结")), ("open", N_("未办结")), ("overdue", N_("超期")), ("extended", N_("延期")), ("excluded", N_("剔除")),
+    ("carried", N_("挂账")), ("supervised", N_("督办")),
 ]
-MEASURES = [("received", "受理"), ("closed", "办结"), ("open", "未办结"), ("overdue", "超期"),
-            ("unresolved", "未解决"), ("unsatisfied", "不满意")]
+MEASURES = [("received", N_("受理")), ("closed", N_("办结")), ("open", N_("未办结")), ("overdue", N_("超期")),
+            ("unresolved", N_("未解决")), ("unsatisfied", N_("不满意"))]
 DIMENSIONS = [  # name, label, column (None: computed apart)
     ("source", "来源", Ticket.source), ("ticket_type", "工单类型", Ticket.ticket_type),
     ("section", "承办科室", Ticket.section_id), ("street", "街乡镇", Ticket.street),
@@ -225,8 +225,9 @@ def _rate_dict(key: str, rate: rates.Rate, base: dict) -> dict:
 
 def rate_figures(period: Period, base: dict) -> list[dict]:
     """The three rates by app/services/rates.py's rules, over the period's tickets."""
-    computed = rates.compute(period.assessment) if period.kind == "assessment" else \
-        rates.compute(rates.current_period(period.start), bounds=(period.start, period.end))
+    label = period.assessment if period.kind == "assessment" else rates.current_period(period.start)
+    bounds = None if period.kind == "assessment" else (period.start, period.end)
+    computed = rates.compute(label, bounds=bounds, rows=rates.counted_rows(label, bounds))
     return [_rate_dict(key, rate, base) for key, rate in computed.items()]
 
 
@@ -234,7 +235,7 @@ def rate_trend(period: Period, months: int = TREND_MONTHS) -> list[dict]:
     """The three rates of the assessment months up to the period's, against their targets."""
     out = []
     for label in period.months(months):
-        computed = rates.compute(label)
+        computed = rates.compute(label, rows=rates.counted_rows(label))
         out.append({"month": label, **{k: (None if r.value is None else float(r.value)) for k, r in computed.items()},
                     "targets": {k: r.target for k, r in computed.items()}})
     return out

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.engine.clock import LOCAL_TZ, clock
-from app.services import ServiceError, _, rates
+from app.services import N_, ServiceError, _, rates
 
 KINDS = ("day", "week", "month", "assessment", "range")
-KIND_LABELS = {"day": "日报", "week": "周报", "month": "月报", "assessment": "考核期报告", "range": "区间报告"}
+KIND_LABELS = {"day": N_("日报"), "week": N_("周报"), "month": N_("月报"), "assessment": N_("考核期报告"),
+               "range": N_("区间报告")}
 MAX_RANGE_DAYS = 400
 WEEKDAYS = "一二三四五六日"
 
