@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.ticket import Ticket
 from app.models.types import JSONText, UTCDateTime
 from app.models.user import User
 
@@ -41,3 +42,7 @@ class ReportRecord(db.Model):
     @property
     def status_label(self) -> str:
         return REPORT_STATUSES.get(self.status, self.status)
+
+
+# Every report selects the tickets received in its period: an index range, not a table scan.
+Index("ix_ticket_received_at", Ticket.received_at)

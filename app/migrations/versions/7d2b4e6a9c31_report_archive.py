@@ -1,4 +1,4 @@
-"""报表归档: report_record (drafted, published and corrected reports with their frozen figures)
+"""报表归档: report_record (drafted, published and corrected reports with their frozen figures); ticket.received_at index
 
 Revision ID: 7d2b4e6a9c31
 Revises: 5c3e9a1d7f20
@@ -40,9 +40,13 @@ def upgrade():
     )
     with op.batch_alter_table('report_record') as batch:
         batch.create_index('ix_report_record_listing', ['kind', 'status', 'period_key'], unique=False)
+    with op.batch_alter_table('ticket') as batch:
+        batch.create_index('ix_ticket_received_at', ['received_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('ticket') as batch:
+        batch.drop_index('ix_ticket_received_at')
     with op.batch_alter_table('report_record') as batch:
         batch.drop_index('ix_report_record_listing')
     op.drop_table('report_record')

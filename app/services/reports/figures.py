@@ -231,14 +231,40 @@ def rate_figures(period: Period, base: dict) -> list[dict]:
     return [_rate_dict(key, rate, base) for key, rate in computed.items()]
 
 
-def rate_trend(period: Period, months: int = TREND_MONTHS) -> list[dict]:
-    """The three rates of the assessment months up to the period's, against their targets."""
-    out = []
-    for label in period.months(months):
-        computed = rates.compute(label, rows=rates.counted_rows(label))
-        out.append({"month": label, **{k: (None if r.value is None else float(r.value)) for k, r in computed.items()},
-                    "targets": {k: r.target for k, r in computed.items()}})
+_TREND_CACHE: dict[tuple, dict] = {}  # (month, fingerprint) -> its rates, for months whose deadlines all passed
+SETTLED_DAYS = 5  # a month is settled this long after its end (every response deadline has passed)
+
+
+def _fingerprint(label: str) -> tuple:
+    """What would change a past month's rates: counts and the latest contact, callback, closing, exclusion."""
+    start, end = rates.period_bounds(label)
+    row = db.session.execute(select(
+        func.count(), func.max(Ticket.first_contact_at), func.max(Ticket.callback_at), func.max(Ticket.closed_at),
+        sql.count_if(Ticket.excluded.is_(True)), sql.count_if(Ticket.state.in_(cond.NOT_COUNTED)),
+        sql.count_if(Ticket.callback_contacted.is_(True)))
+        .where(Ticket.received_at >= start, Ticket.received_at < end)).one()
+    weights = tuple(rates.setting(k) for k in rates.DEFAULTS)
+    return tuple(str(v) for v in row) + tuple(str(w) for w in weights)
+
+
+def _month_rates(label: str) -> dict:
+    start, end = rates.period_bounds(label)
+    settled = clock.now() > end + timedelta(days=SETTLED_DAYS)
+    key = (db.engine.url.render_as_string(hide_password=True), label, _fingerprint(label)) if settled else None
+    if key is not None and key in _TREND_CACHE:
+        return _TREND_CACHE[key]
+    computed = rates.compute(label, rows=rates.counted_rows(label))
+    out = {k: (None if r.value is None else float(r.value)) for k, r in computed.items()}
+    out["targets"] = {k: r.target for k, r in computed.items()}
+    if key is not None:
+        _TREND_CACHE[key] = out
     return out
+
+
+def rate_trend(period: Period, months: int = TREND_MONTHS) -> list[dict]:
+    """The three rates of the assessment months up to the period's, against their targets (rates.py's rules;
+    a settled month is recomputed only when its tickets changed: see ``_fingerprint``)."""
+    return [{"month": label, **_month_rates(label)} for label in period.months(months)]
 
 
 def daily(period: Period, base: dict) -> list[dict]:
