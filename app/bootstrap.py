@@ -35,6 +35,7 @@ from app.services import (
 )
 from app.services.events import InstanceChanged, TicketCreated, WorkItemCreated
 from app.services.inspections import following as inspection_rows
+from app.services.reports import archive as report_archive
 from app.tasks import callback, dispatch, handle, respond, review, sign
 from app.tasks import carried as carried_tasks
 from app.tasks import enterprise as enterprise_tasks
@@ -74,6 +75,8 @@ def wire_bpmn_functions(w: Wiring) -> None:
     w.bpmn_function("ticket_open", casework.ticket_open)  # supervision.bpmn: stop reporting once closed
     w.bpmn_function("carried_cases", casework.carried_cases)  # the monthly review's list
     w.bpmn_function("rule", time_rules.rule)  # rule('reply_workdays'): the 时限规则, versioned, no code
+    w.bpmn_function("next_report_at", report_archive.next_report_at)  # report_cycle.bpmn: next working day 08:00
+    w.bpmn_function("make_scheduled_reports", report_archive.make_scheduled_reports)  # its drafts
 
 
 def wire_task_handlers(w: Wiring) -> None:

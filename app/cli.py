@@ -17,6 +17,7 @@ from waitress import serve as waitress_serve
 from app import demo
 from app.cli_apikey import apikey_group
 from app.cli_import import import_command
+from app.cli_report import report_command
 from app.extensions import db
 from app.models import User
 from app.seed import seed_base
@@ -29,7 +30,8 @@ from app.web.audiences import largest_body
 
 
 def register_cli(app):
-    for command in (init_db, seed, serve, worker, user_group, deploy, lint, import_command, apikey_group):
+    for command in (init_db, seed, serve, worker, user_group, deploy, lint, import_command, apikey_group,
+                    report_command):
         app.cli.add_command(command)
 
 

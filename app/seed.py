@@ -10,6 +10,7 @@ from app.engine.clock import clock
 from app.extensions import db
 from app.models import CalendarYear, Section
 from app.services import carried
+from app.services.reports import archive as report_archive
 from app.services.uow import unit_of_work
 
 SECTIONS = [
@@ -31,3 +32,4 @@ def seed_base() -> None:
                 db.session.add(Section(code=code, name=name, duties=duties))
         instances.deploy_directory(current_app.config["JIESU_PROCESS_DIR"])
     carried.ensure_review_cycle()  # 挂账案件月度复核: one long-running instance
+    report_archive.ensure_cycle()  # 报表周期: the daily/weekly/monthly drafts at 08:00 of working days

@@ -84,3 +84,8 @@ __all__ += ["LoginFailure", "LoginLock", "SecurityEvent", "UserSession"]
 from app.models.notification import Notification  # noqa: E402
 
 __all__ += ["Notification"]
+
+# 报表归档: drafted, published and corrected reports (app/services/reports/archive.py)
+from app.models.report import REPORT_STATUSES, ReportRecord  # noqa: E402
+
+__all__ += ["REPORT_STATUSES", "ReportRecord"]

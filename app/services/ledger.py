@@ -7,7 +7,7 @@ export is written to the access log.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload
@@ -16,6 +16,7 @@ from app.engine.clock import clock
 from app.extensions import db
 from app.models import RepeatLink, Section, Ticket, TicketNote, User
 from app.services import NotFound, PermissionDenied, ServiceError, _, access, masking, rates, search_index
+from app.services.reports import conditions
 from app.services.spreadsheets import Sheet, workbook
 from app.services.tickets import FIELD_LABELS
 from app.services.uow import unit_of_work
@@ -39,16 +40,28 @@ class LedgerFilter:
     carried: str = ""  # "", "yes" (挂账中), "written_off" (已销账), "no"
     supervised: str = ""  # "", "yes" (督办件), "no"
     repeat: bool = False  # part of a confirmed repeat caller / repeat event (重复反映)
+    # 统计报表: the filters a report figure's link carries (app/services/reports/conditions.py)
+    received_from: str = ""  # YYYY-MM-DD, 接收时间 from this day
+    received_to: str = ""  # YYYY-MM-DD, to this day (inclusive)
+    status: str = ""  # a report count: closed, open, signed, extended, responded_late ...
+    source: str = ""
+    street: str = ""
+    enterprise: str = ""
+    enterprise_kind: str = ""
+    topic_path: str = ""  # this topic path and those below it
 
     @classmethod
     def from_args(cls, args) -> LedgerFilter:
         section = args.get("section", "")
-        return cls(q=args.get("q", "").strip(), period=args.get("period", "").strip(),
+        f = cls(q=args.get("q", "").strip(), period=args.get("period", "").strip(),
                    ticket_type=args.get("type", ""), topic=args.get("topic", "").strip(),
                    section_id=int(section) if str(section).isdigit() else None, state=args.get("state", ""),
                    overdue=args.get("overdue") in ("1", "on", "true"), excluded=args.get("excluded", ""),
                    carried=args.get("carried", ""), supervised=args.get("supervised", ""),
                    repeat=args.get("repeat") in ("1", "on", "true"))
+        for name in REPORT_FILTERS:
+            setattr(f, name, str(args.get(name, "")).strip())
+        return f
 
     def as_args(self) -> dict:
         names = {"ticket_type": "type", "section_id": "section"}
@@ -96,6 +109,30 @@ def _query(f: LedgerFilter, user: User):
                                 Ticket.id.in_(confirmed.with_only_columns(RepeatLink.earlier_id))))
     if f.supervised in ("yes", "no"):
         query = query.where(Ticket.supervised.is_(f.supervised == "yes"))
+    return _report_filters(query, f)
+
+
+REPORT_FILTERS = ("received_from", "received_to", "status", "source", "street", "enterprise", "enterprise_kind",
+                  "topic_path")
+
+
+def _report_filters(query, f: LedgerFilter):
+    """The filters a report figure links with: the report's own conditions (one definition for both)."""
+    try:
+        first = date.fromisoformat(f.received_from) if f.received_from else None
+        last = date.fromisoformat(f.received_to) if f.received_to else None
+    except ValueError as exc:
+        raise ServiceError(_("日期格式应为 YYYY-MM-DD。")) from exc
+    query = query.where(*conditions.received_between(first, last))
+    if f.status:  # one or more report counts, comma-separated, all of them
+        known = conditions.statuses(clock.now())
+        for name in f.status.split(","):
+            if name not in known:
+                raise ServiceError(_("未知的统计口径。"))
+            query = query.where(known[name])
+    for name in ("source", "street", "enterprise", "enterprise_kind", "topic_path"):
+        if getattr(f, name):
+            query = query.where(conditions.dimension(name, getattr(f, name)))
     return query
 
 
@@ -206,7 +243,8 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
         ("first_contact_at", "首次联系时间"), ("reply_deadline", "办理时限（计算）"), ("closed_at", "办结时间"),
         ("callback_resolved", "是否解决"), ("callback_satisfied", "是否满意"), ("excluded", "已剔除"),
         ("supervised", "督办件"), ("carried", "挂账"), ("reply_text", "回复内容"),
-        ("notes", "备注")]
+        ("notes", "备注"),
+        ("replied_at", "回复时间"), ("original_reply_deadline", "延期前办理时限"), ("callback_contacted", "回访联系上")]
     personal_views = []
     lines = []
     for t in rows:
@@ -221,6 +259,8 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
                 value = mask.text("；".join(notes_of.get(t.id, ())))
             elif name in ("excluded", "supervised", "carried"):
                 value = "是" if getattr(t, name) else "否"
+            elif name == "callback_contacted":
+                value = {True: "是", False: "否"}.get(t.callback_contacted, "")
             else:
                 value = mask.field(name, getattr(t, name))
             line.append(value)

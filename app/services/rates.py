@@ -129,8 +129,8 @@ def current_period(now: datetime | None = None) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def counted_tickets(label: str) -> list[Ticket]:
-    start, end = period_bounds(label)
+def counted_tickets(label: str, bounds: tuple[datetime, datetime] | None = None) -> list[Ticket]:
+    start, end = bounds or period_bounds(label)
     return list(db.session.scalars(
         select(Ticket).where(Ticket.received_at >= start, Ticket.received_at < end, Ticket.excluded.is_(False),
                              Ticket.state.not_in(NOT_COUNTED_STATES)).order_by(Ticket.received_at)
@@ -155,12 +155,28 @@ def _callback_reason(ticket: Ticket, answer: str) -> str:
     return reason
 
 
-def compute(label: str | None = None) -> dict[str, Rate]:
+RULE_COLUMNS = ("id", "first_contact_at", "response_deadline", "callback_contacted", "callback_resolved",
+                "callback_satisfied", "closed_at", "reply_deadline", "replied_at", "callback_at", "outcome")  # what the rules below read
+
+
+def counted_rows(label: str, bounds: tuple[datetime, datetime] | None = None) -> list:
+    """The counted tickets as plain rows of the columns the rules read (reports over many months)."""
+    start, end = bounds or period_bounds(label)
+    return list(db.session.execute(
+        select(*[getattr(Ticket, c) for c in RULE_COLUMNS]).where(
+            Ticket.received_at >= start, Ticket.received_at < end, Ticket.excluded.is_(False),
+            Ticket.state.not_in(NOT_COUNTED_STATES))))
+
+
+def compute(label: str | None = None, bounds: tuple[datetime, datetime] | None = None,
+            rows: list | None = None) -> dict[str, Rate]:
+    """The rates of an assessment period, or of the tickets received in ``bounds`` [start, end) (reports);
+    ``rows``: the counted tickets already read (``counted_rows``), ``against``/``at_risk`` then hold rows."""
     label = label or current_period()
     now = clock.now()
     cal = calendar_store.get_calendar()
     soon = time_rules.urge_workdays()  # at risk: due within the 催办 rule's working days
-    tickets = counted_tickets(label)
+    tickets = rows if rows is not None else counted_tickets(label, bounds)
     w_resolved = Decimal(str(setting("rate_weight_basic_resolved")))
     w_satisfied = Decimal(str(setting("rate_weight_basic_satisfied")))
     one, zero = Decimal(1), Decimal(0)

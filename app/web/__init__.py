@@ -28,6 +28,7 @@ from app.web import (
     process_start,
     process_versions,
     repeats,
+    reports,
     roster,
     supervisor,
     tickets,
@@ -62,6 +63,7 @@ BLUEPRINTS = (
     users,  # 用户管理
     audit,  # 数据访问记录, 账号安全记录
     notifications,  # 通知: 催办 and reminders in a person's inbox, the navbar bell
+    reports,  # 统计报表, 热点难点, 专题报告, 报表归档, 回访数据表
 )
 
 

@@ -86,6 +86,8 @@ ROSTER_EDIT = roles("supervisor", "duty")  # app/services/roster.can_edit
 ENTERPRISE_EDIT = roles(*enterprises.EDIT_ROLES)
 INSPECT = roles("inspector", "supervisor")
 LEDGER_EXPORT = roles("dispatcher", "duty", "supervisor", "analyst")
+REPORTS = roles("analyst", "supervisor", "leader")  # 统计报表: read, download (app/web/reports*.py)
+REPORT_AUTHORS = roles("analyst")  # write, publish, edit the keyword dictionary
 LARGEST_TASK_UPLOAD = max(files.MAX_AUDIO_BYTES, files.MAX_DOCUMENT_BYTES)
 
 ENDPOINTS: dict[str, Audience] = {
@@ -226,6 +228,24 @@ ENDPOINTS: dict[str, Audience] = {
     "time_rules.recompute": RULE_EDITORS,
     "process_start.index": SIGNED_IN,  # each process says who may start it (candidateStarterGroups)
     "process_start.start": SIGNED_IN,
+    # 统计报表, 热点难点, 专题报告, 报表归档, 回访数据表
+    "reports.index": REPORTS,
+    "reports.printable": REPORTS,
+    "reports.xlsx": REPORTS,
+    "reports.pdf": REPORTS,
+    "reports.board_data": SUPERVISE,  # 督办看板's charts
+    "reports.hotspots": REPORTS,
+    "reports.keyword_settings": REPORT_AUTHORS,
+    "reports.topic_report": REPORTS,
+    "reports.archive_index": REPORTS,
+    "reports.callback_sheet": roles("analyst", "supervisor", "callback"),  # 回访数据表 (masked per reader, logged)
+    "reports.archive_show": REPORTS,
+    "reports.archive_print": REPORTS,
+    "reports.archive_xlsx": REPORTS,
+    "reports.archive_new": REPORT_AUTHORS,
+    "reports.archive_publish": REPORT_AUTHORS,
+    "reports.archive_refresh": REPORT_AUTHORS,
+    "reports.archive_revise": REPORT_AUTHORS,
     # /api/v1 for the platforms (API keys; app/services/apikeys.SCOPES)
     "api.openapi_json": PUBLIC,
     "api.push_ticket": api_key("tickets:write"),

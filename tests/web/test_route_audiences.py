@@ -20,7 +20,8 @@ SAMPLE_VALUES = {"ticket_id": 1, "attachment_id": 1, "item_id": 1, "version_id":
                  "alert_id": 1, "warning_id": 1, "enterprise_id": 1, "link_id": 1, "inspection_id": 1,
                  "evidence_id": 1, "order_id": 1, "campaign_id": 1, "assignment_id": 1, "job_id": 1,
                  "token": "a" * 24, "code": "en", "filename": "css/app.css", "ticket_no": "T-1",
-                 "incident_id": 1, "instance_id": 1, "process_key": "ticket_lifecycle"}
+                 "incident_id": 1, "instance_id": 1, "process_key": "ticket_lifecycle",
+                 "fmt": "pdf", "report_id": 1}
 SAMPLE_VALUES["notification_id"] = 1
 
 

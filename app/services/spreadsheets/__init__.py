@@ -21,10 +21,10 @@ from app.services.spreadsheets.reading import (
     read_table,
 )
 from app.services.spreadsheets.staging import AlreadyImported, Expired
-from app.services.spreadsheets.writing import XLSX_MIMETYPE, Sheet, csv_text, workbook
+from app.services.spreadsheets.writing import XLSX_MIMETYPE, ChartSpec, Sheet, csv_text, workbook
 
 __all__ = [
-    "ALLOWED_EXTENSIONS", "XLSX_MIMETYPE", "AlreadyImported", "CellError", "Column", "Expired", "Layout",
+    "ALLOWED_EXTENSIONS", "XLSX_MIMETYPE", "AlreadyImported", "CellError", "ChartSpec", "Column", "Expired", "Layout",
     "Sheet", "StagedImport", "Table", "TableFileError", "TableRow", "csv_text", "file_size", "parse_date",
     "parse_datetime", "read_table", "workbook",
 ]

@@ -43,6 +43,36 @@ class Sheet:
     rows: Iterable[Sequence] = ()
     widths: Sequence[int] | int | None = None  # one width for every column, or one per column
     formats: dict[int, str] = field(default_factory=dict)  # column index -> number format
+    charts: Sequence[ChartSpec] = ()  # native Excel charts over this sheet's columns
+
+
+@dataclass
+class ChartSpec:
+    """A native Excel chart of some columns of the sheet (1-based), categories from another column."""
+
+    title: str
+    values: Sequence[int]  # the columns drawn, each a series named by its header
+    categories: int = 1
+    kind: str = "col"  # col, bar (horizontal), line
+    anchor: str = "H2"
+    width: float = 18  # cm
+    height: float = 9
+
+
+def _add_charts(ws, spec: Sheet, count: int) -> None:
+    from openpyxl.chart import BarChart, LineChart, Reference  # noqa: PLC0415 - only workbooks with charts
+
+    for c in spec.charts:
+        if not count:
+            continue
+        chart = LineChart() if c.kind == "line" else BarChart()
+        if c.kind == "bar":
+            chart.type = "bar"
+        chart.title, chart.width, chart.height = c.title, c.width, c.height
+        for column in c.values:
+            chart.add_data(Reference(ws, min_col=column, min_row=1, max_row=count + 1), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=c.categories, min_row=2, max_row=count + 1))
+        ws.add_chart(chart, c.anchor)
 
 
 def _cell(sheet, value, number_format: str | None = None, bold: bool = False) -> WriteOnlyCell:
@@ -76,8 +106,12 @@ def workbook(*sheets: Sheet) -> bytes:
             for index, width in enumerate(per_column, start=1):
                 ws.column_dimensions[get_column_letter(index)].width = width
         ws.append([_cell(ws, str(title), bold=True) for title in spec.header])
+        count = 0
         for row in spec.rows:
             ws.append([_cell(ws, value, spec.formats.get(index)) for index, value in enumerate(row)])
+            count += 1
+        if spec.charts:
+            _add_charts(ws, spec, count)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,0 +1,97 @@
+// Report charts (ECharts, SVG renderer so they print sharply). Each .report-chart carries its data in
+// data-json and its kind in data-chart; no inline script (CSP).
+(function () {
+  "use strict";
+  if (typeof echarts === "undefined" || window.jiesuReports) { return; }
+  window.jiesuReports = true;
+  var palette = ["#3b6fb6", "#e07b39", "#4a9a5b", "#c23b3b", "#8c6bb1", "#6c757d"];
+  var grid = { left: 48, right: 24, top: 36, bottom: 40, containLabel: true };
+  var builders = {
+    rates: function (d) {
+      return {
+        color: palette, tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+        legend: { top: 0 }, grid: grid,
+        xAxis: { type: "category", data: d.months },
+        yAxis: { type: "value", min: function (v) { return Math.max(0, Math.floor(Math.min(v.min, 85) / 5) * 5); }, max: 100, axisLabel: { formatter: "{value}%" } },
+        series: d.series.map(function (s) {
+          return { name: s.name, type: "line", data: s.data, connectNulls: true, label: { show: true, formatter: "{c}%", fontSize: 10 },
+            markLine: s.target == null ? undefined : { symbol: "none", lineStyle: { type: "dashed" }, label: { formatter: s.name + "目标 " + s.target + "%", fontSize: 10 }, data: [{ yAxis: s.target }] } };
+        })
+      };
+    },
+    daily: function (d) {
+      return {
+        color: palette, tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: grid,
+        xAxis: { type: "category", data: d.labels, axisLabel: { formatter: function (v) { return v.length > 5 ? v.slice(5) : v; } } },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [{ name: "受理", type: "bar", data: d.received }, { name: "其中未办结", type: "line", data: d.open }]
+      };
+    },
+    bars: function (d) {
+      return {
+        color: palette, tooltip: { trigger: "axis" }, grid: { left: 8, right: 24, top: 10, bottom: 10, containLabel: true },
+        xAxis: { type: "value", minInterval: 1 }, yAxis: { type: "category", data: d.labels.slice().reverse() },
+        series: [{ name: "受理", type: "bar", data: d.values.slice().reverse(), label: { show: true, position: "right" } }]
+      };
+    },
+    stack: function (d) {
+      return {
+        color: [palette[2], palette[1], palette[3]], tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: grid,
+        xAxis: { type: "category", data: d.labels, axisLabel: { interval: 0, rotate: d.labels.length > 4 ? 20 : 0 } },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [{ name: "办结", type: "bar", stack: "a", data: d.closed }, { name: "未办结", type: "bar", stack: "a", data: d.open },
+          { name: "超期", type: "line", data: d.overdue }]
+      };
+    },
+    heat: function (d) {
+      var max = d.cells.reduce(function (m, c) { return Math.max(m, c[2]); }, 1);
+      return {
+        tooltip: { position: "top", formatter: function (p) { return d.streets[p.value[1]] + " · " + d.topics[p.value[0]] + "：" + p.value[2] + " 件"; } },
+        grid: { left: 8, right: 24, top: 10, bottom: 60, containLabel: true },
+        xAxis: { type: "category", data: d.topics, splitArea: { show: true } },
+        yAxis: { type: "category", data: d.streets, splitArea: { show: true } },
+        visualMap: { min: 0, max: max, calculable: true, orient: "horizontal", left: "center", bottom: 0, inRange: { color: ["#f7fbff", "#6baed6", "#08306b"] } },
+        series: [{ name: "受理", type: "heatmap", data: d.cells, label: { show: true } }]
+      };
+    },
+    buckets: function (d) {
+      return {
+        color: palette, tooltip: { trigger: "axis" }, grid: grid,
+        xAxis: { type: "category", data: d.map(function (b) { return b.label; }), axisLabel: { interval: 0, rotate: 20 } },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [{ name: "件数", type: "bar", data: d.map(function (b) { return b.count; }), label: { show: true, position: "top" } }]
+      };
+    }
+  };
+  var charts = [];
+  function draw(el, data) {
+    var build = builders[el.dataset.chart];
+    if (!build) { return; }
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(Object.assign({ animation: false, textStyle: { fontFamily: "inherit" } }, build(data)));
+    el.setAttribute("data-rendered", "1");
+    charts.push(chart);
+  }
+  document.querySelectorAll(".report-chart[data-chart][data-json]").forEach(function (el) {
+    draw(el, JSON.parse(el.dataset.json));
+  });
+  var sources = {};
+  document.querySelectorAll(".report-chart[data-chart][data-src]").forEach(function (el) {
+    var src = el.dataset.src;
+    sources[src] = sources[src] || fetch(src, { credentials: "same-origin" }).then(function (r) { return r.json(); });
+    sources[src].then(function (data) { draw(el, data[el.dataset.part]); });
+  });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  window.addEventListener("beforeprint", function () { charts.forEach(function (c) { c.resize(); }); });
+  var kind = document.getElementById("report-kind");
+  function showInputs() {
+    document.querySelectorAll("#report-period [data-kinds]").forEach(function (el) {
+      var on = el.dataset.kinds.split(" ").indexOf(kind.value) >= 0;
+      el.hidden = !on;
+      el.querySelectorAll("input").forEach(function (i) { i.disabled = !on; });
+    });
+  }
+  if (kind) { kind.addEventListener("change", showInputs); showInputs(); }
+  var printNow = document.getElementById("print-now");
+  if (printNow) { printNow.addEventListener("click", function () { window.print(); }); }
+})();
