@@ -7,7 +7,7 @@ from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import WorkItem
-from tests.test_browser import _require_chromium, chromium_page, live_server, log_in  # noqa: F401
+from tests.browser.test_browser import _require_chromium, chromium_page, live_server, log_in  # noqa: F401
 
 NOTE = "已与来电人电话核实，地址无误"
 

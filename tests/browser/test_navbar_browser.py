@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _require_chromium, live_server  # noqa: F401
+from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _require_chromium, live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
