@@ -22,10 +22,12 @@ import pytest
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from app import create_app
+from app.engine import cache as workflow_cache
 from app.engine import calendar_store
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
-from app.services import time_rules
+from app.forms.builder import _cache as form_classes
+from app.services import page_cache, time_rules
 
 PG_URL = os.environ.get("JIESU_TEST_DATABASE_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -53,6 +55,9 @@ def forget_process_caches() -> None:
     """Caches that live in the process, not in the database: each test starts without them."""
     time_rules.invalidate()
     calendar_store._cached.update(calendar=None, rev=None, bind=None)  # the holiday table of another test
+    workflow_cache.clear()  # keyed by row ids, which the next test's copy of the database reuses
+    page_cache.clear_all()  # the layout's few-seconds caches (duty banner, counts)
+    form_classes.clear()  # generated task forms keyed by (version id, task): ids recur across tests
 
 
 def pytest_configure(config):

@@ -73,3 +73,4 @@ def xlsx(header, rows) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+

@@ -24,7 +24,7 @@ from app.services import timers, wakeups
 from app.services.scheduler import Scheduler
 from tests.conftest import PG_URL
 
-DIAGRAM = Path(__file__).parent / "bpmn" / "timer_alert.bpmn"
+DIAGRAM = Path(__file__).parent.parent / "bpmn" / "timer_alert.bpmn"
 
 
 def deploy():
