@@ -58,7 +58,7 @@ def wire_bpmn_functions(w: Wiring) -> None:
     w.bpmn_function("ticket_open", casework.ticket_open)  # supervision.bpmn: stop reporting once closed
     w.bpmn_function("carried_cases", casework.carried_cases)  # the monthly review's list
     w.bpmn_function("rule", time_rules.rule)  # rule('reply_workdays'): the 时限规则, versioned, no code
-    w.bpmn_function("next_report_at", report_archive.next_report_at)  # report_cycle.bpmn: next working day 08:00
+    w.bpmn_function("next_report_cycle_at", report_archive.next_report_cycle_at)  # report_cycle.bpmn: next working day 08:00
     w.bpmn_function("make_scheduled_reports", report_archive.make_scheduled_reports)  # its drafts
 
 

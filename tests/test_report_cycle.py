@@ -98,7 +98,7 @@ def test_publish_freezes_the_figures_and_a_correction_is_a_new_version(app, brow
 
 def test_next_report_time(app):
     clock.freeze(shanghai(2026, 9, 30, 9, 0))
-    assert archive.next_report_at() == (shanghai(2026, 10, 8, 8, 0)).isoformat()
-    assert archive.next_report_at(shanghai(2026, 10, 9, 7, 0).isoformat()) == shanghai(2026, 10, 9, 8).isoformat()
-    assert archive.next_report_at((shanghai(2026, 10, 10, 8) - timedelta(seconds=1)).isoformat()) == \
+    assert archive.next_report_cycle_at() == (shanghai(2026, 10, 8, 8, 0)).isoformat()
+    assert archive.next_report_cycle_at(shanghai(2026, 10, 9, 7, 0).isoformat()) == shanghai(2026, 10, 9, 8).isoformat()
+    assert archive.next_report_cycle_at((shanghai(2026, 10, 10, 8) - timedelta(seconds=1)).isoformat()) == \
         shanghai(2026, 10, 10, 8).isoformat()  # Saturday 10 October 2026 is a make-up working day (调休)

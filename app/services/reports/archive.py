@@ -34,7 +34,7 @@ AUTHOR_ROLES = ("analyst",)
 
 # -- the cycle --------------------------------------------------------------------------------------
 
-def next_report_at(when=None) -> str:
+def next_report_cycle_at(when=None) -> str:
     """The next 08:00 (Beijing) of a working day strictly after ``when`` (the cycle's timer)."""
     cal = calendar_store.get_calendar()
     local = to_datetime(when or to_iso(clock.now())).astimezone(LOCAL_TZ)
