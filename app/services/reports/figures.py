@@ -37,8 +37,8 @@ RESPONSE_EDGES = [(1, "1小时内"), (2, "1-2小时"), (4, "2-4小时"), (8, "4-
 REPLY_EDGES = [(1, "1天内"), (3, "1-3天"), (5, "3-5天"), (7, "5-7天"), (10, "7-10天"), (15, "10-15天")]
 TOPIC_SEPARATOR = "->"
 TREND_MONTHS = 6
-EMPTY_LABELS = {"street": "（未填街乡镇）", "enterprise": "（未涉及企业）", "section": "（未分派）",
-                "enterprise_kind": "（未关联台账企业）", "source": "（未填）", "ticket_type": "（未填）"}
+EMPTY_LABELS = {"street": N_("（未填街乡镇）"), "enterprise": N_("（未涉及企业）"), "section": N_("（未分派）"),
+                "enterprise_kind": N_("（未关联台账企业）"), "source": N_("（未填）"), "ticket_type": N_("（未填）")}
 
 
 def _args(base: dict, *statuses: str, **more) -> dict:

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import RepeatLink, Ticket, User
-from app.services import access, masking, textsim
+from app.services import N_, access, masking, textsim
 from app.services.reports import conditions as cond
 from app.services.reports import keywords
 from app.services.reports.figures import _args, _scope
@@ -128,13 +128,13 @@ def difficult(period: Period, user: User, sample: int = 3) -> list[dict]:
     status = cond.statuses(clock.now())
     base = period.ledger_args()
     kinds = [
-        ("repeat", "重复反映", _repeats(), dict(base, repeat="1")),
-        ("overdue", "超期", status["overdue"], _args(base, "overdue")),
-        ("unresolved", "回访未解决", status["unresolved"], _args(base, "unresolved")),
-        ("unsatisfied", "回访不满意", status["unsatisfied"], _args(base, "unsatisfied")),
-        ("carried", "挂账", status["carried"], _args(base, "carried")),
-        ("supervised", "督办", status["supervised"], _args(base, "supervised")),
-        ("appealed", "申诉后剔除", status["appealed_excluded"], _args(base, "appealed_excluded")),
+        ("repeat", N_("重复反映"), _repeats(), dict(base, repeat="1")),
+        ("overdue", N_("超期"), status["overdue"], _args(base, "overdue")),
+        ("unresolved", N_("回访未解决"), status["unresolved"], _args(base, "unresolved")),
+        ("unsatisfied", N_("回访不满意"), status["unsatisfied"], _args(base, "unsatisfied")),
+        ("carried", N_("挂账"), status["carried"], _args(base, "carried")),
+        ("supervised", N_("督办"), status["supervised"], _args(base, "supervised")),
+        ("appealed", N_("申诉后剔除"), status["appealed_excluded"], _args(base, "appealed_excluded")),
     ]
     out = []
     for key, label, condition, args in kinds:
