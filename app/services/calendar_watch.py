@@ -29,10 +29,12 @@ WARN_FROM = (11, 1)  # month, day of the year before: the State Council publishe
 
 
 def unconfirmed_year(at: datetime | date | None) -> int | None:
-    """The year of ``at`` (Beijing time) if its calendar is not confirmed, else None."""
+    """The year of ``at`` (Beijing time) if its calendar is not confirmed, else None (past years: None)."""
     if at is None:
         return None
     year = at.astimezone(LOCAL_TZ).year if isinstance(at, datetime) else at.year
+    if year < clock.now().astimezone(LOCAL_TZ).year:  # a date of a past year has happened: no warning
+        return None
     return None if calendar_store.get_calendar().has_data_for(year) else year
 
 
