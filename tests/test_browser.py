@@ -170,15 +170,16 @@ def claim(page, spec_name):
     expect(page.locator("#task-form")).to_be_visible()
 
 
-def submit_task(page, title, expect_status=302, next_title=None):
-    """Press 提交; on success the inbox says so, or the ticket's next task of mine opens."""
+def submit_task(page, title, expect_status=302, next_title=None, done=None):
+    """Press 提交; on success the inbox says so (``done``: what the task confirms, else 已提交：title),
+    or the ticket's next task of mine opens."""
     from playwright.sync_api import expect
 
     with page.expect_response(lambda r: r.request.method == "POST" and "/tasks/" in r.url) as posted:
         page.locator("#task-form").get_by_role("button", name="提交").click()
     assert posted.value.status == expect_status, posted.value.text()[:2000]
     if expect_status == 302:
-        expect(page.locator(".alert-success")).to_have_text(f"已提交：{title}")
+        expect(page.locator(".alert-success")).to_have_text(done or f"已提交：{title}")
         if next_title:
             page.wait_for_url(re.compile(r"/tasks/\d+$"))
             expect(page.locator(".alert-info")).to_have_text(f"下一步：{next_title}")
@@ -211,11 +212,11 @@ def _walk_the_main_line(page, server, tmp_path):
     expect(page.locator("h1")).to_have_text("签收")
     expect(page.locator("#count-mine")).to_have_text("1")
     radio(page, "签收")
-    submit_task(page, "签收", next_title="分派")  # the dispatcher's next step opens by itself
+    submit_task(page, "签收", next_title="分派", done="已签收。")  # the dispatcher's next step opens by itself
     expect(page.locator("#section-duties")).to_contain_text("网吧")
     page.get_by_label("承办科室").select_option(label="文化市场管理科")
     page.get_by_label("派单意见").fill("请文化市场科核查处理")
-    submit_task(page, "分派")
+    submit_task(page, "分派", done="已分派至 文化市场管理科。")
     expect(page.locator("#count-claimable")).to_have_text("0")
     log_out(page, "paidan")
 
@@ -254,7 +255,7 @@ def _walk_the_main_line(page, server, tmp_path):
     claim(page, "review")
     expect(page.get_by_text("经核查，网咖存在接纳未成年人问题，已责令整改。").first).to_be_visible()
     radio(page, "通过")
-    submit_task(page, "回复审核")
+    submit_task(page, "回复审核", done="审核通过：答复已上报平台，工单进入回访。")
     log_out(page, "shenhe")
 
     log_in(page, server, "huifang")
@@ -262,7 +263,7 @@ def _walk_the_main_line(page, server, tmp_path):
     radio(page, "是")
     radio(page, "解决")
     radio(page, "满意")
-    submit_task(page, "回访")
+    submit_task(page, "回访", done="已提交回访，工单已办结。")
 
     # 5. the ticket page: 办结, and every step in the timeline, in order
     page.locator("nav").get_by_role("link", name="工单查询").click()
