@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from app.engine.clock import LOCAL_TZ
 from app.forms.builder import ChoiceField
 from app.models.ticket import CHANNELS, NATURES, SOURCES, TICKET_TYPES, URGENCIES
+from app.services import ticket_rules
 
 FMT = "%Y-%m-%dT%H:%M"
 PLATFORM_SOURCES = ("市级直派", "区级转派")  # they always carry the platform's number
@@ -46,6 +47,12 @@ class TicketForm(FlaskForm):
     urgency = SelectField(_l("紧急程度"), choices=_choices(URGENCIES), default="一般")
     nature = SelectField(_l("工单性质"), choices=_choices(NATURES), default="主办")
     source = SelectField(_l("来源"), choices=_choices(SOURCES), default="其他")
+
+    def validate_caller_phone(self, field):
+        """A number typed at the desk: its real fault said precisely (too short, a mobile without 11 digits)."""
+        message = ticket_rules.phone_problem((field.data or "").strip()) if (field.data or "").strip() else None
+        if message:
+            raise ValidationError(message)
 
     def validate_ticket_no(self, field):
         if not (field.data or "").strip() and self.source.data in PLATFORM_SOURCES:

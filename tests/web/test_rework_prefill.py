@@ -112,3 +112,15 @@ def test_review_messages_say_what_happened(app, browser):
     item = open_item(ticket, "review")
     page = b.post(f"/tasks/{item.id}", APPROVE, follow_redirects=True).get_data(as_text=True)
     assert "审核通过" in page
+
+
+def test_the_diff_is_masked_for_the_reviewer(app, browser):
+    ticket = new_ticket()
+    run_to(ticket, "review")
+    complete(ticket, "review", "shenhe", **RETURN)
+    complete(ticket, "handle", "wenhua", **dict(HANDLE, reply_draft=HANDLE["reply_draft"] + "回电号码13811112222。"))
+    item = open_item(ticket, "review")
+    page = browser("shenhe").get(f"/tasks/{item.id}").get_data(as_text=True)
+    diff = page[page.index('id="reply-diff"'):]
+    diff = diff[:diff.index("</div>\n", diff.index("pre-wrap"))]
+    assert "13811112222" not in diff and "138****2222" in diff

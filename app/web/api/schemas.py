@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from app.models.platform import MESSAGE_KINDS, OUTBOX_KINDS, PLATFORMS
 from app.models.ticket import NATURES, RETURN_REASONS, SOURCES, TICKET_TYPES, URGENCIES
 from app.services import _
-from app.services.ticket_rules import PHONE_PATTERN
+from app.services.ticket_rules import PHONE_PATTERN, phone_problem
 from app.services.tickets import FIELD_LABELS
 
 # Text: no control characters other than tab and line breaks. Required text must also hold at
@@ -357,8 +357,8 @@ def _message(error, schema: dict) -> str:
             return _("不能含控制字符")
         if pattern == TICKET_NO_PATTERN:
             return _("应为 1–40 位字母、数字、_ 或 -，以字母或数字开头")
-        if pattern.startswith("^(?:" + PHONE_PATTERN[1:-1]):
-            return _("格式不正确（只能包含数字、+、-、空格、括号，5–30 位）")
+        if pattern.startswith("^(?:" + PHONE_PATTERN[1:-1]):  # said as precisely as the form says it
+            return phone_problem(str(error.instance)) or _("格式不正确（只能包含数字、+、-、空格、括号，5–30 位）")
         if pattern == MESSAGE_ID_PATTERN:
             return _("应为 1–64 位字母、数字、_ . : 或 -，以字母或数字开头")
         return _("格式不正确")
