@@ -23,6 +23,7 @@ from app.services.uow import unit_of_work
 
 EXPORT_LIMIT = 50_000
 COUNT_CAP = 10_000  # the ledger counts matches up to here ("10000+ 件"): an exact count of a million costs
+SEARCH_COUNT_CAP = 1_000  # with a text search each counted match is a heap visit: count fewer
 # Who writes 备注 on tickets: the people working them (analysts and inspectors read).
 NOTE_ROLES = ("dispatcher", "duty", "handler", "reviewer", "callback", "supervisor")
 
@@ -141,13 +142,14 @@ class Page:
     """One page of the ledger, newest first, with the keys of its neighbours (keyset pagination)."""
 
     rows: list
-    total: int  # capped at COUNT_CAP + 1 (shown as "10000+")
+    total: int  # capped at cap + 1 (shown as "超过 10000 件")
+    cap: int = COUNT_CAP
     after: str = ""  # the cursor of the next (older) page, "" on the last
     before: str = ""  # the cursor of the previous (newer) page, "" on the first
 
     @property
     def capped(self) -> bool:
-        return self.total > COUNT_CAP
+        return self.total > self.cap
 
 
 def cursor_of(t: Ticket) -> str:
@@ -163,9 +165,13 @@ def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
         return None
 
 
+def count_cap(f: LedgerFilter) -> int:
+    return SEARCH_COUNT_CAP if f.q else COUNT_CAP
+
+
 def count(f: LedgerFilter, user: User) -> int:
-    """How many tickets match, counted up to COUNT_CAP + 1."""
-    capped = _query(f, user).with_only_columns(Ticket.id).limit(COUNT_CAP + 1)
+    """How many tickets match, counted up to count_cap + 1."""
+    capped = _query(f, user).with_only_columns(Ticket.id).limit(count_cap(f) + 1)
     return db.session.scalar(select(func.count()).select_from(capped.subquery()))
 
 
@@ -189,7 +195,7 @@ def page_of(f: LedgerFilter, user: User, after: str = "", before: str = "", per_
         has_older = len(rows) > per_page
         rows = rows[:per_page]
         has_newer = older is not None
-    return Page(rows, count(f, user), after=cursor_of(rows[-1]) if rows and has_older else "",
+    return Page(rows, count(f, user), count_cap(f), after=cursor_of(rows[-1]) if rows and has_older else "",
                 before=cursor_of(rows[0]) if rows and has_newer else "")
 
 

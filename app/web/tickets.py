@@ -31,7 +31,7 @@ def index():
     sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
     return render_template("tickets/list.html", rows=page.rows, total=page.total, page=page, f=filters,
                            args=filters.as_args(), sections=sections, ticket_types=TICKET_TYPES,
-                           count_cap=ledger.COUNT_CAP)
+                           count_cap=page.cap)
 
 
 @bp.route("/export.xlsx")

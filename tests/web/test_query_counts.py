@@ -26,7 +26,7 @@ PAGES = [
     ("wenhua", "/"),
     ("zhuguan", "/tickets/export.xlsx"),
 ]
-SLACK = 2  # statements that may come and go with the data (a first lazy load of a section, ...)
+SLACK = 4  # statements that may come and go (a cache of settings expiring between requests, a first lazy load)
 
 
 def _add_tickets(start: int, n: int) -> None:
