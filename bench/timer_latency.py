@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -48,7 +49,6 @@ from app.extensions import db  # noqa: E402
 from app.models import ProcessInstance  # noqa: E402
 
 SCHEMA = "jiesu_timer_bench"
-PORT = 5191
 DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="bench_defs"
   targetNamespace="http://jiesu.bench">
@@ -100,7 +100,10 @@ def save_timer(due: datetime) -> int:
 
 
 def start_firing(mode: str, env: dict) -> subprocess.Popen:
-    args = ("worker",) if mode == "worker" else ("serve", "--port", str(PORT), "--with-worker")
+    with socket.socket() as s:  # a free port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = ("worker",) if mode == "worker" else ("serve", "--port", str(port), "--with-worker")
     return jiesu(env, *args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -35,7 +36,13 @@ from app.extensions import db
 from app.models import Alert, ProcessInstance, ProcessVersion, Ticket
 from tests.conftest import PG_URL
 
-PORTS = (5127, 5137)
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 JIESU = str(Path(sys.executable).with_name("jiesu"))
 SCHEMA = "jiesu_several_nodes"
 PASSWORD = "Granite-71-willow"
@@ -205,9 +212,10 @@ def _push(port: int, key: str, ticket_no: str, body: dict) -> int:
 @needs_postgresql
 @pytest.mark.parametrize("desk", ["postgresql"], indirect=True)
 def test_two_servers_and_two_workers_double_nothing_and_share_sessions(desk):
-    servers = [desk.start("serve", "--port", str(port), "--threads", "4") for port in PORTS]
+    ports = (_free_port(), _free_port())  # other sessions on this machine run servers too
+    servers = [desk.start("serve", "--port", str(port), "--threads", "4") for port in ports]
     workers = [desk.start("worker") for _ in range(2)]
-    for port, proc in zip(PORTS, servers, strict=True):
+    for port, proc in zip(ports, servers, strict=True):
         _wait_http(port, proc)
     time.sleep(2)  # the workers are asleep (nothing due): only a notification can wake them in time
 
@@ -221,7 +229,7 @@ def test_two_servers_and_two_workers_double_nothing_and_share_sessions(desk):
               for no in numbers}
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda job: (job[0], _push(job[1], desk.api_key, job[0], bodies[job[0]])),
-                                [(no, port) for no in numbers for port in PORTS]))
+                                [(no, port) for no in numbers for port in ports]))
     per_ticket = {no: sorted(status for n, status in answers if n == no) for no in numbers}
     assert all(statuses == [200, 201] for statuses in per_ticket.values()), per_ticket
     held = dict(desk.query(select(Ticket.ticket_no, func.count()).where(Ticket.ticket_no.in_(numbers))
@@ -238,8 +246,8 @@ def test_two_servers_and_two_workers_double_nothing_and_share_sessions(desk):
     # signed in on A, the same cookie opens a ticket on B
     ticket_id = desk.query(select(Ticket.id).where(Ticket.ticket_no == numbers[0]))[0][0]
     visitor = Visitor()
-    assert visitor.login(PORTS[0], "clerk", PASSWORD) == 302
-    status, page = visitor.request(PORTS[1], f"/tickets/{ticket_id}")
+    assert visitor.login(ports[0], "clerk", PASSWORD) == 302
+    status, page = visitor.request(ports[1], f"/tickets/{ticket_id}")
     assert status == 200 and numbers[0] in page, "a session signed in on server A works on server B"
 
     _until(lambda: sum(desk.alerts("n").values()) >= len(keys), 60, "the timers did not all fire")
