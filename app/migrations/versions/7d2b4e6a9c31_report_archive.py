@@ -40,13 +40,10 @@ def upgrade():
     )
     with op.batch_alter_table('report_record') as batch:
         batch.create_index('ix_report_record_listing', ['kind', 'status', 'period_key'], unique=False)
-    with op.batch_alter_table('ticket') as batch:
-        batch.create_index('ix_ticket_received_at', ['received_at'], unique=False)
+    # the tickets of a period are read through ix_ticket_received (received_at, id), migration 8f2d4b6a1c90
 
 
 def downgrade():
-    with op.batch_alter_table('ticket') as batch:
-        batch.drop_index('ix_ticket_received_at')
     with op.batch_alter_table('report_record') as batch:
         batch.drop_index('ix_report_record_listing')
     op.drop_table('report_record')
