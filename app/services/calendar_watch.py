@@ -49,23 +49,25 @@ def candidate_years(now: datetime | None = None) -> list[int]:
     return cal.years_without_data(range(local.year, local.year + 3))
 
 
-def ticket_dates(ticket: Ticket) -> list[datetime]:
-    """The dates of an open ticket the calendar decides: response, urge, reply, open tasks' due dates."""
+def ticket_dates(ticket: Ticket, tasks: bool = True) -> list[datetime]:
+    """The dates of an open ticket the calendar decides: response, urge, reply, and (``tasks``) its open
+    tasks' due dates (one query: lists of tickets pass ``tasks=False``)."""
     if ticket.closed_at is not None:
         return []
     dates = [ticket.reply_deadline, ticket.urge_at]
     if ticket.first_contact_at is None:
         dates.append(ticket.response_deadline)
-    dates += list(db.session.scalars(select(WorkItem.due_at).where(
-        WorkItem.ticket_id == ticket.id, WorkItem.state == "ready", WorkItem.due_at.is_not(None))))
+    if tasks:
+        dates += list(db.session.scalars(select(WorkItem.due_at).where(
+            WorkItem.ticket_id == ticket.id, WorkItem.state == "ready", WorkItem.due_at.is_not(None))))
     return [d for d in dates if d is not None]
 
 
-def ticket_years(ticket: Ticket) -> list[int]:
+def ticket_years(ticket: Ticket, tasks: bool = True) -> list[int]:
     """Unconfirmed years among the ticket's open dates (no query while every near year is confirmed)."""
     if ticket.closed_at is not None or not candidate_years():
         return []
-    return sorted({y for y in (unconfirmed_year(d) for d in ticket_dates(ticket)) if y is not None})
+    return sorted({y for y in (unconfirmed_year(d) for d in ticket_dates(ticket, tasks)) if y is not None})
 
 
 def affected_tickets(year: int) -> list[Ticket]:

@@ -32,8 +32,8 @@ def calendar_unconfirmed(at):
 
 
 @bp.app_template_global("calendar_ticket_years")
-def calendar_ticket_years(ticket):
-    return calendar_watch.ticket_years(ticket)
+def calendar_ticket_years(ticket, tasks=True):
+    return calendar_watch.ticket_years(ticket, tasks)
 
 
 @bp.app_template_global("calendar_summary")

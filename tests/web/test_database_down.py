@@ -5,6 +5,7 @@ what was typed in the browser until a submission succeeds."""
 import re
 from contextlib import contextmanager
 
+import pytest
 from flask import g
 from sqlalchemy import event
 
@@ -46,6 +47,7 @@ def _is_the_503_page(response):
     return page
 
 
+@pytest.mark.real_commits  # the test's rolled-back transaction would keep its connection open
 def test_a_signed_in_user_gets_the_chinese_page_when_the_database_stops(app, browser):
     ticket = new_ticket()
     paidan = browser("paidan")

@@ -108,6 +108,6 @@ def test_diagram_texts_module_is_current():
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, str(root / "scripts" / "diagram_texts.py"), "--check"], cwd=root)
     assert done.returncode == 0, "run: .venv/bin/python scripts/diagram_texts.py && bash scripts/i18n.sh"
