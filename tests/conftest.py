@@ -148,13 +148,15 @@ def app(request, tmp_path, tmp_path_factory):
         app = create_app(test_config(url, tmp_path))
     else:
         app = _shared_app(kind, tmp_path_factory)
+    # the session's template first: building it freezes and then resets the clock
+    template = request.getfixturevalue("sqlite_template") if kind == "sqlite" else None
     saved_config = dict(app.config)
     app.config["JIESU_UPLOAD_DIR"] = str(tmp_path / "uploads")
     clock.freeze(shanghai(2026, 11, 25, 10, 0))
     forget_process_caches()
     with app.app_context():
         if kind == "sqlite":
-            _sqlite_from_template(request.getfixturevalue("sqlite_template"))
+            _sqlite_from_template(template)
             yield app
         elif request.node.get_closest_marker("real_commits") or own:
             global _pg_seeded
