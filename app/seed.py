@@ -32,5 +32,4 @@ def seed_base() -> None:
                 db.session.add(Section(code=code, name=name, duties=duties))
         instances.deploy_directory(current_app.config["JIESU_PROCESS_DIR"])
     carried.ensure_review_cycle()  # 挂账案件月度复核: one long-running instance
-    if not current_app.config.get("TESTING"):  # tests that count fired timers start it themselves when needed
-        report_archive.ensure_cycle()  # 报表周期: the daily/weekly/monthly drafts at 08:00 of working days
+    report_archive.ensure_cycle()  # 报表周期: the daily/weekly/monthly drafts at 08:00 of working days

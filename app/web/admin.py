@@ -44,15 +44,6 @@ def calendar_day():
     return redirect(url_for("admin.calendar", year=day.year))
 
 
-@bp.route("/calendar/complete", methods=["POST"])
-def calendar_complete():
-    year = request.form.get("year", type=int)
-    if flow.attempt(calendar_admin.confirm_year, current_user, year):
-        flash(_("已确认 %(year)s 年日历完整：此后该年的时限不再提示。", year=year), "success")
-        return redirect(url_for("calendar_pages.recompute", year=year))
-    return redirect(url_for("admin.calendar", year=year))
-
-
 @bp.route("/clock", methods=["GET", "POST"])
 def clock_page():
     if not current_app.config.get("JIESU_SIMULATION"):

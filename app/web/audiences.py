@@ -120,7 +120,6 @@ ENDPOINTS: dict[str, Audience] = {
     # 管理
     "admin.calendar": CALENDAR,
     "admin.calendar_day": CALENDAR,
-    "admin.calendar_complete": CALENDAR,
     "calendar_pages.notice": CALENDAR,
     "calendar_pages.confirm": CALENDAR,
     "calendar_pages.withdraw": CALENDAR,

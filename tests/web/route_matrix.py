@@ -70,7 +70,6 @@ MATRIX: dict[str, str] = {
     "process_start.start": SIGNED_IN,
     "admin.calendar": "process_owner admin",
     "admin.calendar_day": "process_owner admin",
-    "admin.calendar_complete": "process_owner admin",
     "calendar_pages.notice": "process_owner admin",
     "calendar_pages.confirm": "process_owner admin",
     "calendar_pages.withdraw": "process_owner admin",
