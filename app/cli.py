@@ -21,7 +21,8 @@ from app.cli_report import report_command
 from app.extensions import db
 from app.models import User
 from app.seed import seed_base
-from app.services import ServiceError, deployment
+from app.services import ServiceError, deployment, ledger_export
+from app.services.export_runner import ExportRunner
 from app.services.scheduler import Scheduler
 from app.services.settings import load_clock_offset
 from app.services.timers import sweep
@@ -31,7 +32,7 @@ from app.web.audiences import largest_body
 
 def register_cli(app):
     for command in (init_db, seed, serve, worker, user_group, deploy, lint, import_command, apikey_group,
-                    report_command):
+                    report_command, exports_group):
         app.cli.add_command(command)
 
 
@@ -113,22 +114,29 @@ def lint(paths, dry_run, data):
               help="seconds between looks at the due index while notifications arrive (PostgreSQL)")
 @with_appcontext
 def worker(once, max_sleep):
-    """Fire due BPMN timers (run one or more next to the web servers). SIGTERM or Ctrl+C: the
-    instance in hand is fired and committed, then the worker exits with status 0."""
+    """Fire due BPMN timers and make the queued ledger exports (run one or more next to the web
+    servers). SIGTERM or Ctrl+C: the instance in hand is fired and committed, an export in hand goes
+    back to the queue, then the worker exits with status 0."""
     if once:
         load_clock_offset()
         result = sweep()
         click.echo(f"扫描完成：{result.instances} 个流程实例，触发 {result.fired} 个定时器，{result.errors} 个出错。")
+        click.echo(f"导出任务：完成 {ledger_export.run_pending()} 个。")
         return
-    scheduler = Scheduler(current_app._get_current_object(), max_sleep=max_sleep)
+    app = current_app._get_current_object()
+    scheduler = Scheduler(app, max_sleep=max_sleep)
+    exports = ExportRunner(app, max_sleep=max_sleep)
 
     def stop(signum, _frame):
         scheduler.stop()
+        exports.stop()
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
     click.echo("定时器进程已启动（Ctrl+C 或 SIGTERM 退出）。", err=True)
+    exports.start()
     scheduler.run()
+    exports.join(30)
     click.echo("定时器进程已停止。", err=True)
 
 
@@ -136,6 +144,8 @@ def serve_app(app, host, port, with_worker, threads=8):
     if with_worker:
         app.extensions["jiesu_scheduler"] = scheduler = Scheduler(app)
         scheduler.start()
+        app.extensions["jiesu_export_runner"] = exports = ExportRunner(app)
+        exports.start()
     click.echo(f"接诉工单台：http://{host}:{port}（{threads} 个线程）")
     # bodies above the largest route limit are refused from their Content-Length, before any is read
     waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=largest_body(app.config))
@@ -146,7 +156,8 @@ def serve_app(app, host, port, with_worker, threads=8):
 @click.option("--port", default=5000, show_default=True)
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
               help="waitress worker threads (requests served at once by this process)")
-@click.option("--with-worker/--without-worker", default=False, help="also fire timers in this process")
+@click.option("--with-worker/--without-worker", default=False,
+              help="also fire timers and make queued exports in this process")
 @with_appcontext
 def serve(host, port, threads, with_worker):
     """Serve the desk with waitress (production-style, no debugger)."""
@@ -218,3 +229,23 @@ def user_unlock(key, address):
     """Lift a login lockout of a user name (or, with --address, of an address) before it expires."""
     lifted = unlock("address" if address else "account", key, None)
     click.echo(f"已解除 {key} 的 {lifted} 个登录锁定。" if lifted else f"{key} 当前没有登录锁定。")
+
+
+@click.group("exports")
+def exports_group():
+    """Ledger exports made in the background (导出任务)."""
+
+
+@exports_group.command("purge")
+@with_appcontext
+def exports_purge():
+    """Remove the exports (jobs and files) older than a week (the worker does it hourly too)."""
+    click.echo(f"已删除 {ledger_export.purge_expired()} 个超过 {ledger_export.KEEP_DAYS} 天的导出任务及其文件。")
+
+
+@exports_group.command("run")
+@with_appcontext
+def exports_run():
+    """Make the queued exports now, one after another, then exit."""
+    load_clock_offset()
+    click.echo(f"导出任务：完成 {ledger_export.run_pending()} 个。")

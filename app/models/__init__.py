@@ -89,3 +89,8 @@ __all__ += ["Notification"]
 from app.models.report import REPORT_STATUSES, ReportRecord  # noqa: E402
 
 __all__ += ["REPORT_STATUSES", "ReportRecord"]
+
+# 导出任务: ledger exports made in the background (app/services/ledger_export.py)
+from app.models.ledger_export import EXPORT_STATES, ExportJob  # noqa: E402
+
+__all__ += ["EXPORT_STATES", "ExportJob"]

@@ -1,7 +1,6 @@
-"""案件台账: every ticket with filters, free-text search, notes, and the Excel export.
+"""案件台账: every ticket with filters, free-text search and notes.
 
-Exports mask callers' phone numbers and names unless the user may see them, and every
-export is written to the access log.
+Its Excel export (masked per reader, in the access log) is app/services/ledger_export.py.
 """
 
 from __future__ import annotations
@@ -14,14 +13,11 @@ from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
 from app.extensions import db
-from app.models import RepeatLink, Section, Ticket, TicketNote, User
-from app.services import NotFound, PermissionDenied, ServiceError, _, access, masking, rates, search_index
+from app.models import RepeatLink, Ticket, TicketNote, User
+from app.services import NotFound, PermissionDenied, ServiceError, _, access, rates, search_index
 from app.services.reports import conditions
-from app.services.spreadsheets import Sheet, workbook
-from app.services.tickets import FIELD_LABELS
 from app.services.uow import unit_of_work
 
-EXPORT_LIMIT = 50_000
 COUNT_CAP = 10_000  # the ledger counts matches up to here ("10000+ 件"): an exact count of a million costs
 SEARCH_COUNT_CAP = 1_000  # with a text search each counted match is a heap visit: count fewer
 # Who writes 备注 on tickets: the people working them (analysts and inspectors read).
@@ -67,6 +63,11 @@ class LedgerFilter:
     def as_args(self) -> dict:
         names = {"ticket_type": "type", "section_id": "section"}
         return {names.get(f.name, f.name): getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def matching(f: LedgerFilter, user: User):
+    """The SELECT of the tickets the filter matches that the user may see (the export reads it)."""
+    return _query(f, user)
 
 
 def _query(f: LedgerFilter, user: User):
@@ -231,48 +232,3 @@ def add_note(ticket_id: int, user: User, text: str) -> TicketNote:
         db.session.flush()
         search_index.refresh(ticket)  # the note's words, so the ledger's search finds it
     return note
-
-
-def export_xlsx(f: LedgerFilter, user: User) -> bytes:
-    """The filtered ledger as an Excel workbook; personal data masked (fields and free text) unless
-    the user may see it, formula-like text kept as text; the export is in the access log."""
-    rows = list(db.session.scalars(_query(f, user).order_by(Ticket.received_at, Ticket.id).limit(EXPORT_LIMIT)))
-    sections = dict(db.session.execute(select(Section.id, Section.name)).all())
-    notes_of: dict[int, list[str]] = {}  # every note of the exported tickets, in one query per 1,000
-    ids = [t.id for t in rows]
-    for i in range(0, len(ids), 1000):
-        for tid, note in db.session.execute(select(TicketNote.ticket_id, TicketNote.text).where(
-                TicketNote.ticket_id.in_(ids[i:i + 1000])).order_by(TicketNote.at, TicketNote.id)):
-            notes_of.setdefault(tid, []).append(note)
-    columns = list(FIELD_LABELS.items()) + [
-        ("state", "状态"), ("section", "承办科室"), ("received_at", "接收时间"), ("response_deadline", "响应时限"),
-        ("first_contact_at", "首次联系时间"), ("reply_deadline", "办理时限（计算）"), ("closed_at", "办结时间"),
-        ("callback_resolved", "是否解决"), ("callback_satisfied", "是否满意"), ("excluded", "已剔除"),
-        ("supervised", "督办件"), ("carried", "挂账"), ("reply_text", "回复内容"),
-        ("notes", "备注"),
-        ("replied_at", "回复时间"), ("original_reply_deadline", "延期前办理时限"), ("callback_contacted", "回访联系上")]
-    personal_views = []
-    lines = []
-    for t in rows:
-        mask = masking.for_viewer(user, t)
-        if mask.full:
-            personal_views.append(t.id)
-        line = []
-        for name, _label in columns:
-            if name == "section":
-                value = sections.get(t.section_id, "")
-            elif name == "notes":
-                value = mask.text("；".join(notes_of.get(t.id, ())))
-            elif name in ("excluded", "supervised", "carried"):
-                value = "是" if getattr(t, name) else "否"
-            elif name == "callback_contacted":
-                value = {True: "是", False: "否"}.get(t.callback_contacted, "")
-            else:
-                value = mask.field(name, getattr(t, name))
-            line.append(value)
-        lines.append(line)
-    content = workbook(Sheet("案件台账", [str(label) for _name, label in columns], lines, widths=16))
-    access.record(user, "export", f"案件台账 {len(rows)} 件，含未脱敏 {len(personal_views)} 件",
-                  masked=len(personal_views) < len(rows),
-                  detail=" ".join(f"{k}={v}" for k, v in f.as_args().items())[:200])
-    return content

@@ -168,6 +168,7 @@ class Listener(threading.Thread):
     scheduler polls. Each (re)connection makes the scheduler sweep, for what was missed."""
 
     HEARTBEAT = 30.0  # seconds: a query on the idle connection, so a dead one is noticed
+    channel = CHANNEL  # the export runner listens on its own (app/services/export_runner.py)
 
     def __init__(self, scheduler: Scheduler):
         super().__init__(name="jiesu-timers-listen", daemon=True)
@@ -181,7 +182,7 @@ class Listener(threading.Thread):
         raw.detach()  # ours alone, never back to the pool
         conn = raw.driver_connection  # a psycopg connection
         conn.autocommit = True
-        conn.execute(f"LISTEN {CHANNEL}")
+        conn.execute(f"LISTEN {self.channel}")
         return conn
 
     def run(self) -> None:

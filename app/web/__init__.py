@@ -16,6 +16,7 @@ from app.web import (
     early_warning,
     enterprises,
     errors,
+    exports,
     filters,
     flow,
     headers,
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     auth,  # login, logout, language
     inbox,  # 我的待办 / 待认领 and task forms
     tickets,  # 案件台账, entry by hand, the ticket page
+    exports,  # 导出任务: the ledger's exports made in the background
     supervisor,  # 督办看板, 三率
     admin,  # calendar, processes, settings, clock
     calendar_pages,  # 工作日历: the State Council's notice, confirming a year, recomputing after a change

@@ -111,6 +111,10 @@ ENDPOINTS: dict[str, Audience] = {
     "tickets.show": SIGNED_IN,
     "tickets.attachment": SIGNED_IN,  # recordings: may_see_personal_data, refusals logged
     "tickets.export": LEDGER_EXPORT,
+    "exports.index": LEDGER_EXPORT,
+    "exports.job": LEDGER_EXPORT,  # the job's requester (and admins): ledger_export.get_job
+    "exports.status": LEDGER_EXPORT,
+    "exports.download": LEDGER_EXPORT,  # the requester (and admins); downloads and refusals logged
     "tickets.add_note": roles(*ledger.NOTE_ROLES),
     "tickets.new": DISPATCH,
     # 督办看板, 三率

@@ -11,7 +11,17 @@ from app.extensions import db
 from app.forms.ticket import TicketForm
 from app.models import Section
 from app.models.ticket import TICKET_TYPES
-from app.services import ServiceError, access, inbox, incidents, ledger, recordings, ticket_rules, tickets
+from app.services import (
+    ServiceError,
+    access,
+    inbox,
+    incidents,
+    ledger,
+    ledger_export,
+    recordings,
+    ticket_rules,
+    tickets,
+)
 from app.web import flow, serving
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -31,19 +41,23 @@ def index():
     sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
     return render_template("tickets/list.html", rows=page.rows, total=page.total, page=page, f=filters,
                            args=filters.as_args(), sections=sections, ticket_types=TICKET_TYPES,
-                           count_cap=page.cap)
+                           count_cap=page.cap, immediate_rows=ledger_export.IMMEDIATE_ROWS)
 
 
 @bp.route("/export.xlsx")
 def export():
+    """导出: a small result is the file at once; a large one is queued and its 导出任务 page shown. A GET
+    like the link it was: a reload finds the job still running instead of queueing another."""
     filters = ledger.LedgerFilter.from_args(request.args)
     try:
-        content = ledger.export_xlsx(filters, current_user)
+        result = ledger_export.start(filters, current_user)
     except ServiceError as exc:
         flow.refused(exc)
         return redirect(url_for("tickets.index"))
+    if not isinstance(result, bytes):
+        return redirect(url_for("exports.job", job_id=result.id))
     stamp = clock.local_now().strftime("%Y%m%d-%H%M")
-    return send_file(io.BytesIO(content), as_attachment=True, download_name=f"案件台账-{stamp}.xlsx",
+    return send_file(io.BytesIO(result), as_attachment=True, download_name=f"案件台账-{stamp}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

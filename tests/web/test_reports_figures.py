@@ -15,7 +15,7 @@ from app.demo import history
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import Enterprise, Section, User
-from app.services import ledger
+from app.services import ledger, ledger_export
 from app.services.reports import figures, periods
 from tests.conftest import shanghai
 
@@ -39,7 +39,7 @@ def _seed():
 
 
 def _export(args: dict) -> list[dict]:
-    content = ledger.export_xlsx(ledger.LedgerFilter.from_args(args), _user())
+    content = ledger_export.export_xlsx(ledger.LedgerFilter.from_args(args), _user())
     sheet = load_workbook(io.BytesIO(content), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
