@@ -228,13 +228,13 @@ def run(job_id: int, attempt: int, should_stop: Callable[[], bool] | None = None
     root.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=root, prefix=".export-", suffix=".xlsx")
     os.close(fd)
+    writer = _writer()
     try:
         total = db.session.scalar(select(func.count()).select_from(
             ledger.matching(f, user).with_only_columns(Ticket.id).limit(EXPORT_LIMIT).subquery()))
         if not _set(job_id, attempt, rows_total=total, heartbeat_at=clock.now()):
             raise _Lost
         tally = {"rows": 0, "unmasked": 0}
-        writer = _writer()
         for lines in _rows(f, user, tally, batch):
             for line in lines:
                 writer.append(line)
@@ -274,6 +274,7 @@ def run(job_id: int, attempt: int, should_stop: Callable[[], bool] | None = None
                                 error=type(exc).__name__))
         return "failed"
     finally:
+        writer.discard()
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
 

@@ -134,6 +134,7 @@ class SheetWriter:
     def __init__(self, title: str, header: Sequence[str], widths: int | None = None):
         self.book = Workbook(write_only=True)
         self.ws = self.book.create_sheet(title[:31])
+        self.saved = False
         if widths is not None:
             for index in range(1, len(header) + 1):
                 self.ws.column_dimensions[get_column_letter(index)].width = widths
@@ -145,6 +146,18 @@ class SheetWriter:
 
     def save(self, target) -> None:
         self.book.save(target)
+        self.saved = True
+
+    def discard(self) -> None:
+        """Give up an unsaved workbook: openpyxl's temporary file of the rows goes too."""
+        if self.saved:
+            return
+        self.saved = True
+        writer = self.ws._writer
+        if writer is None:
+            return
+        self.ws.close()
+        writer.cleanup()
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
