@@ -1,0 +1,102 @@
+"""导出任务 on the pages: a large ledger export becomes a job with a progress bar and then a 下载 link, in the
+requester's list; nobody else may open or download it; a small export is still the file at once."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AccessLog, ExportJob
+from app.services import ledger_export
+from tests.helpers import new_ticket
+
+
+def _three():
+    for no in ("W-1", "W-2", "W-3"):
+        new_ticket(no=no)
+
+
+def test_a_small_export_is_still_the_file_at_once(app, browser):
+    _three()
+    response = browser("zhuguan").get("/tickets/export.xlsx")
+    assert response.status_code == 200 and response.data.startswith(b"PK")
+    assert db.session.scalar(select(ExportJob)) is None
+
+
+def test_a_large_export_is_a_job_with_progress_then_a_download(app, browser, monkeypatch):
+    monkeypatch.setattr(ledger_export, "IMMEDIATE_ROWS", 2)
+    _three()
+    zhuguan = browser("zhuguan")
+    ledger_page = zhuguan.get("/tickets/").get_data(as_text=True)
+    assert 'id="export-jobs"' in ledger_page and "导出任务" in ledger_page
+    response = zhuguan.get("/tickets/export.xlsx?type=投诉")
+    assert response.status_code == 302
+    job = db.session.scalar(select(ExportJob))
+    assert response.headers["Location"].endswith(f"/exports/{job.id}")
+    page = zhuguan.get(f"/exports/{job.id}").get_data(as_text=True)
+    assert "排队中" in page and 'id="job-progress"' in page and "js/exports.js" in page
+    assert 'data-finished="false"' in page and 'id="export-download"' not in page
+    assert zhuguan.get("/tickets/export.xlsx?type=投诉").headers["Location"].endswith(f"/exports/{job.id}"), \
+        "clicking again finds the same job"
+    status = json.loads(zhuguan.get(f"/exports/{job.id}/status").data)
+    assert status["state_label"] == "排队中" and not status["finished"] and status["percent"] == 0
+
+    assert ledger_export.run_pending() == 1  # the worker
+    status = json.loads(zhuguan.get(f"/exports/{job.id}/status").data)
+    assert status == {"state": "done", "state_label": "已完成", "finished": True, "percent": 100, "done": 3,
+                      "total": 3, "error": ""}
+    page = zhuguan.get(f"/exports/{job.id}").get_data(as_text=True)
+    assert "已完成" in page and 'id="export-download"' in page and 'data-finished="true"' in page
+    listed = zhuguan.get("/exports/").get_data(as_text=True)
+    assert f"/exports/{job.id}/download" in listed and "type=投诉" in listed
+    response = zhuguan.get(f"/exports/{job.id}/download")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    ws = load_workbook(io.BytesIO(response.data)).active
+    assert [row[0] for row in ws.iter_rows(min_row=2, values_only=True)] == ["W-1", "W-2", "W-3"]
+    downloads = db.session.scalars(select(AccessLog).where(AccessLog.action == "download")).all()
+    assert [d.where for d in downloads] == [f"导出文件 案件台账 3 件，含未脱敏 3 件（导出任务 {job.id}）"]
+
+
+def test_only_the_requester_and_admins_may_open_or_download_an_export(app, browser, monkeypatch):
+    monkeypatch.setattr(ledger_export, "IMMEDIATE_ROWS", 2)
+    _three()
+    browser("zhuguan").get("/tickets/export.xlsx")
+    job = db.session.scalar(select(ExportJob))
+    ledger_export.run_pending()
+    other = browser("tongji")  # an analyst may export too, but not open someone else's
+    for url in (f"/exports/{job.id}", f"/exports/{job.id}/status", f"/exports/{job.id}/download"):
+        assert other.get(url).status_code == 404, url
+    assert f"/exports/{job.id}" not in other.get("/exports/").get_data(as_text=True)
+    refused = db.session.scalar(select(AccessLog).where(AccessLog.outcome == "denied"))
+    assert refused.action == "download" and refused.user.username == "tongji"
+    assert browser("wenhua").get(f"/exports/{job.id}/download").status_code == 403, "a handler may not export"
+    assert browser("liucheng").get(f"/exports/{job.id}/download").status_code == 200, "an admin may"
+
+
+def test_a_failed_export_says_why_in_chinese(app, browser, monkeypatch):
+    monkeypatch.setattr(ledger_export, "IMMEDIATE_ROWS", 2)
+    _three()
+    zhuguan = browser("zhuguan")
+    zhuguan.get("/tickets/export.xlsx")
+    job = db.session.scalar(select(ExportJob))
+
+    def broken(*_args, **_kw):
+        raise OSError("No space left on device")
+        yield
+
+    monkeypatch.setattr(ledger_export, "_rows", broken)
+    ledger_export.run_pending()
+    page = zhuguan.get(f"/exports/{job.id}").get_data(as_text=True)
+    assert "失败" in page and "生成导出文件时出错（OSError）" in page and 'id="export-error"' in page
+    assert zhuguan.get(f"/exports/{job.id}/download").status_code == 404
+
+
+def test_a_bad_filter_is_refused_at_the_request(app, browser, monkeypatch):
+    monkeypatch.setattr(ledger_export, "IMMEDIATE_ROWS", 0)
+    response = browser("zhuguan").get("/tickets/export.xlsx?period=11-2026")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/tickets/")
+    assert db.session.scalar(select(ExportJob)) is None
