@@ -43,7 +43,7 @@ from app.extensions import db
 from app.models import ExportJob, Section, Ticket, TicketNote, User
 from app.services import N_, NotFound, ServiceError, _, access, files, ledger, masking
 from app.services.ledger import LedgerFilter
-from app.services.spreadsheets.writing import SheetWriter
+from app.services.spreadsheets.streaming import StreamingSheet
 from app.services.tickets import FIELD_LABELS
 from app.services.uow import unit_of_work
 
@@ -125,8 +125,8 @@ def _rows(f: LedgerFilter, user: User, tally: dict, batch: int = BATCH):
         yield lines
 
 
-def _writer() -> SheetWriter:
-    return SheetWriter(TITLE, [str(label) for _name, label in COLUMNS], widths=16)
+def _writer(target) -> StreamingSheet:
+    return StreamingSheet(target, TITLE, [str(label) for _name, label in COLUMNS], widths=16)
 
 
 def _log_export(user: User, f: LedgerFilter, rows: int, unmasked: int) -> None:
@@ -138,12 +138,12 @@ def export_xlsx(f: LedgerFilter, user: User) -> bytes:
     """The filtered ledger as an Excel workbook, made now; personal data masked (fields and free text)
     unless the user may see it, formula-like text kept as text; the export is in the access log."""
     tally = {"rows": 0, "unmasked": 0}
-    writer = _writer()
+    out = io.BytesIO()
+    writer = _writer(out)
     for lines in _rows(f, user, tally):
         for line in lines:
             writer.append(line)
-    out = io.BytesIO()
-    writer.save(out)
+    writer.close()
     _log_export(user, f, tally["rows"], tally["unmasked"])
     return out.getvalue()
 
@@ -228,7 +228,7 @@ def run(job_id: int, attempt: int, should_stop: Callable[[], bool] | None = None
     root.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=root, prefix=".export-", suffix=".xlsx")
     os.close(fd)
-    writer = _writer()
+    writer = _writer(tmp)
     try:
         total = db.session.scalar(select(func.count()).select_from(
             ledger.matching(f, user).with_only_columns(Ticket.id).limit(EXPORT_LIMIT).subquery()))
@@ -243,7 +243,7 @@ def run(job_id: int, attempt: int, should_stop: Callable[[], bool] | None = None
                 return "released"
             if not _set(job_id, attempt, rows_done=tally["rows"], heartbeat_at=clock.now()):
                 raise _Lost
-        writer.save(tmp)
+        writer.close()
         relative = f"{FOLDER}/{job_id}-{secrets.token_hex(8)}.xlsx"
         size = os.path.getsize(tmp)
         os.replace(tmp, files.absolute_path(relative))

@@ -117,49 +117,6 @@ def workbook(*sheets: Sheet) -> bytes:
     return out.getvalue()
 
 
-def lean_cell(sheet, value):
-    """What ``ws.append`` is given for ``value``: plain numbers and text that is no formula as they are
-    (openpyxl then reuses one cell object for them), anything else as :func:`_cell` makes it."""
-    kind = value.__class__
-    if value is None or kind is int or kind is float or kind is bool or (
-            kind is str and not value.startswith(FORMULA_STARTS)):
-        return value
-    return _cell(sheet, value)
-
-
-class SheetWriter:
-    """A one-sheet workbook written as its rows come (write-only: no row is kept), saved to a path or file:
-    exports too large to build in memory. Cells are written as :func:`workbook` writes them."""
-
-    def __init__(self, title: str, header: Sequence[str], widths: int | None = None):
-        self.book = Workbook(write_only=True)
-        self.ws = self.book.create_sheet(title[:31])
-        self.saved = False
-        if widths is not None:
-            for index in range(1, len(header) + 1):
-                self.ws.column_dimensions[get_column_letter(index)].width = widths
-        self.ws.append([_cell(self.ws, str(title), bold=True) for title in header])
-
-    def append(self, row: Sequence) -> None:
-        ws = self.ws
-        ws.append([lean_cell(ws, value) for value in row])
-
-    def save(self, target) -> None:
-        self.book.save(target)
-        self.saved = True
-
-    def discard(self) -> None:
-        """Give up an unsaved workbook: openpyxl's temporary file of the rows goes too."""
-        if self.saved:
-            return
-        self.saved = True
-        writer = self.ws._writer
-        if writer is None:
-            return
-        self.ws.close()
-        writer.cleanup()
-
-
 def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
     """A CSV file Excel opens in Chinese (UTF-8 with BOM); formula-like text behind an apostrophe."""
     out = io.StringIO()
