@@ -28,6 +28,7 @@ from app.services.spreadsheets.writing import FORMULA_STARTS, _cell
 
 SHEET = "xl/worksheets/sheet1.xml"
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+_SPECIAL = re.compile(r"[&<>\r\000-\010\013\014\016-\037]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _EPOCH = datetime(1899, 12, 30)
 _FIRST_TRUE_DAY = datetime(1900, 3, 1)  # before it Excel's 1900 leap-year bug shifts serials: openpyxl's way
@@ -83,10 +84,11 @@ class StreamingSheet:
                 continue
             kind = value.__class__
             if kind is str or (isinstance(value, str)):
-                if _ILLEGAL.search(value):
+                text = value
+                if _SPECIAL.search(value):  # most text has nothing to escape: one scan, no copy
                     value = _ILLEGAL.sub("", value)
+                    text = value.translate(_ESCAPES)
                 space = ' xml:space="preserve"' if value != value.strip() else ""
-                text = value.translate(_ESCAPES)
                 if value.startswith(FORMULA_STARTS):
                     add(f'<c r="{letter}{r}"{self._quoted}{space}>{text}</t></is></c>')
                 else:
