@@ -179,8 +179,8 @@ class Listener(threading.Thread):
     def _connect(self):
         with self.scheduler.app.app_context():
             raw = db.engine.raw_connection()
+        conn = raw.driver_connection  # a psycopg connection (read before detach: SQLAlchemy 2.1 clears it)
         raw.detach()  # ours alone, never back to the pool
-        conn = raw.driver_connection  # a psycopg connection
         conn.autocommit = True
         conn.execute(f"LISTEN {self.channel}")
         return conn

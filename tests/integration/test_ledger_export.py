@@ -204,10 +204,12 @@ def test_two_workers_run_each_job_once(app):
 
 @pytest.mark.real_commits
 def test_a_runner_in_the_process_is_poked_at_once(app):
-    runner = ExportRunner(app, poll=30, listen=False)  # it would not look again for 30 s by itself
+    runner = ExportRunner(app, poll=30, max_sleep=30)  # it would not look again for 30 s by itself
     runner.start()
     try:
         assert _wait(lambda: runner in app.extensions.get(ledger_export.RUNNERS, []), 5)
+        if db.engine.dialect.name == "postgresql":
+            assert _wait(lambda: runner.listener.connected, 10), "it LISTENs on jiesu_exports"
         job = ledger_export.request_export(ledger.LedgerFilter(), user("zhuguan"))
         assert _wait(lambda: _state(job.id) == "done", 10)
     finally:
@@ -222,3 +224,44 @@ def test_without_a_worker_the_server_makes_the_file_itself(app):
     job = ledger_export.request_export(ledger.LedgerFilter(), user("zhuguan"))
     ledger_export.wait_for_threads()
     assert _state(job.id) == "done"
+
+
+@pytest.mark.real_commits
+def test_a_worker_process_makes_an_export_queued_by_a_server(app, tmp_path):
+    """``jiesu worker`` in another process is woken (NOTIFY on PostgreSQL, its poll on SQLite) and makes
+    the file where the server finds it; SIGTERM then stops it cleanly."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import update
+
+    from app.models import ProcessInstance
+
+    _tickets()
+    # the worker runs on the real clock, days after the tests' frozen one: no timer of the seed fires there
+    db.session.execute(update(ProcessInstance).values(next_timer_at=None))
+    db.session.commit()
+    env = dict(os.environ, JIESU_DATABASE_URL=db.engine.url.render_as_string(hide_password=False),
+               JIESU_INSTANCE_DIR=str(tmp_path / "instance"), JIESU_UPLOAD_DIR=app.config["JIESU_UPLOAD_DIR"])
+    worker = subprocess.Popen([sys.executable, "-m", "app.console", "worker", "--max-sleep", "60"],
+                              cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        started = ""
+        while "已启动" not in started and worker.poll() is None:
+            started += worker.stdout.readline()
+        time.sleep(1)  # its runner has looked once (and on PostgreSQL listens)
+        job = ledger_export.request_export(ledger.LedgerFilter(), user("zhuguan"))
+        assert _wait(lambda: _state(job.id) == "done", 20), "the worker was woken, not left to its 60 s sleep"
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0 and "Traceback" not in out, out
+    assert "notifications unavailable" not in out, "on PostgreSQL both listeners connected"
+    done = db.session.get(ExportJob, job.id)
+    assert done.rows_done == 4 and _job_file(done).exists()
