@@ -166,6 +166,8 @@ def request_export(f: LedgerFilter, user: User) -> ExportJob:
     for job in db.session.scalars(select(ExportJob).where(ExportJob.user_id == user.id,
                                                           ExportJob.state.in_(("queued", "running")))):
         if job.args == args:
+            if job.state == "queued" or job.heartbeat_at is None or job.heartbeat_at < clock.now() - STALE_AFTER:
+                _hand_over(job.id)  # its server went away before anyone ran it: this one may
             return job
     with unit_of_work():
         job = ExportJob(user_id=user.id, args=args, state="queued", created_at=clock.now(), rows_done=0,
