@@ -265,3 +265,16 @@ def test_a_worker_process_makes_an_export_queued_by_a_server(app, tmp_path):
     assert "notifications unavailable" not in out, "on PostgreSQL both listeners connected"
     done = db.session.get(ExportJob, job.id)
     assert done.rows_done == 4 and _job_file(done).exists()
+
+
+@pytest.mark.real_commits
+def test_exporting_again_revives_a_job_whose_server_died(app):
+    _tickets()
+    f = ledger.LedgerFilter()
+    job = ledger_export.request_export(f, user("zhuguan"))  # no worker, no fallback: it waits
+    assert ledger_export.claim() == (job.id, 1)  # a server's thread took it, then the server was killed
+    clock.advance(ledger_export.STALE_AFTER + timedelta(seconds=1))
+    app.config["JIESU_EXPORT_FALLBACK_SECONDS"] = 0.05
+    assert ledger_export.request_export(f, user("zhuguan")).id == job.id
+    ledger_export.wait_for_threads()
+    assert _state(job.id) == "done"
