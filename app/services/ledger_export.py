@@ -8,7 +8,7 @@
   second, and a runner in the requesting process is poked directly.
 * Without any worker (a plain ``jiesu serve``) the job would wait for ever, so the server that
   queued it runs it itself in a background thread if it is still 排队中 after
-  ``JIESU_EXPORT_FALLBACK_SECONDS`` (10 s; 0 turns this off where workers always run): whether a
+  ``JIESU_EXPORT_FALLBACK_SECONDS`` (5 s; 0 turns this off where workers always run): whether a
   worker or that thread gets it, the claim below gives it to exactly one of them, and no
   request thread waits for the file.
 * ``claim`` takes a job by a compare-and-set UPDATE on (state, attempts), so of several workers
@@ -58,7 +58,7 @@ KEEP_DAYS = 7
 FOLDER = "exports"
 CHANNEL = "jiesu_exports"
 RUNNERS = "jiesu_export_runners"  # app.extensions[RUNNERS]: the export runners of this process
-DEFAULT_FALLBACK_SECONDS = 10.0
+DEFAULT_FALLBACK_SECONDS = 5.0
 STATE_LABELS = {"queued": N_("排队中"), "running": N_("生成中"), "done": N_("已完成"), "failed": N_("失败")}
 TITLE = "案件台账"
 
