@@ -188,7 +188,8 @@ def main() -> int:
             print("  ", statement)
     if timed.profiler is not None:
         stats = pstats.Stats(timed.profiler)
-        stats.sort_stats("cumulative").print_stats(r"wt-speed/app|jinja2/environment.py.*render|sqlalchemy/orm/session.py.*execute", 60)
+        root = re.escape(str(Path(__file__).resolve().parents[1] / "app"))
+        stats.sort_stats("cumulative").print_stats(rf"{root}|jinja2/environment.py.*render|sqlalchemy/orm/session.py.*execute", 80)
     return 0
 
 
