@@ -29,6 +29,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import load_only
 
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine import calendar_store
@@ -141,6 +142,9 @@ def current_period(now: datetime | None = None) -> str:
 
 
 LISTED = 200  # the pages list this many tickets of each kind; the totals are counted
+LIST_COLUMNS = ("id", "ticket_no", "title", "state", "received_at", "section_id", "created_by_id", "response_deadline",
+                "first_contact_at", "reply_deadline", "replied_at", "closed_at", "callback_contacted", "callback_at",
+                "callback_resolved", "callback_satisfied", "outcome")  # what the lists and their reasons show
 
 
 def counted(start: datetime, end: datetime):
@@ -251,8 +255,10 @@ def _list(result: dict[str, Rate], n: dict, conditions: dict, scope, listed: int
     def tickets(*names: str) -> list[Ticket]:
         if not sum(n[name] for name in names):
             return []
-        return list(db.session.scalars(select(Ticket).where(scope, or_(*[conditions[name] for name in names]))
-                                       .order_by(Ticket.received_at, Ticket.id).limit(listed)))
+        return list(db.session.scalars(
+            select(Ticket).options(load_only(*[getattr(Ticket, c) for c in LIST_COLUMNS]))
+            .where(scope, or_(*[conditions[name] for name in names])).order_by(Ticket.received_at, Ticket.id)
+            .limit(listed)))
 
     response, resolution, satisfaction = result["response"], result["resolution"], result["satisfaction"]
     response.against = tickets("response_late", "response_missed")

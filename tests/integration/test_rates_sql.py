@@ -39,13 +39,14 @@ def _callback_reason(ticket, answer):
     return reason
 
 
-def reference(label=None, bounds=None):
+def reference(label=None, bounds=None, tickets=None):
+    """``tickets``: rows already read (the reports read plain rows of the columns used here)."""
     label = label or rates.current_period()
     now = clock.now()
     cal = calendar_store.get_calendar()
     soon = time_rules.urge_workdays()
     start, end = bounds or rates.period_bounds(label)
-    tickets = list(db.session.scalars(
+    tickets = tickets if tickets is not None else list(db.session.scalars(
         select(Ticket).where(Ticket.received_at >= start, Ticket.received_at < end, Ticket.excluded.is_(False),
                              Ticket.state.not_in(rates.NOT_COUNTED_STATES)).order_by(Ticket.received_at)))
     w_resolved = Decimal(str(rates.setting("rate_weight_basic_resolved")))
