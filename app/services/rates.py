@@ -250,26 +250,50 @@ def compute(label: str | None = None, bounds: tuple[datetime, datetime] | None =
     return result
 
 
-def _list(result: dict[str, Rate], n: dict, conditions: dict, scope, listed: int | None) -> None:
-    """The tickets behind the counts, the first ``listed`` of each kind (a query only where the count is not 0)."""
-    def tickets(*names: str) -> list[Ticket]:
-        if not sum(n[name] for name in names):
-            return []
-        return list(db.session.scalars(
-            select(Ticket).options(load_only(*[getattr(Ticket, c) for c in LIST_COLUMNS]))
-            .where(scope, or_(*[conditions[name] for name in names])).order_by(Ticket.received_at, Ticket.id)
-            .limit(listed)))
+LISTS = {  # each list of a page -> the counts whose tickets it holds
+    "response_against": ("response_late", "response_missed"), "unresolved": ("unresolved",),
+    "unsatisfied": ("unsatisfied",), "response_risk": ("response_risk",), "reply_risk": ("reply_risk",),
+    "callback_risk": ("callback_risk",)}
 
+
+def _listed_tickets(n: dict, conditions: dict, scope, listed: int | None) -> dict[str, list[Ticket]]:
+    """list name -> its first ``listed`` tickets in the order received, all lists in one pass over the period
+    (a running count per list, a window function; lists whose count is 0 are not looked for)."""
+    kinds = {k: or_(*[conditions[c] for c in names]) for k, names in LISTS.items() if sum(n[c] for c in names)}
+    lists: dict[str, list[Ticket]] = {k: [] for k in LISTS}
+    if not kinds:
+        return lists
+    order = (Ticket.received_at, Ticket.id)
+    columns = [Ticket.id]
+    for k, condition in kinds.items():
+        flag = case((condition, 1), else_=0)
+        columns += [flag.label(f"is_{k}"), func.sum(flag).over(order_by=order).label(f"n_{k}")]
+    ranked = select(*columns).where(scope, or_(*kinds.values())).subquery()
+    query = (select(Ticket, *[ranked.c[f"is_{k}"] for k in kinds], *[ranked.c[f"n_{k}"] for k in kinds])
+             .join(ranked, Ticket.id == ranked.c.id).options(load_only(*[getattr(Ticket, c) for c in LIST_COLUMNS]))
+             .order_by(*order))
+    if listed is not None:
+        query = query.where(or_(*[and_(ranked.c[f"is_{k}"] == 1, ranked.c[f"n_{k}"] <= listed) for k in kinds]))
+    for row in db.session.execute(query):
+        for k in kinds:
+            if row._mapping[f"is_{k}"] and (listed is None or row._mapping[f"n_{k}"] <= listed):
+                lists[k].append(row[0])
+    return lists
+
+
+def _list(result: dict[str, Rate], n: dict, conditions: dict, scope, listed: int | None) -> None:
+    """The tickets behind the counts, the first ``listed`` of each kind, with the reasons."""
+    lists = _listed_tickets(n, conditions, scope, listed)
     response, resolution, satisfaction = result["response"], result["resolution"], result["satisfaction"]
-    response.against = tickets("response_late", "response_missed")
+    response.against = lists["response_against"]
     response.reasons = {t.id: response_reason(t) for t in response.against}
-    resolution.against = tickets("unresolved")
+    resolution.against = lists["unresolved"]
     resolution.reasons = {t.id: callback_reason(t, t.callback_resolved) for t in resolution.against}
-    satisfaction.against = tickets("unsatisfied")
+    satisfaction.against = lists["unsatisfied"]
     satisfaction.reasons = {t.id: callback_reason(t, t.callback_satisfied) for t in satisfaction.against}
-    response.deadline_risk = tickets("response_risk")
+    response.deadline_risk = lists["response_risk"]
     response.at_risk = list(response.deadline_risk)
-    reply_risk, callback_risk = tickets("reply_risk"), tickets("callback_risk")
+    reply_risk, callback_risk = lists["reply_risk"], lists["callback_risk"]
     both = sorted(reply_risk + callback_risk, key=lambda t: (t.received_at, t.id))[:listed]
     for rate in (resolution, satisfaction):
         rate.deadline_risk, rate.callback_risk, rate.at_risk = list(reply_risk), list(callback_risk), list(both)
