@@ -1,6 +1,10 @@
 """The numbers in every page's navbar, read in one statement when a page first shows one of them:
 我的待办 and 待认领 (ready work items), unread notices, open warnings the user answers for, open
-incidents (only for those who may see them)."""
+incidents (only for those who may see them).
+
+Kept a few seconds per user and process (app/services/page_cache.py): dropped at once when this process
+changes a work item, notice, warning or incident, so whoever acts sees the new numbers on the next page;
+another process's change shows within the TTL."""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from sqlalchemy import case, func, literal, select
 
 from app.extensions import db
 from app.models import EarlyWarning, Incident, Notification, User, WorkItem
-from app.services import early_warning, inbox, incidents
+from app.services import early_warning, inbox, incidents, page_cache
+
+_cache = page_cache.LayoutCache((WorkItem, Notification, EarlyWarning, Incident, User), ttl=5.0)
 
 
 class NavCounts:
@@ -20,7 +26,9 @@ class NavCounts:
 
     def _get(self, name: str) -> int:
         if self._values is None:
-            self._values = read(self._user) if self._user is not None else {}
+            user = self._user
+            self._values = {} if user is None else _cache.get((user.id, user.roles, user.section_id),
+                                                              lambda: read(user))
         return self._values.get(name, 0)
 
     mine = property(lambda self: self._get("mine"))
