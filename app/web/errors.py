@@ -102,6 +102,10 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        original = getattr(exc, "original_exception", None)
+        if isinstance(exc, InternalServerError) and api.is_database_unavailable(original):
+            log.error("database unavailable on %s %s: %s", request.method, request.path, original)
+            return api.database_unavailable() if request.path.startswith("/api/") else database_down_page()
         if request.path.startswith("/api/"):
             return api.http_error(exc)
         if isinstance(exc, InternalServerError) or (exc.code or 500) >= 500:

@@ -83,3 +83,47 @@ def test_an_app_pointed_at_an_unreachable_database_answers_503(tmp_path):
     assert "数据库暂时不可用" in api.get_json()["errors"][0]["message"]
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.real_commits
+def test_a_connection_lost_inside_a_guarded_hook_fails_the_push_with_503_and_saves_nothing(app):
+    """The drill (bench/db_outage.py) found it: the database stopped while a push was in its
+    guarded repeat/early-warning hooks; the hook's failure was swallowed as the hook's own, and the
+    next statement of the push raised PendingRollbackError, answered as a JSON 500."""
+    from sqlalchemy import func, select
+
+    from app.models import Ticket
+    from tests.web.test_platform_api import Platform
+
+    platform = Platform(app)
+    db.session.commit()
+    engine = db.engine
+    error = engine.dialect.loaded_dbapi.OperationalError
+    seen = {"ticket": False, "savepoint": False}
+
+    def die_in_the_first_hook(cursor, statement, parameters, context):
+        if statement.startswith("INSERT INTO ticket "):
+            seen["ticket"] = True
+        elif seen["ticket"] and statement.startswith("SAVEPOINT"):
+            seen["savepoint"] = True  # a guarded subscriber begins (app/services/events.py)
+        elif seen["savepoint"]:
+            raise error("server closed the connection unexpectedly")
+        return False
+
+    def a_disconnect(context):  # as psycopg's "server closed the connection": the connection is invalidated
+        if seen["savepoint"]:
+            context.is_disconnect = True
+
+    event.listen(engine, "do_execute", die_in_the_first_hook)
+    event.listen(engine, "handle_error", a_disconnect)
+    try:
+        answer = platform.put("BJ-OUTAGE-1")
+    finally:
+        event.remove(engine, "do_execute", die_in_the_first_hook)
+        event.remove(engine, "handle_error", a_disconnect)
+        db.session.remove()
+    assert seen["savepoint"], "the push reached a guarded hook"
+    assert answer.status_code == 503, answer.get_data(as_text=True)[:500]
+    assert "数据库暂时不可用" in answer.get_json()["errors"][0]["message"] and answer.headers.get("Retry-After")
+    assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.ticket_no == "BJ-OUTAGE-1")) == 0
+    assert platform.put("BJ-OUTAGE-1").status_code == 201, "the platform's retry creates it, once"
