@@ -447,8 +447,9 @@ class Handler(threading.Thread):
             person.fill("王磊")
         when = form.locator("[name=contact_time]")
         if when.count() and not when.input_value():
-            now = datetime.now().astimezone().replace(second=0, microsecond=0) - timedelta(minutes=1)
-            when.fill(now.strftime("%Y-%m-%dT%H:%M"))
+            from zoneinfo import ZoneInfo  # the browser's time zone, as a clerk in Beijing types it
+
+            when.fill(datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M"))
         form.locator("[name=contact_note]").fill(NOTE)
         page.wait_for_timeout(500)  # drafts.js saves on input
 

@@ -145,6 +145,39 @@ def test_after_a_database_error_the_scheduler_tries_again_after_a_second(app, mo
     assert waits == [1, 2, 4, 5, 5, 5, 5], "1 s, doubled, capped at 5 s: back within seconds of the database"
 
 
+def test_a_scheduler_waiting_after_database_errors_sweeps_as_soon_as_the_listener_is_back(app, monkeypatch):
+    """The drill (bench/db_outage.py): the backoff once reached 16 s during a 20 s outage, and the
+    listener's reconnection (which wakes the scheduler) did not end it."""
+    deploy()
+    save_timer(clock.now() + timedelta(minutes=1), "back")
+    clock.freeze(clock.now() + timedelta(minutes=2))
+    real_sweep, calls = timers.sweep, []
+
+    def down_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+        return real_sweep(*args, **kwargs)
+
+    monkeypatch.setattr(timers, "sweep", down_once)
+    scheduler = Scheduler(app, max_sleep=600, poll=600, listen=False, backoff_cap=600)
+    scheduler.failures = 10  # the long outage: the next wait would be the cap, ten minutes
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        scheduler.wake()  # what the listener does once its connection is open again
+        deadline = time.monotonic() + 20
+        while alerts_of("back") == 0 and time.monotonic() < deadline:
+            db.session.remove()
+            time.sleep(0.1)
+        assert alerts_of("back") == 1, "fired on the wake, not after the ten-minute backoff"
+    finally:
+        scheduler.stop()
+        scheduler.join(20)
+
+
 def test_a_sweep_commits_every_few_instances(app):
     deploy()
     for n in range(12):
