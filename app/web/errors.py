@@ -79,7 +79,24 @@ def database_down_page():
     return response
 
 
+def close_session(_exc=None) -> None:
+    """Runs before Flask-SQLAlchemy's own teardown (registered later, called first). Its rollback on a
+    connection the database dropped (stopped while the request ran) raises after the response is
+    made, and waitress then answers its bare English 500 instead: discard that connection instead."""
+    try:
+        db.session.remove()
+    except Exception:  # the connection is gone: nothing to roll back
+        log.warning("database connection lost at the end of a request; discarded", exc_info=True)
+        try:
+            db.session.invalidate()
+            db.session.remove()
+        except Exception:  # nothing more to do for this connection
+            log.debug("discarding the lost connection failed", exc_info=True)
+
+
 def install(app: Flask) -> None:
+    app.teardown_appcontext(close_session)
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(DBAPIError)

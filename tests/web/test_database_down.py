@@ -127,3 +127,41 @@ def test_a_connection_lost_inside_a_guarded_hook_fails_the_push_with_503_and_sav
     assert "数据库暂时不可用" in answer.get_json()["errors"][0]["message"] and answer.headers.get("Retry-After")
     assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.ticket_no == "BJ-OUTAGE-1")) == 0
     assert platform.put("BJ-OUTAGE-1").status_code == 201, "the platform's retry creates it, once"
+
+
+def test_a_connection_dropped_at_the_end_of_a_request_neither_replaces_the_page_nor_the_503(
+        sqlite_template, tmp_path, monkeypatch):
+    """The drill (bench/db_outage.py) found it: PostgreSQL stopped while a page was being made; the
+    503 page was ready, then the session's rollback at the end of the request failed on the dropped
+    connection and waitress answered its own English "500 Internal Server Error". (An app of its own,
+    used outside any app context, as a server is: the tests' shared context has no per-request end.)"""
+    import shutil
+
+    from tests.conftest import test_config
+
+    shutil.copy(sqlite_template, tmp_path / "desk.sqlite")
+    app = create_app(test_config(f"sqlite:///{tmp_path / 'desk.sqlite'}", tmp_path))
+    with app.app_context():
+        engine = db.engine
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
+    signed_in = client.post("/login", data={"username": "paidan", "password": "jiesu2026", "csrf_token": token})
+    assert signed_in.status_code == 302
+    assert client.get("/").status_code == 200
+    error = engine.dialect.loaded_dbapi.OperationalError
+
+    def dropped(*_args):
+        raise error("terminating connection due to administrator command")
+
+    monkeypatch.setattr(engine.dialect, "do_rollback", dropped)
+    assert client.get("/").status_code == 200, "the page already made is the answer"
+    event.listen(engine, "do_execute", dropped)
+    try:
+        _is_the_503_page(client.get("/"))
+    finally:
+        event.remove(engine, "do_execute", dropped)
+        monkeypatch.undo()
+    assert client.get("/").status_code == 200, "the next request gets a fresh connection"
+    with app.app_context():
+        db.engine.dispose()
