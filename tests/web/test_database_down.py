@@ -165,3 +165,27 @@ def test_a_connection_dropped_at_the_end_of_a_request_neither_replaces_the_page_
     assert client.get("/").status_code == 200, "the next request gets a fresh connection"
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.real_commits
+def test_a_pooled_connection_the_database_dropped_is_replaced_before_use(app, browser):
+    """The drill (bench/db_outage.py, and a restart with no request in between): each app process
+    answered its first request after a PostgreSQL restart with the 503 page, on a pooled connection
+    the restart had closed."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's pool (JIESU_TEST_DATABASE_URL)")
+    import psycopg
+
+    from tests.conftest import PG_URL
+
+    paidan = browser("paidan")
+    assert paidan.get("/").status_code == 200
+    db.session.remove()
+    held = [db.engine.connect() for _ in range(max(1, db.engine.pool.checkedin()))]  # all the pool holds
+    pids = [conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() for conn in held]
+    for conn in held:
+        conn.close()  # back to the pool
+    with psycopg.connect(PG_URL, autocommit=True) as admin:  # as a restart does to it
+        admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [pids])
+    g.pop("_login_user", None)
+    assert paidan.get("/").status_code == 200, "the dead connection was replaced, not used"
