@@ -196,8 +196,8 @@ class Listener(threading.Thread):
     def _connect(self):
         with self.scheduler.app.app_context():
             raw = db.engine.raw_connection()
+        conn = raw.driver_connection  # a psycopg connection (None once detached: take it first)
         raw.detach()  # ours alone, never back to the pool
-        conn = raw.driver_connection  # a psycopg connection
         conn.autocommit = True
         conn.execute(f"LISTEN {CHANNEL}")
         return conn

@@ -92,6 +92,36 @@ def test_on_postgresql_the_save_notifies_listeners_when_it_commits(app):
         listener.close()
 
 
+@pytest.mark.skipif(not PG_URL, reason="LISTEN/NOTIFY: PostgreSQL only (JIESU_TEST_DATABASE_URL)")
+@pytest.mark.real_commits  # NOTIFY is delivered at a real commit
+def test_on_postgresql_a_worker_listening_is_woken_by_a_save_in_another_process(app):
+    """The drill's worker logs (bench/db_outage.py) showed the listener never connected (the psycopg
+    connection was read after detaching it, so it was None): workers only polled."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    deploy()
+    clock.reset()  # the scheduler's thread reads the real clock here
+    scheduler = Scheduler(app, max_sleep=600, poll=600, listen=True)  # only a notification can wake it
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (scheduler.sweeps and scheduler.listener.connected) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert scheduler.listener.connected, "the worker listens"
+        time.sleep(0.3)  # asleep now, for ten minutes at most
+        save_timer(clock.now() + timedelta(seconds=1), "told")
+        db.session.remove()
+        deadline = time.monotonic() + 20
+        while alerts_of("told") == 0 and time.monotonic() < deadline:
+            db.session.remove()
+            time.sleep(0.1)
+        assert alerts_of("told") == 1, "woken by the notification, not after its ten-minute sleep"
+        assert scheduler.listener.notifications >= 1
+    finally:
+        scheduler.stop()
+        scheduler.join(20)
+
+
 def test_the_scheduler_sleeps_until_the_due_instant_a_save_brought_forward(app):
     deploy()
     save_timer(clock.now() + timedelta(hours=1), "far")
