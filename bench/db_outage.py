@@ -632,7 +632,7 @@ def main() -> int:  # noqa: C901 (one drill, told in order)
     time.sleep(max(0.0, args.warmup - 5))
     # timers due in the middle of the outage, saved before it (by this process: neither server nor worker)
     stop_at = datetime.now(UTC) + timedelta(seconds=5)
-    due_of = save_timers(app, args.timers, stop_at + timedelta(seconds=2),
+    due_of = save_timers(app, args.timers, stop_at + timedelta(seconds=min(5.0, args.outage / 3)),
                          stop_at + timedelta(seconds=max(2.5, args.outage - 2)))
     if handler is not None:
         handler.ready.wait(60)
@@ -683,9 +683,10 @@ def main() -> int:  # noqa: C901 (one drill, told in order)
     # -- figures -------------------------------------------------------------------------------------
     checks: list[tuple[str, bool, str]] = []
     rows = journal.rows
-    during = [r for r in rows if t_stop <= r[0] <= t_up]
+    during = [r for r in rows if t_stopped <= r[0] <= t_up]  # down: from pg_ctl stop's return to start's
     after = [r for r in rows if r[0] > t_up]
-    print(f"\nrequests while the database was down ({t_up - t_stop:.1f} s), by what the user got:")
+    print(f"\nrequests while the database was down ({t_up - t_stopped:.1f} s, from pg_ctl stop's return), by what "
+          "the user got:")
     kinds = Counter((("API" if r[2].startswith(("API", "probe API")) else "HTML"), r[4]) for r in during)
     for (kind, seen), n in sorted(kinds.items()):
         print(f"  {kind:<5} {seen:<22} {n:>6}")
@@ -729,7 +730,11 @@ def main() -> int:  # noqa: C901 (one drill, told in order)
     if lateness:
         after_up = sorted(a for a, _ in lateness)
         late = sorted(b for _, b in lateness)
-        print(f"  fired after the restart: first {after_up[0]:.2f} s, last {after_up[-1]:.2f} s after pg_ctl start returned")
+        early = sum(1 for a in after_up if a < -(t_up - t_stopped))
+        if early:
+            print(f"  {early} fired before the database was down (pg_ctl stop took {t_stopped - t_stop:.1f} s)")
+        print(f"  fired after the restart: first {after_up[early]:.2f} s, last {after_up[-1]:.2f} s after pg_ctl "
+              "start returned")
         print(f"  lateness (fired - due): max {late[-1]:.1f} s, median {statistics.median(late):.1f} s, min {late[0]:.1f} s")
     checks.append(("each timer due in the outage fired exactly once",
                    len(alerts) == len(due_of) and all(c == 1 for _k, c, _r in alerts),
