@@ -733,7 +733,7 @@ def main() -> int:  # noqa: C901 (one drill, told in order)
         early = sum(1 for a in after_up if a < -(t_up - t_stopped))
         if early:
             print(f"  {early} fired before the database was down (pg_ctl stop took {t_stopped - t_stop:.1f} s)")
-        print(f"  fired after the restart: first {after_up[early]:.2f} s, last {after_up[-1]:.2f} s after pg_ctl "
+        print(f"  fired after the restart: first {after_up[min(early, len(after_up) - 1)]:.2f} s, last {after_up[-1]:.2f} s after pg_ctl "
               "start returned")
         print(f"  lateness (fired - due): max {late[-1]:.1f} s, median {statistics.median(late):.1f} s, min {late[0]:.1f} s")
     checks.append(("each timer due in the outage fired exactly once",
