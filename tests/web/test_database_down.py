@@ -189,3 +189,27 @@ def test_a_pooled_connection_the_database_dropped_is_replaced_before_use(app, br
         admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [pids])
     g.pop("_login_user", None)
     assert paidan.get("/").status_code == 200, "the dead connection was replaced, not used"
+
+
+@pytest.mark.own_app  # registers a blueprint
+def test_an_error_caused_by_the_lost_database_gets_the_503_page_not_the_500(app, browser, monkeypatch):
+    """The engine wraps what a BPMN script's function raised (SpiffWorkflow's task exception): when the
+    cause is the database gone, the user gets the 503 page, which keeps the draft, not the 500."""
+    from flask import Blueprint
+    from sqlalchemy.exc import OperationalError
+
+    from app.web import audiences
+
+    bp = Blueprint("wrapped", __name__)
+
+    @bp.route("/wrapped")
+    def wrapped():
+        try:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        except OperationalError as exc:
+            raise RuntimeError("script task failed") from exc
+
+    app.register_blueprint(bp)
+    monkeypatch.setitem(audiences.ENDPOINTS, "wrapped.wrapped", audiences.SIGNED_IN)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    _is_the_503_page(browser("paidan").get("/wrapped"))
