@@ -408,10 +408,8 @@ class Handler(threading.Thread):
             self.ready.set()
             self.down.wait(120)
             time.sleep(2)
-            response = None
             with page.expect_navigation():
                 page.locator("#task-form button[type=submit]").first.click()
-            response = page.context.request  # noqa: F841 (keeps the API at hand when debugging)
             body = page.content()
             heading_ok = HEADING in body and page.locator("#error").count() == 1
             self.step("submit during the outage: the Chinese 503 page", heading_ok, page.title())
@@ -653,7 +651,6 @@ def main() -> int:  # noqa: C901 (one drill, told in order)
     load.join()
     if handler is not None:
         handler.done.wait(90)
-    # pushes still unanswered when the load stopped are retried by nobody: a real platform would; say so
     time.sleep(3)  # let the workers finish what came due
 
     # -- what the database holds ---------------------------------------------------------------------
