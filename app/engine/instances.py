@@ -129,7 +129,7 @@ def _guard(instance: ProcessInstance | None = None, version: ProcessVersion | No
 
 
 def _runtime(version: ProcessVersion) -> Runtime:
-    return Runtime((version.id, version.checksum), version.spec_json, version.task_meta,
+    return Runtime((version.id, version.checksum), lambda: version.spec_json, version.task_meta,
                    calendar_store.get_calendar(), bpmn_functions())
 
 

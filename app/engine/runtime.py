@@ -117,9 +117,10 @@ class Snapshot:
 class Runtime:
     """One engine operation on one instance. ``task_meta`` comes from the process version."""
 
-    def __init__(self, version_key: tuple | None, spec_json: str | None, task_meta: dict, calendar: WorkCalendar,
+    def __init__(self, version_key: tuple | None, spec_json, task_meta: dict, calendar: WorkCalendar,
                  functions: dict | None = None, specs: tuple | None = None):
-        """``functions``: the BPMN functions and service implementations by name (the wiring's);
+        """``spec_json``: the stored spec, or a callable returning it (see load_specs);
+        ``functions``: the BPMN functions and service implementations by name (the wiring's);
         ``specs``: (spec, subprocess_specs) already parsed (a dry run), instead of a stored version."""
         self.spec, self.subprocess_specs = specs if specs is not None else load_specs(version_key, spec_json)
         self.task_meta = task_meta
