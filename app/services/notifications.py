@@ -33,6 +33,10 @@ def holders(item: WorkItem, users: list[User] | None = None) -> list[User]:
     return [u for u in users if u.username in names or (u.groups & groups)]
 
 
+def has_notifications(event) -> bool:
+    return bool(event.snapshot.notifications)
+
+
 def on_instance_changed(event) -> None:
     """Subscriber: every ``notify(kind, text)`` of this step reaches the holders of the open tasks."""
     if not event.snapshot.notifications:
