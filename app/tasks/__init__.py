@@ -40,7 +40,9 @@ class TaskContext:
     def variables(self) -> dict:
         """The process data the task sees before this submission (read once, on demand)."""
         if self.loaded_variables is None:
-            self.loaded_variables = instances.task_data(self.item.instance, self.item.task_guid)
+            stored = self.item.variables  # kept on the work item at every save: no workflow to load
+            self.loaded_variables = (instances.restore_data(stored) if stored is not None
+                                     else instances.task_data(self.item.instance, self.item.task_guid))
         return self.loaded_variables
 
     @property

@@ -7,7 +7,7 @@ import pytest
 from app.engine import cache, instances
 from app.engine.runtime import Runtime
 from app.extensions import db
-from tests.helpers import DISPATCH, HANDLE, RESPOND, SIGN, complete, new_ticket, open_item
+from tests.helpers import APPROVE, DISPATCH, HANDLE, RESOLVED, RESPOND, SIGN, complete, new_ticket, open_item
 
 
 @pytest.fixture
@@ -75,3 +75,17 @@ def test_a_workflow_changed_by_another_process_is_loaded_again(app, engine_reads
     complete(ticket, "dispatch", "paidan", **DISPATCH)
     assert engine_reads["deserialized"] == 1
     assert open_item(ticket, "respond") is not None
+
+
+def test_the_main_line_deserializes_no_workflow_in_the_process_that_saved_it(app, engine_reads):
+    """From the ticket's creation to its closure each task reads its workflow from the cache once, the
+    review's handler included (it reads the draft it judges from the work item)."""
+    ticket = new_ticket()
+    engine_reads.update(deserialized=0, workflows=0)
+    steps = (("sign", "paidan", SIGN), ("dispatch", "paidan", DISPATCH), ("respond", "wenhua", RESPOND),
+             ("handle", "wenhua", HANDLE), ("review", "shenhe", APPROVE), ("callback", "huifang", RESOLVED))
+    for spec_name, username, data in steps:
+        complete(ticket, spec_name, username, **data)
+    db.session.expire_all()
+    assert ticket.state == "办结"
+    assert engine_reads == {"deserialized": 0, "workflows": len(steps)}
