@@ -82,6 +82,12 @@ class InstanceStateConverter(BpmnWorkflowConverter):
 _config = dict(SERIALIZER_CONFIG)
 _config[BpmnWorkflow] = InstanceStateConverter
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+# Dumps only: a registry kept in SpiffWorkflow's "encoder mode" (as its serialize_json uses it), where the
+# data is not walked in Python first; the JSON encoder converts the few non-JSON values (UUID, datetime,
+# timedelta) it meets. Same text as SERIALIZER's to_dict + json.dumps. A registry of its own, never
+# switched back, so threads reading SERIALIZER (ReadyTask.data) never see the mode.
+_DUMPER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+_DUMPER.registry._encoder_mode = True
 
 
 @dataclass
@@ -150,7 +156,7 @@ class Runtime:
 
     @staticmethod
     def dump(wf: BpmnWorkflow) -> str:
-        return json.dumps(SERIALIZER.to_dict(wf), separators=(",", ":"))
+        return json.dumps(_DUMPER.to_dict(wf), cls=_DUMPER._encoder_cls, separators=(",", ":"))
 
     # -- operations ----------------------------------------------------------
     def run(self, wf: BpmnWorkflow) -> None:
