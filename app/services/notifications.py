@@ -10,6 +10,7 @@ transaction of the change (a timer firing, a platform message) that raised them.
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
 from app.extensions import db
@@ -45,7 +46,8 @@ def on_instance_changed(event) -> None:
         WorkItem.instance_id == event.instance.id, WorkItem.state == "ready").order_by(WorkItem.id)))
     if not items:
         return
-    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
+    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)
+                                    .options(joinedload(User.section))))  # User.groups reads the section
     now = clock.now()
     ticket = event.ticket
     for kind, text in event.snapshot.notifications:
