@@ -177,6 +177,7 @@ def start(process_key: str, data: dict, ticket_id: int | None = None,
         wf = runtime.new(data)
         runtime.run(wf)
         snapshot = runtime.snapshot(wf)
+        snapshot.started = True
     now = clock.now()
     instance = ProcessInstance(version_id=version.id, ticket_id=ticket_id, business_key=business_key,
                                created_at=now, updated_at=now, state_json="")

@@ -118,6 +118,7 @@ class Snapshot:
     fired_timers: list[str] = field(default_factory=list)
     # the fired timers whose branch raised no notify(): the others are told by their notification
     silent_timers: list[str] = field(default_factory=list)
+    started: bool = False  # the operation started the instance (it has no work items yet)
 
 
 class Runtime:

@@ -28,6 +28,17 @@ def _user_id(username: str | None) -> int | None:
         return db.session.scalar(select(User.id).where(User.username == username))
 
 
+def _open_items(instance: ProcessInstance) -> dict[str, WorkItem]:
+    with db.session.no_autoflush:  # the operation's changes are flushed once, with the new work item or at commit
+        return {
+            w.task_guid: w
+            for w in db.session.scalars(
+                select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == "ready")
+            )
+            if w.state == "ready"  # (a change not flushed yet counts)
+        }
+
+
 def _groups_column(groups: list[str], users: list[str]) -> str:
     items = list(groups) + [f"user:{u}" for u in users]
     return "," + ",".join(items) + "," if items else ""
@@ -38,14 +49,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
     """After an engine operation: work items, the ticket (for its lifecycle), alerts, timeline, then
     ``InstanceChanged`` for the rows that follow the process (see app/bootstrap.py)."""
     now = clock.now()
-    with db.session.no_autoflush:  # the operation's changes are flushed once, with the new work item or at commit
-        open_items = {
-            w.task_guid: w
-            for w in db.session.scalars(
-                select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == "ready")
-            )
-            if w.state == "ready"  # (a change not flushed yet counts)
-        }
+    open_items = {} if snap.started else _open_items(instance)
     ready_guids = set()
     for rt in snap.ready_tasks:
         ready_guids.add(rt.guid)
