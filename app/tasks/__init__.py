@@ -36,6 +36,7 @@ class TaskContext:
     snapshot: Snapshot | None = None  # set once the engine has run
     result: dict = field(default_factory=dict)  # what handlers give back to the caller ("message": said on success)
     loaded_variables: dict | None = None  # see variables()
+    kept: dict = field(default_factory=dict)  # what a handler's before_submit leaves for its after_submit
 
     def variables(self) -> dict:
         """The process data the task sees before this submission (read once, on demand)."""
