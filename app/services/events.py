@@ -59,6 +59,8 @@ class InstanceChanged:
 
 def publish(event) -> None:
     for subscriber in wiring.current().subscribers(event):
+        if subscriber.when is not None and not subscriber.when(event):
+            continue
         if subscriber.guard is None:
             subscriber.handler(event)
         else:
