@@ -59,6 +59,10 @@ def create_app(overrides: dict | None = None, wiring=None) -> Flask:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     elif uri.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = uri.replace("postgresql://", "postgresql+psycopg://", 1)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # a pooled connection the server dropped (a restart, a failover, an idle timeout) is replaced
+        # before use, instead of failing the first request after it with the 503 page
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -127,4 +127,5 @@ def wire_subscribers(w: Wiring) -> None:
     w.subscribe(InstanceChanged, carried.follow_process, process=carried_diagram.PROCESS)
     w.subscribe(InstanceChanged, supervised_cases.follow_process, process=supervision_diagram.PROCESS)
     # 催办 and deadline reminders (notify() in any diagram) reach the holders of the open tasks
-    w.subscribe(InstanceChanged, notifications.on_instance_changed, guard=("通知出错", "提醒未能送达办理人"))
+    w.subscribe(InstanceChanged, notifications.on_instance_changed, guard=("通知出错", "提醒未能送达办理人"),
+                when=notifications.has_notifications)  # most changes notify nobody: no savepoint then

@@ -25,6 +25,7 @@ class Subscriber:
     handler: Callable
     process: str | None = None  # only events about instances of this process (its key)
     guard: tuple[str, str] | None = None  # (alert kind, message): run in a savepoint, a fault raises the alert
+    when: Callable | None = None  # ``when(event)`` false: the handler has nothing to do (no savepoint is opened)
 
 
 class Wiring:
@@ -37,13 +38,14 @@ class Wiring:
 
     # -- events ------------------------------------------------------------------------------
     def subscribe(self, event_type: type, handler: Callable, *, process: str | None = None,
-                  guard: tuple[str, str] | None = None) -> None:
+                  guard: tuple[str, str] | None = None, when: Callable | None = None) -> None:
         """``handler(event)`` runs, in registration order, inside the transaction of the change.
 
         ``guard=(kind, message)``: a fault in the handler must not undo the change (a ticket is
         never lost because a rule failed); it is rolled back alone and an alert is raised.
+        ``when(event)``: a cheap test whether the handler has anything to do; if not, it is not called.
         """
-        self._subscribers[event_type].append(Subscriber(handler, str(process) if process else None, guard))
+        self._subscribers[event_type].append(Subscriber(handler, str(process) if process else None, guard, when))
 
     def subscribers(self, event) -> list[Subscriber]:
         process = getattr(event, "process_key", None)

@@ -81,7 +81,7 @@ class Writer:
 
     def __init__(self, table_name: str):
         self.table = db.metadata.tables[table_name]
-        self.columns = [c.name for c in self.table.columns]
+        self.columns = [c.name for c in self.table.columns if c.computed is None]  # generated ones: by the database
         self.defaults = {}
         for c in self.table.columns:
             d = c.default

@@ -93,8 +93,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--profile", choices=["get", "post", "inbox", "push"], default=None)
-    parser.add_argument("--show-sql", choices=["get", "post", "inbox", "push"], default=None,
+    parser.add_argument("--profile", choices=["get", "context", "post", "inbox", "push"], default=None)
+    parser.add_argument("--show-sql", choices=["get", "context", "post", "inbox", "push"], default=None,
                         help="print the SQL statements of the last request of this kind")
     args = parser.parse_args()
 
@@ -149,6 +149,11 @@ def main() -> int:
                 page = response.get_data(as_text=True)
                 assert response.status_code == 200, page[:500]
                 token = CSRF.search(page).group(1)
+                fragment = re.search(r'hx-get="([^"]+)" hx-trigger="load"', page)
+                if fragment:  # what the browser loads beside the form once it is shown
+                    db.session.remove()
+                    _forget_request_globals()
+                    assert timed("context", client.get, fragment.group(1)).status_code == 200
                 form = {k: v for k, v in data.items() if v is not None}
                 if spec_name == "respond":
                     form["contact_time"] = "2026-11-25T09:50"
@@ -165,8 +170,9 @@ def main() -> int:
 
     print(f"{args.tickets} tickets (after {args.warmup} warm-up), SQLite file with the demo data,"
           " CPU per request (time.process_time, in-process test client):")
-    labels = {"get": "task form GET", "post": "task form POST", "inbox": "inbox GET", "push": "platform push (PUT)"}
-    for kind in ("get", "post", "inbox", "push"):
+    labels = {"get": "task form GET", "context": "panels fragment GET", "post": "task form POST", "inbox": "inbox GET",
+              "push": "platform push (PUT)"}
+    for kind in ("get", "context", "post", "inbox", "push"):
         values = timed.samples.get(kind, [])
         if values:
             ordered = sorted(values)
@@ -188,7 +194,8 @@ def main() -> int:
             print("  ", statement)
     if timed.profiler is not None:
         stats = pstats.Stats(timed.profiler)
-        stats.sort_stats("cumulative").print_stats(r"wt-speed/app|jinja2/environment.py.*render|sqlalchemy/orm/session.py.*execute", 60)
+        root = re.escape(str(Path(__file__).resolve().parents[1] / "app"))
+        stats.sort_stats("cumulative").print_stats(rf"{root}|jinja2/environment.py.*render|sqlalchemy/orm/session.py.*execute", 80)
     return 0
 
 

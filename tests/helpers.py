@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 from openpyxl import Workbook
 from sqlalchemy import select
@@ -88,3 +90,14 @@ def retire_report_cycle():
     db.session.execute(update(ProcessInstance).where(ProcessInstance.business_key == archive.BUSINESS_KEY)
                        .values(status="done", next_timer_at=None))
     db.session.commit()
+
+
+def shown_task_page(client, item_id: int) -> str:
+    """A task page as the browser shows it: the page, then each fragment it loads at once (``hx-trigger="load"``:
+    the case actions, repeat links, field work and 办理记录 beside a main-line task's form)."""
+    page = client.get(f"/tasks/{item_id}").get_data(as_text=True)
+    for url in re.findall(r'hx-get="([^"]+)" hx-trigger="load"', page):
+        fragment = client.get(html.unescape(url))
+        assert fragment.status_code == 200, (url, fragment.status_code)
+        page += fragment.get_data(as_text=True)
+    return page

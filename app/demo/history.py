@@ -107,7 +107,7 @@ def make_rows(count: int, start: datetime, end: datetime, now: datetime, seed: i
 
 
 def insert_rows(rows: list[dict], chunk: int = 2000) -> None:
-    columns = [c.name for c in Ticket.__table__.columns if c.name != "id"]
+    columns = [c.name for c in Ticket.__table__.columns if c.name != "id" and c.computed is None]
     for i in range(0, len(rows), chunk):
         batch = [{c: r.get(c, _default(c)) for c in columns} for r in rows[i:i + chunk]]
         db.session.execute(insert(Ticket), batch)

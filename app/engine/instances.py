@@ -129,7 +129,7 @@ def _guard(instance: ProcessInstance | None = None, version: ProcessVersion | No
 
 
 def _runtime(version: ProcessVersion) -> Runtime:
-    return Runtime((version.id, version.checksum), version.spec_json, version.task_meta,
+    return Runtime((version.id, version.checksum), lambda: version.spec_json, version.task_meta,
                    calendar_store.get_calendar(), bpmn_functions())
 
 
@@ -177,6 +177,7 @@ def start(process_key: str, data: dict, ticket_id: int | None = None,
         wf = runtime.new(data)
         runtime.run(wf)
         snapshot = runtime.snapshot(wf)
+        snapshot.started = True
     now = clock.now()
     instance = ProcessInstance(version_id=version.id, ticket_id=ticket_id, business_key=business_key,
                                created_at=now, updated_at=now, state_json="")

@@ -82,6 +82,12 @@ class InstanceStateConverter(BpmnWorkflowConverter):
 _config = dict(SERIALIZER_CONFIG)
 _config[BpmnWorkflow] = InstanceStateConverter
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+# Dumps only: a registry kept in SpiffWorkflow's "encoder mode" (as its serialize_json uses it), where the
+# data is not walked in Python first; the JSON encoder converts the few non-JSON values (UUID, datetime,
+# timedelta) it meets. Same text as SERIALIZER's to_dict + json.dumps. A registry of its own, never
+# switched back, so threads reading SERIALIZER (ReadyTask.data) never see the mode.
+_DUMPER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+_DUMPER.registry._encoder_mode = True
 
 
 @dataclass
@@ -112,14 +118,16 @@ class Snapshot:
     fired_timers: list[str] = field(default_factory=list)
     # the fired timers whose branch raised no notify(): the others are told by their notification
     silent_timers: list[str] = field(default_factory=list)
+    started: bool = False  # the operation started the instance (it has no work items yet)
 
 
 class Runtime:
     """One engine operation on one instance. ``task_meta`` comes from the process version."""
 
-    def __init__(self, version_key: tuple | None, spec_json: str | None, task_meta: dict, calendar: WorkCalendar,
+    def __init__(self, version_key: tuple | None, spec_json, task_meta: dict, calendar: WorkCalendar,
                  functions: dict | None = None, specs: tuple | None = None):
-        """``functions``: the BPMN functions and service implementations by name (the wiring's);
+        """``spec_json``: the stored spec, or a callable returning it (see load_specs);
+        ``functions``: the BPMN functions and service implementations by name (the wiring's);
         ``specs``: (spec, subprocess_specs) already parsed (a dry run), instead of a stored version."""
         self.spec, self.subprocess_specs = specs if specs is not None else load_specs(version_key, spec_json)
         self.task_meta = task_meta
@@ -149,7 +157,7 @@ class Runtime:
 
     @staticmethod
     def dump(wf: BpmnWorkflow) -> str:
-        return json.dumps(SERIALIZER.to_dict(wf), separators=(",", ":"))
+        return json.dumps(_DUMPER.to_dict(wf), cls=_DUMPER._encoder_cls, separators=(",", ":"))
 
     # -- operations ----------------------------------------------------------
     def run(self, wf: BpmnWorkflow) -> None:

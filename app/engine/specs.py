@@ -209,16 +209,17 @@ _cache: dict[tuple, tuple[object, dict]] = {}
 _cache_lock = threading.Lock()
 
 
-def load_specs(key: tuple, spec_json: str) -> tuple[object, dict]:
+def load_specs(key: tuple, spec_json) -> tuple[object, dict]:
     """The parsed spec of a stored version, restored once per process and shared.
 
-    ``key`` identifies the version uniquely (its id and checksum).
+    ``key`` identifies the version uniquely (its id and checksum); ``spec_json`` is the stored text
+    or a callable returning it (read only when the spec is not cached yet).
     """
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None:
         return cached
-    raw = json.loads(spec_json)
+    raw = json.loads(spec_json() if callable(spec_json) else spec_json)
     spec = SPEC_REGISTRY.restore(raw["spec"])
     subprocess_specs = {k: SPEC_REGISTRY.restore(v) for k, v in raw["subprocess_specs"].items()}
     with _cache_lock:

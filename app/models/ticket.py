@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Computed, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -21,6 +21,17 @@ RETURN_REASONS = ["非本单位职责", "属地不符", "权属不清", "职能�
 STATE_NEW = "新建"
 STATE_CLOSED = "已办结"
 STATE_RETURNED = "已退回"
+BEFORE_RESPONSE = ("待签收", "待分派", "待响应")  # not yet responded to: judged by the 响应时限 (app/diagrams/ticket_lifecycle)
+
+# The deadline an open ticket can miss next (督办看板): 响应时限 until the caller was contacted, else 办理时限.
+# A column the database computes (PostgreSQL: stored; SQLite: virtual), so the board counts and orders
+# the open tickets by an index, and no code path can leave it stale.
+_BEFORE_RESPONSE_SQL = ", ".join(f"'{s}'" for s in BEFORE_RESPONSE)
+FIRST_DUE_SQL = (f"CASE WHEN first_contact_at IS NULL AND state IN ({_BEFORE_RESPONSE_SQL}) AND response_deadline IS NOT NULL "
+                 "THEN response_deadline ELSE reply_deadline END")
+# what 三率 reads of a month of tickets (app/services/rates.py), so PostgreSQL answers from the index alone
+RATE_COLUMNS = ("excluded", "state", "first_contact_at", "response_deadline", "callback_contacted",
+                "callback_resolved", "callback_satisfied", "closed_at", "reply_deadline", "replied_at")
 
 
 class Ticket(db.Model):
@@ -82,14 +93,24 @@ class Ticket(db.Model):
     # the ledger's text search: jieba-segmented words of number, title, content, enterprise, address and
     # notes, filled on save (app/services/search_index.py); indexed as in app/models/search.py
     search_text: Mapped[str] = mapped_column(Text, default="")
+    first_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), Computed(FIRST_DUE_SQL, persisted=True))  # see FIRST_DUE_SQL
 
     section: Mapped[Section | None] = relationship()
     created_by: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        Index("ix_ticket_received", "received_at", "id"),  # the ledger's order and keyset, months, rates
+        # the ledger's order and keyset, months; on PostgreSQL it also carries what 三率 reads (RATE_COLUMNS)
+        Index("ix_ticket_received", "received_at", "id", postgresql_include=list(RATE_COLUMNS)),
         # the open tickets (a few per cent): the board's counts and lists
         Index("ix_ticket_open", "reply_deadline", "state", "section_id",
+              postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
+        # the board: open tickets by their first deadline (counts overdue / due soon, the lists' order)
+        Index("ix_ticket_open_due", "first_due", "id",
+              postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
+        # dates of open tickets in a year whose calendar is not confirmed (the board's calendar alert)
+        Index("ix_ticket_open_urge", "urge_at",
+              postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
+        Index("ix_ticket_open_response", "response_deadline",
               postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
     )
 

@@ -17,11 +17,13 @@ class ProcessVersion(db.Model):
     process_key: Mapped[str] = mapped_column(String(80), index=True)  # the BPMN process id
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(120))
-    bpmn_xml: Mapped[str] = mapped_column(Text)  # the converted form the engine runs (internal)
+    # The three large columns are read only when used (deferred): an engine operation finds the parsed
+    # spec in the process's cache (app/engine/specs.py) and needs none of them.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)  # the converted form the engine runs (internal)
     checksum: Mapped[str] = mapped_column(String(64))
-    source_xml: Mapped[bytes | None] = mapped_column(LargeBinary)  # the file exactly as uploaded
+    source_xml: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the file exactly as uploaded
     source_checksum: Mapped[str] = mapped_column(String(64), default="")
-    spec_json: Mapped[str] = mapped_column(Text)  # serialized spec and subprocess specs
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)  # serialized spec and subprocess specs
     task_meta: Mapped[dict] = mapped_column(JSONText())  # per user task: groups, due date, form ...
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from flask import has_request_context, request
+from sqlalchemy import func, select, union
 
 from app.engine import calendar_store
 from app.engine.clock import LOCAL_TZ, clock
@@ -70,25 +71,45 @@ def ticket_years(ticket: Ticket, tasks: bool = True) -> list[int]:
     return sorted({y for y in (unconfirmed_year(d) for d in ticket_dates(ticket, tasks)) if y is not None})
 
 
-def affected_tickets(year: int) -> list[Ticket]:
-    """Open tickets with a deadline, reminder or open task due in ``year``."""
+def affected_ids(year: int):
+    """The ids of the open tickets with a deadline, reminder or open task due in ``year``: a union of four
+    range reads, each on an index over the open tickets or tasks (ix_ticket_open, ix_ticket_open_urge,
+    ix_ticket_open_response, ix_work_item_open)."""
     start, end = _bounds(year)
     in_year = lambda column: (column >= start) & (column < end)  # noqa: E731
-    due_items = select(WorkItem.ticket_id).where(WorkItem.state == "ready", in_year(WorkItem.due_at))
-    return list(db.session.scalars(select(Ticket).where(Ticket.closed_at.is_(None), or_(
-        in_year(Ticket.reply_deadline), in_year(Ticket.urge_at),
-        Ticket.first_contact_at.is_(None) & in_year(Ticket.response_deadline),
-        Ticket.id.in_(due_items))).order_by(Ticket.reply_deadline)))
+    still_open = Ticket.closed_at.is_(None)
+    return union(
+        select(Ticket.id).where(still_open, in_year(Ticket.reply_deadline)),
+        select(Ticket.id).where(still_open, in_year(Ticket.urge_at)),
+        select(Ticket.id).where(still_open, Ticket.first_contact_at.is_(None), in_year(Ticket.response_deadline)),
+        select(WorkItem.ticket_id).join(Ticket, Ticket.id == WorkItem.ticket_id)
+        .where(WorkItem.state == "ready", in_year(WorkItem.due_at), still_open))
+
+
+def affected_tickets(year: int) -> list[Ticket]:
+    """Open tickets with a deadline, reminder or open task due in ``year``."""
+    return list(db.session.scalars(select(Ticket).where(Ticket.id.in_(select(affected_ids(year).subquery().c[0])))
+                                   .order_by(Ticket.reply_deadline, Ticket.id)))
+
+
+def affected_count(year: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(affected_ids(year).subquery())) or 0
 
 
 def board_summary(now: datetime | None = None) -> list[dict]:
-    """For the board and the calendar page: each unconfirmed year that matters now, with its tickets."""
+    """For the board and the calendar page: each unconfirmed year that matters now, with how many open
+    tickets it touches (counted once per request: the board's alert check and its banner share it)."""
+    per_request = now is None and has_request_context()
+    if per_request and "jiesu.calendar_summary" in request.environ:  # (not g: it may outlive a request)
+        return request.environ["jiesu.calendar_summary"]
     now = now or clock.now()
     out = []
     for year in candidate_years(now):
-        tickets = affected_tickets(year)
-        if tickets or _in_warning_window(year, now):
-            out.append({"year": year, "tickets": tickets, "count": len(tickets)})
+        count = affected_count(year)
+        if count or _in_warning_window(year, now):
+            out.append({"year": year, "count": count})
+    if per_request:
+        request.environ["jiesu.calendar_summary"] = out
     return out
 
 
@@ -119,8 +140,8 @@ def ensure_alert(year: int, count: int = 0, now: datetime | None = None) -> Aler
 def raise_due_alerts(now: datetime | None = None) -> list[dict]:
     """Raise what is due now, in its own transaction; returns the board summary it was computed
     from (the board and the calendar page call it)."""
+    summary = board_summary(now)  # without ``now``: the one the request's page shows too
     now = now or clock.now()
-    summary = board_summary(now)
     with unit_of_work():
         for row in summary:
             ensure_alert(row["year"], row["count"], now)

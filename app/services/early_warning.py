@@ -252,7 +252,7 @@ def sees_all(user: User) -> bool:
     return user.has_role(*SEE_ALL_ROLES)
 
 
-def _visible(user: User):
+def visible_clause(user: User):
     if sees_all(user):
         return None
     return EarlyWarning.responsible_group.in_(sorted(user.groups) or [""])
@@ -265,7 +265,7 @@ def can_view(user: User, warning: EarlyWarning) -> bool:
 def warnings_for_user(user: User, status: str = "open", rule: str = "", limit: int = 200) -> list[EarlyWarning]:
     """The alert inbox: warnings the user is responsible for (all of them for supervisors and leaders)."""
     query = select(EarlyWarning)
-    visible = _visible(user)
+    visible = visible_clause(user)
     if visible is not None:
         query = query.where(visible)
     if status == "open":
@@ -280,7 +280,7 @@ def warnings_for_user(user: User, status: str = "open", rule: str = "", limit: i
 
 def open_count(user: User) -> int:
     query = select(func.count(EarlyWarning.id)).where(EarlyWarning.status.in_(OPEN_STATUSES))
-    visible = _visible(user)
+    visible = visible_clause(user)
     if visible is not None:
         query = query.where(visible)
     return db.session.scalar(query) or 0

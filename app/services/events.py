@@ -3,7 +3,9 @@
 Each event is published inside the transaction of the change that caused it, so what a
 subscriber writes is saved together with that change, or not at all. A subscriber wired
 with a guard runs in a savepoint of its own: if it fails, only its work is undone and an
-alert tells the supervisors, the change itself (a received ticket) is kept.
+alert tells the supervisors, the change itself (a received ticket) is kept. A lost database
+connection is not a subscriber's failure: it fails the whole change (the user gets the 503 page,
+the platform its JSON 503, and sends again).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from app.engine.clock import clock
 from app.engine.runtime import Snapshot
 from app.extensions import db
 from app.models import Alert, ProcessInstance, Ticket, User, WorkItem
+from app.services.outages import database_unavailable
 
 log = logging.getLogger("jiesu.events")
 
@@ -56,6 +59,8 @@ class InstanceChanged:
 
 def publish(event) -> None:
     for subscriber in wiring.current().subscribers(event):
+        if subscriber.when is not None and not subscriber.when(event):
+            continue
         if subscriber.guard is None:
             subscriber.handler(event)
         else:
@@ -69,6 +74,8 @@ def _guarded(subscriber: wiring.Subscriber, event) -> None:
         subscriber.handler(event)
         savepoint.commit()
     except Exception as exc:  # noqa: BLE001 - the change that published the event must survive
+        if database_unavailable(exc):  # the whole transaction is lost, not just this subscriber's work
+            raise
         savepoint.rollback()
         log.exception("%s failed on %s", subscriber.handler, type(event).__name__)
         ticket = getattr(event, "ticket", None)

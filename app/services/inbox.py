@@ -17,7 +17,7 @@ from app.services.completion import ALREADY_DONE, can_complete, get_item, is_can
 from app.services.uow import unit_of_work
 
 
-def _candidate_clause(user: User):
+def candidate_clause(user: User):
     tokens = [f",{g}," for g in user.groups] + [f",user:{user.username},"]
     return or_(*[WorkItem.candidate_groups.contains(t) for t in tokens])
 
@@ -43,7 +43,7 @@ def _mine(user: User, **filters):
 
 def _claimable(user: User, **filters):
     return _filtered(select(WorkItem).where(WorkItem.state == "ready", WorkItem.assignee_id.is_(None),
-                                            _candidate_clause(user)), **filters)
+                                            candidate_clause(user)), **filters)
 
 
 def _listed(query, page: int | None, per_page: int) -> list[WorkItem]:
@@ -77,7 +77,7 @@ def counts(user: User) -> dict:
     """The navbar's two numbers in one query over the open work items (index ix_work_item_open)."""
     mine = func.coalesce(func.sum(case((WorkItem.assignee_id == user.id, 1), else_=0)), 0)
     claimable = func.coalesce(func.sum(case(
-        (WorkItem.assignee_id.is_(None) & _candidate_clause(user), 1), else_=0)), 0)
+        (WorkItem.assignee_id.is_(None) & candidate_clause(user), 1), else_=0)), 0)
     row = db.session.execute(select(mine, claimable).where(WorkItem.state == "ready")).one()
     return {"mine": int(row[0]), "claimable": int(row[1])}
 

@@ -10,6 +10,7 @@ transaction of the change (a timer firing, a platform message) that raised them.
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
 from app.extensions import db
@@ -33,6 +34,10 @@ def holders(item: WorkItem, users: list[User] | None = None) -> list[User]:
     return [u for u in users if u.username in names or (u.groups & groups)]
 
 
+def has_notifications(event) -> bool:
+    return bool(event.snapshot.notifications)
+
+
 def on_instance_changed(event) -> None:
     """Subscriber: every ``notify(kind, text)`` of this step reaches the holders of the open tasks."""
     if not event.snapshot.notifications:
@@ -41,7 +46,8 @@ def on_instance_changed(event) -> None:
         WorkItem.instance_id == event.instance.id, WorkItem.state == "ready").order_by(WorkItem.id)))
     if not items:
         return
-    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
+    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)
+                                    .options(joinedload(User.section))))  # User.groups reads the section
     now = clock.now()
     ticket = event.ticket
     for kind, text in event.snapshot.notifications:

@@ -1,7 +1,7 @@
 """Small per-process caches for what every page's layout shows (the duty banner, the startable processes).
 
 An entry lives at most ``ttl`` seconds (other processes' changes show within that), and is dropped at
-once when this process flushes a change to one of the models it reads (``install`` follows every
+once when this process flushes a change to one of the models it reads, or sends an ORM UPDATE/DELETE of it (``install`` follows every
 session's flushes; app/bootstrap.py calls it), so the person who edits the roster or deploys a
 diagram sees the change on the next page.
 """
@@ -49,6 +49,7 @@ def install() -> None:
     if _installed:
         return
     event.listen(Session, "before_flush", _before_flush)
+    event.listen(Session, "do_orm_execute", _on_bulk_change)
     _installed = True
 
 
@@ -63,4 +64,14 @@ def _before_flush(session, _flush_context, _instances):
         return
     for cache in _caches:
         if any(isinstance(obj, cache.models) for obj in touched):
+            cache.clear()
+
+
+def _on_bulk_change(state):
+    """``update(Model)`` / ``delete(Model)`` statements change rows without a flush."""
+    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
+        return
+    changed = state.bind_mapper.class_
+    for cache in _caches:
+        if issubclass(changed, cache.models):
             cache.clear()

@@ -24,7 +24,19 @@ _DEADLINE_FIELDS = (lifecycle.RESPONSE_DEADLINE, lifecycle.REPLY_DEADLINE, lifec
 def _user_id(username: str | None) -> int | None:
     if not username:
         return None
-    return db.session.scalar(select(User.id).where(User.username == username))
+    with db.session.no_autoflush:  # a user's id: nothing this operation changed matters to it
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def _open_items(instance: ProcessInstance) -> dict[str, WorkItem]:
+    with db.session.no_autoflush:  # the operation's changes are flushed once, with the new work item or at commit
+        return {
+            w.task_guid: w
+            for w in db.session.scalars(
+                select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == "ready")
+            )
+            if w.state == "ready"  # (a change not flushed yet counts)
+        }
 
 
 def _groups_column(groups: list[str], users: list[str]) -> str:
@@ -37,12 +49,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
     """After an engine operation: work items, the ticket (for its lifecycle), alerts, timeline, then
     ``InstanceChanged`` for the rows that follow the process (see app/bootstrap.py)."""
     now = clock.now()
-    open_items = {
-        w.task_guid: w
-        for w in db.session.scalars(
-            select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == "ready")
-        )
-    }
+    open_items = {} if snap.started else _open_items(instance)
     ready_guids = set()
     for rt in snap.ready_tasks:
         ready_guids.add(rt.guid)

@@ -14,10 +14,11 @@ from app.engine.clock import clock
 from app.engine.expressions import to_iso
 from app.extensions import db
 from app.models import ProcessVersion, Ticket, User
-from app.services import N_, NotFound, PermissionDenied, ServiceError, _, access, timeline
+from app.services import N_, NotFound, PermissionDenied, ServiceError, _, access, page_cache, timeline
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 
+_may_start_any = page_cache.LayoutCache((ProcessVersion, User))  # the navbar's 发起流程 entry, per user
 _read: dict[tuple, dict] = {}  # (version id, checksum) -> what its diagram says about starting it
 
 STARTED = N_("发起流程：%(name)s")
@@ -54,6 +55,11 @@ def startable(user: User) -> list[dict]:
             out.append({"key": version.process_key, "name": version.name, "version": version,
                         "form": _diagram(version)["form"]})
     return out
+
+
+def may_start_any(user: User) -> bool:
+    """Whether the navbar offers 发起流程 (cached a few seconds per user; dropped when this process deploys)."""
+    return _may_start_any.get((user.id, user.roles), lambda: bool(startable(user)))
 
 
 def get(user: User, process_key: str) -> dict:

@@ -17,6 +17,9 @@ The projection counts every open ticket at risk as a miss, in two kinds: deadlin
 yet contacted / not yet replied, and overdue or due within the 催办 working days) and callback
 risk (replied, no valid callback yet: the answer is still to come). Every ticket counted
 against a rate carries its reason.
+
+Every figure is counted by one SQL aggregate over the period's tickets (issue 14: quick at a million
+tickets); the tickets behind them are loaded only as far as a page lists them (``LISTED``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import load_only
 
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine import calendar_store
@@ -57,11 +61,15 @@ class Rate:
     target: float
     projected_numerator: Decimal = Decimal(0)
     projected_denominator: int = 0
-    against: list = field(default_factory=list)  # tickets that count against the rate
-    at_risk: list = field(default_factory=list)  # open tickets that would count against it if missed
+    against_count: int = 0  # tickets that count against the rate
+    deadline_risk_count: int = 0  # at risk because a deadline is near or past
+    callback_risk_count: int = 0  # replied, waiting for a valid callback
+    # the first of those tickets (compute's ``listed``), in the order received:
+    against: list = field(default_factory=list)
+    at_risk: list = field(default_factory=list)  # open tickets that would count against it if missed (both kinds)
     reasons: dict = field(default_factory=dict)  # ticket id -> why it counts against (a translated text)
-    deadline_risk: list = field(default_factory=list)  # at risk because a deadline is near or past
-    callback_risk: list = field(default_factory=list)  # replied, waiting for a valid callback
+    deadline_risk: list = field(default_factory=list)
+    callback_risk: list = field(default_factory=list)
 
     @staticmethod
     def number(value: Decimal | int) -> str:
@@ -73,17 +81,21 @@ class Rate:
     def numerator_text(self) -> str:
         return self.number(self.numerator)
 
-    def projected_with(self, risky: list) -> Decimal | None:
-        """The rate if these open tickets count as misses."""
-        return self.percent(self.numerator, self.denominator + len(risky))
+    @property
+    def at_risk_count(self) -> int:
+        return self.deadline_risk_count + self.callback_risk_count
+
+    def projected_with(self, risky: int) -> Decimal | None:
+        """The rate if this many open tickets count as misses."""
+        return self.percent(self.numerator, self.denominator + risky)
 
     @property
     def projected_deadline(self) -> Decimal | None:
-        return self.projected_with(self.deadline_risk)
+        return self.projected_with(self.deadline_risk_count)
 
     @property
     def projected_callback(self) -> Decimal | None:
-        return self.projected_with(self.callback_risk)
+        return self.projected_with(self.callback_risk_count)
 
     @staticmethod
     def percent(numerator: Decimal, denominator: int) -> Decimal | None:
@@ -129,99 +141,159 @@ def current_period(now: datetime | None = None) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def counted_tickets(label: str, bounds: tuple[datetime, datetime] | None = None) -> list[Ticket]:
-    start, end = bounds or period_bounds(label)
-    return list(db.session.scalars(
-        select(Ticket).where(Ticket.received_at >= start, Ticket.received_at < end, Ticket.excluded.is_(False),
-                             Ticket.state.not_in(NOT_COUNTED_STATES)).order_by(Ticket.received_at)
-    ))
+LISTED = 200  # the pages list this many tickets of each kind; the totals are counted
+LIST_COLUMNS = ("id", "ticket_no", "title", "state", "received_at", "section_id", "created_by_id", "response_deadline",
+                "first_contact_at", "reply_deadline", "replied_at", "closed_at", "callback_contacted", "callback_at",
+                "callback_resolved", "callback_satisfied", "outcome")  # what the lists and their reasons show
+
+
+def counted(start: datetime, end: datetime):
+    """计入考核, as SQL: received in [start, end), not excluded, not returned or transferred."""
+    return and_(Ticket.received_at >= start, Ticket.received_at < end, Ticket.excluded.is_(False),
+                Ticket.state.not_in(NOT_COUNTED_STATES))
+
+
+def rules(now: datetime, soon_until: datetime) -> dict:
+    """Every count of the rates, as SQL conditions on a counted ticket (``soon_until``: the end of the 催办
+    working days from ``now``, so "due soon" is ``now < deadline <= soon_until`` as in is_within_workdays)."""
+    t = Ticket
+    reached = t.callback_contacted.is_(True)
+    open_unreached = and_(or_(t.callback_contacted.is_(None), t.callback_contacted.is_(False)), t.closed_at.is_(None))
+
+    def due_soon(deadline):
+        return and_(deadline > now, deadline <= soon_until)
+
+    return {
+        "response_ok": and_(t.first_contact_at.is_not(None), or_(
+            t.response_deadline.is_(None), t.first_contact_at <= t.response_deadline)),
+        "response_late": and_(t.first_contact_at.is_not(None), t.response_deadline.is_not(None),
+                              t.first_contact_at > t.response_deadline),
+        "response_missed": and_(t.first_contact_at.is_(None), t.response_deadline.is_not(None),
+                                t.response_deadline <= now),
+        "response_risk": and_(t.first_contact_at.is_(None), due_soon(t.response_deadline)),
+        "reached": reached,
+        "resolved": and_(reached, t.callback_resolved == str(lifecycle.RESOLVED)),
+        "basic_resolved": and_(reached, t.callback_resolved == str(lifecycle.BASICALLY_RESOLVED)),
+        "unresolved": and_(reached, t.callback_resolved == str(lifecycle.UNRESOLVED)),
+        "satisfied": and_(reached, t.callback_satisfied == str(lifecycle.SATISFIED)),
+        "basic_satisfied": and_(reached, t.callback_satisfied == str(lifecycle.BASICALLY_SATISFIED)),
+        "unsatisfied": and_(reached, t.callback_satisfied == str(lifecycle.UNSATISFIED)),
+        "callback_risk": and_(open_unreached, t.replied_at.is_not(None)),  # replied: the answer is still to come
+        "reply_risk": and_(open_unreached, t.replied_at.is_(None), t.reply_deadline.is_not(None),
+                           or_(t.reply_deadline <= now, due_soon(t.reply_deadline))),
+    }
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def _local(at: datetime | None) -> str:
     return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if at else "—"
 
 
-def _against(rate: Rate, ticket: Ticket, reason: str) -> None:
-    rate.against.append(ticket)
-    rate.reasons[ticket.id] = reason
+def response_reason(ticket: Ticket) -> str:
+    if ticket.first_contact_at is not None:
+        return _("响应超时：首次联系 %(at)s，时限 %(deadline)s", at=_local(ticket.first_contact_at),
+                 deadline=_local(ticket.response_deadline))
+    return _("未联系来电人：响应时限 %(deadline)s 已过", deadline=_local(ticket.response_deadline))
 
 
-def _callback_reason(ticket: Ticket, answer: str) -> str:
+def callback_reason(ticket: Ticket, answer: str) -> str:
     """回访：未解决（2026-11-20 10:00）, and what came after when later attempts reached nobody."""
     reason = _("回访：%(answer)s（%(at)s）", answer=answer, at=_local(ticket.callback_at))
-    counted = f"{ticket.callback_resolved}/{ticket.callback_satisfied}"
-    if ticket.outcome and ticket.outcome != counted:
+    counted_answer = f"{ticket.callback_resolved}/{ticket.callback_satisfied}"
+    if ticket.outcome and ticket.outcome != counted_answer:
         reason += _("；其后回访：%(outcome)s，按此前有效回访计", outcome=ticket.outcome)
     return reason
 
 
-RULE_COLUMNS = ("id", "first_contact_at", "response_deadline", "callback_contacted", "callback_resolved",
-                "callback_satisfied", "closed_at", "reply_deadline", "replied_at", "callback_at", "outcome")  # what the rules below read
-
-
-def counted_rows(label: str, bounds: tuple[datetime, datetime] | None = None) -> list:
-    """The counted tickets as plain rows of the columns the rules read (reports over many months)."""
-    start, end = bounds or period_bounds(label)
-    return list(db.session.execute(
-        select(*[getattr(Ticket, c) for c in RULE_COLUMNS]).where(
-            Ticket.received_at >= start, Ticket.received_at < end, Ticket.excluded.is_(False),
-            Ticket.state.not_in(NOT_COUNTED_STATES))))
+def _weighted(full: int, basic: int, weight: Decimal) -> Decimal:
+    """full + weight x basic, exactly (Decimal; no weight term when there is no 基本 answer)."""
+    return Decimal(full) + (weight * basic if basic else 0)
 
 
 def compute(label: str | None = None, bounds: tuple[datetime, datetime] | None = None,
-            rows: list | None = None) -> dict[str, Rate]:
-    """The rates of an assessment period, or of the tickets received in ``bounds`` [start, end) (reports);
-    ``rows``: the counted tickets already read (``counted_rows``), ``against``/``at_risk`` then hold rows."""
+            listed: int | None = LISTED) -> dict[str, Rate]:
+    """The rates of an assessment period, or of the tickets received in ``bounds`` [start, end) (reports).
+
+    Every figure is one SQL aggregate over the counted tickets. ``listed``: how many tickets of each list
+    (against, deadline risk, callback risk) to load, in the order received; 0 for the figures only, None for
+    every ticket. The ``*_count`` fields are the totals whatever is listed."""
     label = label or current_period()
+    start, end = bounds or period_bounds(label)
     now = clock.now()
-    cal = calendar_store.get_calendar()
-    soon = time_rules.urge_workdays()  # at risk: due within the 催办 rule's working days
-    tickets = rows if rows is not None else counted_tickets(label, bounds)
+    soon_until = calendar_store.get_calendar().add_workdays(now, time_rules.urge_workdays())
+    conditions = rules(now, soon_until)
+    scope = counted(start, end)
+    n = db.session.execute(select(*[_count_if(c).label(k) for k, c in conditions.items()]).where(scope)).one()
+    n = {k: int(v) for k, v in n._mapping.items()}
     w_resolved = Decimal(str(setting("rate_weight_basic_resolved")))
     w_satisfied = Decimal(str(setting("rate_weight_basic_satisfied")))
-    one, zero = Decimal(1), Decimal(0)
 
-    response = Rate(_l("响应率"), zero, 0, float(setting("rate_target_response")))
-    resolution = Rate(_l("解决率"), zero, 0, float(setting("rate_target_resolution")))
-    satisfaction = Rate(_l("满意率"), zero, 0, float(setting("rate_target_satisfaction")))
-
-    for t in tickets:
-        # 响应率
-        if t.first_contact_at is not None:
-            response.denominator += 1
-            if t.response_deadline is None or t.first_contact_at <= t.response_deadline:
-                response.numerator += 1
-            else:
-                _against(response, t, _("响应超时：首次联系 %(at)s，时限 %(deadline)s", at=_local(t.first_contact_at),
-                                        deadline=_local(t.response_deadline)))
-        elif t.response_deadline is not None and t.response_deadline <= now:
-            response.denominator += 1
-            _against(response, t, _("未联系来电人：响应时限 %(deadline)s 已过", deadline=_local(t.response_deadline)))
-        elif t.response_deadline is not None and cal.is_within_workdays(now, t.response_deadline, soon):
-            response.at_risk.append(t)
-            response.deadline_risk.append(t)
-        # 解决率 / 满意率: valid callbacks only (the last valid one, see app/tasks/callback.py)
-        if t.callback_contacted:
-            resolution.denominator += 1
-            satisfaction.denominator += 1
-            resolution.numerator += {lifecycle.RESOLVED: one, lifecycle.BASICALLY_RESOLVED: w_resolved}.get(t.callback_resolved, zero)
-            satisfaction.numerator += {lifecycle.SATISFIED: one, lifecycle.BASICALLY_SATISFIED: w_satisfied}.get(
-                t.callback_satisfied, zero)
-            if t.callback_resolved == lifecycle.UNRESOLVED:
-                _against(resolution, t, _callback_reason(t, t.callback_resolved))
-            if t.callback_satisfied == lifecycle.UNSATISFIED:
-                _against(satisfaction, t, _callback_reason(t, t.callback_satisfied))
-        elif t.closed_at is None and t.replied_at is not None:
-            for rate in (resolution, satisfaction):  # replied: what is at risk is the callback's answer
-                rate.at_risk.append(t)
-                rate.callback_risk.append(t)
-        elif t.closed_at is None and t.reply_deadline is not None and (
-                t.reply_deadline <= now or cal.is_within_workdays(now, t.reply_deadline, soon)):
-            for rate in (resolution, satisfaction):
-                rate.at_risk.append(t)
-                rate.deadline_risk.append(t)
-
-    for rate in (response, resolution, satisfaction):
+    response = Rate(_l("响应率"), Decimal(n["response_ok"]),
+                    n["response_ok"] + n["response_late"] + n["response_missed"],
+                    float(setting("rate_target_response")), against_count=n["response_late"] + n["response_missed"],
+                    deadline_risk_count=n["response_risk"])
+    resolution = Rate(_l("解决率"), _weighted(n["resolved"], n["basic_resolved"], w_resolved), n["reached"],
+                      float(setting("rate_target_resolution")), against_count=n["unresolved"],
+                      deadline_risk_count=n["reply_risk"], callback_risk_count=n["callback_risk"])
+    satisfaction = Rate(_l("满意率"), _weighted(n["satisfied"], n["basic_satisfied"], w_satisfied), n["reached"],
+                        float(setting("rate_target_satisfaction")), against_count=n["unsatisfied"],
+                        deadline_risk_count=n["reply_risk"], callback_risk_count=n["callback_risk"])
+    result = {"response": response, "resolution": resolution, "satisfaction": satisfaction}
+    for rate in result.values():
         rate.projected_numerator = rate.numerator
-        rate.projected_denominator = rate.denominator + len(rate.at_risk)
-    return {"response": response, "resolution": resolution, "satisfaction": satisfaction}
+        rate.projected_denominator = rate.denominator + rate.at_risk_count
+    if listed != 0:
+        _list(result, n, conditions, scope, listed)
+    return result
+
+
+LISTS = {  # each list of a page -> the counts whose tickets it holds
+    "response_against": ("response_late", "response_missed"), "unresolved": ("unresolved",),
+    "unsatisfied": ("unsatisfied",), "response_risk": ("response_risk",), "reply_risk": ("reply_risk",),
+    "callback_risk": ("callback_risk",)}
+
+
+def _listed_tickets(n: dict, conditions: dict, scope, listed: int | None) -> dict[str, list[Ticket]]:
+    """list name -> its first ``listed`` tickets in the order received, all lists in one pass over the period
+    (a running count per list, a window function; lists whose count is 0 are not looked for)."""
+    kinds = {k: or_(*[conditions[c] for c in names]) for k, names in LISTS.items() if sum(n[c] for c in names)}
+    lists: dict[str, list[Ticket]] = {k: [] for k in LISTS}
+    if not kinds:
+        return lists
+    order = (Ticket.received_at, Ticket.id)
+    columns = [Ticket.id]
+    for k, condition in kinds.items():
+        flag = case((condition, 1), else_=0)
+        columns += [flag.label(f"is_{k}"), func.sum(flag).over(order_by=order).label(f"n_{k}")]
+    ranked = select(*columns).where(scope, or_(*kinds.values())).subquery()
+    query = (select(Ticket, *[ranked.c[f"is_{k}"] for k in kinds], *[ranked.c[f"n_{k}"] for k in kinds])
+             .join(ranked, Ticket.id == ranked.c.id).options(load_only(*[getattr(Ticket, c) for c in LIST_COLUMNS]))
+             .order_by(*order))
+    if listed is not None:
+        query = query.where(or_(*[and_(ranked.c[f"is_{k}"] == 1, ranked.c[f"n_{k}"] <= listed) for k in kinds]))
+    for row in db.session.execute(query):
+        for k in kinds:
+            if row._mapping[f"is_{k}"] and (listed is None or row._mapping[f"n_{k}"] <= listed):
+                lists[k].append(row[0])
+    return lists
+
+
+def _list(result: dict[str, Rate], n: dict, conditions: dict, scope, listed: int | None) -> None:
+    """The tickets behind the counts, the first ``listed`` of each kind, with the reasons."""
+    lists = _listed_tickets(n, conditions, scope, listed)
+    response, resolution, satisfaction = result["response"], result["resolution"], result["satisfaction"]
+    response.against = lists["response_against"]
+    response.reasons = {t.id: response_reason(t) for t in response.against}
+    resolution.against = lists["unresolved"]
+    resolution.reasons = {t.id: callback_reason(t, t.callback_resolved) for t in resolution.against}
+    satisfaction.against = lists["unsatisfied"]
+    satisfaction.reasons = {t.id: callback_reason(t, t.callback_satisfied) for t in satisfaction.against}
+    response.deadline_risk = lists["response_risk"]
+    response.at_risk = list(response.deadline_risk)
+    reply_risk, callback_risk = lists["reply_risk"], lists["callback_risk"]
+    both = sorted(reply_risk + callback_risk, key=lambda t: (t.received_at, t.id))[:listed]
+    for rate in (resolution, satisfaction):
+        rate.deadline_risk, rate.callback_risk, rate.at_risk = list(reply_risk), list(callback_risk), list(both)

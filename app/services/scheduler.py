@@ -11,9 +11,11 @@ What wakes a scheduler earlier than the due instant it knows of:
   fired well within a second of its instant. With a listener it still looks every
   ``max_sleep`` seconds, in case a notification was lost.
 
-After a database error the loop waits 1 s, then 2, 4 ... up to ``backoff_cap`` seconds, and
-goes on. ``stop()`` (the worker's SIGTERM) lets the sweep finish the instance in hand, commit,
-and return.
+After a database error the loop waits 1 s, then 2, 4, and 5 s (``backoff_cap``) between tries
+while the error lasts, so a worker is back within a few seconds of the database (a cap of 30 s
+made timers due during a 20 s outage fire 12 s after the restart); the listener reconnecting
+ends that wait at once. ``stop()`` (the worker's SIGTERM) lets the sweep finish the instance in
+hand, commit, and return.
 """
 
 from __future__ import annotations
@@ -34,11 +36,12 @@ log = logging.getLogger("jiesu.timers")
 
 POLL = 0.5  # seconds between looks at the due index when no notification can come
 MIN_PAUSE = 0.05  # between sweeps when more is due at once
+BACKOFF_CAP = 5.0  # seconds: the longest wait between two tries while the database is unreachable
 
 
 class Scheduler:
     def __init__(self, app, max_sleep: float = 30.0, poll: float = POLL, listen: bool | None = None,
-                 backoff_cap: float = 30.0, batch: int = timers.BATCH):
+                 backoff_cap: float = BACKOFF_CAP, batch: int = timers.BATCH):
         self.app = app
         self.max_sleep = max_sleep
         self.poll = min(poll, max_sleep)
@@ -96,7 +99,7 @@ class Scheduler:
             while not self.stopping:
                 ok, swept, nxt = self._sweep_once()
                 if not ok:
-                    self._stop.wait(self.backoff())
+                    self._backoff_wait(self.backoff())
                     continue
                 if nxt is not None and swept.fired == 0 and nxt <= clock.now():
                     # due but nothing fired: another worker holds them (or they cannot fire); look again soon
@@ -112,6 +115,19 @@ class Scheduler:
     def backoff(self) -> float:
         return min(self.backoff_cap, 2.0 ** (self.failures - 1))
 
+    def _backoff_wait(self, seconds: float) -> None:
+        """Until the next try after a database error; a wake (the listener is connected again) or
+        a stop ends it early."""
+        deadline = time.monotonic() + seconds
+        while not self.stopping:
+            with self._lock:
+                sweep_now, self._sweep_now = self._sweep_now, False
+            left = deadline - time.monotonic()
+            if sweep_now or left <= 0:
+                return
+            self._wake.wait(left)
+            self._wake.clear()
+
     def _sweep_once(self):
         with self.app.app_context():
             try:
@@ -121,6 +137,8 @@ class Scheduler:
                 if swept.instances:
                     log.info("sweep: %s instances, %s timers fired", swept.instances, swept.fired)
                 nxt = None if self.stopping else instances.next_due_instant()
+                if self.failures:
+                    log.info("database reachable again after %s failed sweeps", self.failures)
                 self.failures = 0
                 return True, swept, nxt
             except Exception:  # keep the loop alive; the error is logged, the next try waits longer
@@ -164,7 +182,7 @@ class Scheduler:
 class Listener(threading.Thread):
     """``LISTEN jiesu_timers`` on a connection of its own; each notification pokes the scheduler.
 
-    When the connection fails it is opened again (1 s, 2 s ... 30 s apart); meanwhile the
+    When the connection fails it is opened again (1 s, 2 s, 4 s, then every 5 s); meanwhile the
     scheduler polls. Each (re)connection makes the scheduler sweep, for what was missed."""
 
     HEARTBEAT = 30.0  # seconds: a query on the idle connection, so a dead one is noticed
@@ -179,7 +197,7 @@ class Listener(threading.Thread):
     def _connect(self):
         with self.scheduler.app.app_context():
             raw = db.engine.raw_connection()
-        conn = raw.driver_connection  # a psycopg connection (read before detach: SQLAlchemy 2.1 clears it)
+        conn = raw.driver_connection  # a psycopg connection (None once detached: take it first)
         raw.detach()  # ours alone, never back to the pool
         conn.autocommit = True
         conn.execute(f"LISTEN {self.channel}")
@@ -218,4 +236,4 @@ class Listener(threading.Thread):
                 if was_connected and not self.scheduler.stopping:
                     self.scheduler.wake()
             if failures:
-                self.scheduler._stop.wait(min(30.0, 2.0 ** (failures - 1)))
+                self.scheduler._stop.wait(min(BACKOFF_CAP, 2.0 ** (failures - 1)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.engine import calendar_store
 from app.engine.clock import clock
@@ -45,12 +45,12 @@ def overview() -> dict:
         .where(Ticket.closed_at.is_(None)).group_by(Section.name)
     ).all()
     alert_count = db.session.scalar(select(func.count(Alert.id)).where(Alert.acknowledged_at.is_(None)))
-    alerts = db.session.scalars(
-        select(Alert).options(joinedload(Alert.ticket)).where(Alert.acknowledged_at.is_(None))
+    alerts = db.session.scalars(  # the tickets in a second query: joined, the LIMIT came after the join
+        select(Alert).options(selectinload(Alert.ticket)).where(Alert.acknowledged_at.is_(None))
         .order_by(Alert.raised_at.desc()).limit(LIST_LIMIT)
     ).all()
     recent = db.session.scalars(
-        select(Alert).options(joinedload(Alert.ticket), joinedload(Alert.acknowledged_by))
+        select(Alert).options(selectinload(Alert.ticket), joinedload(Alert.acknowledged_by))
         .where(Alert.acknowledged_at.is_not(None)).order_by(Alert.acknowledged_at.desc()).limit(10)
     ).all()
     broken = db.session.execute(

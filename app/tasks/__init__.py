@@ -36,11 +36,14 @@ class TaskContext:
     snapshot: Snapshot | None = None  # set once the engine has run
     result: dict = field(default_factory=dict)  # what handlers give back to the caller ("message": said on success)
     loaded_variables: dict | None = None  # see variables()
+    kept: dict = field(default_factory=dict)  # what a handler's before_submit leaves for its after_submit
 
     def variables(self) -> dict:
         """The process data the task sees before this submission (read once, on demand)."""
         if self.loaded_variables is None:
-            self.loaded_variables = instances.task_data(self.item.instance, self.item.task_guid)
+            stored = self.item.variables  # kept on the work item at every save: no workflow to load
+            self.loaded_variables = (instances.restore_data(stored) if stored is not None
+                                     else instances.task_data(self.item.instance, self.item.task_guid))
         return self.loaded_variables
 
     @property

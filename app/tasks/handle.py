@@ -29,9 +29,10 @@ class HandleHandler(TaskHandler):
         return {}
 
     def before_submit(self, ctx: TaskContext) -> None:
-        ctx.data["reply_check"] = check_reply(ctx.data.get(lifecycle.REPLY_DRAFT, "")).as_dict()
+        result = ctx.kept["reply_check"] = check_reply(ctx.data.get(lifecycle.REPLY_DRAFT, ""))
+        ctx.data["reply_check"] = result.as_dict()
 
     def after_submit(self, ctx: TaskContext) -> None:
         if ctx.ticket is not None:
-            result = check_reply(ctx.data.get(lifecycle.REPLY_DRAFT, ""))
+            result = ctx.kept.get("reply_check") or check_reply(ctx.data.get(lifecycle.REPLY_DRAFT, ""))
             timeline.add(ctx.ticket, "check", CHECKED_ON_SUBMIT, ctx.actor, data=result.summary())

@@ -24,6 +24,7 @@ from app.web import (
     inbox,
     incidents,
     inspections,
+    layout,
     modeler,
     notifications,
     process_start,
@@ -72,6 +73,7 @@ BLUEPRINTS = (
 def register_blueprints(app: Flask) -> None:
     app.login_manager.localize_callback = gettext
     filters.register(app)
+    layout.register(app)  # the navbar menus rendered once per user, language and counts
     audiences.install(app)  # who may use each route: before anything reads the request
     headers.install(app)
     errors.install(app)

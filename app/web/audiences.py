@@ -100,6 +100,7 @@ ENDPOINTS: dict[str, Audience] = {
     # 我的待办 and task forms: the work item decides (candidate groups, assignee)
     "inbox.index": SIGNED_IN,
     "inbox.task": SIGNED_IN.uploads(LARGEST_TASK_UPLOAD),  # recordings, evidence documents
+    "inbox.task_context": SIGNED_IN,  # beside a task form: its view is checked like the task's
     "inbox.claim": SIGNED_IN,
     "inbox.unclaim": SIGNED_IN,
     "notifications.index": SIGNED_IN,  # each user sees only their own notices

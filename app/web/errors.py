@@ -79,7 +79,24 @@ def database_down_page():
     return response
 
 
+def close_session(_exc=None) -> None:
+    """Runs before Flask-SQLAlchemy's own teardown (registered later, called first). Its rollback on a
+    connection the database dropped (stopped while the request ran) raises after the response is
+    made, and waitress then answers its bare English 500 instead: discard that connection instead."""
+    try:
+        db.session.remove()
+    except Exception:  # the connection is gone: nothing to roll back
+        log.warning("database connection lost at the end of a request; discarded", exc_info=True)
+        try:
+            db.session.invalidate()
+            db.session.remove()
+        except Exception:  # nothing more to do for this connection
+            log.debug("discarding the lost connection failed", exc_info=True)
+
+
 def install(app: Flask) -> None:
+    app.teardown_appcontext(close_session)
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(DBAPIError)
@@ -102,6 +119,10 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        original = getattr(exc, "original_exception", None)
+        if isinstance(exc, InternalServerError) and api.is_database_unavailable(original):
+            log.error("database unavailable on %s %s: %s", request.method, request.path, original)
+            return api.database_unavailable() if request.path.startswith("/api/") else database_down_page()
         if request.path.startswith("/api/"):
             return api.http_error(exc)
         if isinstance(exc, InternalServerError) or (exc.code or 500) >= 500:

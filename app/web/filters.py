@@ -8,7 +8,7 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_datetime
 from app.extensions import db
 from app.models import ROLES, Section
-from app.services import N_, diagram_words, inbox, incidents, masking, timeline
+from app.services import N_, diagram_words, inbox, masking, navbar, timeline
 
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -102,10 +102,8 @@ def register(app):
             "languages": current_app.config["LANGUAGES"],
             "role_names": role_names,
         }
-        if getattr(current_user, "is_authenticated", False):
-            ctx["inbox_counts"] = inbox.counts(current_user)
-            if incidents.may_view(current_user):
-                ctx["incident_count"] = incidents.open_count()
+        signed_in = getattr(current_user, "is_authenticated", False)
+        ctx["nav"] = navbar.NavCounts(current_user._get_current_object() if signed_in else None)  # read when shown
         return ctx
 
     app.jinja_env.globals["_"] = gettext

@@ -78,8 +78,16 @@ def _after_completion(item):
     return redirect(url_for("inbox.index"))
 
 
+def _defers_context(item) -> bool:
+    """A main-line task of a ticket shows its form and ticket first; what is beside them (case actions,
+    repeat links, field work, the 办理记录) comes after as a fragment. Side-process and warning tasks,
+    which decide what those panels show, render them at once."""
+    return item.ticket_id is not None and item.instance.version.process_key == lifecycle.PROCESS
+
+
 def _task_page(item, form, meta, variables):
     ticket = item.ticket
+    defer = _defers_context(item)
     if ticket is not None:
         access.log_ticket_view(current_user, ticket, f"任务 {item.title}",
                                masked=not access.may_see_personal_data(current_user, ticket))
@@ -92,10 +100,24 @@ def _task_page(item, form, meta, variables):
         reply_draft_label=rework.draft_label(item.spec_name),
         notices=completion.form_notices(item, variables) if item.state == "ready" else [],
         reply_diff=rework.draft_changes(variables, shown) if item.spec_name == lifecycle.REVIEW else None,
-        events=tickets.timeline(ticket) if ticket else [],
+        events=tickets.timeline(ticket) if ticket and not defer else [],
+        context_url=url_for("inbox.task_context", item_id=item.id) if defer else None,
         can_complete=inbox.can_complete(current_user, item),
         is_candidate=inbox.is_candidate(current_user, item),
     )
+
+
+@bp.route("/tasks/<int:item_id>/context")
+def task_context(item_id):
+    """The fragment beside a main-line task's form (loaded by the page after the form, see ``_defers_context``)."""
+    item = _load(item_id)
+    ticket = item.ticket
+    if ticket is not None:
+        access.log_ticket_view(current_user, ticket, f"任务 {item.title}：办理记录与关联信息",
+                               masked=not access.may_see_personal_data(current_user, ticket))
+    return render_template("_task_context.html", item=item, ticket=ticket, fragment=True,
+                           page_path=url_for("inbox.task", item_id=item.id),
+                           events=tickets.timeline(ticket) if ticket else [])
 
 
 def _store_uploads(form):

@@ -15,8 +15,7 @@ def _badge():
     """The bell in the navbar: one indexed count per page."""
     if not getattr(current_user, "is_authenticated", False):
         return {}
-    return {"notice_count": notifications.unread_count(current_user),
-            "recent_notices": lambda: notifications.recent_unread(current_user)}
+    return {"recent_notices": lambda: notifications.recent_unread(current_user)}
 
 
 @bp.route("/")

@@ -54,8 +54,12 @@ def _startable():
             return []
         return process_start.startable(current_user)
 
+    def may_start_any():
+        return getattr(current_user, "is_authenticated", False) and process_start.may_start_any(current_user)
+
     def current_version_id(process_key):
         current = instances.current_version(process_key)
         return current.id if current else 0
 
-    return {"startable_processes": startable_processes, "current_version_id": current_version_id}
+    return {"startable_processes": startable_processes, "may_start_any": may_start_any,
+            "current_version_id": current_version_id}

@@ -45,13 +45,7 @@ def _signals():
             "can_decide": repeats.can_decide(current_user),
         }
 
-    def warning_open_count() -> int:
-        if not getattr(current_user, "is_authenticated", False):
-            return 0
-        return early_warning.open_count(current_user)
-
-    return {"ticket_signals": ticket_signals, "warning_open_count": warning_open_count,
-            "may_see_repeat_register": lambda: current_user.has_role(*repeats.REGISTER_ROLES)}
+    return {"ticket_signals": ticket_signals, "may_see_repeat_register": lambda: current_user.has_role(*repeats.REGISTER_ROLES)}
 
 
 @bp.route("/<int:link_id>")

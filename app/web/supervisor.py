@@ -12,7 +12,7 @@ bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
 @bp.route("/")
 def index():
-    return render_template("supervisor.html", rates=rates.compute(), period=rates.current_period(),
+    return render_template("supervisor.html", rates=rates.compute(listed=0), period=rates.current_period(),
                            **supervision.overview())
 
 

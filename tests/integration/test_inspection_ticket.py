@@ -22,7 +22,7 @@ from tests.field_helpers import (
     make_enterprise,
     ready,
 )
-from tests.helpers import HANDLE, complete, new_ticket, open_item, run_to, user
+from tests.helpers import HANDLE, complete, new_ticket, open_item, run_to, shown_task_page, user
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ def test_a_handler_asks_for_verification_and_the_findings_reach_the_ticket(app, 
     run_to(ticket, "handle")
     handle = open_item(ticket, "handle")
     wenhua = browser("wenhua")
-    page = wenhua.get(f"/tasks/{handle.id}").get_data(as_text=True)
+    page = shown_task_page(wenhua, handle.id)
     assert "申请现场核实" in page and "极速网咖（网吧）" in page, "the ledger enterprise of 涉及企业 is offered"
     token = re.search(r'name="submit_token" type="hidden" value="([0-9a-f]+)"', page).group(1)
     form = {"enterprise_id": str(cafe.id), "reason": "核实是否接纳未成年人", "kind": "other", "submit_token": token,
@@ -78,7 +78,7 @@ def test_a_handler_asks_for_verification_and_the_findings_reach_the_ticket(app, 
     assert "责令其于2026年12月9日前整改完毕" in data["答复口径参考"]
     assert "核查结果已送达办理流程" not in _events(ticket), "today's ticket.bpmn does not wait for it"
 
-    page = wenhua.get(f"/tasks/{handle.id}").get_data(as_text=True)
+    page = shown_task_page(wenhua, handle.id)
     assert "插入核查结果到答复口径" in page and 'data-insert-target="reply_draft"' in page
     assert "我局检查人员冯刚、韩冰到极速网咖进行现场核实" in page
     assert "现场核实结果：不合格（极速网咖）" in wenhua.get(f"/tickets/{ticket.id}").get_data(as_text=True)

@@ -121,7 +121,10 @@ def test_dispatcher_sees_the_link_on_the_sign_task_and_side_by_side(app, browser
     first = new_ticket(no="S-1", caller_phone="13700000001", caller_name="王女士", **FORCED_SHOPPING)
     again = new_ticket(no="S-2", caller_phone="13700000002", **FORCED_SHOPPING_AGAIN)
     paidan = browser("paidan")
-    page = paidan.get(f"/tasks/{open_item(again, 'sign').id}").get_data(as_text=True)
+    item_id = open_item(again, 'sign').id
+    page = paidan.get(f"/tasks/{item_id}").get_data(as_text=True)
+    assert f'hx-get="/tasks/{item_id}/context"' in page, "the panels come after the form"
+    page = paidan.get(f"/tasks/{item_id}/context").get_data(as_text=True)
     panel = page.split('id="repeat-panel"')[1]
     assert "S-1" in panel and "重复反映事件" in panel and "确认重复" in panel
 

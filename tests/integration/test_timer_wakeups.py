@@ -92,6 +92,36 @@ def test_on_postgresql_the_save_notifies_listeners_when_it_commits(app):
         listener.close()
 
 
+@pytest.mark.skipif(not PG_URL, reason="LISTEN/NOTIFY: PostgreSQL only (JIESU_TEST_DATABASE_URL)")
+@pytest.mark.real_commits  # NOTIFY is delivered at a real commit
+def test_on_postgresql_a_worker_listening_is_woken_by_a_save_in_another_process(app):
+    """The drill's worker logs (bench/db_outage.py) showed the listener never connected (the psycopg
+    connection was read after detaching it, so it was None): workers only polled."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    deploy()
+    clock.reset()  # the scheduler's thread reads the real clock here
+    scheduler = Scheduler(app, max_sleep=600, poll=600, listen=True)  # only a notification can wake it
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (scheduler.sweeps and scheduler.listener.connected) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert scheduler.listener.connected, "the worker listens"
+        time.sleep(0.3)  # asleep now, for ten minutes at most
+        save_timer(clock.now() + timedelta(seconds=1), "told")
+        db.session.remove()
+        deadline = time.monotonic() + 20
+        while alerts_of("told") == 0 and time.monotonic() < deadline:
+            db.session.remove()
+            time.sleep(0.1)
+        assert alerts_of("told") == 1, "woken by the notification, not after its ten-minute sleep"
+        assert scheduler.listener.notifications >= 1
+    finally:
+        scheduler.stop()
+        scheduler.join(20)
+
+
 def test_the_scheduler_sleeps_until_the_due_instant_a_save_brought_forward(app):
     deploy()
     save_timer(clock.now() + timedelta(hours=1), "far")
@@ -142,7 +172,40 @@ def test_after_a_database_error_the_scheduler_tries_again_after_a_second(app, mo
     for failures in range(1, 8):
         scheduler.failures = failures
         waits.append(scheduler.backoff())
-    assert waits == [1, 2, 4, 8, 16, 30, 30], "1 s, doubled, capped"
+    assert waits == [1, 2, 4, 5, 5, 5, 5], "1 s, doubled, capped at 5 s: back within seconds of the database"
+
+
+def test_a_scheduler_waiting_after_database_errors_sweeps_as_soon_as_the_listener_is_back(app, monkeypatch):
+    """The drill (bench/db_outage.py): the backoff once reached 16 s during a 20 s outage, and the
+    listener's reconnection (which wakes the scheduler) did not end it."""
+    deploy()
+    save_timer(clock.now() + timedelta(minutes=1), "back")
+    clock.freeze(clock.now() + timedelta(minutes=2))
+    real_sweep, calls = timers.sweep, []
+
+    def down_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+        return real_sweep(*args, **kwargs)
+
+    monkeypatch.setattr(timers, "sweep", down_once)
+    scheduler = Scheduler(app, max_sleep=600, poll=600, listen=False, backoff_cap=600)
+    scheduler.failures = 10  # the long outage: the next wait would be the cap, ten minutes
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        scheduler.wake()  # what the listener does once its connection is open again
+        deadline = time.monotonic() + 20
+        while alerts_of("back") == 0 and time.monotonic() < deadline:
+            db.session.remove()
+            time.sleep(0.1)
+        assert alerts_of("back") == 1, "fired on the wake, not after the ten-minute backoff"
+    finally:
+        scheduler.stop()
+        scheduler.join(20)
 
 
 def test_a_sweep_commits_every_few_instances(app):

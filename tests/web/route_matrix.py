@@ -16,6 +16,7 @@ MATRIX: dict[str, str] = {
     "auth.change_password": SIGNED_IN,
     "inbox.index": SIGNED_IN,
     "inbox.task": SIGNED_IN,
+    "inbox.task_context": SIGNED_IN,
     "inbox.claim": SIGNED_IN,
     "inbox.unclaim": SIGNED_IN,
     "notifications.index": SIGNED_IN,

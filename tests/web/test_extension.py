@@ -12,7 +12,17 @@ from app.services import Conflict, InvalidInput, PermissionDenied, casework, dea
 from app.services.tickets import ticket_instance
 from app.services.timers import sweep
 from tests.conftest import shanghai
-from tests.helpers import APPROVE, HANDLE, RESOLVED, complete, new_ticket, open_item, run_to, user
+from tests.helpers import (
+    APPROVE,
+    HANDLE,
+    RESOLVED,
+    complete,
+    new_ticket,
+    open_item,
+    run_to,
+    shown_task_page,
+    user,
+)
 
 APPROVED = {"extension_decision": "批准", "approved_deadline": None, "extension_comment": ""}
 
@@ -131,7 +141,7 @@ def test_no_extension_after_the_deadline(app):
 def test_extension_through_the_pages(app, browser):
     ticket = ticket_at_handle()
     wenhua, zhuguan = browser("wenhua"), browser("zhuguan")
-    handle_page = wenhua.get(f"/tasks/{open_item(ticket, 'handle').id}").get_data(as_text=True)
+    handle_page = shown_task_page(wenhua, open_item(ticket, 'handle').id)
     assert 'id="action-extension"' in handle_page and f"/casework/tickets/{ticket.id}/extension" in handle_page
 
     url = f"/casework/tickets/{ticket.id}/extension"

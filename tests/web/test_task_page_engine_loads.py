@@ -7,7 +7,8 @@ import pytest
 from app.engine import cache, instances
 from app.engine.runtime import Runtime
 from app.extensions import db
-from tests.helpers import DISPATCH, HANDLE, RESPOND, SIGN, complete, new_ticket, open_item
+from app.services.tickets import ticket_instance
+from tests.helpers import APPROVE, DISPATCH, HANDLE, RESOLVED, RESPOND, SIGN, complete, new_ticket, open_item
 
 
 @pytest.fixture
@@ -74,4 +75,46 @@ def test_a_workflow_changed_by_another_process_is_loaded_again(app, engine_reads
     engine_reads.update(deserialized=0, workflows=0)
     complete(ticket, "dispatch", "paidan", **DISPATCH)
     assert engine_reads["deserialized"] == 1
+    assert open_item(ticket, "respond") is not None
+
+
+def test_the_main_line_deserializes_no_workflow_in_the_process_that_saved_it(app, engine_reads):
+    """From the ticket's creation to its closure each task reads its workflow from the cache once, the
+    review's handler included (it reads the draft it judges from the work item)."""
+    ticket = new_ticket()
+    engine_reads.update(deserialized=0, workflows=0)
+    steps = (("sign", "paidan", SIGN), ("dispatch", "paidan", DISPATCH), ("respond", "wenhua", RESPOND),
+             ("handle", "wenhua", HANDLE), ("review", "shenhe", APPROVE), ("callback", "huifang", RESOLVED))
+    for spec_name, username, data in steps:
+        complete(ticket, spec_name, username, **data)
+    db.session.expire_all()
+    assert ticket.state == "办结"
+    assert engine_reads == {"deserialized": 0, "workflows": len(steps)}
+
+
+def test_a_workflow_read_by_a_request_that_writes_nothing_stays_cached(app, engine_reads):
+    """The platform push answers with the messages the new ticket accepts (a read after its commit); the
+    request ends without another commit, and the first task still finds the workflow in the cache."""
+    ticket = new_ticket()
+    ticket_id, ticket_type = ticket.id, type(ticket)
+    db.session.remove()
+    instance = ticket_instance(db.session.get(ticket_type, ticket_id))
+    assert instances.waiting_messages(instance) is not None
+    db.session.remove()  # the end of a read-only request: a rollback, no commit
+    engine_reads.update(deserialized=0, workflows=0)
+    complete(db.session.get(ticket_type, ticket_id), "sign", "paidan", **SIGN)
+    assert engine_reads == {"deserialized": 0, "workflows": 1}
+
+
+def test_a_workflow_read_after_an_uncommitted_write_is_not_kept_when_that_write_is_undone(app, engine_reads):
+    ticket = new_ticket()
+    complete(ticket, "sign", "paidan", **SIGN)
+    instance = ticket_instance(ticket)
+    instance.end_event = "x"  # some change of the row in this transaction
+    db.session.flush()  # the row's version moved, uncommitted
+    written = (instance.id, instance.lock_version)
+    instances.waiting_messages(instance)  # read now: it stands for that uncommitted version
+    db.session.rollback()
+    assert written not in cache._entries, "the rolled-back version's workflow is not cached"
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
     assert open_item(ticket, "respond") is not None

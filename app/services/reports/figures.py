@@ -218,7 +218,7 @@ def _rate_dict(key: str, rate: rates.Rate, base: dict) -> dict:
              "satisfaction": (None, ("counted", "callback_valid"))}[key]
     return {"key": key, "label": str(rate.name), "numerator": float(rate.numerator), "denominator": rate.denominator,
             "value": None if rate.value is None else float(rate.value), "target": rate.target,
-            "meets": rate.meets_target, "against": len(rate.against),
+            "meets": rate.meets_target, "against": rate.against_count,
             "numerator_args": _args(base, *links[0]) if links[0] else None,
             "denominator_args": _args(base, *links[1])}
 
@@ -227,7 +227,7 @@ def rate_figures(period: Period, base: dict) -> list[dict]:
     """The three rates by app/services/rates.py's rules, over the period's tickets."""
     label = period.assessment if period.kind == "assessment" else rates.current_period(period.start)
     bounds = None if period.kind == "assessment" else (period.start, period.end)
-    computed = rates.compute(label, bounds=bounds, rows=rates.counted_rows(label, bounds))
+    computed = rates.compute(label, bounds=bounds, listed=0)
     return [_rate_dict(key, rate, base) for key, rate in computed.items()]
 
 
@@ -253,7 +253,7 @@ def _month_rates(label: str) -> dict:
     key = (db.engine.url.render_as_string(hide_password=True), label, _fingerprint(label)) if settled else None
     if key is not None and key in _TREND_CACHE:
         return _TREND_CACHE[key]
-    computed = rates.compute(label, rows=rates.counted_rows(label))
+    computed = rates.compute(label, listed=0)
     out = {k: (None if r.value is None else float(r.value)) for k, r in computed.items()}
     out["targets"] = {k: r.target for k, r in computed.items()}
     if key is not None:

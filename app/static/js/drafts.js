@@ -122,11 +122,15 @@
     return entries.length ? entries[0].type : "navigate";
   }
 
-  var forms = Array.prototype.filter.call(document.querySelectorAll("form"), function (form) {
-    return (form.getAttribute("method") || "get").toLowerCase() === "post" &&
-      !form.hasAttribute("data-no-draft") && !form.hasAttribute("data-draft-key") && fields(form).length > 0;
-  });
-  forms.forEach(function (form, index) { form.setAttribute("data-jiesu-draft", keyOf(form, index)); });
+  function draftable(root) {
+    return Array.prototype.filter.call(root.querySelectorAll("form"), function (form) {
+      return (form.getAttribute("method") || "get").toLowerCase() === "post" && !form.hasAttribute("data-jiesu-draft") &&
+        !form.hasAttribute("data-no-draft") && !form.hasAttribute("data-draft-key") && fields(form).length > 0;
+    });
+  }
+  var counted = 0;  // forms keyed so far (those of a fragment loaded later continue the numbering)
+  var forms = draftable(document);
+  forms.forEach(function (form) { form.setAttribute("data-jiesu-draft", keyOf(form, counted++)); });
 
   // the submission before this page: did it succeed?
   var pending = null;
@@ -137,7 +141,7 @@
     if (!cameBack && !failedPage(pending.key)) { drop(pending.key); }
   }
 
-  forms.forEach(function (form) {
+  function setUp(form) {
     var key = form.getAttribute("data-jiesu-draft");
     var draft = get(key);
     if (draft && draft.values && Date.now() - draft.savedAt < MAX_AGE_MS) {
@@ -154,6 +158,14 @@
     form.addEventListener("submit", function () {
       save();
       try { PENDING.setItem(PENDING_KEY, JSON.stringify({ key: key, from: window.location.href })); } catch (e) { /* ignore */ }
+    });
+  }
+  forms.forEach(setUp);
+  // forms that arrive later in a fragment (htmx: the panels beside a task's form)
+  document.addEventListener("htmx:load", function (event) {
+    draftable(event.target.parentNode || event.target).forEach(function (form) {
+      form.setAttribute("data-jiesu-draft", keyOf(form, counted++));
+      setUp(form);
     });
   });
 })();

@@ -264,15 +264,22 @@
     }
   });
 
-  // ---- 插入核查结果 into the reply draft ---------------------------------------------------------
-  document.querySelectorAll("button[data-insert-text]").forEach(function (button) {
+  // ---- 插入核查结果 into the reply draft (delegated: the panel may arrive after the page, as a fragment) ----
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-insert-text]") : null;
+    if (!button) { return; }
     var target = document.getElementsByName(button.getAttribute("data-insert-target"))[0];
-    if (!target) { button.hidden = true; return; }
-    button.addEventListener("click", function () {
-      var text = button.getAttribute("data-insert-text");
-      target.value = target.value ? target.value.replace(/\s+$/, "") + "\n" + text : text;
-      target.dispatchEvent(new Event("input", {bubbles: true}));
-      target.focus();
-    });
+    if (!target) { return; }
+    var text = button.getAttribute("data-insert-text");
+    target.value = target.value ? target.value.replace(/\s+$/, "") + "\n" + text : text;
+    target.dispatchEvent(new Event("input", {bubbles: true}));
+    target.focus();
   });
+  function hideUseless(root) {  // a button with no reply draft on the page to insert into
+    root.querySelectorAll("button[data-insert-text]").forEach(function (button) {
+      button.hidden = !document.getElementsByName(button.getAttribute("data-insert-target"))[0];
+    });
+  }
+  hideUseless(document);
+  document.addEventListener("htmx:load", function (event) { hideUseless(event.target); });
 })();

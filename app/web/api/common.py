@@ -6,12 +6,11 @@ import json
 import logging
 
 from flask import Blueprint, current_app, g, request
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import csrf, db
 from app.services import _, apikeys
+from app.services.outages import database_unavailable as database_unavailable_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -20,12 +19,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 
 
-def is_database_unavailable(exc: BaseException) -> bool:
-    """The database cannot be reached (stopped, restarting, network, pool exhausted), as opposed to a
-    query that is wrong: connection errors, disconnects and timeouts."""
-    if isinstance(exc, (OperationalError, InterfaceError, SQLAlchemyTimeoutError)):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+is_database_unavailable = database_unavailable_error
 
 
 def json_response(data, status: int = 200):
