@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import and_, case, func, or_, select, tuple_, union, update
+from sqlalchemy import and_, case, func, or_, select, tuple_, union
 
 from app.engine.clock import clock
 from app.extensions import db
