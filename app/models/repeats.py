@@ -100,11 +100,26 @@ Index("ix_repeat_group_kind_order", RepeatGroup.kind, RepeatGroup.n.desc(), Repe
 
 
 class RepeatGroupMember(db.Model):
-    """A ticket of a register group, with its instant; ``kind`` is the group's (for the totals by kind)."""
+    """A ticket of a register group, with its instant; ``kind`` is the group's (for the totals by kind).
+
+    The ticket's number and enterprise are copied here for the register's search (a ticket keeps both
+    from intake on), so a search reads this narrow table instead of one ticket row per member.
+    """
 
     group_id: Mapped[int] = mapped_column(ForeignKey("repeat_group.id"), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ticket_no: Mapped[str] = mapped_column(String(40))
+    enterprise: Mapped[str] = mapped_column(String(120))
 
     __table_args__ = (Index("ix_repeat_group_member_ticket", "ticket_id", "kind"),)
+
+
+class RepeatRegisterTotal(db.Model):
+    """The register's unfiltered totals, per kind ('' for all kinds): groups of two tickets or more, and
+    tickets in any group; kept with the groups, so the register's first page counts nothing."""
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    groups: Mapped[int] = mapped_column(default=0)
+    tickets: Mapped[int] = mapped_column(default=0)

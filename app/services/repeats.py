@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, exists, func, insert, or_, select, update
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, load_only, selectinload
 
 from app.engine.clock import clock
 from app.extensions import db
@@ -386,6 +386,8 @@ class RegisterRow:
 
 
 REGISTER_PAGE = 50  # groups per page of the register
+# what the register shows of a group's tickets (and the masking decision reads); the rest loads if touched
+REGISTER_TICKET_COLUMNS = (Ticket.ticket_no, Ticket.title, Ticket.called_at, Ticket.received_at, Ticket.section_id)
 
 
 def _register_filters(kind: str, q: str, date_from, date_to, min_count: int, unmasked: bool) -> list:
@@ -399,8 +401,8 @@ def _register_filters(kind: str, q: str, date_from, date_to, min_count: int, unm
     if needle:
         like = f"%{needle}%"
         member = aliased(RepeatGroupMember)  # (not the members the totals count)
-        in_tickets = (exists().where(member.group_id == RepeatGroup.id, Ticket.id == member.ticket_id,
-                                     or_(func.lower(Ticket.ticket_no).like(like), func.lower(Ticket.enterprise).like(like)))
+        in_tickets = (exists().where(member.group_id == RepeatGroup.id,
+                                     or_(func.lower(member.ticket_no).like(like), func.lower(member.enterprise).like(like)))
                       .correlate(RepeatGroup))
         shown = RepeatGroup.key_value.like(like) if unmasked else and_(RepeatGroup.key_kind == "enterprise",
                                                                        RepeatGroup.key_value.like(like))
@@ -429,7 +431,7 @@ def register(user: User, kind: str = "", q: str = "", date_from: datetime | None
     if rows:  # the tickets of the groups on this page, newest first
         for group_id, t in db.session.execute(
                 select(RepeatGroupMember.group_id, Ticket).join(Ticket, Ticket.id == RepeatGroupMember.ticket_id)
-                .where(RepeatGroupMember.group_id.in_(list(rows)))
+                .where(RepeatGroupMember.group_id.in_(list(rows))).options(load_only(*REGISTER_TICKET_COLUMNS))
                 .order_by(func.coalesce(Ticket.called_at, Ticket.received_at).desc(), Ticket.id.desc())):
             rows[group_id].tickets.append(t)
     return list(rows.values())
@@ -437,7 +439,15 @@ def register(user: User, kind: str = "", q: str = "", date_from: datetime | None
 
 def register_totals(user: User, kind: str = "", q: str = "", date_from: datetime | None = None,
                     date_to: datetime | None = None, min_count: int = 2) -> dict:
-    """The register's counts over all its groups (not one page): callers, events, tickets, groups."""
+    """The register's counts over all its groups (not one page): callers, events, tickets, groups.
+    Unfiltered (a kind at most), the kept totals; else counted over the groups that match."""
+    if min_count == 2 and not (q or "").strip() and date_from is None and date_to is None:
+        kept = repeat_groups.totals()
+        row = kind if kind in LINK_KINDS else repeat_groups.ALL
+        groups, tickets = kept.get(row, (0, 0))
+        per_kind = {k: kept.get(k, (0, 0))[0] for k in LINK_KINDS if row in (k, repeat_groups.ALL)}
+        return {"caller": per_kind.get("caller", 0), "event": per_kind.get("event", 0), "tickets": tickets,
+                "groups": groups}
     where = _register_filters(kind, q, date_from, date_to, min_count, may_unmask(user))
     per_kind = dict(db.session.execute(select(RepeatGroup.kind, func.count()).where(*where)
                                        .group_by(RepeatGroup.kind)).all())
