@@ -102,16 +102,17 @@ Index("ix_repeat_group_kind_order", RepeatGroup.kind, RepeatGroup.n.desc(), Repe
 class RepeatGroupMember(db.Model):
     """A ticket of a register group, with its instant; ``kind`` is the group's (for the totals by kind).
 
-    The ticket's number and enterprise are copied here for the register's search (a ticket keeps both
-    from intake on), so a search reads this narrow table instead of one ticket row per member.
+    The ticket's number and enterprise are copied here as the register's search compares them, through
+    the database's ``lower()`` (a ticket keeps both from intake on), so a search reads this narrow table
+    instead of one ticket row per member, and calls no ``lower()`` per row.
     """
 
     group_id: Mapped[int] = mapped_column(ForeignKey("repeat_group.id"), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ticket_no: Mapped[str] = mapped_column(String(40))
-    enterprise: Mapped[str] = mapped_column(String(120))
+    ticket_no_lower: Mapped[str] = mapped_column(String(40))
+    enterprise_lower: Mapped[str] = mapped_column(String(120))
 
     __table_args__ = (Index("ix_repeat_group_member_ticket", "ticket_id", "kind"),)
 

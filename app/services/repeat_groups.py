@@ -56,7 +56,7 @@ def refresh(kind: str, key_kind: str, key_value: str) -> None:
                                  [G.kind, G.key_kind, G.key_value], G.n, [G.id, G.n])
     members = _members(L.kind == kind, L.key_kind == key_kind, L.key_value == key_value)
     wanted = {t: (at, no, enterprise) for t, at, no, enterprise in db.session.execute(
-        select(F.ticket_id, F.at, Ticket.ticket_no, Ticket.enterprise).join(members, members.c.tid == F.ticket_id)
+        select(F.ticket_id, F.at, func.lower(Ticket.ticket_no), func.lower(Ticket.enterprise)).join(members, members.c.tid == F.ticket_id)
         .join(Ticket, Ticket.id == F.ticket_id))}
     kept = set(db.session.scalars(select(M.ticket_id).where(M.group_id == group_id)))
     added, removed = sorted(set(wanted) - kept), sorted(kept - set(wanted))
@@ -71,7 +71,7 @@ def refresh(kind: str, key_kind: str, key_value: str) -> None:
                            .execution_options(synchronize_session=False))
     if added:
         db.session.execute(insert(M), [{"group_id": group_id, "ticket_id": t, "kind": kind, "at": wanted[t][0],
-                                        "ticket_no": wanted[t][1], "enterprise": wanted[t][2]} for t in added])
+                                        "ticket_no_lower": wanted[t][1], "enterprise_lower": wanted[t][2]} for t in added])
     leaving = {row: len(removed) - len(elsewhere(removed, *where))
                for row, where in ((kind, [M.kind == kind]), (ALL, []))}
     n = len(wanted)
@@ -103,8 +103,8 @@ def rebuild() -> int:
         .join(F, F.ticket_id == members.c.tid).group_by(*keys)))
     members = _members()
     db.session.execute(insert(M).from_select(
-        ["group_id", "ticket_id", "kind", "at", "ticket_no", "enterprise"],
-        select(G.id, members.c.tid, G.kind, F.at, Ticket.ticket_no, Ticket.enterprise)
+        ["group_id", "ticket_id", "kind", "at", "ticket_no_lower", "enterprise_lower"],
+        select(G.id, members.c.tid, G.kind, F.at, func.lower(Ticket.ticket_no), func.lower(Ticket.enterprise))
         .join(F, F.ticket_id == members.c.tid).join(Ticket, Ticket.id == members.c.tid)
         .join(G, (G.kind == members.c.kind) & (G.key_kind == members.c.key_kind)
               & (G.key_value == members.c.key_value))))

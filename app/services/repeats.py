@@ -402,7 +402,7 @@ def _register_filters(kind: str, q: str, date_from, date_to, min_count: int, unm
         like = f"%{needle}%"
         member = aliased(RepeatGroupMember)  # (not the members the totals count)
         in_tickets = (exists().where(member.group_id == RepeatGroup.id,
-                                     or_(func.lower(member.ticket_no).like(like), func.lower(member.enterprise).like(like)))
+                                     or_(member.ticket_no_lower.like(like), member.enterprise_lower.like(like)))
                       .correlate(RepeatGroup))
         shown = RepeatGroup.key_value.like(like) if unmasked else and_(RepeatGroup.key_kind == "enterprise",
                                                                        RepeatGroup.key_value.like(like))
@@ -448,18 +448,22 @@ def register_totals(user: User, kind: str = "", q: str = "", date_from: datetime
         per_kind = {k: kept.get(k, (0, 0))[0] for k in LINK_KINDS if row in (k, repeat_groups.ALL)}
         return {"caller": per_kind.get("caller", 0), "event": per_kind.get("event", 0), "tickets": tickets,
                 "groups": groups}
-    where = _register_filters(kind, q, date_from, date_to, min_count, may_unmask(user))
-    per_kind = dict(db.session.execute(select(RepeatGroup.kind, func.count()).where(*where)
-                                       .group_by(RepeatGroup.kind)).all())
+    matched = (select(RepeatGroup.id, RepeatGroup.kind)
+               .where(*_register_filters(kind, q, date_from, date_to, min_count, may_unmask(user))).cte("matched"))
     tickets = select(func.count(func.distinct(RepeatGroupMember.ticket_id)))
-    if min_count <= 2 and not (q or "").strip() and date_from is None and date_to is None:
-        # every group of a confirmed link has two tickets: all members count (one index, no join)
-        if kind in LINK_KINDS:
-            tickets = tickets.where(RepeatGroupMember.kind == kind)
+    if min_count < 2 and not (q or "").strip() and date_from is None and date_to is None:
+        # every group of a confirmed link has two tickets: all members count
+        tickets = tickets.where(RepeatGroupMember.kind == kind) if kind in LINK_KINDS else tickets
     else:
-        tickets = tickets.join(RepeatGroup, RepeatGroup.id == RepeatGroupMember.group_id).where(*where)
-    return {"caller": per_kind.get("caller", 0), "event": per_kind.get("event", 0),
-            "tickets": db.session.scalar(tickets) or 0, "groups": sum(per_kind.values())}
+        tickets = tickets.join(matched, matched.c.id == RepeatGroupMember.group_id)
+
+    def groups(*where):
+        return select(func.count()).select_from(matched).where(*where).scalar_subquery()
+
+    caller, event, total, n = db.session.execute(select(  # one statement: the groups that match are found once
+        groups(matched.c.kind == "caller"), groups(matched.c.kind == "event"), groups(),
+        tickets.scalar_subquery())).one()
+    return {"caller": caller, "event": event, "tickets": n or 0, "groups": total}
 
 
 def register_counts(rows: list[RegisterRow]) -> dict:

@@ -42,8 +42,8 @@ def upgrade():
         sa.Column('ticket_id', sa.Integer(), nullable=False),
         sa.Column('kind', sa.String(length=10), nullable=False),
         sa.Column('at', app.models.types.UTCDateTime(), nullable=False),
-        sa.Column('ticket_no', sa.String(length=40), nullable=False),
-        sa.Column('enterprise', sa.String(length=120), nullable=False),
+        sa.Column('ticket_no_lower', sa.String(length=40), nullable=False),
+        sa.Column('enterprise_lower', sa.String(length=120), nullable=False),
         sa.ForeignKeyConstraint(['group_id'], ['repeat_group.id']),
         sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id']),
         sa.PrimaryKeyConstraint('group_id', 'ticket_id'),
@@ -61,8 +61,8 @@ def upgrade():
         FROM {MEMBERS} AS m JOIN ticket_fingerprint f ON f.ticket_id = m.tid
         GROUP BY m.kind, m.key_kind, m.key_value""")
     op.execute(f"""
-        INSERT INTO repeat_group_member (group_id, ticket_id, kind, at, ticket_no, enterprise)
-        SELECT g.id, m.tid, g.kind, f.at, t.ticket_no, t.enterprise
+        INSERT INTO repeat_group_member (group_id, ticket_id, kind, at, ticket_no_lower, enterprise_lower)
+        SELECT g.id, m.tid, g.kind, f.at, lower(t.ticket_no), lower(t.enterprise)
         FROM {MEMBERS} AS m JOIN ticket_fingerprint f ON f.ticket_id = m.tid JOIN ticket t ON t.id = m.tid
         JOIN repeat_group g ON g.kind = m.kind AND g.key_kind = m.key_kind AND g.key_value = m.key_value""")
     op.execute("""
