@@ -448,21 +448,18 @@ def register_totals(user: User, kind: str = "", q: str = "", date_from: datetime
         per_kind = {k: kept.get(k, (0, 0))[0] for k in LINK_KINDS if row in (k, repeat_groups.ALL)}
         return {"caller": per_kind.get("caller", 0), "event": per_kind.get("event", 0), "tickets": tickets,
                 "groups": groups}
-    matched = (select(RepeatGroup.id, RepeatGroup.kind)
-               .where(*_register_filters(kind, q, date_from, date_to, min_count, may_unmask(user))).cte("matched"))
+    where = _register_filters(kind, q, date_from, date_to, min_count, may_unmask(user))
     tickets = select(func.count(func.distinct(RepeatGroupMember.ticket_id)))
     if min_count < 2 and not (q or "").strip() and date_from is None and date_to is None:
         # every group of a confirmed link has two tickets: all members count
         tickets = tickets.where(RepeatGroupMember.kind == kind) if kind in LINK_KINDS else tickets
     else:
-        tickets = tickets.join(matched, matched.c.id == RepeatGroupMember.group_id)
-
-    def groups(*where):
-        return select(func.count()).select_from(matched).where(*where).scalar_subquery()
-
-    caller, event, total, n = db.session.execute(select(  # one statement: the groups that match are found once
-        groups(matched.c.kind == "caller"), groups(matched.c.kind == "event"), groups(),
-        tickets.scalar_subquery())).one()
+        tickets = tickets.join(RepeatGroup, RepeatGroup.id == RepeatGroupMember.group_id).where(*where)
+    groups = select(func.count().filter(RepeatGroup.kind == "caller").label("caller"),
+                    func.count().filter(RepeatGroup.kind == "event").label("event"),
+                    func.count().label("total")).where(*where).subquery("matched")
+    caller, event, total, n = db.session.execute(  # one round trip
+        select(groups.c.caller, groups.c.event, groups.c.total, tickets.scalar_subquery())).one()
     return {"caller": caller, "event": event, "tickets": n or 0, "groups": total}
 
 
