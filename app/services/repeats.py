@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import and_, case, exists, func, insert, or_, select, union, update
 from sqlalchemy.orm import aliased, load_only, selectinload
 
 from app.engine.clock import clock
@@ -399,15 +399,28 @@ def _register_filters(kind: str, q: str, date_from, date_to, min_count: int, unm
         where.append(RepeatGroup.first_at <= date_to)
     needle = (q or "").strip().lower()
     if needle:
-        like = f"%{needle}%"
-        member = aliased(RepeatGroupMember)  # (not the members the totals count)
-        in_tickets = (exists().where(member.group_id == RepeatGroup.id,
-                                     or_(member.ticket_no_lower.like(like), member.enterprise_lower.like(like)))
-                      .correlate(RepeatGroup))
-        shown = RepeatGroup.key_value.like(like) if unmasked else and_(RepeatGroup.key_kind == "enterprise",
-                                                                       RepeatGroup.key_value.like(like))
-        where.append(or_(shown, in_tickets))
+        where.append(_searched(needle, unmasked))
     return where
+
+
+SEARCH_IDS = 5000  # a search matching at most this many groups filters by their ids (one scan of the members)
+
+
+def _searched(needle: str, unmasked: bool):
+    """Groups whose key (as this reader sees it) or one of whose tickets' number or enterprise holds the words:
+    found once by one scan of the narrow member table, then filtered by id (else by the subquery itself)."""
+    like = f"%{needle}%"
+    member = aliased(RepeatGroupMember)  # (not the members the totals count)
+    in_tickets = (exists().where(member.group_id == RepeatGroup.id,
+                                 or_(member.ticket_no_lower.like(like), member.enterprise_lower.like(like)))
+                  .correlate(RepeatGroup))
+    shown = RepeatGroup.key_value.like(like) if unmasked else and_(RepeatGroup.key_kind == "enterprise",
+                                                                   RepeatGroup.key_value.like(like))
+    ids = db.session.scalars(union(
+        select(RepeatGroupMember.group_id).where(or_(RepeatGroupMember.ticket_no_lower.like(like),
+                                                     RepeatGroupMember.enterprise_lower.like(like))),
+        select(RepeatGroup.id).where(shown)).limit(SEARCH_IDS + 1)).all()
+    return RepeatGroup.id.in_(ids) if len(ids) <= SEARCH_IDS else or_(shown, in_tickets)
 
 
 def register(user: User, kind: str = "", q: str = "", date_from: datetime | None = None,
