@@ -3,7 +3,7 @@ first / last instants), repeat_group_member (its tickets), repeat_register_total
 kind), filled from the confirmed links
 
 Revision ID: c4a7e2d9b105
-Revises: 7d2b4e6a9c31
+Revises: d1f3a5c7e902
 Create Date: 2026-12-01 16:30:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import app.models.types
 
 revision = 'c4a7e2d9b105'
-down_revision = '7d2b4e6a9c31'
+down_revision = 'd1f3a5c7e902'
 branch_labels = None
 depends_on = None
 
