@@ -444,7 +444,8 @@ def generate(args) -> None:
 
 
 def post_load() -> None:
-    """What a migration or a save fills that a bulk load bypasses: the search text, then statistics."""
+    """What a migration or a save fills that a bulk load bypasses: the search text, the register's groups,
+    then statistics."""
     try:
         from app.services import search_index
     except ImportError:
@@ -454,6 +455,15 @@ def post_load() -> None:
         filled = search_index.backfill()
         db.session.commit()
         print(f"search text for {filled:,} tickets in {time.perf_counter() - t:.1f} s")
+    try:
+        from app.services import repeat_groups
+    except ImportError:
+        repeat_groups = None
+    if repeat_groups is not None:  # the register's groups from the bulk-written confirmed links
+        t = time.perf_counter()
+        groups = repeat_groups.rebuild()
+        db.session.commit()
+        print(f"repeat register: {groups:,} groups in {time.perf_counter() - t:.1f} s")
     if db.engine.dialect.name == "postgresql":
         db.session.commit()
         conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")

@@ -52,9 +52,15 @@ __all__ += [
 
 # repeat detection and early warning
 from app.models.early_warning import EarlyWarning  # noqa: E402
-from app.models.repeats import RepeatLink, TicketFingerprint  # noqa: E402
+from app.models.repeats import (  # noqa: E402
+    RepeatGroup,
+    RepeatGroupMember,
+    RepeatLink,
+    RepeatRegisterTotal,
+    TicketFingerprint,
+)
 
-__all__ += ["EarlyWarning", "RepeatLink", "TicketFingerprint"]
+__all__ += ["EarlyWarning", "RepeatGroup", "RepeatGroupMember", "RepeatLink", "RepeatRegisterTotal", "TicketFingerprint"]
 
 # platform API keys, outbound queue, platform 督办/催办
 from app.models.platform import ApiKey, OutboxItem, PlatformMessage  # noqa: E402

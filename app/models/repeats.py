@@ -70,3 +70,57 @@ class RepeatLink(db.Model):
     @property
     def status_label(self) -> str:
         return LINK_STATUSES.get(self.status, self.status)
+
+
+class RepeatGroup(db.Model):
+    """One group of the register (重复反映登记): the tickets that confirmed links of one kind join by one key.
+
+    Kept by ``app.services.repeat_groups`` in the transaction that confirms (or undoes) a link, so the
+    register reads a page of groups and its totals here instead of aggregating every link of all time.
+    ``n`` is the number of tickets; ``first_at`` / ``last_at`` the earliest and latest of their instants
+    (the fingerprint's ``at``), which the register's date filters compare.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    key_kind: Mapped[str] = mapped_column(String(12))
+    key_value: Mapped[str] = mapped_column(String(200))
+    n: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("kind", "key_kind", "key_value", name="uq_repeat_group"),)
+
+
+# the register's order (most tickets, then the latest), with and without its kind filter
+Index("ix_repeat_group_order", RepeatGroup.n.desc(), RepeatGroup.last_at.desc(), RepeatGroup.key_value,
+      RepeatGroup.kind, RepeatGroup.key_kind)
+Index("ix_repeat_group_kind_order", RepeatGroup.kind, RepeatGroup.n.desc(), RepeatGroup.last_at.desc(),
+      RepeatGroup.key_value, RepeatGroup.key_kind)
+
+
+class RepeatGroupMember(db.Model):
+    """A ticket of a register group, with its instant; ``kind`` is the group's (for the totals by kind).
+
+    The ticket's number and enterprise are copied here as the register's search compares them, through
+    the database's ``lower()`` (a ticket keeps both from intake on), so a search reads this narrow table
+    instead of one ticket row per member, and calls no ``lower()`` per row.
+    """
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("repeat_group.id"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ticket_no_lower: Mapped[str] = mapped_column(String(40))
+    enterprise_lower: Mapped[str] = mapped_column(String(120))
+
+    __table_args__ = (Index("ix_repeat_group_member_ticket", "ticket_id", "kind"),)
+
+
+class RepeatRegisterTotal(db.Model):
+    """The register's unfiltered totals, per kind ('' for all kinds): groups of two tickets or more, and
+    tickets in any group; kept with the groups, so the register's first page counts nothing."""
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    groups: Mapped[int] = mapped_column(default=0)
+    tickets: Mapped[int] = mapped_column(default=0)

@@ -141,7 +141,8 @@ def current_period(now: datetime | None = None) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-LISTED = 200  # the pages list this many tickets of each kind; the totals are counted
+LISTED = 50  # the page lists this many tickets of each kind (the totals are counted)
+LISTED_ALL = 5000  # 列出全部: every ticket of each list, up to this many
 LIST_COLUMNS = ("id", "ticket_no", "title", "state", "received_at", "section_id", "created_by_id", "response_deadline",
                 "first_contact_at", "reply_deadline", "replied_at", "closed_at", "callback_contacted", "callback_at",
                 "callback_resolved", "callback_satisfied", "outcome")  # what the lists and their reasons show

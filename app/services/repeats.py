@@ -19,13 +19,20 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, insert, or_, select, tuple_, union, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, exists, func, insert, or_, select, union, update
+from sqlalchemy.orm import aliased, load_only, selectinload
 
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Ticket, User
-from app.models.repeats import KEY_KINDS, LINK_KINDS, RepeatLink, TicketFingerprint
+from app.models.repeats import (
+    KEY_KINDS,
+    LINK_KINDS,
+    RepeatGroup,
+    RepeatGroupMember,
+    RepeatLink,
+    TicketFingerprint,
+)
 from app.services import (
     N_,
     Conflict,
@@ -34,6 +41,7 @@ from app.services import (
     ServiceError,
     _,
     access,
+    repeat_groups,
     rules_settings,
     textsim,
     timeline,
@@ -339,6 +347,8 @@ def decide(link_id: int, user: User, confirm: bool, note: str = "") -> RepeatLin
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             raise Conflict(_("该关联刚被他人处理，请刷新后查看。"))
+        if confirm:  # the register's group of this key, in this transaction
+            repeat_groups.refresh(link.kind, link.key_kind, link.key_value)
         label = LINK_KINDS[link.kind]
         timeline.add(link.ticket_id, "repeat", CONFIRMED if confirm else REJECTED, user,
                      [[N_("说明"), note]] if note else None, at=now, link=label, earlier=link.earlier.ticket_no)
@@ -376,80 +386,94 @@ class RegisterRow:
 
 
 REGISTER_PAGE = 50  # groups per page of the register
+# what the register shows of a group's tickets (and the masking decision reads); the rest loads if touched
+REGISTER_TICKET_COLUMNS = (Ticket.ticket_no, Ticket.title, Ticket.called_at, Ticket.received_at, Ticket.section_id)
 
 
-def _register_groups(kind: str, q: str, date_from, date_to, min_count: int, unmasked: bool):
-    """Confirmed links grouped by key in SQL: (kind, key_kind, key_value, n, first_at, last_at) per group."""
-    base = [RepeatLink.status == "confirmed"] + ([RepeatLink.kind == kind] if kind in LINK_KINDS else [])
-    cols = (RepeatLink.kind, RepeatLink.key_kind, RepeatLink.key_value)
-    members = union(select(*cols, RepeatLink.ticket_id.label("tid")).where(*base),
-                    select(*cols, RepeatLink.earlier_id.label("tid")).where(*base)).subquery("members")
-    instant = TicketFingerprint.at  # the ticket's instant (来电时间, else received), on a narrow table
-    keys = (members.c.kind, members.c.key_kind, members.c.key_value)
-    groups = (select(*keys, func.count().label("n"), func.min(instant).label("first_at"),
-                     func.max(instant).label("last_at"))
-              .join(TicketFingerprint, TicketFingerprint.ticket_id == members.c.tid)
-              .group_by(*keys).having(func.count() >= min_count))
+def _register_filters(kind: str, q: str, date_from, date_to, min_count: int, unmasked: bool) -> list:
+    """The register's filters on its groups (``repeat_group``): kind, tickets, dates, the search."""
+    where = [RepeatGroup.n >= min_count] + ([RepeatGroup.kind == kind] if kind in LINK_KINDS else [])
     if date_from:
-        groups = groups.having(func.max(instant) >= date_from)
+        where.append(RepeatGroup.last_at >= date_from)  # a group overlaps the period
     if date_to:
-        groups = groups.having(func.min(instant) <= date_to)
+        where.append(RepeatGroup.first_at <= date_to)
     needle = (q or "").strip().lower()
     if needle:
-        groups = groups.join(Ticket, Ticket.id == members.c.tid)
-        like = f"%{needle}%"
-        in_tickets = func.max(case((or_(func.lower(Ticket.ticket_no).like(like),
-                                        func.lower(Ticket.enterprise).like(like)), 1), else_=0)) == 1
-        shown = members.c.key_value.like(like) if unmasked else and_(members.c.key_kind == "enterprise",
-                                                                     members.c.key_value.like(like))
-        groups = groups.having(or_(in_tickets, func.max(case((shown, 1), else_=0)) == 1))
-    return members, groups
+        where.append(_searched(needle, unmasked))
+    return where
+
+
+SEARCH_IDS = 5000  # a search matching at most this many groups filters by their ids (one scan of the members)
+
+
+def _searched(needle: str, unmasked: bool):
+    """Groups whose key (as this reader sees it) or one of whose tickets' number or enterprise holds the words:
+    found once by one scan of the narrow member table, then filtered by id (else by the subquery itself)."""
+    like = f"%{needle}%"
+    member = aliased(RepeatGroupMember)  # (not the members the totals count)
+    in_tickets = (exists().where(member.group_id == RepeatGroup.id,
+                                 or_(member.ticket_no_lower.like(like), member.enterprise_lower.like(like)))
+                  .correlate(RepeatGroup))
+    shown = RepeatGroup.key_value.like(like) if unmasked else and_(RepeatGroup.key_kind == "enterprise",
+                                                                   RepeatGroup.key_value.like(like))
+    ids = db.session.scalars(union(
+        select(RepeatGroupMember.group_id).where(or_(RepeatGroupMember.ticket_no_lower.like(like),
+                                                     RepeatGroupMember.enterprise_lower.like(like))),
+        select(RepeatGroup.id).where(shown)).limit(SEARCH_IDS + 1)).all()
+    return RepeatGroup.id.in_(ids) if len(ids) <= SEARCH_IDS else or_(shown, in_tickets)
 
 
 def register(user: User, kind: str = "", q: str = "", date_from: datetime | None = None,
              date_to: datetime | None = None, min_count: int = 2, page: int = 1,
              per_page: int = REGISTER_PAGE) -> list[RegisterRow]:
     """重复反映登记: confirmed links grouped by phone (callers) or by address / enterprise (events),
-    with the number of tickets in each group, most tickets first; one page of groups, by SQL."""
+    with the number of tickets in each group, most tickets first; one page of the kept groups."""
     if not user.has_role(*REGISTER_ROLES):
         raise PermissionDenied(_("您没有查看重复反映登记的权限。"))
     unmasked = may_unmask(user)
-    members, groups = _register_groups(kind, q, date_from, date_to, min_count, unmasked)
-    listed = groups.subquery("groups")
-    found = db.session.execute(select(listed).order_by(listed.c.n.desc(), listed.c.last_at.desc(),
-                                                       listed.c.key_value)
-                               .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
-    rows = {(g.kind, g.key_kind, g.key_value): RegisterRow(g.kind, g.key_kind, g.key_value,
-                                                           mask_key(g.key_kind, g.key_value, unmasked),
-                                                           first_at=g.first_at, last_at=g.last_at)
-            for g in found}
-    if unmasked and any(g.key_kind in ("phone", "address") for g in found):  # (its commit expires loaded rows:
+    g = RepeatGroup
+    found = db.session.execute(
+        select(g.id, g.kind, g.key_kind, g.key_value, g.first_at, g.last_at)
+        .where(*_register_filters(kind, q, date_from, date_to, min_count, unmasked))
+        .order_by(g.n.desc(), g.last_at.desc(), g.key_value, g.kind, g.key_kind)
+        .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
+    rows = {r.id: RegisterRow(r.kind, r.key_kind, r.key_value, mask_key(r.key_kind, r.key_value, unmasked),
+                              first_at=r.first_at, last_at=r.last_at) for r in found}
+    if unmasked and any(r.key_kind in ("phone", "address") for r in found):  # (its commit expires loaded rows:
         access.record(user, "view", "repeat register")  # so before the tickets are read)
     if rows:  # the tickets of the groups on this page, newest first
-        key = tuple_(members.c.kind, members.c.key_kind, members.c.key_value)
-        for k1, k2, k3, t in db.session.execute(
-                select(members.c.kind, members.c.key_kind, members.c.key_value, Ticket)
-                .join(Ticket, Ticket.id == members.c.tid).where(key.in_(list(rows)))
+        for group_id, t in db.session.execute(
+                select(RepeatGroupMember.group_id, Ticket).join(Ticket, Ticket.id == RepeatGroupMember.ticket_id)
+                .where(RepeatGroupMember.group_id.in_(list(rows))).options(load_only(*REGISTER_TICKET_COLUMNS))
                 .order_by(func.coalesce(Ticket.called_at, Ticket.received_at).desc(), Ticket.id.desc())):
-            rows[(k1, k2, k3)].tickets.append(t)
+            rows[group_id].tickets.append(t)
     return list(rows.values())
 
 
 def register_totals(user: User, kind: str = "", q: str = "", date_from: datetime | None = None,
                     date_to: datetime | None = None, min_count: int = 2) -> dict:
-    """The register's counts over all its groups (not one page): callers, events, tickets, groups."""
-    members, groups = _register_groups(kind, q, date_from, date_to, min_count, may_unmask(user))
-    listed = groups.subquery("groups")
-    per_kind = dict(db.session.execute(select(listed.c.kind, func.count()).group_by(listed.c.kind)).all())
-    on_keys = and_(members.c.kind == listed.c.kind, members.c.key_kind == listed.c.key_kind,
-                   members.c.key_value == listed.c.key_value)
-    if min_count <= 2 and not (q or "").strip() and date_from is None and date_to is None:
-        source = members  # every group of a confirmed link has two tickets: all members count
+    """The register's counts over all its groups (not one page): callers, events, tickets, groups.
+    Unfiltered (a kind at most), the kept totals; else counted over the groups that match."""
+    if min_count == 2 and not (q or "").strip() and date_from is None and date_to is None:
+        kept = repeat_groups.totals()
+        row = kind if kind in LINK_KINDS else repeat_groups.ALL
+        groups, tickets = kept.get(row, (0, 0))
+        per_kind = {k: kept.get(k, (0, 0))[0] for k in LINK_KINDS if row in (k, repeat_groups.ALL)}
+        return {"caller": per_kind.get("caller", 0), "event": per_kind.get("event", 0), "tickets": tickets,
+                "groups": groups}
+    where = _register_filters(kind, q, date_from, date_to, min_count, may_unmask(user))
+    tickets = select(func.count(func.distinct(RepeatGroupMember.ticket_id)))
+    if min_count < 2 and not (q or "").strip() and date_from is None and date_to is None:
+        # every group of a confirmed link has two tickets: all members count
+        tickets = tickets.where(RepeatGroupMember.kind == kind) if kind in LINK_KINDS else tickets
     else:
-        source = members.join(listed, on_keys)
-    tickets = db.session.scalar(select(func.count(func.distinct(members.c.tid))).select_from(source))
-    return {"caller": per_kind.get("caller", 0), "event": per_kind.get("event", 0), "tickets": tickets or 0,
-            "groups": sum(per_kind.values())}
+        tickets = tickets.join(RepeatGroup, RepeatGroup.id == RepeatGroupMember.group_id).where(*where)
+    groups = select(func.count().filter(RepeatGroup.kind == "caller").label("caller"),
+                    func.count().filter(RepeatGroup.kind == "event").label("event"),
+                    func.count().label("total")).where(*where).subquery("matched")
+    caller, event, total, n = db.session.execute(  # one round trip
+        select(groups.c.caller, groups.c.event, groups.c.total, tickets.scalar_subquery())).one()
+    return {"caller": caller, "event": event, "tickets": n or 0, "groups": total}
 
 
 def register_counts(rows: list[RegisterRow]) -> dict:

@@ -23,7 +23,8 @@ def rate_details():
         flash(_("考核期格式应为 YYYY-MM。"), "danger")
         return redirect(url_for("supervisor.rate_details"))
     start, end = rates.period_bounds(period)
-    return render_template("rates.html", rates=rates.compute(period), period=period, start=start, end=end,
+    listed = rates.LISTED_ALL if request.args.get("all") == "1" else rates.LISTED  # 列出全部
+    return render_template("rates.html", rates=rates.compute(period, listed=listed), period=period, start=start, end=end,
                            weights=(rates.setting("rate_weight_basic_resolved"),
                                     rates.setting("rate_weight_basic_satisfied")))
 

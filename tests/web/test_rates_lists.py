@@ -25,8 +25,13 @@ def test_a_long_list_shows_its_first_tickets_and_the_total(app, browser):
 
     page = browser("zhuguan").get("/supervisor/rates?period=2026-11").get_data(as_text=True)
     listed = page.split('id="against-response"')[1].split("</ul>")[0]
-    assert listed.count("data-reason") == rates.LISTED and "MISS-199" in listed and "MISS-200" not in listed
+    last, first_left = f"MISS-{rates.LISTED - 1:03d}", f"MISS-{rates.LISTED:03d}"
+    assert listed.count("data-reason") == rates.LISTED and last in listed and first_left not in listed
     assert f"共 {rates.LISTED + 3} 件，此处列出前 {rates.LISTED} 件" in listed
+    assert "/supervisor/rates?period=2026-11&amp;all=1" in listed, "列出全部 is offered"
+    everything = browser("zhuguan").get("/supervisor/rates?period=2026-11&all=1").get_data(as_text=True)
+    listed = everything.split('id="against-response"')[1].split("</ul>")[0]
+    assert listed.count("data-reason") == rates.LISTED + 3 and "此处列出前" not in listed
     assert f"分子 0 / 分母 {rates.LISTED + 3}" in page
     board = browser("zhuguan").get("/supervisor/").get_data(as_text=True)
     assert 'id="rates"' in board

@@ -1,7 +1,7 @@
 """导出任务: export_job (ledger exports made by the background worker, with progress and file)
 
 Revision ID: 3e8b5d1f7a42
-Revises: d1f3a5c7e902
+Revises: c4a7e2d9b105
 Create Date: 2026-12-01 16:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import app.models.types
 
 revision = '3e8b5d1f7a42'
-down_revision = 'd1f3a5c7e902'
+down_revision = 'c4a7e2d9b105'
 branch_labels = None
 depends_on = None
 
