@@ -5,6 +5,7 @@ The ``jiesu`` entry point itself, and ``jiesu demo``, are in app/console.py."""
 from __future__ import annotations
 
 import signal
+import threading
 from pathlib import Path
 
 import click
@@ -21,7 +22,7 @@ from app.cli_report import report_command
 from app.extensions import db
 from app.models import User
 from app.seed import seed_base
-from app.services import ServiceError, deployment, ledger_export
+from app.services import ServiceError, deployment, ledger_export, textsim
 from app.services.export_runner import ExportRunner
 from app.services.scheduler import Scheduler
 from app.services.settings import load_clock_offset
@@ -141,6 +142,9 @@ def worker(once, max_sleep):
 
 
 def serve_app(app, host, port, with_worker, threads=8):
+    # jieba's dictionary (0.7-4 s) is loaded while the server starts, not by the first search or push,
+    # which would hold every request needing it behind the load
+    threading.Thread(target=textsim.tokenizer, name="jieba-warm-up", daemon=True).start()
     if with_worker:
         app.extensions["jiesu_scheduler"] = scheduler = Scheduler(app)
         scheduler.start()

@@ -177,26 +177,32 @@ def count(f: LedgerFilter, user: User) -> int:
 
 
 def page_of(f: LedgerFilter, user: User, after: str = "", before: str = "", per_page: int = 30) -> Page:
-    """A page by keyset on (received_at, id): as quick on the 30,000th page as on the first."""
+    """A page by keyset on (received_at, id): as quick on the 30,000th page as on the first.
+
+    A text search with few matches (the capped count says so) sorts those matches instead of walking the
+    ledger's index newest first: PostgreSQL cannot tell how rare a word is within a section and would
+    otherwise read the whole index to find one match (1.5 s at 1 M tickets)."""
+    total = count(f, user)
     query = _query(f, user).options(joinedload(Ticket.section))
     key = tuple_(Ticket.received_at, Ticket.id)
+    at, tid = Ticket.received_at, Ticket.id
+    if f.q and total <= count_cap(f):
+        at, tid = func.coalesce(Ticket.received_at, Ticket.received_at), Ticket.id + 0  # not the index's order
     newer = parse_cursor(before)
     older = parse_cursor(after)
     if newer is not None:
-        rows = list(db.session.scalars(query.where(key > tuple_(*newer)).order_by(
-            Ticket.received_at, Ticket.id).limit(per_page + 1)))
+        rows = list(db.session.scalars(query.where(key > tuple_(*newer)).order_by(at, tid).limit(per_page + 1)))
         has_newer = len(rows) > per_page
         rows = rows[:per_page][::-1]
         has_older = True
     else:
         if older is not None:
             query = query.where(key < tuple_(*older))
-        rows = list(db.session.scalars(query.order_by(Ticket.received_at.desc(), Ticket.id.desc())
-                                       .limit(per_page + 1)))
+        rows = list(db.session.scalars(query.order_by(at.desc(), tid.desc()).limit(per_page + 1)))
         has_older = len(rows) > per_page
         rows = rows[:per_page]
         has_newer = older is not None
-    return Page(rows, count(f, user), count_cap(f), after=cursor_of(rows[-1]) if rows and has_older else "",
+    return Page(rows, total, count_cap(f), after=cursor_of(rows[-1]) if rows and has_older else "",
                 before=cursor_of(rows[0]) if rows and has_newer else "")
 
 
