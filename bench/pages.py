@@ -80,6 +80,7 @@ def pages(app) -> list[tuple[str, str, str, int]]:
         (f"ledger q={word}", "zhuguan", f"/tickets/?q={word}", 20),
         ("ledger q=ticket no", "zhuguan", f"/tickets/?q={no}", 20),
         ("ledger q=强制购物 overdue", "zhuguan", "/tickets/?q=%E5%BC%BA%E5%88%B6%E8%B4%AD%E7%89%A9&overdue=1", 20),
+        ("ledger q=导游 as a handler", "wenhua", "/tickets/?q=%E5%AF%BC%E6%B8%B8", 20),  # one section
         ("repeat register", "zhuguan", "/repeats/register", 10),
         ("repeat register page 20", "zhuguan", "/repeats/register?page=20", 10),
         (f"repeat register from {last}-01", "zhuguan", f"/repeats/register?from={last}-01", 10),
