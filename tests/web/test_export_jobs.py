@@ -52,7 +52,7 @@ def test_a_large_export_is_a_job_with_progress_then_a_download(app, browser, mon
     page = zhuguan.get(f"/exports/{job.id}").get_data(as_text=True)
     assert "已完成" in page and 'id="export-download"' in page and 'data-finished="true"' in page
     listed = zhuguan.get("/exports/").get_data(as_text=True)
-    assert f"/exports/{job.id}/download" in listed and "type=投诉" in listed
+    assert f"/exports/{job.id}/download" in listed and "类型：投诉" in listed and "type=投诉" not in listed
     response = zhuguan.get(f"/exports/{job.id}/download")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     ws = load_workbook(io.BytesIO(response.data)).active
@@ -100,3 +100,15 @@ def test_a_bad_filter_is_refused_at_the_request(app, browser, monkeypatch):
     response = browser("zhuguan").get("/tickets/export.xlsx?period=11-2026")
     assert response.status_code == 302 and response.headers["Location"].endswith("/tickets/")
     assert db.session.scalar(select(ExportJob)) is None
+
+
+def test_an_exports_filters_are_said_in_the_ledgers_words(app):
+    from app.models import Section
+    from app.web.exports import ledger_conditions
+
+    section = db.session.scalars(select(Section)).first()
+    with app.test_request_context():  # the reader's language
+        text, nothing = ledger_conditions({"period": "2026-11", "section": section.id, "overdue": True, "carried": "written_off",
+                                          "received_from": "2026-11-01"}), ledger_conditions({})
+    assert text == f"考核期：2026-11，科室：{section.name}，超期，已销账，接收时间：2026-11-01 起"
+    assert nothing == "全部工单"
