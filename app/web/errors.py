@@ -48,7 +48,8 @@ def size_text(n: int | None) -> str:
     return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
-def page(status: int, heading: str | None = None, text: str | None = None, message: str | None = None):
+def page(status: int, heading: str | None = None, text: str | None = None, message: str | None = None,
+         database_down: bool = False):
     """The error page for ``status`` as a response (a service's refusal passes its own ``message``)."""
     default_heading, default_text = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
     heading = heading or gettext(default_heading)
@@ -56,7 +57,8 @@ def page(status: int, heading: str | None = None, text: str | None = None, messa
         text = gettext(default_text, limit=size_text(request.max_content_length)) if status == 413 \
             else gettext(default_text)
     try:
-        body = render_template("error.html", status=status, heading=heading, text=text, message=message)
+        body = render_template("error.html", status=status, heading=heading, text=text, message=message,
+                               database_down=database_down)
         return make_response(body, status)
     except Exception:  # the page itself failed (a broken database): say it plainly
         db.session.rollback()
@@ -74,7 +76,7 @@ def database_down_page():
     except Exception:  # the connection is gone: nothing to roll back
         log.debug("rollback failed while the database is down", exc_info=True)
     g._login_user = login_manager.anonymous_user()  # flask-login's cache: no session lookup
-    response = page(503, gettext(DATABASE_DOWN[0]), gettext(DATABASE_DOWN[1]))
+    response = page(503, gettext(DATABASE_DOWN[0]), gettext(DATABASE_DOWN[1]), database_down=True)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

@@ -56,7 +56,11 @@ def test_a_signed_in_user_gets_the_chinese_page_when_the_database_stops(app, bro
     assert "js/drafts.js" in form_page, "the form page keeps typed input in the browser"
     token = paidan.csrf(url)
     with database_stopped():
-        _is_the_503_page(paidan.get(url))  # the session lookup itself fails: layout without the navbar
+        down = paidan.get(url)
+        _is_the_503_page(down)  # the session lookup itself fails: layout without the navbar
+        text = down.get_data(as_text=True)
+        assert f'href="{url}" id="retry"' in text, "the page offers to try the same page again"
+        assert ">登录<" not in text, "nobody is told to sign in again: their session is intact"
         _is_the_503_page(paidan.get("/"))
         g.pop("_login_user", None)  # tests share one app context, so ``g`` outlives a request
         submitted = paidan.client.post(url, data={"csrf_token": token, "sign_decision": "签收", "sign_note": "已看"})
