@@ -12,11 +12,11 @@ back in the queue for another worker and returns.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from app.extensions import db
 from app.services import ledger_export
+from app.services.background import BACKOFF_CAP, BackgroundLoop
 from app.services.scheduler import Listener
 from app.services.settings import load_clock_offset
 
@@ -30,41 +30,15 @@ class ExportListener(Listener):
     channel = ledger_export.CHANNEL
 
 
-class ExportRunner:
+class ExportRunner(BackgroundLoop):
+    thread_name = "jiesu-exports"
+    listener_class = ExportListener
+
     def __init__(self, app, poll: float = POLL, max_sleep: float = 30.0, listen: bool | None = None,
-                 backoff_cap: float = 30.0):
-        self.app = app
-        self.poll = poll
-        self.max_sleep = max_sleep
-        self.backoff_cap = backoff_cap
-        with app.app_context():
-            postgres = db.engine.dialect.name == "postgresql"
-        self.listener = ExportListener(self) if (postgres if listen is None else listen) else None
-        self.failures = 0
+                 backoff_cap: float = BACKOFF_CAP):
+        super().__init__(app, poll, max_sleep, listen, backoff_cap)
         self.runs = 0
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._purged = float("-inf")
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="jiesu-exports", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def poke(self, _instant=None) -> None:
         """A job was queued (the listener passes the instant it was queued at)."""
@@ -80,7 +54,7 @@ class ExportRunner:
                 self._wake.clear()
                 ran = self._once()
                 if ran is None:
-                    self._stop.wait(min(self.backoff_cap, 2.0 ** (self.failures - 1)))
+                    self._stop.wait(self.backoff())
                 elif not ran:
                     connected = self.listener is not None and self.listener.connected
                     self._wake.wait(self.max_sleep if connected else self.poll)
@@ -107,10 +81,7 @@ class ExportRunner:
             except Exception:  # keep the loop alive; the next try waits longer
                 self.failures += 1
                 log.exception("export runner failed (%s in a row)", self.failures)
-                try:
-                    db.session.rollback()
-                except Exception:  # the connection itself is gone
-                    log.debug("rollback after a failed export run failed too", exc_info=True)
+                self.rollback_quietly()
                 return None
             finally:
                 db.session.remove()

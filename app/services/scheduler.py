@@ -29,6 +29,7 @@ from app.engine import instances
 from app.engine.clock import clock
 from app.extensions import db
 from app.services import timers
+from app.services.background import BACKOFF_CAP, BackgroundLoop
 from app.services.settings import load_clock_offset
 from app.services.wakeups import CHANNEL, local_schedulers
 
@@ -36,46 +37,20 @@ log = logging.getLogger("jiesu.timers")
 
 POLL = 0.5  # seconds between looks at the due index when no notification can come
 MIN_PAUSE = 0.05  # between sweeps when more is due at once
-BACKOFF_CAP = 5.0  # seconds: the longest wait between two tries while the database is unreachable
+class Scheduler(BackgroundLoop):
+    thread_name = "jiesu-timers"
 
-
-class Scheduler:
     def __init__(self, app, max_sleep: float = 30.0, poll: float = POLL, listen: bool | None = None,
                  backoff_cap: float = BACKOFF_CAP, batch: int = timers.BATCH):
-        self.app = app
-        self.max_sleep = max_sleep
-        self.poll = min(poll, max_sleep)
-        self.backoff_cap = backoff_cap
+        self.listener_class = Listener  # (defined below this class)
+        super().__init__(app, poll, max_sleep, listen, backoff_cap)
         self.batch = batch
-        with app.app_context():
-            postgres = db.engine.dialect.name == "postgresql"
-        self.listener = Listener(self) if (postgres if listen is None else listen) else None
-        self.failures = 0  # database errors in a row
         self.sweeps = 0
-        self._wake = threading.Event()
-        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._poked: datetime | None = None
         self._sweep_now = False
-        self._thread: threading.Thread | None = None
 
     # -- control -------------------------------------------------------------------------------
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="jiesu-timers", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
     def wake(self) -> None:
         """Sweep now (the clock moved, the listener reconnected)."""
         with self._lock:
@@ -112,9 +87,6 @@ class Scheduler:
             if self.listener is not None:
                 self.listener.join(5)
 
-    def backoff(self) -> float:
-        return min(self.backoff_cap, 2.0 ** (self.failures - 1))
-
     def _backoff_wait(self, seconds: float) -> None:
         """Until the next try after a database error; a wake (the listener is connected again) or
         a stop ends it early."""
@@ -144,10 +116,7 @@ class Scheduler:
             except Exception:  # keep the loop alive; the error is logged, the next try waits longer
                 self.failures += 1
                 log.exception("timer sweep failed (%s in a row); next try in %.0f s", self.failures, self.backoff())
-                try:
-                    db.session.rollback()
-                except Exception:  # the connection itself is gone
-                    log.debug("rollback after a failed sweep failed too", exc_info=True)
+                self.rollback_quietly()
                 return False, None, None
             finally:
                 db.session.remove()
