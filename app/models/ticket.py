@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Computed, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.diagrams import ticket_lifecycle as lifecycle
 from app.extensions import db
 from app.models.types import JSONText, UTCDateTime
 from app.models.user import Section, User
@@ -21,7 +22,7 @@ RETURN_REASONS = ["非本单位职责", "属地不符", "权属不清", "职能�
 STATE_NEW = "新建"
 STATE_CLOSED = "已办结"
 STATE_RETURNED = "已退回"
-BEFORE_RESPONSE = ("待签收", "待分派", "待响应")  # not yet responded to: judged by the 响应时限 (app/diagrams/ticket_lifecycle)
+BEFORE_RESPONSE = (lifecycle.STATE_SIGNING, lifecycle.STATE_DISPATCHING, lifecycle.STATE_RESPONDING)  # judged by 响应时限
 
 # The deadline an open ticket can miss next (督办看板): 响应时限 until the caller was contacted, else 办理时限.
 # A column the database computes (PostgreSQL: stored; SQLite: virtual), so the board counts and orders

@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.diagrams import ticket_lifecycle as lifecycle
 from app.extensions import db
 from app.models import EarlyWarning, Enterprise, Inspection, Ticket
+from app.models.ticket import BEFORE_RESPONSE  # the same rule as the column ticket.first_due
 from app.services import N_
 
-BEFORE_RESPONSE = (lifecycle.STATE_SIGNING, lifecycle.STATE_DISPATCHING, lifecycle.STATE_RESPONDING)
 RESPONSE = N_("响应时限")
 REPLY = N_("办理时限")
 
@@ -34,12 +33,6 @@ def first_deadline(ticket: Ticket) -> Due | None:
     if ticket.reply_deadline:
         return Due(ticket, ticket.reply_deadline, REPLY)
     return None
-
-
-def first_deadline_sql():
-    """``first_deadline`` in the database: the generated column ``ticket.first_due`` (indexed over the open
-    tickets), for counting and ordering them."""
-    return Ticket.first_due
 
 
 def split_by_deadline(tickets, now, calendar, workdays: int) -> tuple[list[Due], list[Due]]:

@@ -86,12 +86,6 @@ def affected_ids(year: int):
         .where(WorkItem.state == "ready", in_year(WorkItem.due_at), still_open))
 
 
-def affected_tickets(year: int) -> list[Ticket]:
-    """Open tickets with a deadline, reminder or open task due in ``year``."""
-    return list(db.session.scalars(select(Ticket).where(Ticket.id.in_(select(affected_ids(year).subquery().c[0])))
-                                   .order_by(Ticket.reply_deadline, Ticket.id)))
-
-
 def affected_count(year: int) -> int:
     return db.session.scalar(select(func.count()).select_from(affected_ids(year).subquery())) or 0
 

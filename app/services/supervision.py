@@ -27,7 +27,7 @@ def overview() -> dict:
     # due within the 催办 rule's working days: now < deadline <= add_workdays(now, n), each ticket by its
     # first open deadline: an unsigned or unresponded ticket by its 响应时限, the others by 办理时限
     soon_end = cal.add_workdays(now, time_rules.urge_workdays())
-    first_due = board.first_deadline_sql()
+    first_due = Ticket.first_due  # computed by the database, indexed over the open tickets
     is_overdue = and_(first_due.is_not(None), first_due <= now)
     is_soon = and_(first_due > now, first_due <= soon_end)
     open_count, overdue_count, soon_count = db.session.execute(
