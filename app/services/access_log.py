@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.engine.clock import LOCAL_TZ
 from app.extensions import db
 from app.models import AccessLog, Ticket, User
-from app.services import N_, ServiceError, _, access
+from app.services import N_, ServiceError, _, access, export_limits
 from app.services.spreadsheets import Sheet, workbook
 
 ACTIONS = {"view": N_("查看"), "play": N_("收听录音"), "download": N_("下载"), "export": N_("导出")}
@@ -52,8 +52,9 @@ def _day(text: str, label: str) -> date | None:
         raise ServiceError(_("%(label)s应为 YYYY-MM-DD 格式的日期。", label=label)) from exc
 
 
-def _query(f: LogFilter):
-    query = select(AccessLog)
+def _query(f: LogFilter, with_rows: bool = True):
+    """The filtered log; ``with_rows=False``: its ids only (for counting)."""
+    query = select(AccessLog) if with_rows else select(AccessLog.id)
     if f.user:
         query = query.where(AccessLog.user_id.in_(select(User.id).where(User.username == f.user)))
     if f.ticket_no:
@@ -69,7 +70,7 @@ def _query(f: LogFilter):
         query = query.where(AccessLog.at >= datetime.combine(since, time(), LOCAL_TZ))
     if until:
         query = query.where(AccessLog.at < datetime.combine(until + timedelta(days=1), time(), LOCAL_TZ))
-    return query.options(joinedload(AccessLog.user), joinedload(AccessLog.ticket))
+    return query.options(joinedload(AccessLog.user), joinedload(AccessLog.ticket)) if with_rows else query
 
 
 def search(f: LogFilter, page: int = 1, per_page: int = 50) -> tuple[list[AccessLog], int]:
@@ -81,7 +82,9 @@ def search(f: LogFilter, page: int = 1, per_page: int = 50) -> tuple[list[Access
 
 
 def export_xlsx(f: LogFilter, user: User) -> bytes:
-    """The filtered log as a workbook (Chinese headers; text kept as text); the export is logged."""
+    """The filtered log as a workbook (Chinese headers; text kept as text); the export is logged.
+    More rows than EXPORT_LIMIT are refused (TooManyRows), not cut short."""
+    export_limits.refuse_beyond(_query(f, with_rows=False), EXPORT_LIMIT, _("访问记录"))
     rows = list(db.session.scalars(_query(f).order_by(AccessLog.at, AccessLog.id).limit(EXPORT_LIMIT)).unique())
     lines = [[row.at, row.user.username, row.user.name, ACTIONS.get(row.action, row.action),
               OUTCOMES.get(row.outcome, row.outcome), "是" if row.masked else "否",

@@ -41,7 +41,7 @@ from sqlalchemy import and_, delete, func, or_, select, text, tuple_, update
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import ExportJob, Section, Ticket, TicketNote, User
-from app.services import N_, NotFound, ServiceError, _, access, files, ledger, masking
+from app.services import N_, NotFound, ServiceError, _, access, export_limits, files, ledger, masking
 from app.services.ledger import LedgerFilter
 from app.services.spreadsheets.streaming import StreamingSheet
 from app.services.tickets import FIELD_LABELS
@@ -162,7 +162,8 @@ def request_export(f: LedgerFilter, user: User) -> ExportJob:
     """Queue an export (the same filter's job still 排队中 or 生成中 is returned instead: a reload of
     the 导出 link makes no second file). Wakes the runners; without any, the server runs it itself."""
     args = f.as_args()
-    ledger.matching(f, user)  # a filter the ledger cannot read is refused now, not in the worker
+    # a filter the ledger cannot read, or one matching more than a file may hold, is refused now
+    export_limits.refuse_beyond(ledger.matching(f, user).with_only_columns(Ticket.id), EXPORT_LIMIT, _("工单"))
     for job in db.session.scalars(select(ExportJob).where(ExportJob.user_id == user.id,
                                                           ExportJob.state.in_(("queued", "running")))):
         if job.args == args:

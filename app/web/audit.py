@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, request, send_file
 from flask_login import current_user
 
 from app.engine.clock import LOCAL_TZ, clock
@@ -41,7 +41,7 @@ def access_log_export():
         content = access_log.export_xlsx(f, current_user)
     except ServiceError as exc:
         flow.refused(exc)
-        return redirect(url_for("audit.access_log_page"))
+        return flow.with_query("audit.access_log_page")  # the filters as typed
     return send_file(io.BytesIO(content), as_attachment=True,
                      download_name=f"数据访问记录-{clock.local_now():%Y%m%d-%H%M}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

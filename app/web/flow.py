@@ -135,6 +135,13 @@ def safe_next(default: str) -> str:
     return target if is_local(target) else default
 
 
+def with_query(endpoint: str):
+    """Redirect to ``endpoint`` with this request's query (a list page's filters as the user set them);
+    url_for's own ``_external``/``_scheme``/... are never taken from the query."""
+    args = {k: v for k, v in request.args.lists() if not k.startswith("_")}
+    return redirect(url_for(endpoint, **args))
+
+
 def back(default_endpoint: str = "inbox.index", **values):
     """Redirect to the page the user came from, if it is ours, else to ``default_endpoint``."""
     target = request.referrer or ""

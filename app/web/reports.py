@@ -214,7 +214,11 @@ def callback_sheet():
 
     def recording_url(attachment_id: int) -> str:
         return url_for("tickets.attachment", attachment_id=attachment_id, _external=True)
-    content = callback_sheet_service.xlsx(period, current_user, recording_url)
+    try:
+        content = callback_sheet_service.xlsx(period, current_user, recording_url)
+    except ServiceError as exc:
+        flow.refused(exc)
+        return flow.with_query("reports.index")  # the period as chosen
     return send_file(io.BytesIO(content), as_attachment=True, mimetype=XLSX_MIMETYPE,
                      download_name=f"回访数据表-{period.key}.xlsx")
 

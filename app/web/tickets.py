@@ -53,7 +53,7 @@ def export():
         result = ledger_export.start(filters, current_user)
     except ServiceError as exc:
         flow.refused(exc)
-        return redirect(url_for("tickets.index"))
+        return flow.with_query("tickets.index")  # the filters as typed
     if not isinstance(result, bytes):
         return redirect(url_for("exports.job", job_id=result.id))
     stamp = clock.local_now().strftime("%Y%m%d-%H%M")

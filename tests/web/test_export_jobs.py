@@ -97,9 +97,12 @@ def test_a_failed_export_says_why_in_chinese(app, browser, monkeypatch):
 
 def test_a_bad_filter_is_refused_at_the_request(app, browser, monkeypatch):
     monkeypatch.setattr(ledger_export, "IMMEDIATE_ROWS", 0)
-    response = browser("zhuguan").get("/tickets/export.xlsx?period=11-2026")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/tickets/")
+    zhuguan = browser("zhuguan")
+    response = zhuguan.get("/tickets/export.xlsx?period=11-2026")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/tickets/?period=11-2026")
     assert db.session.scalar(select(ExportJob)) is None
+    page = zhuguan.get(response.headers["Location"])
+    assert page.status_code == 200 and page.get_data(as_text=True).count("考核期格式应为 YYYY-MM") == 1
 
 
 def test_an_exports_filters_are_said_in_the_ledgers_words(app):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.extensions import db
 from app.models import Attachment, Section, Ticket, User, WorkItem
-from app.services import access, masking
+from app.services import _, access, export_limits, masking
 from app.services.reports.periods import Period
 from app.services.spreadsheets import Sheet, workbook
 
@@ -24,10 +24,11 @@ HEADER = ["工单编号", "标题", "来电人", "来电号码", "问题分类",
 
 
 def rows(period: Period, user: User, recording_url: Callable[[int], str]) -> tuple[list[list], int, int]:
-    """The sheet's rows, how many tickets, how many of them unmasked."""
+    """The sheet's rows, how many tickets, how many of them unmasked; more than LIMIT is refused."""
+    called = select(Ticket.id).where(Ticket.callback_at >= period.start, Ticket.callback_at < period.end)
+    export_limits.refuse_beyond(called, LIMIT, _("回访记录"))
     tickets = list(db.session.scalars(select(Ticket).where(
-        Ticket.callback_at >= period.start, Ticket.callback_at < period.end).order_by(Ticket.callback_at)
-        .limit(LIMIT)))
+        Ticket.callback_at >= period.start, Ticket.callback_at < period.end).order_by(Ticket.callback_at)))
     ids = [t.id for t in tickets]
     attempts, callers = {}, {}
     if ids:
