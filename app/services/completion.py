@@ -8,10 +8,12 @@ engine, the work items, the timeline and whatever the handlers write; or nothing
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import wiring
@@ -19,7 +21,7 @@ from app.engine import instances
 from app.engine.clock import clock
 from app.engine.runtime import EngineError, TaskNotReady
 from app.extensions import db
-from app.models import Attachment, Ticket, User, WorkItem
+from app.models import Attachment, ProcessInstance, Ticket, User, WorkItem
 from app.services import (
     Conflict,
     InvalidInput,
@@ -65,6 +67,24 @@ class Completed:
 
 def get_item(item_id: int) -> WorkItem:
     item = db.session.get(WorkItem, item_id)
+    if item is None:
+        raise NotFound(_("任务不存在。"))
+    return item
+
+
+@functools.cache
+def _item_for_page():
+    """A work item with what its page reads (instance, version, ticket) in one statement; the instance's
+    state is left unread (a submission finds its workflow in the cache, app/engine/cache.py)."""
+    return (select(WorkItem).where(WorkItem.id == bindparam("item_id"))
+            .options(joinedload(WorkItem.instance).options(defer(ProcessInstance.state_json),
+                                                           joinedload(ProcessInstance.version)),
+                     joinedload(WorkItem.ticket)))
+
+
+def get_item_for_page(item_id: int) -> WorkItem:
+    """``get_item`` for a task's page (its form, its fragment, its submission)."""
+    item = db.session.scalar(_item_for_page(), {"item_id": item_id})
     if item is None:
         raise NotFound(_("任务不存在。"))
     return item

@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from app.services import settings
+from app.models import Setting
+from app.services import page_cache, settings
+
+# the dictionaries, kept a few seconds per process (a save in 办件设置 drops them at once in its process)
+_dictionaries = page_cache.LayoutCache((Setting,), ttl=5.0)
 
 # element -> words or patterns that show it is present
 DEFAULT_ELEMENTS = {
@@ -77,6 +81,11 @@ class ReplyCheckResult:
 
 
 def dictionaries() -> dict:
+    """The check's dictionaries (read-only: shared by the requests of a few seconds)."""
+    return _dictionaries.get("all", _read_dictionaries)
+
+
+def _read_dictionaries() -> dict:
     return {
         "elements": settings.get("reply_elements", DEFAULT_ELEMENTS),
         "typos": settings.get("reply_typos", DEFAULT_TYPOS),

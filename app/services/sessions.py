@@ -8,12 +8,13 @@ Times are real time (``clock.wall_now``): moving the demo's clock does not sign 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
@@ -46,27 +47,39 @@ def start(user: User, address: str = "", user_agent: str = "") -> str:
     return token
 
 
+@functools.cache
+def _signed_in_by():
+    """The user (with section) and the session's times for a token's digest. Built once and bound on
+    each request: building a statement and its cache key costs more than running it."""
+    return (select(User, UserSession.id, UserSession.created_at, UserSession.last_seen_at, UserSession.ended_at)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("digest"))
+            .options(joinedload(User.section)))
+
+
 def resolve(token: str | None) -> User | None:
     """The user a cookie's token signs in, or None (unknown, ended, idle too long, too old, disabled)."""
     if not token or len(token) > 100:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token))
-                            .options(joinedload(UserSession.user).joinedload(User.section)))  # one query
-    if row is None or row.ended_at is not None:
+    row = db.session.execute(_signed_in_by(), {"digest": _digest(token)}).one_or_none()  # one query
+    if row is None:
+        return None
+    user, session_id, created_at, last_seen_at, ended_at = row
+    if ended_at is not None:
         return None
     now = clock.wall_now()
-    lapsed = ("idle" if now - row.last_seen_at > idle_limit() else
-              "expired" if now - row.created_at > lifetime() else None)
-    user = row.user
+    lapsed = ("idle" if now - last_seen_at > idle_limit() else
+              "expired" if now - created_at > lifetime() else None)
     if lapsed is None and not user.active:
         lapsed = "disabled"
     if lapsed is not None:
         with unit_of_work():
-            row.ended_at, row.end_reason = now, lapsed
+            db.session.execute(update(UserSession).where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+                               .values(ended_at=now, end_reason=lapsed))
         return None
-    if now - row.last_seen_at >= TOUCH_RESOLUTION:
+    if now - last_seen_at >= TOUCH_RESOLUTION:
         with unit_of_work():
-            row.last_seen_at = now
+            db.session.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
     user.session_token = token
     return user
 

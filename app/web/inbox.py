@@ -45,7 +45,7 @@ def _states():
 
 
 def _load(item_id):
-    item = inbox.get_item(item_id)  # NotFound: the 404 page
+    item = completion.get_item_for_page(item_id)  # NotFound: the 404 page
     if not inbox.can_view(current_user, item) and item.completed_by_id != current_user.id:
         abort(403)
     return item
