@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -18,7 +18,7 @@ from app.engine.clock import install_spiff_clock
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.services import sessions
 from app.services.settings import load_clock_offset
-from app.web import register_blueprints
+from app.web import register_blueprints, translations
 
 
 def _select_locale():
@@ -27,6 +27,12 @@ def _select_locale():
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
         return current_user.locale
     return "zh_Hans_CN"
+
+
+def _request_locale():
+    """The locale chosen when the request began (``_clock``): asked again after a commit it would load
+    the expired user once more. Kept in the request's environ (``g`` outlives a request in tests)."""
+    return (request.environ.get("jiesu.locale") if has_request_context() else None) or _select_locale()
 
 
 def _sqlite_pragmas(engine):
@@ -71,7 +77,8 @@ def create_app(overrides: dict | None = None, wiring=None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=_request_locale)
+    translations.install(app)  # the templates' gettext, one catalogue lookup per request
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
@@ -98,6 +105,6 @@ def create_app(overrides: dict | None = None, wiring=None) -> Flask:
             return
         if app.config.get("JIESU_SIMULATION"):
             load_clock_offset()
-        g.locale = _select_locale()
+        g.locale = request.environ["jiesu.locale"] = _select_locale()
 
     return app

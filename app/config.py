@@ -50,6 +50,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = JIESU_HTTPS
+    # The cookie lasts the session's lifetime from sign-in; the idle limit is kept on the server, so the
+    # cookie is not signed and sent again on every answer.
+    SESSION_REFRESH_EACH_REQUEST = False
     JIESU_SESSION_IDLE_MINUTES = _int("JIESU_SESSION_IDLE_MINUTES", 60)
     JIESU_SESSION_MAX_HOURS = _int("JIESU_SESSION_MAX_HOURS", 12)  # one shift
     # How many reverse proxies put X-Forwarded-For / -Proto in front of the app (0: none).

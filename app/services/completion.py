@@ -198,17 +198,20 @@ def _claim_for_completion(item: WorkItem, actor: User) -> None:
     racing for an unclaimed task exactly one takes the row (the other is told), and a completion never
     overwrites ``assignee_id`` from what it read before a claim committed."""
     now = clock.now()
-    result = db.session.execute(
-        update(WorkItem)
-        .where(WorkItem.id == item.id, WorkItem.assignee_id.is_(None), WorkItem.state == "ready")
-        .values(assignee_id=actor.id, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_claim_if_free(), {"item_id": item.id, "actor_id": actor.id, "now": now})
     if result.rowcount != 1:  # what won: a completion (or a cancellation), or a claim
         state = db.session.scalar(select(WorkItem.state).where(WorkItem.id == item.id))
         raise Conflict(CLAIMED_MEANWHILE if state == "ready" else ALREADY_DONE)
     set_committed_value(item, "assignee_id", actor.id)  # what the row now holds; no second UPDATE
     set_committed_value(item, "claimed_at", now)
+
+
+@functools.cache
+def _claim_if_free():
+    return (update(WorkItem)
+            .where(WorkItem.id == bindparam("item_id"), WorkItem.assignee_id.is_(None), WorkItem.state == "ready")
+            .values(assignee_id=bindparam("actor_id"), claimed_at=bindparam("now"))
+            .execution_options(synchronize_session=False))
 
 
 def _check_may_complete(item: WorkItem, actor: User) -> None:

@@ -5,7 +5,9 @@ Completing a task is ``app.services.completion.complete_task``, the one way for 
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, or_, select
+import functools
+
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.engine import calendar_store, instances
@@ -22,55 +24,47 @@ def candidate_clause(user: User):
     return or_(*[WorkItem.candidate_groups.contains(t) for t in tokens])
 
 
-def _filtered(query, state: str = "", section_id: int | None = None, ticket_type: str = ""):
-    if state or section_id or ticket_type:
-        query = query.join(Ticket, WorkItem.ticket_id == Ticket.id)
-        if state:
-            query = query.where(Ticket.state == state)
-        if section_id:
-            query = query.where(Ticket.section_id == section_id)
-        if ticket_type:
-            query = query.where(Ticket.ticket_type == ticket_type)
-    return query
+def _candidate_tokens(user: User) -> list[str]:
+    return [f",{g}," for g in sorted(user.groups)] + [f",user:{user.username},"]
 
 
 PER_PAGE = 50  # rows per page of an inbox tab
 
 
-def _mine(user: User, **filters):
-    return _filtered(select(WorkItem).where(WorkItem.state == "ready", WorkItem.assignee_id == user.id), **filters)
+@functools.lru_cache(maxsize=128)
+def _tab_statements(tab: str, tokens: int, state: bool, section: bool, ticket_type: bool):
+    """One page of a tab and its count, for one shape of query (tab, how many candidate groups, which
+    filters): built once, then bound on each request (building a statement costs more than running it)."""
+    if tab == "claimable":
+        query = select(WorkItem).where(WorkItem.state == "ready", WorkItem.assignee_id.is_(None), or_(
+            *[WorkItem.candidate_groups.contains(bindparam(f"group_{i}")) for i in range(tokens)]))
+    else:
+        query = select(WorkItem).where(WorkItem.state == "ready", WorkItem.assignee_id == bindparam("user_id"))
+    if state or section or ticket_type:
+        query = query.join(Ticket, WorkItem.ticket_id == Ticket.id)
+        if state:
+            query = query.where(Ticket.state == bindparam("state"))
+        if section:
+            query = query.where(Ticket.section_id == bindparam("section_id"))
+        if ticket_type:
+            query = query.where(Ticket.ticket_type == bindparam("ticket_type"))
+    page = (query.options(joinedload(WorkItem.ticket).joinedload(Ticket.section))  # due first, no due date last
+            .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
+            .offset(bindparam("offset")).limit(bindparam("limit")))
+    count = select(func.count()).select_from(query.with_only_columns(WorkItem.id).subquery())
+    return page, count
 
 
-def _claimable(user: User, **filters):
-    return _filtered(select(WorkItem).where(WorkItem.state == "ready", WorkItem.assignee_id.is_(None),
-                                            candidate_clause(user)), **filters)
-
-
-def _listed(query, page: int | None, per_page: int) -> list[WorkItem]:
-    """Due first (no due date last), with each row's ticket and section in the same query."""
-    query = query.options(joinedload(WorkItem.ticket).joinedload(Ticket.section)).order_by(
-        WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
-    if page is not None:
-        query = query.offset((max(page, 1) - 1) * per_page).limit(per_page)
-    return list(db.session.scalars(query))
-
-
-def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.with_only_columns(WorkItem.id).subquery()))
-
-
-def my_tasks(user: User, **filters) -> list[WorkItem]:
-    return _listed(_mine(user, **filters), None, PER_PAGE)
-
-
-def claimable_tasks(user: User, **filters) -> list[WorkItem]:
-    return _listed(_claimable(user, **filters), None, PER_PAGE)
-
-
-def tab_page(user: User, tab: str, page: int = 1, per_page: int = PER_PAGE, **filters) -> tuple[list[WorkItem], int]:
+def tab_page(user: User, tab: str, page: int = 1, per_page: int = PER_PAGE, *, state: str = "",
+             section_id: int | None = None, ticket_type: str = "") -> tuple[list[WorkItem], int]:
     """One page of 我的待办 (``mine``) or 待认领 (``claimable``) and how many rows the tab has in all."""
-    query = _claimable(user, **filters) if tab == "claimable" else _mine(user, **filters)
-    return _listed(query, page, per_page), _count(query)
+    tab = "claimable" if tab == "claimable" else "mine"
+    tokens = _candidate_tokens(user) if tab == "claimable" else []
+    rows, count = _tab_statements(tab, len(tokens), bool(state), bool(section_id), bool(ticket_type))
+    params = {f"group_{i}": token for i, token in enumerate(tokens)}
+    params.update(user_id=user.id, state=state, section_id=section_id, ticket_type=ticket_type)
+    items = list(db.session.scalars(rows, dict(params, offset=(max(page, 1) - 1) * per_page, limit=per_page)))
+    return items, db.session.scalar(count, params)
 
 
 def counts(user: User) -> dict:
@@ -98,13 +92,19 @@ def can_view(user: User, item: WorkItem) -> bool:
     return item.assignee_id == user.id or is_candidate(user, item) or user.has_role("supervisor")
 
 
-def next_task_for(user: User, done: WorkItem) -> WorkItem | None:
-    """The ticket's next open task this user may do now (so 签收 leads straight to 分派)."""
-    if done.ticket_id is None:
+def next_task_for(user: User, ticket_id: int | None) -> WorkItem | None:
+    """The ticket's next open task this user may do now, after one of its tasks was done (so 签收 leads
+    straight to 分派)."""
+    if ticket_id is None:
         return None
-    candidates = db.session.scalars(select(WorkItem).where(
-        WorkItem.ticket_id == done.ticket_id, WorkItem.state == "ready").order_by(WorkItem.id))
+    candidates = db.session.scalars(_open_items_of_ticket(), {"ticket_id": ticket_id})
     return next((w for w in candidates if can_complete(user, w)), None)
+
+
+@functools.cache
+def _open_items_of_ticket():
+    return select(WorkItem).where(WorkItem.ticket_id == bindparam("ticket_id"), WorkItem.state == "ready") \
+        .order_by(WorkItem.id)
 
 
 def first_task_for(user: User, ticket) -> WorkItem | None:

@@ -9,7 +9,9 @@ transaction of the change (a timer firing, a platform message) that raised them.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+import functools
+
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
@@ -70,10 +72,15 @@ def unread_count(user) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
+@functools.cache
+def _recent_unread():
+    return (select(Notification).where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(bindparam("limit")))
+
+
 def recent_unread(user, limit: int = 5) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+    """The inbox's panel: the newest unread notices (a statement built once, bound per request)."""
+    return list(db.session.scalars(_recent_unread(), {"user_id": user.id, "limit": limit}))
 
 
 def for_user(user, show: str = "all", before_id: int | None = None, limit: int = PAGE_SIZE) -> list[Notification]:

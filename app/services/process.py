@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+
+from sqlalchemy import bindparam, select
 
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine.clock import clock
@@ -28,13 +30,16 @@ def _user_id(username: str | None) -> int | None:
         return db.session.scalar(select(User.id).where(User.username == username))
 
 
+@functools.cache
+def _open_items_of():
+    return select(WorkItem).where(WorkItem.instance_id == bindparam("instance_id"), WorkItem.state == "ready")
+
+
 def _open_items(instance: ProcessInstance) -> dict[str, WorkItem]:
     with db.session.no_autoflush:  # the operation's changes are flushed once, with the new work item or at commit
         return {
             w.task_guid: w
-            for w in db.session.scalars(
-                select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == "ready")
-            )
+            for w in db.session.scalars(_open_items_of(), {"instance_id": instance.id})
             if w.state == "ready"  # (a change not flushed yet counts)
         }
 

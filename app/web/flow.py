@@ -103,12 +103,13 @@ def submit_task(item, form, files=None) -> int | None:
     if stored is None:
         return form_invalid()
     data, display = form.task_data()
+    title = item.title  # read before the commit expires the item
     try:
         done = completion.complete_task(item.id, current_user, completion.Submission(data, display, stored))
     except ServiceError as exc:
         return refused(exc, form)
     # the task's handler may say what the submission did (a return is no 签收)
-    flash(str(done.result.get("message") or gettext("已提交：%(title)s", title=item.title)), "success")
+    flash(str(done.result.get("message") or gettext("已提交：%(title)s", title=title)), "success")
     return None
 
 

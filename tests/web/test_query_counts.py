@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 
 from app.engine.clock import clock
 from app.extensions import db
-from app.models import RepeatLink
+from app.models import RepeatLink, WorkItem
 from app.services import repeats
 from tests.helpers import DISPATCH, SIGN, complete, new_ticket, user
 
@@ -68,3 +68,29 @@ def test_list_pages_do_not_query_per_row(app, browser):
     many = _statements(app, browser, PAGES)
     grown = {url: (few[url], many[url]) for url in few if many[url] > few[url] + SLACK}
     assert not grown, f"statements per request with 5 and with 50 tickets: {grown}"
+
+
+def test_a_task_form_is_read_in_a_few_statements_without_its_workflow(app, browser):
+    """The form of a main-line task: the sign-in, the work item with its instance, version and ticket, and
+    the access log's line; the workflow's state is neither read nor deserialized (its variables are on
+    the work item)."""
+    ticket = new_ticket(no="QC-TASK")
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+    item = db.session.scalar(select(WorkItem).where(WorkItem.ticket_id == ticket.id, WorkItem.state == "ready"))
+    client = browser("wenhua")
+    url = f"/tasks/{item.id}"
+    assert client.get(url).status_code == 200  # warm: the navbar's numbers are kept a few seconds
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert page.status_code == 200 and "contact_person" in page.get_data(as_text=True)  # the 响应 form
+    assert len(sent) <= 4, sent
+    assert not any("state_json" in s for s in sent), "the workflow's state is not read for a form"

@@ -1,0 +1,31 @@
+"""The templates' gettext: the request's catalogue is looked up once, not again for every string.
+
+Flask-Babel's own callables find the domain, the locale and the catalogue on each call; a task page
+translates a few hundred labels. The catalogue is kept in the request's WSGI environ (per request
+also where tests share one app context)."""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, request
+from flask_babel import get_translations
+
+_KEY = "jiesu.translations"
+
+
+def translations():
+    if not has_request_context():
+        return get_translations()
+    environ = request.environ
+    found = environ.get(_KEY)
+    if found is None:
+        found = environ[_KEY] = get_translations()
+    return found
+
+
+def install(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n))
