@@ -84,7 +84,8 @@ def test_a_task_form_is_read_in_a_few_statements_without_its_workflow(app, brows
     sent = []
 
     def record(_conn, _cursor, statement, *_args):
-        sent.append(statement)
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):  # a test's commit on PostgreSQL
+            sent.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
