@@ -59,8 +59,10 @@ def request_of(instance: ProcessInstance) -> CaseRequest | None:
 
 
 def request_for_item(item: WorkItem) -> CaseRequest | None:
-    """The request a side-process task decides (None for the ticket's own tasks)."""
-    return request_of(item.instance) if item.instance_id else None
+    """The request a side-process task decides (None for the ticket's own tasks, without asking)."""
+    if not item.instance_id or item.instance.version.process_key == lifecycle.PROCESS:
+        return None
+    return request_of(item.instance)
 
 
 def open_items(req: CaseRequest) -> list[WorkItem]:

@@ -22,10 +22,11 @@ The warning row follows its process (``follow_process``) and its two tasks' hand
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from app.diagrams import early_warning as diagram
 from app.engine import instances
@@ -286,9 +287,14 @@ def open_count(user: User) -> int:
     return db.session.scalar(query) or 0
 
 
+@functools.cache
+def _warnings_of_ticket():
+    return select(EarlyWarning).where(EarlyWarning.ticket_id == bindparam("ticket_id")).order_by(EarlyWarning.id)
+
+
 def warnings_for_ticket(ticket: Ticket) -> list[EarlyWarning]:
-    return list(db.session.scalars(
-        select(EarlyWarning).where(EarlyWarning.ticket_id == ticket.id).order_by(EarlyWarning.id)))
+    """The ticket's warnings (each task page's panel: a statement built once)."""
+    return list(db.session.scalars(_warnings_of_ticket(), {"ticket_id": ticket.id}))
 
 
 def open_task(warning: EarlyWarning) -> WorkItem | None:

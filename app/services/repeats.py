@@ -13,14 +13,15 @@ of 10,000 rows calls it 10,000 times), so it:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select, union, update
-from sqlalchemy.orm import aliased, load_only, selectinload
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, union, update
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from app.engine.clock import clock
 from app.extensions import db
@@ -285,16 +286,21 @@ def _links_of(ticket: Ticket):
     return (RepeatLink.ticket_id == ticket.id) | (RepeatLink.earlier_id == ticket.id)
 
 
-def links_for(ticket: Ticket, limit: int | None = None) -> list[RepeatLink]:
-    """Links in which the ticket takes part, either side, suggestions first (at most ``limit``), with
-    both tickets loaded in the same round trip."""
-    query = (select(RepeatLink).where(_links_of(ticket))
+@functools.lru_cache(maxsize=2)
+def _links_statement(limited: bool):
+    query = (select(RepeatLink)
+             .where((RepeatLink.ticket_id == bindparam("ticket_id")) | (RepeatLink.earlier_id == bindparam("ticket_id")))
              .order_by(case(_STATUS_ORDER, value=RepeatLink.status, else_=3), RepeatLink.score.desc(),
                        RepeatLink.id)
-             .options(selectinload(RepeatLink.ticket), selectinload(RepeatLink.earlier)))
-    if limit is not None:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
+             .options(joinedload(RepeatLink.ticket), joinedload(RepeatLink.earlier)))
+    return query.limit(bindparam("limit")) if limited else query
+
+
+def links_for(ticket: Ticket, limit: int | None = None) -> list[RepeatLink]:
+    """Links in which the ticket takes part, either side, suggestions first (at most ``limit``), with
+    both tickets in the same statement (built once, bound per call)."""
+    params = {"ticket_id": ticket.id} if limit is None else {"ticket_id": ticket.id, "limit": limit}
+    return list(db.session.scalars(_links_statement(limit is not None), params))
 
 
 def links_count(ticket: Ticket) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.engine import instances
 from app.engine.clock import clock
@@ -130,11 +132,15 @@ def ticket_instance(ticket: Ticket) -> ProcessInstance | None:
     )
 
 
+@functools.cache
+def _timeline_statement():
+    return (select(TicketEvent).where(TicketEvent.ticket_id == bindparam("ticket_id"))
+            .order_by(TicketEvent.at, TicketEvent.id).options(joinedload(TicketEvent.actor)))
+
+
 def timeline(ticket: Ticket) -> list[TicketEvent]:
-    return list(db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.at, TicketEvent.id)
-        .options(selectinload(TicketEvent.actor))
-    ))
+    """办理记录, oldest first, each entry with its actor (one statement, built once)."""
+    return list(db.session.scalars(_timeline_statement(), {"ticket_id": ticket.id}))
 
 
 def attachments(ticket: Ticket) -> list[Attachment]:

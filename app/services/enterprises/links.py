@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+import functools
+
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -29,14 +31,25 @@ def suggestions(ticket: Ticket, limit: int = 8) -> list[Enterprise]:
     name = normalise_name(ticket.enterprise)
     if not name:
         return []
-    like = f"%{name[:12]}%"
-    return list(db.session.scalars(select(Enterprise).where(
-        or_(func.lower(Enterprise.name) == name.lower(), Enterprise.name.ilike(like))).limit(limit)))
+    return list(db.session.scalars(_suggestions_statement(), {"name": name.lower(), "like": f"%{name[:12]}%",
+                                                              "limit": limit}))
+
+
+@functools.cache
+def _suggestions_statement():
+    return select(Enterprise).where(or_(func.lower(Enterprise.name) == bindparam("name"),
+                                        Enterprise.name.ilike(bindparam("like")))).limit(bindparam("limit"))
+
+
+@functools.cache
+def _links_statement():
+    return (select(EnterpriseTicket).where(EnterpriseTicket.ticket_id == bindparam("ticket_id"))
+            .order_by(EnterpriseTicket.id).options(joinedload(EnterpriseTicket.enterprise)))
 
 
 def links_for_ticket(ticket: Ticket) -> list[EnterpriseTicket]:
-    return list(db.session.scalars(select(EnterpriseTicket).where(EnterpriseTicket.ticket_id == ticket.id)
-                                   .order_by(EnterpriseTicket.id).options(joinedload(EnterpriseTicket.enterprise))))
+    """The ledger enterprises linked to the ticket (each task page's panel: a statement built once)."""
+    return list(db.session.scalars(_links_statement(), {"ticket_id": ticket.id}))
 
 
 def link_on_intake(event: TicketCreated) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import functools
+
+from sqlalchemy import bindparam, func, select
 
 from app.extensions import db
 from app.models import (
@@ -75,8 +77,14 @@ def events_of(insp: Inspection) -> list[InspectionEvent]:
     return _rows(InspectionEvent, InspectionEvent.inspection_id == insp.id, InspectionEvent.at, InspectionEvent.id)
 
 
+@functools.cache
+def _for_ticket_statement():
+    return select(Inspection).where(Inspection.ticket_id == bindparam("ticket_id")).order_by(Inspection.id)
+
+
 def for_ticket(ticket: Ticket) -> list[Inspection]:
-    return _rows(Inspection, Inspection.ticket_id == ticket.id, Inspection.id)
+    """The ticket's on-site inspections (each task page's panel: a statement built once)."""
+    return list(db.session.scalars(_for_ticket_statement(), {"ticket_id": ticket.id}))
 
 
 def my_items(user: User) -> list[WorkItem]:
