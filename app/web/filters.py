@@ -1,7 +1,6 @@
 """Template filters and globals: dates in Asia/Shanghai, masking, inbox colours."""
 
 from flask import current_app, request
-from flask_babel import gettext
 from flask_login import current_user
 
 from app.engine.clock import LOCAL_TZ, clock
@@ -9,6 +8,7 @@ from app.engine.expressions import to_datetime
 from app.extensions import db
 from app.models import ROLES, Section
 from app.services import N_, diagram_words, inbox, masking, navbar, timeline
+from app.web import translations
 
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -21,7 +21,7 @@ ROLE_LABELS = (N_("派单员"), N_("承办人"), N_("审核员"), N_("回访员"
 
 def role_names(user) -> list[str]:
     """A user's role labels in the user's language."""
-    return [gettext(label) for label in user.role_labels]
+    return [translations.gettext(label) for label in user.role_labels]
 
 
 def group_names(groups) -> list[str]:
@@ -33,7 +33,7 @@ def group_names(groups) -> list[str]:
     names = []
     for code in sorted(groups):
         if code in ROLES:
-            names.append(gettext(ROLES[code]))
+            names.append(translations.gettext(ROLES[code]))
         elif code.startswith("user:"):
             names.append(code.removeprefix("user:"))
         else:
@@ -81,7 +81,7 @@ def entry_text(event) -> str:
     """A timeline or history entry in the reader's language (old rows: their stored Chinese title)."""
     if not getattr(event, "message", None):
         return event.title
-    return timeline.render(event.message, event.params, gettext)
+    return timeline.render(event.message, event.params, translations.gettext)
 
 
 def register(app):
@@ -106,4 +106,4 @@ def register(app):
         ctx["nav"] = navbar.NavCounts(current_user._get_current_object() if signed_in else None)  # read when shown
         return ctx
 
-    app.jinja_env.globals["_"] = gettext
+    app.jinja_env.globals["_"] = translations.gettext  # a plain string, as Flask-Babel's gettext

@@ -22,6 +22,12 @@ def translations():
     return found
 
 
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext`` (a plain string, formatted with ``variables``), from the request's catalogue."""
+    translated = translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
 def install(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
