@@ -19,13 +19,13 @@ from app.services.completion import ALREADY_DONE, can_complete, get_item, is_can
 from app.services.uow import unit_of_work
 
 
-def candidate_clause(user: User):
-    tokens = [f",{g}," for g in user.groups] + [f",user:{user.username},"]
-    return or_(*[WorkItem.candidate_groups.contains(t) for t in tokens])
-
-
 def _candidate_tokens(user: User) -> list[str]:
+    """What a work item's ``candidate_groups`` column holds for each group the user is in."""
     return [f",{g}," for g in sorted(user.groups)] + [f",user:{user.username},"]
+
+
+def candidate_clause(user: User):
+    return or_(*[WorkItem.candidate_groups.contains(t) for t in _candidate_tokens(user)])
 
 
 PER_PAGE = 50  # rows per page of an inbox tab

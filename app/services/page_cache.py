@@ -1,4 +1,5 @@
-"""Small per-process caches for what every page's layout shows (the duty banner, the startable processes).
+"""Small per-process caches for what many requests read alike (the duty banner, the navbar's numbers, the
+startable processes, the reply check's dictionaries).
 
 An entry lives at most ``ttl`` seconds (other processes' changes show within that), and is dropped at
 once when this process flushes a change to one of the models it reads, or sends an ORM UPDATE/DELETE of it (``install`` follows every

@@ -282,14 +282,14 @@ def get_link(link_id: int) -> RepeatLink:
 _STATUS_ORDER = {"suggested": 0, "confirmed": 1, "rejected": 2}
 
 
-def _links_of(ticket: Ticket):
-    return (RepeatLink.ticket_id == ticket.id) | (RepeatLink.earlier_id == ticket.id)
+def _links_of(ticket_id):
+    """Links with the ticket on either side; ``ticket_id`` a value or a bind parameter."""
+    return (RepeatLink.ticket_id == ticket_id) | (RepeatLink.earlier_id == ticket_id)
 
 
 @functools.lru_cache(maxsize=2)
 def _links_statement(limited: bool):
-    query = (select(RepeatLink)
-             .where((RepeatLink.ticket_id == bindparam("ticket_id")) | (RepeatLink.earlier_id == bindparam("ticket_id")))
+    query = (select(RepeatLink).where(_links_of(bindparam("ticket_id")))
              .order_by(case(_STATUS_ORDER, value=RepeatLink.status, else_=3), RepeatLink.score.desc(),
                        RepeatLink.id)
              .options(joinedload(RepeatLink.ticket), joinedload(RepeatLink.earlier)))
@@ -304,7 +304,7 @@ def links_for(ticket: Ticket, limit: int | None = None) -> list[RepeatLink]:
 
 
 def links_count(ticket: Ticket) -> int:
-    return db.session.scalar(select(func.count(RepeatLink.id)).where(_links_of(ticket))) or 0
+    return db.session.scalar(select(func.count(RepeatLink.id)).where(_links_of(ticket.id))) or 0
 
 
 def can_decide(user: User) -> bool:

@@ -106,4 +106,3 @@ def register(app):
         ctx["nav"] = navbar.NavCounts(current_user._get_current_object() if signed_in else None)  # read when shown
         return ctx
 
-    app.jinja_env.globals["_"] = translations.gettext  # a plain string, as Flask-Babel's gettext

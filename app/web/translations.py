@@ -29,9 +29,12 @@ def gettext(string: str, **variables) -> str:
 
 
 def install(app: Flask) -> None:
+    """The i18n extension's callables (``{% trans %}``, ``pgettext``), and ``_`` as Flask-Babel's
+    ``gettext`` (a plain string the template escapes, not the extension's markup-safe one)."""
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         newstyle=True,
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n))
+    app.jinja_env.globals["_"] = gettext
