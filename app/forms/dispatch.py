@@ -5,8 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from app.extensions import db
-from app.models import Section
+from app.services import sections as section_list
 
 
 class DispatchForm(FlaskForm):
@@ -16,9 +15,9 @@ class DispatchForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        sections = db.session.scalars(db.select(Section).order_by(Section.id))
-        self.section.choices = [("", _l("请选择"))] + [(s.code, f"{s.name}") for s in sections]
-        self.section_duties = {s.code: s.duties for s in db.session.scalars(db.select(Section))}
+        sections = section_list.listed()
+        self.section.choices = [("", _l("请选择"))] + [(s.code, s.name) for s in sections]
+        self.section_duties = {s.code: s.duties for s in sections}
 
     def validate_section(self, field):
         if field.data and field.data not in self.section_duties:

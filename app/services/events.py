@@ -51,6 +51,7 @@ class InstanceChanged:
     snapshot: Snapshot
     ticket: Ticket | None
     actor: User | None = None
+    ready_items: tuple[WorkItem, ...] = ()  # the instance's open work items after the change, in id order
 
     @property
     def process_key(self) -> str:

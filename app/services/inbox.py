@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 
 from sqlalchemy import bindparam, case, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from app.engine import calendar_store, instances
 from app.engine.clock import clock
@@ -48,7 +48,11 @@ def _tab_statements(tab: str, tokens: int, state: bool, section: bool, ticket_ty
             query = query.where(Ticket.section_id == bindparam("section_id"))
         if ticket_type:
             query = query.where(Ticket.ticket_type == bindparam("ticket_type"))
-    page = (query.options(joinedload(WorkItem.ticket).joinedload(Ticket.section))  # due first, no due date last
+    listed = joinedload(WorkItem.ticket)  # a row shows the ticket's number, title, type, section, urgency
+    page = (query.options(listed.joinedload(Ticket.section), listed.defer(Ticket.content),
+                          listed.defer(Ticket.reply_text), listed.defer(Ticket.search_text),
+                          defer(WorkItem.variables))  # (the process data kept for the form)
+            # due first, no due date last
             .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
             .offset(bindparam("offset")).limit(bindparam("limit")))
     count = select(func.count()).select_from(query.with_only_columns(WorkItem.id).subquery())
@@ -63,7 +67,10 @@ def tab_page(user: User, tab: str, page: int = 1, per_page: int = PER_PAGE, *, s
     rows, count = _tab_statements(tab, len(tokens), bool(state), bool(section_id), bool(ticket_type))
     params = {f"group_{i}": token for i, token in enumerate(tokens)}
     params.update(user_id=user.id, state=state, section_id=section_id, ticket_type=ticket_type)
-    items = list(db.session.scalars(rows, dict(params, offset=(max(page, 1) - 1) * per_page, limit=per_page)))
+    offset = (max(page, 1) - 1) * per_page
+    items = list(db.session.scalars(rows, dict(params, offset=offset, limit=per_page)))
+    if len(items) < per_page and (items or offset == 0):  # the last page: the count is known
+        return items, offset + len(items)
     return items, db.session.scalar(count, params)
 
 

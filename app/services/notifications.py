@@ -44,8 +44,7 @@ def on_instance_changed(event) -> None:
     """Subscriber: every ``notify(kind, text)`` of this step reaches the holders of the open tasks."""
     if not event.snapshot.notifications:
         return
-    items = list(db.session.scalars(select(WorkItem).where(
-        WorkItem.instance_id == event.instance.id, WorkItem.state == "ready").order_by(WorkItem.id)))
+    items = [w for w in event.ready_items if w.state == "ready"]  # (a subscriber before may have closed one)
     if not items:
         return
     users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)

@@ -56,6 +56,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
     now = clock.now()
     open_items = {} if snap.started else _open_items(instance)
     ready_guids = set()
+    ready_items = []
     for rt in snap.ready_tasks:
         ready_guids.add(rt.guid)
         item = open_items.get(rt.guid)
@@ -85,6 +86,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
             item.title, item.spec_name = rt.title, rt.spec_name  # a migrated instance: the new version's step
             if item.variables != rt.data:
                 item.variables = rt.data
+        ready_items.append(item)
     for guid, item in open_items.items():
         if guid in ready_guids:
             continue
@@ -108,7 +110,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
         for kind, message in snap.notifications:
             db.session.add(Alert(ticket_id=ticket.id, kind=kind, message=message, raised_at=now))
             timeline.add(ticket, "alert", timeline.ALERT, at=now, alert=kind, text=message)
-    publish(InstanceChanged(instance, snap, ticket, actor))
+    publish(InstanceChanged(instance, snap, ticket, actor, tuple(sorted(ready_items, key=lambda w: w.id))))
 
 
 def _sync_ticket(ticket: Ticket, snap: Snapshot, now) -> None:

@@ -10,11 +10,14 @@ app/services/scheduler.py.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import instances
@@ -38,6 +41,13 @@ BATCH = 5  # instances claimed and committed together
 MOST = 1000  # instances looked at by one sweep; the scheduler sweeps again at once if more are due
 
 
+@functools.cache
+def _instance_to_fire():
+    """A due instance with its version and its ticket (if any), in one statement built once."""
+    return (select(ProcessInstance, Ticket).outerjoin(Ticket, Ticket.id == ProcessInstance.ticket_id)
+            .options(joinedload(ProcessInstance.version)).where(ProcessInstance.id == bindparam("instance_id")))
+
+
 def sweep(batch: int = BATCH, should_stop: Callable[[], bool] | None = None, most: int = MOST) -> SweepResult:
     """Fire what is due now. Whatever one instance raises (load, timer, script, save), it becomes an
     incident in the same transaction and leaves the due index (parked, not retried hot); the sweep
@@ -57,11 +67,13 @@ def sweep(batch: int = BATCH, should_stop: Callable[[], bool] | None = None, mos
         for instance_id in ids:
             if should_stop is not None and should_stop():
                 break  # the instances fired so far are committed below, the rest are left to others
-            instance = db.session.get(ProcessInstance, instance_id)
+            row = db.session.execute(_instance_to_fire(), {"instance_id": instance_id}).one_or_none()
+            if row is None:  # gone since it was claimed (a process owner's cleanup)
+                continue
+            instance, ticket = row
             savepoint = db.session.begin_nested()
             try:
                 snap = instances.fire_timers(instance)
-                ticket = db.session.get(Ticket, instance.ticket_id) if instance.ticket_id else None
                 apply_snapshot(instance, ticket, snap)
                 savepoint.commit()
                 result.fired += len(snap.fired_timers)

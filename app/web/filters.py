@@ -102,7 +102,9 @@ def register(app):
             "languages": current_app.config["LANGUAGES"],
             "role_names": role_names,
         }
-        signed_in = getattr(current_user, "is_authenticated", False)
-        ctx["nav"] = navbar.NavCounts(current_user._get_current_object() if signed_in else None)  # read when shown
+        user = current_user._get_current_object()  # None outside a request (a report rendered by a job)
+        if user is not None:  # the object, not Flask-Login's proxy: a template asks it a dozen times
+            ctx["current_user"] = user
+        ctx["nav"] = navbar.NavCounts(user if getattr(user, "is_authenticated", False) else None)  # read when shown
         return ctx
 

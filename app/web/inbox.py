@@ -6,11 +6,10 @@ from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
 from app.diagrams import ticket_lifecycle as lifecycle
-from app.extensions import db
 from app.forms import form_for_task
-from app.models import Section
 from app.models.ticket import TICKET_TYPES
 from app.services import ServiceError, access, completion, files, inbox, masking, reply_check, rework, tickets
+from app.services import sections as section_list
 from app.web import flow, task_pages
 
 bp = Blueprint("inbox", __name__)
@@ -34,7 +33,7 @@ def index():
         if claimable_total:  # 我的待办 is empty: show what may be claimed
             tab, items, total, empty_mine = "claimable", claimable, claimable_total, True
     pages = max(1, -(-total // inbox.PER_PAGE))
-    sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
+    sections = section_list.listed()
     return render_template("inbox.html", items=items, tab=tab, filters=filters, sections=sections,
                            page=page, pages=pages, total=total, empty_mine=empty_mine,
                            ticket_types=TICKET_TYPES, states=_states())

@@ -1,4 +1,5 @@
-"""The layout's costly part rendered once: the navbar's menus of a user, kept per process.
+"""The layout's costly parts done once: the navbar's menus of a user, kept per process, and the
+templates' links (``url_for``), remembered per endpoint, arguments and script root.
 
 The menus depend only on who the user is (id, roles, section), the language, the counts they show
 and whether a process may be started; that combination is the key. An entry lives a minute and is
@@ -8,7 +9,8 @@ Nothing per request (CSRF tokens, the clock, the duty banner) is in the cached p
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, request, url_for
+from flask.globals import _cv_request  # Flask's context variable: read directly, not through the proxy
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -29,5 +31,32 @@ def cached_nav_menu(context) -> Markup:
     return Markup(_menus.get(key, lambda: template.render(context.get_all())))
 
 
+_URLS_KEPT = 4096
+_urls: dict = {}
+
+
+def remembered_url_for(endpoint: str, **values) -> str:
+    """``url_for`` for templates. A page builds the same links on every request (the navbar's, the
+    static files'); with no URL defaults or host rules in this app a link depends only on the endpoint,
+    its arguments and the script root. A blueprint-relative endpoint, an ``_external`` / ``_anchor`` /
+    ``_method`` / ``_scheme`` link or an unhashable argument is built each time."""
+    ctx = _cv_request.get(None)
+    if ctx is None or endpoint[:1] == "." or any(name[:1] == "_" for name in values):
+        return url_for(endpoint, **values)
+    try:
+        key = (id(ctx.app), ctx.request.script_root, endpoint, *sorted(values.items()))
+        found = _urls.get(key)
+    except TypeError:  # a list or a dict among the arguments
+        return url_for(endpoint, **values)
+    if found is None:
+        found = url_for(endpoint, **values)
+        if len(_urls) >= _URLS_KEPT:  # many tickets' links: start again rather than grow
+            _urls.clear()
+        _urls[key] = found
+    return found
+
+
 def register(app) -> None:
     app.jinja_env.globals["cached_nav_menu"] = cached_nav_menu
+    if not app.url_default_functions and not app.config.get("SERVER_NAME"):  # (see remembered_url_for)
+        app.jinja_env.globals["url_for"] = remembered_url_for

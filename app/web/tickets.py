@@ -7,9 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.engine.clock import clock
-from app.extensions import db
 from app.forms.ticket import TicketForm
-from app.models import Section
 from app.models.ticket import TICKET_TYPES
 from app.services import (
     ServiceError,
@@ -22,6 +20,7 @@ from app.services import (
     ticket_rules,
     tickets,
 )
+from app.services import sections as section_list
 from app.web import flow, serving
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -38,7 +37,7 @@ def index():
         flow.refused(exc)
         filters.period = ""
         page = ledger.page_of(filters, current_user, after, before)
-    sections = db.session.scalars(db.select(Section).order_by(Section.id)).all()
+    sections = section_list.listed()
     return render_template("tickets/list.html", rows=page.rows, total=page.total, page=page, f=filters,
                            args=filters.as_args(), sections=sections, ticket_types=TICKET_TYPES,
                            count_cap=page.cap, immediate_rows=ledger_export.IMMEDIATE_ROWS)

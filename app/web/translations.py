@@ -6,16 +6,18 @@ also where tests share one app context)."""
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask
+from flask.globals import _cv_request  # Flask's context variable: read directly, not through the proxy
 from flask_babel import get_translations
 
 _KEY = "jiesu.translations"
 
 
 def translations():
-    if not has_request_context():
+    ctx = _cv_request.get(None)
+    if ctx is None:
         return get_translations()
-    environ = request.environ
+    environ = ctx.request.environ
     found = environ.get(_KEY)
     if found is None:
         found = environ[_KEY] = get_translations()
@@ -28,6 +30,17 @@ def gettext(string: str, **variables) -> str:
     return translated % variables if variables else translated
 
 
+def _bound(catalogue):
+    """``gettext`` on one catalogue: what a template's ``_`` is while it renders."""
+    lookup = catalogue.ugettext
+
+    def gettext_bound(string: str, **variables) -> str:
+        translated = lookup(string)
+        return translated % variables if variables else translated
+
+    return gettext_bound
+
+
 def install(app: Flask) -> None:
     """The i18n extension's callables (``{% trans %}``, ``pgettext``), and ``_`` as Flask-Babel's
     ``gettext`` (a plain string the template escapes, not the extension's markup-safe one)."""
@@ -37,4 +50,8 @@ def install(app: Flask) -> None:
         newstyle=True,
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n))
-    app.jinja_env.globals["_"] = gettext
+    app.jinja_env.globals["_"] = gettext  # (macros imported without the context)
+
+    @app.context_processor
+    def _catalogue_of_this_render():
+        return {"_": _bound(translations())}
