@@ -7,12 +7,15 @@ before. ``time.process_time`` around each test-client request: the server's own 
 templates, SQL and engine included, no HTTP parsing or network.
 
     .venv/bin/python bench/task_pages.py [--tickets 40] [--warmup 3] [--profile get|post|inbox|push]
+
+With ``--profile``, ``JIESU_PROFILE_DUMP=FILE`` also writes the profile for pstats / snakeviz.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import re
 import statistics
@@ -194,6 +197,8 @@ def main() -> int:
             print("  ", statement)
     if timed.profiler is not None:
         stats = pstats.Stats(timed.profiler)
+        if os.environ.get("JIESU_PROFILE_DUMP"):
+            stats.dump_stats(os.environ["JIESU_PROFILE_DUMP"])
         root = re.escape(str(Path(__file__).resolve().parents[1] / "app"))
         stats.sort_stats("cumulative").print_stats(rf"{root}|jinja2/environment.py.*render|sqlalchemy/orm/session.py.*execute", 80)
     return 0

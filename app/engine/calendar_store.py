@@ -36,14 +36,14 @@ def _build() -> WorkCalendar:
 
 def get_calendar() -> WorkCalendar:
     now = _time.monotonic()
-    bind = str(db.engine.url)
+    bind = db.engine  # (the engine itself: another app's database is another engine)
     with _lock:
-        fresh = _cached["calendar"] is not None and _cached["bind"] == bind
+        fresh = _cached["calendar"] is not None and _cached["bind"] is bind
         if fresh and now - _cached["checked"] < TTL:
             return _cached["calendar"]
     rev = _setting("calendar_rev", 0)
     with _lock:
-        if _cached["calendar"] is None or _cached["rev"] != rev or _cached["bind"] != bind:
+        if _cached["calendar"] is None or _cached["rev"] != rev or _cached["bind"] is not bind:
             _cached.update(calendar=_build(), rev=rev, bind=bind)
         _cached["checked"] = now
         return _cached["calendar"]

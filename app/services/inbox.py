@@ -83,6 +83,24 @@ def counts(user: User) -> dict:
     return {"mine": int(row[0]), "claimable": int(row[1])}
 
 
+def urgency_classifier():
+    """``urgency_class`` for one page: the instant and the 催办 horizon (``now`` plus the rule's working
+    days) are taken once, not again for every row and badge."""
+    now = clock.now()
+    horizon = []
+
+    def classify(due_at) -> str:
+        if due_at is None:
+            return ""
+        if due_at <= now:
+            return "overdue"
+        if not horizon:
+            horizon.append(calendar_store.get_calendar().add_workdays(now, time_rules.urge_workdays()))
+        return "soon" if due_at <= horizon[0] else ""
+
+    return classify
+
+
 def urgency_class(due_at) -> str:
     """'overdue' (red), 'soon' (amber: due within the 催办 rule's working days) or ''."""
     if due_at is None:

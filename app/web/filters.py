@@ -96,7 +96,7 @@ def register(app):
     def _globals():
         ctx = {
             "now": clock.now(),
-            "urgency_class": inbox.urgency_class,
+            "urgency_class": inbox.urgency_classifier(),  # (one instant and horizon per page)
             "may_see_personal_data": may_see_personal_data,
             "simulation": current_app.config.get("JIESU_SIMULATION"),
             "languages": current_app.config["LANGUAGES"],

@@ -56,8 +56,11 @@ def test_urge_rule_drives_reminder_label_inbox_colour_and_projection(app, browse
     item = open_item(ticket, "handle")
     clock.freeze(shanghai(2026, 11, 30, 10))  # Mon: 4 working days before the deadline
     assert inbox.urgency_class(item.due_at) == ""
+    assert inbox.urgency_classifier()(item.due_at) == ""  # a page's classifier: the same answer
     time_rules.save(user("zhuguan"), rules(urge_workdays=5), "提前到五个工作日催办")
     assert inbox.urgency_class(item.due_at) == "soon"
+    page_class = inbox.urgency_classifier()
+    assert [page_class(d) for d in (item.due_at, clock.now(), None)] == ["soon", "overdue", ""]
     assert ticket in rates.compute()["resolution"].at_risk
     assert ticket in [due.ticket for due in overview()["soon"]]
 
