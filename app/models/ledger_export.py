@@ -17,11 +17,14 @@ class ExportJob(db.Model):
 
     __tablename__ = "export_job"
     __table_args__ = (Index("ix_export_job_state", "state", "id"),
-                      Index("ix_export_job_user", "user_id", "created_at"))
+                      Index("ix_export_job_user", "user_id", "created_at"),
+                      # one unfinished job per user and filter: two clicks at once queue one file
+                      Index("ux_export_job_active", "user_id", "active_key", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     args: Mapped[dict] = mapped_column(JSONText())  # LedgerFilter.as_args()
+    active_key: Mapped[str | None] = mapped_column(String(64))  # digest of args while queued/running, else NULL
     state: Mapped[str] = mapped_column(String(12), default="queued")  # EXPORT_STATES
     rows_done: Mapped[int] = mapped_column(default=0)
     rows_total: Mapped[int | None] = mapped_column()  # known once the run starts

@@ -24,7 +24,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import logging
 import os
 import secrets
@@ -37,6 +39,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
@@ -164,21 +167,39 @@ def request_export(f: LedgerFilter, user: User) -> ExportJob:
     args = f.as_args()
     # a filter the ledger cannot read, or one matching more than a file may hold, is refused now
     export_limits.refuse_beyond(ledger.matching(f, user).with_only_columns(Ticket.id), EXPORT_LIMIT, _("工单"))
-    for job in db.session.scalars(select(ExportJob).where(ExportJob.user_id == user.id,
-                                                          ExportJob.state.in_(("queued", "running")))):
-        if job.args == args:
-            if job.state == "queued" or job.heartbeat_at is None or job.heartbeat_at < clock.now() - STALE_AFTER:
-                _hand_over(job.id)  # its server went away before anyone ran it: this one may
+    key = active_key(args)
+    if (job := _active_job(user, key)) is not None:
+        return job
+    try:
+        with unit_of_work():
+            job = ExportJob(user_id=user.id, args=args, active_key=key, state="queued", created_at=clock.now(),
+                            rows_done=0, unmasked=0, attempts=0, size=0, error="")
+            db.session.add(job)
+            db.session.flush()
+            if db.engine.dialect.name == "postgresql":  # delivered at the commit, dropped on a rollback
+                db.session.connection().execute(text("SELECT pg_notify(:channel, :at)"),
+                                                {"channel": CHANNEL, "at": job.created_at.isoformat()})
+    except IntegrityError:  # the same request, at the same instant, queued it first (a double click)
+        db.session.rollback()
+        if (job := _active_job(user, key)) is not None:
             return job
-    with unit_of_work():
-        job = ExportJob(user_id=user.id, args=args, state="queued", created_at=clock.now(), rows_done=0,
-                        unmasked=0, attempts=0, size=0, error="")
-        db.session.add(job)
-        db.session.flush()
-        if db.engine.dialect.name == "postgresql":  # delivered at the commit, dropped on a rollback
-            db.session.connection().execute(text("SELECT pg_notify(:channel, :at)"),
-                                            {"channel": CHANNEL, "at": job.created_at.isoformat()})
+        raise
     _hand_over(job.id)
+    return job
+
+
+def active_key(args: dict) -> str:
+    """What identifies a filter among a user's unfinished jobs (``ux_export_job_active``)."""
+    return hashlib.sha256(json.dumps(args, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _active_job(user: User, key: str) -> ExportJob | None:
+    """The user's unfinished job for this filter, handed to a runner again if nobody is running it."""
+    job = db.session.scalar(select(ExportJob).where(ExportJob.user_id == user.id, ExportJob.active_key == key))
+    if job is None or job.state not in ("queued", "running"):
+        return None
+    if job.state == "queued" or job.heartbeat_at is None or job.heartbeat_at < clock.now() - STALE_AFTER:
+        _hand_over(job.id)  # its server went away before anyone ran it: this one may
     return job
 
 
@@ -211,6 +232,8 @@ def claim(job_id: int | None = None) -> tuple[int, int] | None:
 
 def _set(job_id: int, attempt: int, **values) -> bool:
     """Write to the job if this run still holds it; commit. False: another run took it over."""
+    if values.get("state") in ("done", "failed"):
+        values["active_key"] = None  # finished: the same filter may be exported again
     done = db.session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.attempts == attempt,
                                                       ExportJob.state == "running")
                               .values(**values).execution_options(synchronize_session=False))
@@ -254,8 +277,8 @@ def run(job_id: int, attempt: int, should_stop: Callable[[], bool] | None = None
         now = clock.now()
         marked = db.session.execute(update(ExportJob).where(
             ExportJob.id == job_id, ExportJob.attempts == attempt, ExportJob.state == "running").values(
-            state="done", rows_done=tally["rows"], rows_total=tally["rows"], unmasked=tally["unmasked"],
-            stored_path=relative, size=size, finished_at=now, heartbeat_at=now)
+            state="done", active_key=None, rows_done=tally["rows"], rows_total=tally["rows"],
+            unmasked=tally["unmasked"], stored_path=relative, size=size, finished_at=now, heartbeat_at=now)
             .execution_options(synchronize_session=False))
         if marked.rowcount != 1:
             db.session.rollback()

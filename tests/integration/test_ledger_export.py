@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.engine.clock import clock
 from app.extensions import db
@@ -96,6 +96,38 @@ def test_a_reload_finds_the_running_job_instead_of_queueing_another(app):
     assert ledger_export.request_export(f, user("zhuguan")).id == first.id
     assert ledger_export.request_export(ledger.LedgerFilter(), user("zhuguan")).id != first.id
     assert ledger_export.request_export(f, user("tongji")).id != first.id
+
+
+def test_two_clicks_at_the_same_instant_queue_one_job(app, monkeypatch):
+    """Both requests look before either has queued (the race a double click makes): the database's
+    unique key on the unfinished job lets one insert through and hands the other the same job."""
+    _tickets()
+    f = ledger.LedgerFilter.from_args({"period": "2026-11"})
+    first = ledger_export.request_export(f, user("tongji"))
+    looked = []
+    real_lookup = ledger_export._active_job
+
+    def saw_nothing_the_first_time(reader, key):
+        looked.append(key)
+        return None if len(looked) == 1 else real_lookup(reader, key)
+
+    monkeypatch.setattr(ledger_export, "_active_job", saw_nothing_the_first_time)
+    second = ledger_export.request_export(f, user("tongji"))
+    assert second.id == first.id and len(looked) == 2
+    assert db.session.scalar(select(func.count(ExportJob.id))) == 1
+    assert ledger_export.request_export(ledger.LedgerFilter.from_args({"period": "2026-10"}), user("tongji")).id \
+        != first.id  # another filter is another job
+
+
+def test_a_finished_job_lets_the_same_filter_be_exported_again(app):
+    _tickets()
+    f = ledger.LedgerFilter.from_args({"period": "2026-11"})
+    job = ledger_export.request_export(f, user("tongji"))
+    assert ledger_export.run(*ledger_export.claim(), batch=10) == "done"
+    db.session.expire_all()
+    assert db.session.get(ExportJob, job.id).active_key is None
+    again = ledger_export.request_export(f, user("tongji"))
+    assert again.id != job.id and again.state == "queued"
 
 
 def test_one_claim_per_job_and_a_dead_workers_job_is_taken_again(app):
