@@ -38,10 +38,15 @@ def content_checksum(fields: dict) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def receive_ticket(fields: dict, actor=None, channel: str = "api") -> IntakeResult:
-    """Store a pushed or imported ticket once and start its process (one transaction)."""
+_LOOK_UP = object()
+
+
+def receive_ticket(fields: dict, actor=None, channel: str = "api", existing=_LOOK_UP) -> IntakeResult:
+    """Store a pushed or imported ticket once and start its process (one transaction). ``existing``:
+    the ticket of this number as the caller just read it (None: there is none), to not read it again."""
     checksum = content_checksum(fields)
-    existing = _existing(fields["ticket_no"])
+    if existing is _LOOK_UP:
+        existing = _existing(fields["ticket_no"])
     if existing is not None:
         return _same_or_conflict(existing, checksum)
     try:

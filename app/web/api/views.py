@@ -151,7 +151,7 @@ def push_ticket(ticket_no):
         return error_response(409, _("工单编号 %(no)s 不可用：已有内容不同的工单使用该编号。", no=ticket_no))
     try:
         ticket_rules.require_valid(fields)
-        result = intake.receive_ticket(fields, actor=None, channel="api")
+        result = intake.receive_ticket(fields, actor=None, channel="api", existing=existing)
     except InvalidInput as exc:
         return error_response(422, errors=_field_errors(exc))
     except Conflict:
