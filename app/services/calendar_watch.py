@@ -65,10 +65,17 @@ def ticket_dates(ticket: Ticket, tasks: bool = True) -> list[datetime]:
 
 
 def ticket_years(ticket: Ticket, tasks: bool = True) -> list[int]:
-    """Unconfirmed years among the ticket's open dates (no query while every near year is confirmed)."""
-    if ticket.closed_at is not None or not candidate_years():
+    """Unconfirmed years among the ticket's open dates (no query while every near year is confirmed):
+    ``unconfirmed_year`` of each date, with the calendar and this year taken once (lists call it per row)."""
+    if ticket.closed_at is not None:
         return []
-    return sorted({y for y in (unconfirmed_year(d) for d in ticket_dates(ticket, tasks)) if y is not None})
+    now = clock.now()
+    if not candidate_years(now):
+        return []
+    cal = calendar_store.get_calendar()
+    this_year = now.astimezone(LOCAL_TZ).year
+    years = {d.astimezone(LOCAL_TZ).year if isinstance(d, datetime) else d.year for d in ticket_dates(ticket, tasks)}
+    return sorted(y for y in years if y >= this_year and not cal.has_data_for(y))
 
 
 def affected_ids(year: int):
