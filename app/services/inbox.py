@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from app.engine import calendar_store, instances
@@ -19,13 +19,9 @@ from app.services.completion import ALREADY_DONE, can_complete, get_item, is_can
 from app.services.uow import unit_of_work
 
 
-def _candidate_tokens(user: User) -> list[str]:
+def candidate_tokens(user: User) -> list[str]:
     """What a work item's ``candidate_groups`` column holds for each group the user is in."""
     return [f",{g}," for g in sorted(user.groups)] + [f",user:{user.username},"]
-
-
-def candidate_clause(user: User):
-    return or_(*[WorkItem.candidate_groups.contains(t) for t in _candidate_tokens(user)])
 
 
 PER_PAGE = 50  # rows per page of an inbox tab
@@ -63,7 +59,7 @@ def tab_page(user: User, tab: str, page: int = 1, per_page: int = PER_PAGE, *, s
              section_id: int | None = None, ticket_type: str = "") -> tuple[list[WorkItem], int]:
     """One page of 我的待办 (``mine``) or 待认领 (``claimable``) and how many rows the tab has in all."""
     tab = "claimable" if tab == "claimable" else "mine"
-    tokens = _candidate_tokens(user) if tab == "claimable" else []
+    tokens = candidate_tokens(user) if tab == "claimable" else []
     rows, count = _tab_statements(tab, len(tokens), bool(state), bool(section_id), bool(ticket_type))
     params = {f"group_{i}": token for i, token in enumerate(tokens)}
     params.update(user_id=user.id, state=state, section_id=section_id, ticket_type=ticket_type)
@@ -72,15 +68,6 @@ def tab_page(user: User, tab: str, page: int = 1, per_page: int = PER_PAGE, *, s
     if len(items) < per_page and (items or offset == 0):  # the last page: the count is known
         return items, offset + len(items)
     return items, db.session.scalar(count, params)
-
-
-def counts(user: User) -> dict:
-    """The navbar's two numbers in one query over the open work items (index ix_work_item_open)."""
-    mine = func.coalesce(func.sum(case((WorkItem.assignee_id == user.id, 1), else_=0)), 0)
-    claimable = func.coalesce(func.sum(case(
-        (WorkItem.assignee_id.is_(None) & candidate_clause(user), 1), else_=0)), 0)
-    row = db.session.execute(select(mine, claimable).where(WorkItem.state == "ready")).one()
-    return {"mine": int(row[0]), "claimable": int(row[1])}
 
 
 def urgency_classifier():

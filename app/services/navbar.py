@@ -8,7 +8,9 @@ another process's change shows within the TTL."""
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, literal, select
+import functools
+
+from sqlalchemy import bindparam, case, func, literal, or_, select
 
 from app.extensions import db
 from app.models import EarlyWarning, Incident, Notification, User, WorkItem
@@ -39,16 +41,27 @@ class NavCounts:
 
 
 def read(user: User) -> dict[str, int]:
-    mine = func.coalesce(func.sum(case((WorkItem.assignee_id == user.id, 1), else_=0)), 0)
-    claimable = func.coalesce(func.sum(case(
-        (WorkItem.assignee_id.is_(None) & inbox.candidate_clause(user), 1), else_=0)), 0)
-    notices = select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery()
-    warnings = select(func.count(EarlyWarning.id)).where(EarlyWarning.status.in_(early_warning.OPEN_STATUSES))
-    if (visible := early_warning.visible_clause(user)) is not None:
-        warnings = warnings.where(visible)
-    open_incidents = select(func.count(Incident.id)).where(Incident.status == "open").scalar_subquery() \
-        if incidents.may_view(user) else literal(0)
-    row = db.session.execute(select(mine, claimable, notices, warnings.scalar_subquery(), open_incidents)
-                             .where(WorkItem.state == "ready")).one()
+    """The five numbers in one statement, built once per shape and bound for this user."""
+    tokens = inbox.candidate_tokens(user)
+    sees_all = early_warning.sees_all(user)
+    params = {f"group_{i}": token for i, token in enumerate(tokens)}
+    params.update(user_id=user.id, groups=sorted(user.groups) or [""])
+    row = db.session.execute(_statement(len(tokens), sees_all, incidents.may_view(user)), params).one()
     return dict(zip(("mine", "claimable", "notices", "warnings", "incidents"), (int(v or 0) for v in row), strict=True))
+
+
+@functools.lru_cache(maxsize=32)
+def _statement(tokens: int, sees_all: bool, with_incidents: bool):
+    """我的待办, 待认领, unread notices, open warnings (all of them, or those of the user's groups) and
+    open incidents (0 for whoever may not see them), for one shape: how many candidate-group tokens."""
+    mine = func.coalesce(func.sum(case((WorkItem.assignee_id == bindparam("user_id"), 1), else_=0)), 0)
+    candidate = or_(*[WorkItem.candidate_groups.contains(bindparam(f"group_{i}")) for i in range(tokens)])
+    claimable = func.coalesce(func.sum(case((WorkItem.assignee_id.is_(None) & candidate, 1), else_=0)), 0)
+    notices = select(func.count(Notification.id)).where(
+        Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)).scalar_subquery()
+    warnings = select(func.count(EarlyWarning.id)).where(EarlyWarning.status.in_(early_warning.OPEN_STATUSES))
+    if not sees_all:  # (early_warning.visible_clause)
+        warnings = warnings.where(EarlyWarning.responsible_group.in_(bindparam("groups", expanding=True)))
+    open_incidents = select(func.count(Incident.id)).where(Incident.status == "open").scalar_subquery() \
+        if with_incidents else literal(0)
+    return select(mine, claimable, notices, warnings.scalar_subquery(), open_incidents).where(WorkItem.state == "ready")
