@@ -10,30 +10,52 @@ transaction of the change (a timer firing, a platform message) that raised them.
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
 from app.extensions import db
-from app.models import Notification, User, WorkItem
-from app.services import N_, NotFound, PermissionDenied, _, timeline
+from app.models import Notification, Section, User, WorkItem
+from app.services import N_, NotFound, PermissionDenied, _, page_cache, timeline
 from app.services.uow import unit_of_work
 
 NOTICE = N_("%(alert)s：%(text)s")
 PAGE_SIZE = 50
 
 
-def holders(item: WorkItem, users: list[User] | None = None) -> list[User]:
+class Person(NamedTuple):
+    """Who may hear a notice: enough to address it (a plain row, kept across requests)."""
+
+    id: int
+    username: str
+    groups: frozenset[str]
+
+
+_people = page_cache.LayoutCache((User, Section), ttl=5.0)
+
+
+def active_people() -> list[Person]:
+    """Every active user with their candidate groups, read once a few seconds per process (a sweep that
+    fires many reminders does not load every user for each)."""
+    return _people.get("active", _read_people)
+
+
+def _read_people() -> list[Person]:
+    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)
+                               .options(joinedload(User.section)))  # User.groups reads the section
+    return [Person(u.id, u.username, frozenset(u.groups)) for u in users]
+
+
+def holders(item: WorkItem, people: list[Person] | None = None) -> list[Person]:
     """Who should hear about ``item``: its assignee, else every active user of its candidate groups."""
+    people = active_people() if people is None else people
     if item.assignee_id is not None:
-        user = db.session.get(User, item.assignee_id)
-        return [user] if user is not None and user.active else []
+        return [p for p in people if p.id == item.assignee_id]
     groups = item.groups
     names = {g[len("user:"):] for g in groups if g.startswith("user:")}
-    if users is None:
-        users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
-    return [u for u in users if u.username in names or (u.groups & groups)]
+    return [p for p in people if p.username in names or (p.groups & groups)]
 
 
 def has_notifications(event) -> bool:
@@ -47,14 +69,13 @@ def on_instance_changed(event) -> None:
     items = [w for w in event.ready_items if w.state == "ready"]  # (a subscriber before may have closed one)
     if not items:
         return
-    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)
-                                    .options(joinedload(User.section))))  # User.groups reads the section
+    people = active_people()
     now = clock.now()
     ticket = event.ticket
     for kind, text in event.snapshot.notifications:
         reached: set[int] = set()
         for item in items:
-            for user in holders(item, users):
+            for user in holders(item, people):
                 if user.id in reached or (event.actor is not None and user.id == event.actor.id):
                     continue
                 reached.add(user.id)
