@@ -133,6 +133,7 @@ def main() -> int:
         for n in range(args.warmup + args.tickets):
             timed.recording = n >= args.warmup
             no = f"BENCH-{n:05d}"
+            _forget_request_globals()  # (the test client keeps g between requests; a server does not)
             response = timed("push", api.put, f"/api/v1/tickets/{no}", json=BODY, headers=headers)
             assert response.status_code == 201, response.get_data(as_text=True)[:500]
             ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.ticket_no == no))

@@ -90,11 +90,25 @@ def get_item_for_page(item_id: int) -> WorkItem:
     return item
 
 
-def is_candidate(user: User, item: WorkItem) -> bool:
+@dataclass(frozen=True)
+class Who:
+    """What deciding whether someone may do a task reads of them, kept past a commit (which expires
+    the signed-in ``User`` and would load it again)."""
+
+    id: int
+    username: str
+    groups: frozenset[str]
+
+    @classmethod
+    def of(cls, user: User) -> Who:
+        return cls(user.id, user.username, frozenset(user.groups))
+
+
+def is_candidate(user: User | Who, item: WorkItem) -> bool:
     return bool(item.groups & (user.groups | {f"user:{user.username}"}))
 
 
-def can_complete(user: User, item: WorkItem) -> bool:
+def can_complete(user: User | Who, item: WorkItem) -> bool:
     """Only the assignee completes a task; an unassigned task is claimed on completion by a candidate."""
     if item.state != "ready":
         return False

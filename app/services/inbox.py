@@ -15,7 +15,7 @@ from app.engine.clock import clock
 from app.extensions import db
 from app.models import Ticket, User, WorkItem
 from app.services import Conflict, PermissionDenied, ServiceError, _, time_rules, timeline
-from app.services.completion import ALREADY_DONE, can_complete, get_item, is_candidate
+from app.services.completion import ALREADY_DONE, Who, can_complete, get_item, is_candidate
 from app.services.uow import unit_of_work
 
 
@@ -104,9 +104,9 @@ def can_view(user: User, item: WorkItem) -> bool:
     return item.assignee_id == user.id or is_candidate(user, item) or user.has_role("supervisor")
 
 
-def next_task_for(user: User, ticket_id: int | None) -> WorkItem | None:
+def next_task_for(user: User | Who, ticket_id: int | None) -> WorkItem | None:
     """The ticket's next open task this user may do now, after one of its tasks was done (so 签收 leads
-    straight to 分派)."""
+    straight to 分派). ``user`` may be their ``Who``, taken before the completion's commit."""
     if ticket_id is None:
         return None
     candidates = db.session.scalars(_open_items_of_ticket(), {"ticket_id": ticket_id})

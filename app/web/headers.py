@@ -44,8 +44,9 @@ def _secure(response):
     if current_app.config.get("JIESU_HTTPS"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     # pages and answers with citizens' data must not stay in a shared computer's cache
+    # (is_anonymous, not is_authenticated: that reads the user's row, which a submission's commit expired)
     if request.endpoint != "static" and "Cache-Control" not in response.headers and (
-            request.path.startswith("/api/") or getattr(current_user, "is_authenticated", False)):
+            request.path.startswith("/api/") or getattr(current_user, "is_anonymous", True) is False):
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -60,18 +60,19 @@ def task(item_id):
     variables = inbox.task_variables(item) if formdata is None else None  # stored on the item: no engine load
     form = form_for_task(item.instance.version_id, item.spec_name, meta, formdata=formdata, variables=variables,
                          data=completion.form_prefill(item, variables) if variables else None)
-    ticket_id = item.ticket_id  # read before the submission's commit expires the item
+    ticket_id = item.ticket_id  # read before the submission's commit expires the item (and the user)
+    who = completion.Who.of(current_user) if request.method == "POST" else None
     status = flow.submit_task(item, form, lambda: _store_uploads(form)) if request.method == "POST" else 200
     if status is None:
-        return _after_completion(ticket_id)
+        return _after_completion(ticket_id, who)
     if variables is None:
         item = _load(item_id)
         variables = inbox.task_variables(item)
     return _task_page(item, form, meta, variables), status
 
 
-def _after_completion(ticket_id):
-    following = inbox.next_task_for(current_user, ticket_id)
+def _after_completion(ticket_id, who):
+    following = inbox.next_task_for(who, ticket_id)
     if following is not None:
         flash(_("下一步：%(title)s", title=following.title), "info")
         return redirect(url_for("inbox.task", item_id=following.id))
