@@ -28,7 +28,7 @@ def html_params(**kwargs) -> Markup:
         elif value is not False:
             value = escape(value)
             if '"' in value:  # a Markup value is not escaped again; its quotes are
-                value = value.replace('"', _QUOTE)
+                value = value.replace(Markup('"'), _QUOTE)  # (Markup's replace escapes a plain str argument)
             parts.append(f'{key}="{value}"')
     return Markup(" ".join(parts))
 

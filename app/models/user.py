@@ -80,9 +80,14 @@ class User(UserMixin, db.Model):
     @property
     def groups(self) -> set[str]:
         """Candidate groups this user belongs to: role codes plus the section code."""
-        groups = set(self.role_set)
-        if self.section is not None:
-            groups.add(self.section.code)
+        return self.groups_of(self.roles, self.section.code if self.section is not None else None)
+
+    @staticmethod
+    def groups_of(roles: str, section_code: str | None) -> set[str]:
+        """``groups`` from the stored columns (a query that reads them without loading users)."""
+        groups = {r for r in roles.split(",") if r}
+        if section_code is not None:
+            groups.add(section_code)
         return groups
 
     @property

@@ -37,10 +37,12 @@ class LogFilter:
         return cls(user=args.get("user", "").strip(), ticket_no=args.get("ticket_no", "").strip(),
                    action=args.get("action", ""), outcome=args.get("outcome", ""),
                    since=args.get("since", "").strip(), until=args.get("until", "").strip(),
-                   unmasked=args.get("unmasked") in ("1", "on", "true"))
+                   unmasked=args.get("unmasked") in ("1", "on", "true", True))
 
     def as_args(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+        """The query arguments that give this filter back: a flag is ``"1"`` (``unmasked=True`` in a link
+        would not read back)."""
+        return {f.name: "1" if value is True else value for f in fields(self) if (value := getattr(self, f.name))}
 
 
 def _day(text: str, label: str) -> date | None:

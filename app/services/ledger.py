@@ -24,6 +24,9 @@ SEARCH_COUNT_CAP = 1_000  # with a text search each counted match is a heap visi
 NOTE_ROLES = ("dispatcher", "duty", "handler", "reviewer", "callback", "supervisor")
 
 
+_YES = ("1", "on", "true", True)  # a flag set (a checkbox, a link, a stored filter)
+
+
 @dataclass
 class LedgerFilter:
     q: str = ""
@@ -49,20 +52,24 @@ class LedgerFilter:
 
     @classmethod
     def from_args(cls, args) -> LedgerFilter:
+        """From a request's arguments or a stored job's filter (jobs queued before flags were "1" hold true)."""
         section = args.get("section", "")
         f = cls(q=args.get("q", "").strip(), period=args.get("period", "").strip(),
                    ticket_type=args.get("type", ""), topic=args.get("topic", "").strip(),
                    section_id=int(section) if str(section).isdigit() else None, state=args.get("state", ""),
-                   overdue=args.get("overdue") in ("1", "on", "true"), excluded=args.get("excluded", ""),
+                   overdue=args.get("overdue") in _YES, excluded=args.get("excluded", ""),
                    carried=args.get("carried", ""), supervised=args.get("supervised", ""),
-                   repeat=args.get("repeat") in ("1", "on", "true"))
+                   repeat=args.get("repeat") in _YES)
         for name in REPORT_FILTERS:
             setattr(f, name, str(args.get(name, "")).strip())
         return f
 
     def as_args(self) -> dict:
+        """The query arguments that give this filter back (``from_args``): a flag is ``"1"`` (a link with
+        ``overdue=True`` would not read back as 超期), in links and in a queued export's stored filter."""
         names = {"ticket_type": "type", "section_id": "section"}
-        return {names.get(f.name, f.name): getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+        return {names.get(f.name, f.name): "1" if value is True else value
+                for f in fields(self) if (value := getattr(self, f.name))}
 
 
 def matching(f: LedgerFilter, user: User):

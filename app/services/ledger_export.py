@@ -44,7 +44,18 @@ from sqlalchemy.exc import IntegrityError
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import ExportJob, Section, Ticket, TicketNote, User
-from app.services import N_, NotFound, ServiceError, _, access, export_limits, files, ledger, masking
+from app.services import (
+    N_,
+    Conflict,
+    NotFound,
+    ServiceError,
+    _,
+    access,
+    export_limits,
+    files,
+    ledger,
+    masking,
+)
 from app.services.ledger import LedgerFilter
 from app.services.spreadsheets.streaming import StreamingSheet
 from app.services.tickets import FIELD_LABELS
@@ -168,24 +179,24 @@ def request_export(f: LedgerFilter, user: User) -> ExportJob:
     # a filter the ledger cannot read, or one matching more than a file may hold, is refused now
     export_limits.refuse_beyond(ledger.matching(f, user).with_only_columns(Ticket.id), EXPORT_LIMIT, _("工单"))
     key = active_key(args)
-    if (job := _active_job(user, key)) is not None:
-        return job
-    try:
-        with unit_of_work():
-            job = ExportJob(user_id=user.id, args=args, active_key=key, state="queued", created_at=clock.now(),
-                            rows_done=0, unmasked=0, attempts=0, size=0, error="")
-            db.session.add(job)
-            db.session.flush()
-            if db.engine.dialect.name == "postgresql":  # delivered at the commit, dropped on a rollback
-                db.session.connection().execute(text("SELECT pg_notify(:channel, :at)"),
-                                                {"channel": CHANNEL, "at": job.created_at.isoformat()})
-    except IntegrityError:  # the same request, at the same instant, queued it first (a double click)
-        db.session.rollback()
-        if (job := _active_job(user, key)) is not None:
+    for _attempt in range(2):
+        if (job := _active_job(user, key, args)) is not None:
             return job
-        raise
-    _hand_over(job.id)
-    return job
+        try:
+            with unit_of_work():
+                job = ExportJob(user_id=user.id, args=args, active_key=key, state="queued", created_at=clock.now(),
+                                rows_done=0, unmasked=0, attempts=0, size=0, error="")
+                db.session.add(job)
+                db.session.flush()
+                if db.engine.dialect.name == "postgresql":  # delivered at the commit, dropped on a rollback
+                    db.session.connection().execute(text("SELECT pg_notify(:channel, :at)"),
+                                                    {"channel": CHANNEL, "at": job.created_at.isoformat()})
+        except IntegrityError:  # the same request, at the same instant, queued it first (a double click)
+            db.session.rollback()
+            continue
+        _hand_over(job.id)
+        return job
+    raise Conflict(_("同样的导出刚刚已经提交，请稍后在导出任务中查看。"))
 
 
 def active_key(args: dict) -> str:
@@ -193,10 +204,21 @@ def active_key(args: dict) -> str:
     return hashlib.sha256(json.dumps(args, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _active_job(user: User, key: str) -> ExportJob | None:
-    """The user's unfinished job for this filter, handed to a runner again if nobody is running it."""
+def _active_job(user: User, key: str, args: dict) -> ExportJob | None:
+    """The user's unfinished job for this filter, handed to a runner again if nobody is running it.
+    A finished job still holding the key (finished by a worker of an older version) lets it go; a job
+    queued before the key existed is found by its filter."""
     job = db.session.scalar(select(ExportJob).where(ExportJob.user_id == user.id, ExportJob.active_key == key))
-    if job is None or job.state not in ("queued", "running"):
+    if job is not None and job.state not in ("queued", "running"):
+        with unit_of_work():
+            db.session.execute(update(ExportJob).where(ExportJob.id == job.id, ExportJob.active_key == key)
+                               .values(active_key=None).execution_options(synchronize_session=False))
+        job = None
+    if job is None:
+        job = next((j for j in db.session.scalars(select(ExportJob).where(
+            ExportJob.user_id == user.id, ExportJob.active_key.is_(None), ExportJob.state.in_(("queued", "running"))))
+            if j.args == args), None)
+    if job is None:
         return None
     if job.state == "queued" or job.heartbeat_at is None or job.heartbeat_at < clock.now() - STALE_AFTER:
         _hand_over(job.id)  # its server went away before anyone ran it: this one may

@@ -13,12 +13,11 @@ import functools
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Notification, Section, User, WorkItem
-from app.services import N_, NotFound, PermissionDenied, _, page_cache, timeline
+from app.services import N_, NotFound, PermissionDenied, _, timeline
 from app.services.uow import unit_of_work
 
 NOTICE = N_("%(alert)s：%(text)s")
@@ -26,26 +25,24 @@ PAGE_SIZE = 50
 
 
 class Person(NamedTuple):
-    """Who may hear a notice: enough to address it (a plain row, kept across requests)."""
+    """Who may hear a notice: enough to address it (a plain row, no user object to load)."""
 
     id: int
     username: str
     groups: frozenset[str]
 
 
-_people = page_cache.LayoutCache((User, Section), ttl=5.0)
+@functools.cache
+def _active_people():
+    return (select(User.id, User.username, User.roles, Section.code)
+            .outerjoin(Section, Section.id == User.section_id).where(User.active.is_(True)).order_by(User.id))
 
 
 def active_people() -> list[Person]:
-    """Every active user with their candidate groups, read once a few seconds per process (a sweep that
-    fires many reminders does not load every user for each)."""
-    return _people.get("active", _read_people)
-
-
-def _read_people() -> list[Person]:
-    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)
-                               .options(joinedload(User.section)))  # User.groups reads the section
-    return [Person(u.id, u.username, frozenset(u.groups)) for u in users]
+    """Every active user with their candidate groups, read now (in the change's transaction) in one
+    statement of plain rows: a sweep that fires many reminders loads no user objects for them."""
+    return [Person(uid, username, frozenset(User.groups_of(roles, code)))
+            for uid, username, roles, code in db.session.execute(_active_people())]
 
 
 def holders(item: WorkItem, people: list[Person] | None = None) -> list[Person]:

@@ -87,3 +87,4 @@ def register_blueprints(app: Flask) -> None:
 
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
+    layout.remember_urls(app)  # after the blueprints: it checks that none adds URL defaults

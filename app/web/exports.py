@@ -20,7 +20,8 @@ CONDITION_LABELS = {"q": N_("关键词"), "period": N_("考核期"), "type": N_(
 CONDITION_WORDS = {("excluded", "yes"): N_("已剔除"), ("excluded", "no"): N_("未剔除"), ("carried", "yes"): N_("挂账中"),
                    ("carried", "written_off"): N_("已销账"), ("carried", "no"): N_("未挂账"),
                    ("supervised", "yes"): N_("督办件"), ("supervised", "no"): N_("非督办件"),
-                   ("overdue", True): N_("超期"), ("repeat", True): N_("重复反映")}
+                   ("overdue", "1"): N_("超期"), ("repeat", "1"): N_("重复反映"),
+                   ("overdue", True): N_("超期"), ("repeat", True): N_("重复反映")}  # (jobs stored before flags were "1")
 
 
 @bp.app_template_filter("ledger_conditions")

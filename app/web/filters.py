@@ -103,8 +103,6 @@ def register(app):
             "role_names": role_names,
         }
         user = current_user._get_current_object()  # None outside a request (a report rendered by a job)
-        if user is not None:  # the object, not Flask-Login's proxy: a template asks it a dozen times
-            ctx["current_user"] = user
         ctx["nav"] = navbar.NavCounts(user if getattr(user, "is_authenticated", False) else None)  # read when shown
         return ctx
 

@@ -38,16 +38,21 @@ _urls: dict = {}
 def remembered_url_for(endpoint: str, **values) -> str:
     """``url_for`` for templates. A page builds the same links on every request (the navbar's, the
     static files'); with no URL defaults or host rules in this app a link depends only on the endpoint,
-    its arguments and the script root. A blueprint-relative endpoint, an ``_external`` / ``_anchor`` /
-    ``_method`` / ``_scheme`` link or an unhashable argument is built each time."""
+    its arguments (in their order) and the script root. Only arguments that are text, whole numbers or
+    None are remembered, with their type (``1`` and ``True`` are equal in Python, not in a URL); a
+    blueprint-relative endpoint or an ``_external`` / ``_anchor`` / ``_method`` / ``_scheme`` link is
+    built each time."""
     ctx = _cv_request.get(None)
-    if ctx is None or endpoint[:1] == "." or any(name[:1] == "_" for name in values):
+    if ctx is None or endpoint[:1] == ".":
         return url_for(endpoint, **values)
-    try:
-        key = (id(ctx.app), ctx.request.script_root, endpoint, *sorted(values.items()))
-        found = _urls.get(key)
-    except TypeError:  # a list or a dict among the arguments
-        return url_for(endpoint, **values)
+    key = [id(ctx.app), ctx.request.script_root, endpoint]
+    for name, value in values.items():
+        kind = type(value)
+        if name[:1] == "_" or kind not in _REMEMBERED_TYPES:
+            return url_for(endpoint, **values)
+        key += (name, kind, value)
+    key = tuple(key)
+    found = _urls.get(key)
     if found is None:
         found = url_for(endpoint, **values)
         if len(_urls) >= _URLS_KEPT:  # many tickets' links: start again rather than grow
@@ -56,7 +61,15 @@ def remembered_url_for(endpoint: str, **values) -> str:
     return found
 
 
+_REMEMBERED_TYPES = frozenset({str, int, type(None)})
+
+
 def register(app) -> None:
     app.jinja_env.globals["cached_nav_menu"] = cached_nav_menu
-    if not app.url_default_functions and not app.config.get("SERVER_NAME"):  # (see remembered_url_for)
+
+
+def remember_urls(app) -> None:
+    """Templates' ``url_for`` is ``remembered_url_for``, unless a URL default (app or blueprint) could
+    make a link depend on the request."""
+    if not any(app.url_default_functions.values()):
         app.jinja_env.globals["url_for"] = remembered_url_for

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.engine.clock import clock
 from app.extensions import db
@@ -107,9 +107,9 @@ def test_two_clicks_at_the_same_instant_queue_one_job(app, monkeypatch):
     looked = []
     real_lookup = ledger_export._active_job
 
-    def saw_nothing_the_first_time(reader, key):
+    def saw_nothing_the_first_time(reader, key, args):
         looked.append(key)
-        return None if len(looked) == 1 else real_lookup(reader, key)
+        return None if len(looked) == 1 else real_lookup(reader, key, args)
 
     monkeypatch.setattr(ledger_export, "_active_job", saw_nothing_the_first_time)
     second = ledger_export.request_export(f, user("tongji"))
@@ -128,6 +128,22 @@ def test_a_finished_job_lets_the_same_filter_be_exported_again(app):
     assert db.session.get(ExportJob, job.id).active_key is None
     again = ledger_export.request_export(f, user("tongji"))
     assert again.id != job.id and again.state == "queued"
+
+
+def test_a_finished_job_left_holding_its_key_and_a_job_from_before_the_key(app):
+    """A worker of an older version marks a job done without freeing its key: the next request frees it and
+    queues a new job (no refusal for a week). A job queued before the key existed is found by its filter."""
+    _tickets()
+    f = ledger.LedgerFilter.from_args({"period": "2026-11"})
+    job = ledger_export.request_export(f, user("tongji"))
+    db.session.execute(update(ExportJob).where(ExportJob.id == job.id).values(state="done"))  # key kept
+    db.session.commit()
+    again = ledger_export.request_export(f, user("tongji"))
+    assert again.id != job.id and again.state == "queued"
+    db.session.execute(update(ExportJob).where(ExportJob.id == again.id).values(active_key=None))  # "old" row
+    db.session.commit()
+    assert ledger_export.request_export(f, user("tongji")).id == again.id
+    assert db.session.scalar(select(func.count(ExportJob.id))) == 2
 
 
 def test_one_claim_per_job_and_a_dead_workers_job_is_taken_again(app):

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AccessLog, ExportJob
-from app.services import ledger_export
-from tests.helpers import new_ticket
+from app.services import ledger, ledger_export
+from tests.helpers import new_ticket, user
 
 
 def _three():
@@ -111,7 +112,33 @@ def test_an_exports_filters_are_said_in_the_ledgers_words(app):
 
     section = db.session.scalars(select(Section)).first()
     with app.test_request_context():  # the reader's language
-        text, nothing = ledger_conditions({"period": "2026-11", "section": section.id, "overdue": True, "carried": "written_off",
-                                          "received_from": "2026-11-01"}), ledger_conditions({})
+        stored = ledger.LedgerFilter.from_args({"period": "2026-11", "section": str(section.id), "overdue": "1",
+                                                "carried": "written_off", "received_from": "2026-11-01"}).as_args()
+        text, nothing = ledger_conditions(stored), ledger_conditions({})
+        legacy = ledger_conditions({"overdue": True, "repeat": True})  # a job stored before flags were "1"
     assert text == f"考核期：2026-11，科室：{section.name}，超期，已销账，接收时间：2026-11-01 起"
+    assert legacy == "超期，重复反映"
     assert nothing == "全部工单"
+
+
+def test_a_flag_of_the_ledger_survives_its_links_and_a_queued_export(app, browser):
+    """超期 / 重复反映 are flags: the ledger's own links (export, pages) and a queued job's stored filter give
+    them back. A link once carried overdue=True, which reads back as no flag: the export had every ticket."""
+    f = ledger.LedgerFilter.from_args({"overdue": "1", "repeat": "on", "period": "2026-11"})
+    assert f.overdue and f.repeat
+    assert f.as_args()["overdue"] == "1" and ledger.LedgerFilter.from_args(f.as_args()) == f
+    assert ledger.LedgerFilter.from_args({"overdue": True}).overdue  # a job stored by the earlier code
+    page = browser("zhuguan").get("/tickets/?overdue=1&period=2026-11").get_data(as_text=True)
+    link = re.search(r'href="(/tickets/export\.xlsx\?[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "overdue=1" in link and "overdue=True" not in link
+    job = ledger_export.request_export(f, user("zhuguan"))
+    db.session.expire_all()
+    assert ledger.LedgerFilter.from_args(db.session.get(ExportJob, job.id).args) == f
+
+
+def test_the_access_logs_unmasked_flag_survives_its_export_link(app):
+    from app.services import access_log
+
+    f = access_log.LogFilter.from_args({"unmasked": "1"})
+    assert f.unmasked and f.as_args() == {"unmasked": "1"}
+    assert access_log.LogFilter.from_args(f.as_args()) == f

@@ -6,7 +6,8 @@ Revises: e5b7c9d1f3a6
 Create Date: 2026-12-01 22:00:00
 
 Two clicks on 导出 at the same instant used to queue two jobs for the same file. Jobs queued before
-this migration keep a NULL key: they finish as before, and no duplicate of them can exist afterwards.
+this migration keep a NULL key and finish as before; a new request for the same filter finds such a job
+by its filter (app/services/ledger_export.py ``_active_job``).
 """
 import sqlalchemy as sa
 from alembic import op
