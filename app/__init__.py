@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, g, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -17,7 +17,7 @@ from app.config import Config
 from app.engine.clock import install_spiff_clock
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.forms import attributes as form_attributes
-from app.services import sessions
+from app.services import per_request, sessions
 from app.services.settings import load_clock_offset
 from app.web import register_blueprints, translations
 
@@ -31,9 +31,9 @@ def _select_locale():
 
 
 def _request_locale():
-    """The locale chosen when the request began (``_clock``): asked again after a commit it would load
-    the expired user once more. Kept in the request's environ (``g`` outlives a request in tests)."""
-    return (request.environ.get("jiesu.locale") if has_request_context() else None) or _select_locale()
+    """The locale chosen once per request (``_clock`` asks first): asked again after a commit it would load
+    the expired user once more."""
+    return per_request.remembered("jiesu.locale", _select_locale)
 
 
 def _sqlite_pragmas(engine):
@@ -107,6 +107,6 @@ def create_app(overrides: dict | None = None, wiring=None) -> Flask:
             return
         if app.config.get("JIESU_SIMULATION"):
             load_clock_offset()
-        g.locale = request.environ["jiesu.locale"] = _select_locale()
+        g.locale = _request_locale()
 
     return app

@@ -10,6 +10,7 @@ from app.models.types import JSONText, UTCDateTime
 from app.models.user import User
 
 EXPORT_STATES = ("queued", "running", "done", "failed")  # 排队中 生成中 已完成 失败
+UNFINISHED_STATES, FINISHED_STATES = EXPORT_STATES[:2], EXPORT_STATES[2:]
 
 
 class ExportJob(db.Model):
@@ -42,7 +43,7 @@ class ExportJob(db.Model):
 
     @property
     def finished(self) -> bool:
-        return self.state in ("done", "failed")
+        return self.state in FINISHED_STATES
 
     @property
     def percent(self) -> int:

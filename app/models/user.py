@@ -72,7 +72,12 @@ class User(UserMixin, db.Model):
 
     @property
     def role_set(self) -> set[str]:
-        return {r for r in self.roles.split(",") if r}
+        return self.roles_of(self.roles)
+
+    @staticmethod
+    def roles_of(roles: str) -> set[str]:
+        """The role codes of a stored ``roles`` column ("dispatcher,duty")."""
+        return {r for r in roles.split(",") if r}
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_set & set(roles)) or "admin" in self.role_set
@@ -85,7 +90,7 @@ class User(UserMixin, db.Model):
     @staticmethod
     def groups_of(roles: str, section_code: str | None) -> set[str]:
         """``groups`` from the stored columns (a query that reads them without loading users)."""
-        groups = {r for r in roles.split(",") if r}
+        groups = User.roles_of(roles)
         if section_code is not None:
             groups.add(section_code)
         return groups

@@ -5,7 +5,7 @@ Read by admins and supervisors (app/web/audit.py); exporting the log is itself l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.engine.clock import LOCAL_TZ
 from app.extensions import db
 from app.models import AccessLog, Ticket, User
-from app.services import N_, ServiceError, _, access, export_limits
+from app.services import N_, ServiceError, _, access, export_limits, query_args
 from app.services.spreadsheets import Sheet, workbook
 
 ACTIONS = {"view": N_("查看"), "play": N_("收听录音"), "download": N_("下载"), "export": N_("导出")}
@@ -37,12 +37,10 @@ class LogFilter:
         return cls(user=args.get("user", "").strip(), ticket_no=args.get("ticket_no", "").strip(),
                    action=args.get("action", ""), outcome=args.get("outcome", ""),
                    since=args.get("since", "").strip(), until=args.get("until", "").strip(),
-                   unmasked=args.get("unmasked") in ("1", "on", "true", True))
+                   unmasked=query_args.flag(args.get("unmasked")))
 
     def as_args(self) -> dict:
-        """The query arguments that give this filter back: a flag is ``"1"`` (``unmasked=True`` in a link
-        would not read back)."""
-        return {f.name: "1" if value is True else value for f in fields(self) if (value := getattr(self, f.name))}
+        return query_args.as_args(self)
 
 
 def _day(text: str, label: str) -> date | None:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import has_request_context, request
 from sqlalchemy import func, select, union
 
 from app.engine import calendar_store
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import Alert, Ticket, WorkItem
-from app.services import _
+from app.services import _, per_request
 from app.services.calendar_admin import ALERT_PREFIX
 from app.services.uow import unit_of_work
 
@@ -100,17 +99,17 @@ def affected_count(year: int) -> int:
 def board_summary(now: datetime | None = None) -> list[dict]:
     """For the board and the calendar page: each unconfirmed year that matters now, with how many open
     tickets it touches (counted once per request: the board's alert check and its banner share it)."""
-    per_request = now is None and has_request_context()
-    if per_request and "jiesu.calendar_summary" in request.environ:  # (not g: it may outlive a request)
-        return request.environ["jiesu.calendar_summary"]
-    now = now or clock.now()
+    if now is None:
+        return per_request.remembered("jiesu.calendar_summary", lambda: _summary(clock.now()))
+    return _summary(now)
+
+
+def _summary(now: datetime) -> list[dict]:
     out = []
     for year in candidate_years(now):
         count = affected_count(year)
         if count or _in_warning_window(year, now):
             out.append({"year": year, "count": count})
-    if per_request:
-        request.environ["jiesu.calendar_summary"] = out
     return out
 
 

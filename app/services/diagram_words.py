@@ -10,25 +10,24 @@ is translated by its first part.
 
 from __future__ import annotations
 
-from flask.globals import _cv_request  # Flask's context variable: read directly, not through the proxy
 from flask_babel import get_locale, gettext
 from flask_babel.speaklater import LazyString
 
+from app.services import per_request
+
 SEPARATOR = "："
-_ENGLISH = "jiesu.english"  # the request's answer, kept in its environ
 
 
 def english_wanted() -> bool:
     """Whether the reader reads English: decided once per request (a task page asks for every word)."""
-    ctx = _cv_request.get(None)
-    if ctx is None:
+    if per_request.request_context() is None:
         return False
-    environ = ctx.request.environ
-    wanted = environ.get(_ENGLISH)
-    if wanted is None:
-        locale = get_locale()
-        wanted = environ[_ENGLISH] = locale is not None and str(locale).startswith("en")
-    return wanted
+    return per_request.remembered("jiesu.english", _locale_is_english)
+
+
+def _locale_is_english() -> bool:
+    locale = get_locale()
+    return locale is not None and str(locale).startswith("en")
 
 
 def word(text, english: str | None = None) -> str:

@@ -5,7 +5,7 @@ Its Excel export (masked per reader, in the access log) is app/services/ledger_e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, func, or_, select, tuple_
@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import RepeatLink, Ticket, TicketNote, User
-from app.services import NotFound, PermissionDenied, ServiceError, _, access, rates, search_index
+from app.services import NotFound, PermissionDenied, ServiceError, _, access, query_args, rates, search_index
 from app.services.reports import conditions
 from app.services.uow import unit_of_work
 
@@ -22,9 +22,6 @@ COUNT_CAP = 10_000  # the ledger counts matches up to here ("10000+ 件"): an ex
 SEARCH_COUNT_CAP = 1_000  # with a text search each counted match is a heap visit: count fewer
 # Who writes 备注 on tickets: the people working them (analysts and inspectors read).
 NOTE_ROLES = ("dispatcher", "duty", "handler", "reviewer", "callback", "supervisor")
-
-
-_YES = ("1", "on", "true", True)  # a flag set (a checkbox, a link, a stored filter)
 
 
 @dataclass
@@ -52,24 +49,21 @@ class LedgerFilter:
 
     @classmethod
     def from_args(cls, args) -> LedgerFilter:
-        """From a request's arguments or a stored job's filter (jobs queued before flags were "1" hold true)."""
+        """From a request's arguments or a stored job's filter (app/services/query_args.py)."""
         section = args.get("section", "")
         f = cls(q=args.get("q", "").strip(), period=args.get("period", "").strip(),
                    ticket_type=args.get("type", ""), topic=args.get("topic", "").strip(),
                    section_id=int(section) if str(section).isdigit() else None, state=args.get("state", ""),
-                   overdue=args.get("overdue") in _YES, excluded=args.get("excluded", ""),
+                   overdue=query_args.flag(args.get("overdue")), excluded=args.get("excluded", ""),
                    carried=args.get("carried", ""), supervised=args.get("supervised", ""),
-                   repeat=args.get("repeat") in _YES)
+                   repeat=query_args.flag(args.get("repeat")))
         for name in REPORT_FILTERS:
             setattr(f, name, str(args.get(name, "")).strip())
         return f
 
     def as_args(self) -> dict:
-        """The query arguments that give this filter back (``from_args``): a flag is ``"1"`` (a link with
-        ``overdue=True`` would not read back as 超期), in links and in a queued export's stored filter."""
-        names = {"ticket_type": "type", "section_id": "section"}
-        return {names.get(f.name, f.name): "1" if value is True else value
-                for f in fields(self) if (value := getattr(self, f.name))}
+        """The query arguments that give this filter back (``from_args``)."""
+        return query_args.as_args(self, {"ticket_type": "type", "section_id": "section"})
 
 
 def matching(f: LedgerFilter, user: User):

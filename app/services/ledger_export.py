@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import ExportJob, Section, Ticket, TicketNote, User
+from app.models.ledger_export import FINISHED_STATES, UNFINISHED_STATES
 from app.services import (
     N_,
     Conflict,
@@ -209,14 +210,14 @@ def _active_job(user: User, key: str, args: dict) -> ExportJob | None:
     A finished job still holding the key (finished by a worker of an older version) lets it go; a job
     queued before the key existed is found by its filter."""
     job = db.session.scalar(select(ExportJob).where(ExportJob.user_id == user.id, ExportJob.active_key == key))
-    if job is not None and job.state not in ("queued", "running"):
+    if job is not None and job.finished:
         with unit_of_work():
             db.session.execute(update(ExportJob).where(ExportJob.id == job.id, ExportJob.active_key == key)
                                .values(active_key=None).execution_options(synchronize_session=False))
         job = None
     if job is None:
         job = next((j for j in db.session.scalars(select(ExportJob).where(
-            ExportJob.user_id == user.id, ExportJob.active_key.is_(None), ExportJob.state.in_(("queued", "running"))))
+            ExportJob.user_id == user.id, ExportJob.active_key.is_(None), ExportJob.state.in_(UNFINISHED_STATES)))
             if j.args == args), None)
     if job is None:
         return None
@@ -254,7 +255,7 @@ def claim(job_id: int | None = None) -> tuple[int, int] | None:
 
 def _set(job_id: int, attempt: int, **values) -> bool:
     """Write to the job if this run still holds it; commit. False: another run took it over."""
-    if values.get("state") in ("done", "failed"):
+    if values.get("state") in FINISHED_STATES:
         values["active_key"] = None  # finished: the same filter may be exported again
     done = db.session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.attempts == attempt,
                                                       ExportJob.state == "running")

@@ -45,9 +45,9 @@ def active_people() -> list[Person]:
             for uid, username, roles, code in db.session.execute(_active_people())]
 
 
-def holders(item: WorkItem, people: list[Person] | None = None) -> list[Person]:
-    """Who should hear about ``item``: its assignee, else every active user of its candidate groups."""
-    people = active_people() if people is None else people
+def holders(item: WorkItem, people: list[Person]) -> list[Person]:
+    """Who of ``people`` (``active_people()``) should hear about ``item``: its assignee, else every one of
+    its candidate groups."""
     if item.assignee_id is not None:
         return [p for p in people if p.id == item.assignee_id]
     groups = item.groups

@@ -1,13 +1,13 @@
 """Template filters and globals: dates in Asia/Shanghai, masking, inbox colours."""
 
-from flask import current_app, request
+from flask import current_app
 from flask_login import current_user
 
 from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_datetime
 from app.extensions import db
 from app.models import ROLES, Section
-from app.services import N_, diagram_words, inbox, masking, navbar, timeline
+from app.services import N_, diagram_words, inbox, masking, navbar, per_request, timeline
 from app.web import translations
 
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
@@ -59,7 +59,7 @@ def format_dt(value, with_weekday: bool = True) -> str:
 
 def viewer_mask(ticket) -> masking.Mask:
     """The masking service's decision for the signed-in reader and ``ticket``, once per request."""
-    cache = request.environ.setdefault("jiesu.masks", {})
+    cache = per_request.remembered("jiesu.masks", dict)
     key = getattr(ticket, "id", None)
     if key not in cache:
         user = current_user if getattr(current_user, "is_authenticated", False) else None

@@ -10,12 +10,11 @@ Nothing per request (CSRF tokens, the clock, the duty banner) is in the cached p
 from __future__ import annotations
 
 from flask import g, request, url_for
-from flask.globals import _cv_request  # Flask's context variable: read directly, not through the proxy
 from jinja2 import pass_context
 from markupsafe import Markup
 
 from app.models import ProcessVersion, User
-from app.services import page_cache
+from app.services import page_cache, per_request
 
 _menus = page_cache.LayoutCache((User, ProcessVersion), ttl=60.0)
 
@@ -42,7 +41,7 @@ def remembered_url_for(endpoint: str, **values) -> str:
     None are remembered, with their type (``1`` and ``True`` are equal in Python, not in a URL); a
     blueprint-relative endpoint or an ``_external`` / ``_anchor`` / ``_method`` / ``_scheme`` link is
     built each time."""
-    ctx = _cv_request.get(None)
+    ctx = per_request.request_context()
     if ctx is None or endpoint[:1] == ".":
         return url_for(endpoint, **values)
     key = [id(ctx.app), ctx.request.script_root, endpoint]

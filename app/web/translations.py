@@ -1,33 +1,23 @@
 """The templates' gettext: the request's catalogue is looked up once, not again for every string.
 
 Flask-Babel's own callables find the domain, the locale and the catalogue on each call; a task page
-translates a few hundred labels. The catalogue is kept in the request's WSGI environ (per request
-also where tests share one app context)."""
+translates a few hundred labels. The catalogue is looked up once per request (app/services/per_request.py)."""
 
 from __future__ import annotations
 
 from flask import Flask
-from flask.globals import _cv_request  # Flask's context variable: read directly, not through the proxy
 from flask_babel import get_translations
 
-_KEY = "jiesu.translations"
+from app.services import per_request
 
 
 def translations():
-    ctx = _cv_request.get(None)
-    if ctx is None:
-        return get_translations()
-    environ = ctx.request.environ
-    found = environ.get(_KEY)
-    if found is None:
-        found = environ[_KEY] = get_translations()
-    return found
+    return per_request.remembered("jiesu.translations", get_translations)
 
 
 def gettext(string: str, **variables) -> str:
     """Flask-Babel's ``gettext`` (a plain string, formatted with ``variables``), from the request's catalogue."""
-    translated = translations().ugettext(string)
-    return translated % variables if variables else translated
+    return _bound(translations())(string, **variables)
 
 
 def _bound(catalogue):
