@@ -19,7 +19,7 @@ from app.engine import errors, instances
 from app.engine.clock import clock
 from app.engine.runtime import EngineError
 from app.extensions import db
-from app.models import Alert, Incident, ProcessInstance, Ticket, User
+from app.models import Alert, Incident, ProcessInstance, ProcessVersion, Ticket, User
 from app.services import N_, NotFound, PermissionDenied, ServiceError, StaleState, _, timeline
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
@@ -70,7 +70,9 @@ def record(instance: ProcessInstance, exc: BaseException, source: str, park: boo
                             detail=error.detail or "", raised_at=now, last_at=now, occurrences=1, status="open")
         db.session.add(incident)
         step = error.element_name or error.element_id or "?"
-        alert = f"流程 {instance.version.process_key} 在步骤「{step}」出错：{message}"[:300]
+        # the key by its column: the failure may be the version row itself (a column that cannot be read)
+        process_key = db.session.scalar(select(ProcessVersion.process_key).where(ProcessVersion.id == instance.version_id))
+        alert = f"流程 {process_key} 在步骤「{step}」出错：{message}"[:300]
         db.session.add(Alert(ticket_id=instance.ticket_id, business_key=instance.business_key, kind=ALERT_KIND,
                              message=alert, raised_at=now))
         if instance.ticket_id:

@@ -67,12 +67,13 @@ def sweep(batch: int = BATCH, should_stop: Callable[[], bool] | None = None, mos
         for instance_id in ids:
             if should_stop is not None and should_stop():
                 break  # the instances fired so far are committed below, the rest are left to others
-            row = db.session.execute(_instance_to_fire(), {"instance_id": instance_id}).one_or_none()
-            if row is None:  # gone since it was claimed (a process owner's cleanup)
-                continue
-            instance, ticket = row
             savepoint = db.session.begin_nested()
             try:
+                row = db.session.execute(_instance_to_fire(), {"instance_id": instance_id}).one_or_none()
+                if row is None:  # gone since it was claimed (a process owner's cleanup)
+                    savepoint.commit()
+                    continue
+                instance, ticket = row
                 snap = instances.fire_timers(instance)
                 apply_snapshot(instance, ticket, snap)
                 savepoint.commit()

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.engine import instances
 from app.engine.clock import clock
@@ -65,6 +65,31 @@ def test_an_instance_whose_state_cannot_be_loaded_is_an_incident_too(app):
     assert result.fired == 1 and result.errors == 1
     incident = db.session.scalars(select(Incident)).one()
     assert incident.instance_id == bad.id and incident.message.startswith("流程出错")
+
+
+def test_an_instance_whose_rows_cannot_be_read_is_an_incident_and_the_others_fire(app):
+    """The sweep's load of the due instance (with its version and ticket) fails for that instance only."""
+    good, _bad, _ticket = _poisoned_desk(healthy=2)
+    other_diagram = (SAFETY / "poisoned_timer.bpmn").read_text(encoding="utf-8").replace(
+        'id="poisoned_timer"', 'id="unreadable_timer"')
+    instances.deploy(other_diagram.encode("utf-8"))
+    unreadable = _start("unreadable_timer", {"poisoned": False}, new_ticket("T-UNREADABLE"))
+    unreadable_id, unreadable_ticket = unreadable.id, unreadable.ticket_id
+    db.session.execute(text("UPDATE process_version SET task_meta = :garbage WHERE id = :id"),
+                       {"garbage": '{"not json', "id": unreadable.version_id})
+    db.session.commit()
+    db.session.expunge_all()
+    clock.advance(timedelta(hours=1, seconds=1))
+    result = sweep(batch=2)
+    assert result.fired == len(good), "the healthy timers fired although one instance cannot be read"
+    assert result.errors == 2  # the poisoned script and the unreadable version
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, unreadable_id).status == "error"
+    incident = db.session.scalars(select(Incident).where(Incident.instance_id == unreadable_id)).one()
+    assert incident.message.startswith("流程出错")
+    alert = db.session.scalars(select(Alert).where(Alert.ticket_id == unreadable_ticket)).one()
+    assert "unreadable_timer" in alert.message
+    assert sweep().errors == 0, "parked: not tried again on every sweep"
 
 
 def test_retry_after_the_cause_is_fixed(app, browser):
