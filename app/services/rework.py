@@ -13,15 +13,16 @@ call them. Nothing here changes state.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.extensions import db
-from app.models import WorkItem
-from app.services import _
+from app.models import User, WorkItem
+from app.services import _, per_request
 
 # what the review keeps of the draft it judged (written by the review task's handler)
 REVIEWED_DRAFT = "reviewed_reply_draft"
@@ -42,18 +43,43 @@ class Notice:
     details: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
 
 
-def previous_completion(item: WorkItem, spec_name: str | None = None) -> WorkItem | None:
-    """The last task completed in ``item``'s instance before it appeared (of ``spec_name`` if given)."""
-    query = select(WorkItem).where(WorkItem.instance_id == item.instance_id, WorkItem.id != item.id,
-                                   WorkItem.state == "completed", WorkItem.completed_at <= item.created_at)
-    if spec_name is not None:
-        query = query.where(WorkItem.spec_name == spec_name)
-    return db.session.scalar(query.order_by(WorkItem.completed_at.desc(), WorkItem.id.desc()).limit(1))
+@dataclass(frozen=True)
+class Earlier:
+    """What 办理's form needs of the tasks completed in its instance before it appeared."""
+
+    spec_name: str  # the last one's step
+    at: datetime | None
+    by: str  # who completed it ("" when unknown)
+    handled: bool  # 办理 itself was completed before (so this is a rework)
+
+
+@functools.cache
+def _earlier_statement():
+    """The last completion before the item, and whether 办理 is among the earlier ones: one statement,
+    columns only (the work items' process data is never read), built once and bound per item."""
+    earlier = (WorkItem.instance_id == bindparam("instance_id"), WorkItem.id != bindparam("item_id"),
+               WorkItem.state == "completed", WorkItem.completed_at <= bindparam("created_at"))
+    handled = select(WorkItem.id).where(*earlier, WorkItem.spec_name == lifecycle.HANDLE).exists()
+    return (select(WorkItem.spec_name, WorkItem.completed_at, User.name, handled)
+            .outerjoin(User, User.id == WorkItem.completed_by_id).where(*earlier)
+            .order_by(WorkItem.completed_at.desc(), WorkItem.id.desc()).limit(1))
+
+
+def earlier_completions(item: WorkItem) -> Earlier | None:
+    """The last task completed in ``item``'s instance before it appeared, or None; once per request
+    (the form's prefill and its notice both ask)."""
+    def read():
+        row = db.session.execute(_earlier_statement(), {"instance_id": item.instance_id, "item_id": item.id,
+                                                       "created_at": item.created_at}).one_or_none()
+        return None if row is None else Earlier(row[0], row[1], row[2] or "", bool(row[3]))
+
+    return per_request.remembered(f"jiesu.rework.{item.id}", read)
 
 
 def handle_prefill(item: WorkItem, variables: dict) -> dict:
     """The 办理 form's values from its last submission in this instance ({} the first time)."""
-    if previous_completion(item, lifecycle.HANDLE) is None:
+    earlier = earlier_completions(item)
+    if earlier is None or not earlier.handled:
         return {}
     values = {name: variables[name] for name in HANDLE_FIELDS if variables.get(name) not in (None, "")}
     decision = variables.get(lifecycle.HANDLE_DECISION)
@@ -64,24 +90,24 @@ def handle_prefill(item: WorkItem, variables: dict) -> dict:
 
 def handle_notice(item: WorkItem, variables: dict) -> Notice | None:
     """Why 办理 is open again: the reviewer's comment, the callback's answers, the check's result."""
-    last = previous_completion(item)
-    if last is None or previous_completion(item, lifecycle.HANDLE) is None:
+    last = earlier_completions(item)
+    if last is None or not last.handled:
         return None
-    by = last.completed_by.name if last.completed_by else ""
+    by = last.by
     if last.spec_name == lifecycle.REVIEW and \
             variables.get(lifecycle.REVIEW_DECISION) == lifecycle.REVIEW_RETURNED:
         return Notice("review", _("审核退回修改：请按审核意见修改后重新提交"),
-                      comment=str(variables.get(lifecycle.REVIEW_COMMENT) or ""), by=by, at=last.completed_at)
+                      comment=str(variables.get(lifecycle.REVIEW_COMMENT) or ""), by=by, at=last.at)
     if last.spec_name == lifecycle.CALLBACK and int(variables.get(lifecycle.REWORK_COUNT) or 0) > 0:
         details = [(_("是否解决"), str(variables.get(lifecycle.CALLBACK_RESOLVED) or "")),
                    (_("是否满意"), str(variables.get(lifecycle.CALLBACK_SATISFIED) or ""))]
         return Notice("callback", _("二次办理：回访结果为未解决，请再次办理并重新答复"),
                       comment=str(variables.get(lifecycle.CALLBACK_NOTE) or ""), by=by,
-                      at=last.completed_at, details=[d for d in details if d[1]])
+                      at=last.at, details=[d for d in details if d[1]])
     if last.spec_name == lifecycle.HANDLE:
         return Notice("verification", _("现场核实已有结果（或等待已超时）：请补充办理情况后提交审核"),
-                      by=by, at=last.completed_at)
-    return Notice("resubmitted", _("该任务已办理过，表单已填入上次提交的内容"), by=by, at=last.completed_at)
+                      by=by, at=last.at)
+    return Notice("resubmitted", _("该任务已办理过，表单已填入上次提交的内容"), by=by, at=last.at)
 
 
 def review_notice(item: WorkItem, variables: dict) -> Notice | None:

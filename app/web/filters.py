@@ -6,6 +6,7 @@ from flask_login import current_user
 from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_datetime
 from app.extensions import db
+from app.forms.rendering import field_html
 from app.models import ROLES, Section
 from app.services import N_, diagram_words, inbox, masking, navbar, per_request, timeline
 from app.web import translations
@@ -91,6 +92,7 @@ def register(app):
     app.jinja_env.filters["entry_text"] = entry_text
     app.jinja_env.filters["dword"] = diagram_words.word  # a diagram's word (task, state, option) for the reader
     app.jinja_env.globals["task_title"] = diagram_words.task_title
+    app.jinja_env.globals["render_field"] = field_html  # one form field's label, input, errors and help
 
     @app.context_processor
     def _globals():
