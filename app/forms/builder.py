@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -28,6 +27,7 @@ from app.engine import dialect, evaluator
 from app.engine.clock import LOCAL_TZ
 from app.engine.expressions import to_iso
 from app.services import diagram_words
+from app.services.catalogue import lazy_gettext as _l
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 

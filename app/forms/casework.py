@@ -4,11 +4,12 @@ The forms check what a form can (filled in, a real date); the services check the
 (deadlines, limits, permissions) and name the field that is wrong.
 """
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
+
+from app.services.catalogue import lazy_gettext as _l
 
 
 class ExtensionForm(FlaskForm):

@@ -1,11 +1,11 @@
 """分派 dispatch form: the section comes from the database, not from the diagram."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.services import sections as section_list
+from app.services.catalogue import lazy_gettext as _l
 
 
 class DispatchForm(FlaskForm):

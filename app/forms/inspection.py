@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -24,6 +23,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_iso
 from app.models import ENTERPRISE_KINDS, RISK_LEVELS
+from app.services.catalogue import lazy_gettext as _l
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DEFAULT_REQUIREMENTS = "立即对上述问题进行整改，并于整改期限届满前将整改情况书面报送我局。"

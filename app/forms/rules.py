@@ -1,9 +1,10 @@
 """重复反映与预警设置: the admin form (values are checked by app.services.rules_settings)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired
+
+from app.services.catalogue import lazy_gettext as _l
 
 
 def _required(label):

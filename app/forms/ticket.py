@@ -3,7 +3,6 @@
 The rules every channel shares (phone format, dates, deadline after dispatch) are
 app/services/ticket_rules.py; the view puts their messages on these fields."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -12,6 +11,7 @@ from app.engine.clock import LOCAL_TZ
 from app.forms.builder import ChoiceField
 from app.models.ticket import CHANNELS, NATURES, SOURCES, TICKET_TYPES, URGENCIES
 from app.services import ticket_rules
+from app.services.catalogue import lazy_gettext as _l
 
 FMT = "%Y-%m-%dT%H:%M"
 PLATFORM_SOURCES = ("市级直派", "区级转派")  # they always carry the platform's number

@@ -1,8 +1,9 @@
 """The forms of every spreadsheet import: choose a file, then confirm (or discard) its preview."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+
+from app.services.catalogue import lazy_gettext as _l
 
 
 class SpreadsheetUploadForm(FlaskForm):

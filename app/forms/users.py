@@ -1,10 +1,11 @@
 """用户管理: the admin's forms for a user (roles and sections are offered from the database)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.services.catalogue import lazy_gettext as _l
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -1,8 +1,8 @@
 """Service layer: every user-visible state change is one function and one transaction."""
 
-from flask import has_request_context
-from flask_babel import gettext
 from flask_babel.speaklater import LazyString
+
+from app.services import catalogue, per_request  # (they need nothing of this module)
 
 
 def _(message: str, **variables) -> str:
@@ -12,8 +12,8 @@ def _(message: str, **variables) -> str:
     context), where the locale selector cannot read the session: there the Chinese
     source text is used, as in the default locale.
     """
-    if has_request_context():
-        return gettext(message, **variables)
+    if per_request.request_context() is not None:
+        return catalogue.gettext(message, **variables)
     return message % variables if variables else message
 
 

@@ -10,10 +10,11 @@ is translated by its first part.
 
 from __future__ import annotations
 
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 
 from app.services import per_request
+from app.services.catalogue import gettext
 
 SEPARATOR = "："
 

@@ -1,10 +1,10 @@
 """Blueprints: thin views over the services, registered in one list."""
 
 from flask import Flask
-from flask_babel import gettext
 
 from app.services import N_, access, settings
 from app.services import time_rules as rule_settings
+from app.services.catalogue import gettext
 from app.web import (
     admin,
     api,

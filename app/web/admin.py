@@ -4,13 +4,13 @@ import json
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import ProcessVersion
 from app.services import ServiceError, calendar_admin, calendar_watch, deployment, settings
+from app.services.catalogue import gettext as _
 from app.services.timers import sweep
 from app.web import flow
 from app.web.filters import format_dt

@@ -1,11 +1,11 @@
 """Signing in and out, one's own password, the interface language."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.forms.auth import ChangePasswordForm, LoginForm
 from app.services import ServiceError, accounts
+from app.services.catalogue import gettext as _
 from app.web import flow
 from app.web.landing import landing_url
 

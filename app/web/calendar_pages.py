@@ -4,11 +4,11 @@ the open tickets' dates after a change (the day-by-day editing stays in app/web/
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.engine.clock import clock
 from app.services import ServiceError, calendar_admin, calendar_import, calendar_recompute, calendar_watch
+from app.services.catalogue import gettext as _
 from app.web import flow, staged
 from app.web.filters import WEEKDAYS, WEEKDAYS_EN
 

@@ -5,7 +5,6 @@ their task handlers and the functions their diagrams call.
 """
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.diagrams import carried as carried_diagram
@@ -32,6 +31,7 @@ from app.services import (
     inbox,
     supervised_cases,
 )
+from app.services.catalogue import gettext as _
 from app.web import flow
 
 bp = Blueprint("casework", __name__, url_prefix="/casework")

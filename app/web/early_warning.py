@@ -1,12 +1,12 @@
 """预警: the alert inbox with quick acknowledgement, and the settings of repeats and warnings."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.forms.rules import RulesForm
 from app.models.early_warning import WARNING_RULES, WARNING_STATUSES
 from app.services import early_warning, rules_settings
+from app.services.catalogue import gettext as _
 from app.web import flow
 
 bp = Blueprint("early_warning", __name__, url_prefix="/warnings")

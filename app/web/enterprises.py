@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.engine.clock import clock
@@ -21,6 +20,7 @@ from app.services import (
     spreadsheets,
     tickets,
 )
+from app.services.catalogue import gettext as _
 from app.web import flow
 from app.web import staged as pages
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, make_response, render_template, request
-from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
@@ -14,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db, login_manager
 from app.services import N_
+from app.services.catalogue import gettext
 from app.web.api import common as api
 
 log = logging.getLogger(__name__)

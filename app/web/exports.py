@@ -1,12 +1,12 @@
 """导出任务: the user's ledger exports made in the background, their progress and their files."""
 
 from flask import Blueprint, abort, jsonify, render_template
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
 from app.models import Section
 from app.services import N_, NotFound, ledger_export
+from app.services.catalogue import gettext as _
 from app.services.spreadsheets import XLSX_MIMETYPE
 from app.web import serving
 

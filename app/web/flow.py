@@ -16,11 +16,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, request, url_for
-from flask_babel import gettext
 from flask_login import current_user
 
 from app.extensions import db
 from app.services import N_, Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError, completion
+from app.services.catalogue import gettext
 from app.web import errors
 
 FORM_HAS_ERRORS = N_("表单有误，请按提示修改后再提交。")

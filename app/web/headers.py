@@ -36,13 +36,17 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+_HEADERS_BY_KEY = [(name.lower(), name, value) for name, value in HEADERS.items()]
 
 
 def _secure(response):
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if current_app.config.get("JIESU_HTTPS"):
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}  # (one pass: setdefault walks them all each time)
+    for key, name, value in _HEADERS_BY_KEY:
+        if key not in present:
+            headers.add(name, value)
+    if current_app.config.get("JIESU_HTTPS") and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", "max-age=31536000")
     # pages and answers with citizens' data must not stay in a shared computer's cache
     # (is_anonymous, not is_authenticated: that reads the user's row, which a submission's commit expired)
     if request.endpoint != "static" and "Cache-Control" not in response.headers and (

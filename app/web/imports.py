@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.forms.upload import StagedUploadForm
 from app.services import N_, NotFound, PermissionDenied, spreadsheets
 from app.services import ticket_import as ti
+from app.services.catalogue import gettext as _
+from app.services.catalogue import lazy_gettext as _l
 from app.web import staged as pages
 
 bp = Blueprint("imports", __name__, url_prefix="/import")

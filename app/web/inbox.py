@@ -1,7 +1,6 @@
 """我的待办 / 待认领, and a user task presented as its form."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
@@ -10,6 +9,7 @@ from app.forms import form_for_task
 from app.models.ticket import TICKET_TYPES
 from app.services import ServiceError, access, completion, files, inbox, masking, reply_check, rework, tickets
 from app.services import sections as section_list
+from app.services.catalogue import gettext as _
 from app.web import flow, task_pages
 
 bp = Blueprint("inbox", __name__)

@@ -1,10 +1,10 @@
 """故障: incidents of process instances, for process owners (retry) and supervisors (read)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import NotFound, PermissionDenied, ServiceError, incidents
+from app.services.catalogue import gettext as _
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 

@@ -6,7 +6,6 @@ import re
 
 import click
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
@@ -34,6 +33,7 @@ from app.services import (
     submissions,
     tickets,
 )
+from app.services.catalogue import gettext as _
 from app.services.settings import load_clock_offset
 from app.web import flow, serving
 

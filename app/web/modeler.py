@@ -6,11 +6,11 @@ import json
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.services import PermissionDenied, ServiceError, casework, deploy_check, drafts, versions
+from app.services.catalogue import gettext as _
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
 

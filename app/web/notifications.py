@@ -1,10 +1,10 @@
 """通知: the signed-in user's notices (催办, deadline reminders), the navbar badge, read/unread."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import notifications
+from app.services.catalogue import gettext as _
 from app.web import flow
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

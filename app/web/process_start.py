@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.engine import instances
 from app.engine.runtime import EngineError
 from app.forms.builder import build_form_class
 from app.services import NotFound, PermissionDenied, ServiceError, access, process_start, tickets
+from app.services.catalogue import gettext as _
 
 bp = Blueprint("process_start", __name__, url_prefix="/start")
 

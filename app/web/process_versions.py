@@ -4,7 +4,6 @@ migration of running instances, the process monitor, and a ticket's instance on 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from app.engine.expressions import to_datetime
 from app.extensions import db
 from app.models import ProcessInstance, Ticket, WorkItem
 from app.services import NotFound, PermissionDenied, ServiceError, access, deploy_check, migration, versions
+from app.services.catalogue import gettext as _
 from app.web.filters import format_dt
 
 bp = Blueprint("process_versions", __name__, url_prefix="/processes")

@@ -3,12 +3,12 @@
 from datetime import datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.engine.clock import LOCAL_TZ
 from app.models.repeats import LINK_KINDS
 from app.services import N_, ServiceError, access, early_warning, repeats, tickets
+from app.services.catalogue import gettext as _
 from app.web import flow
 
 bp = Blueprint("repeats", __name__, url_prefix="/repeats")

@@ -6,10 +6,10 @@ import io
 from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import ServiceError, rates
+from app.services.catalogue import gettext as _
 from app.services.reports import archive, charts, documents, figures, keywords, periods
 from app.services.reports import callback_sheet as callback_sheet_service
 from app.services.reports import hotspots as hotspots_service

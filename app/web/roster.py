@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.engine.clock import clock
@@ -19,6 +18,7 @@ from app.services import (
     roster,
     spreadsheets,
 )
+from app.services.catalogue import gettext as _
 from app.web import flow
 from app.web import staged as pages
 from app.web.filters import WEEKDAYS, WEEKDAYS_EN

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.forms.upload import SpreadsheetUploadForm, StagedUploadForm
 from app.services import NotFound, ServiceError, spreadsheets
+from app.services.catalogue import gettext as _
 from app.web import flow
 
 MULTIPART_SLACK = 64 * 1024  # the form's framing around the file

@@ -1,10 +1,10 @@
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import rates, supervision
+from app.services.catalogue import gettext as _
 from app.web import flow
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")

@@ -3,7 +3,6 @@
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.engine.clock import clock
@@ -21,6 +20,7 @@ from app.services import (
     tickets,
 )
 from app.services import sections as section_list
+from app.services.catalogue import gettext as _
 from app.web import flow, serving
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")

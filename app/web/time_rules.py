@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import PermissionDenied, ServiceError, migration, time_rules
+from app.services.catalogue import gettext as _
 
 bp = Blueprint("time_rules", __name__, url_prefix="/rules")
 

@@ -6,18 +6,8 @@ translates a few hundred labels. The catalogue is looked up once per request (ap
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import get_translations
 
-from app.services import per_request
-
-
-def translations():
-    return per_request.remembered("jiesu.translations", get_translations)
-
-
-def gettext(string: str, **variables) -> str:
-    """Flask-Babel's ``gettext`` (a plain string, formatted with ``variables``), from the request's catalogue."""
-    return _bound(translations())(string, **variables)
+from app.services.catalogue import gettext, translations
 
 
 def _bound(catalogue):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
 from app.forms.users import ResetPasswordForm, UserForm
 from app.models import ROLES, Section
 from app.services import ServiceError, login_guard, security_log, sessions, users
+from app.services.catalogue import gettext as _
 from app.web import flow
 from app.web.filters import role_names
 
