@@ -281,11 +281,12 @@ def _enforce():
     if audience.kind == "api":
         return api.authenticate(audience.scope)
     if audience.kind != "public":
-        if not current_user.is_authenticated:
+        user = current_user._get_current_object()  # (the proxy finds the user again on every attribute)
+        if not user.is_authenticated:
             return current_app.login_manager.unauthorized()
-        if current_user.must_change_password and not audience.before_password_change:
+        if user.must_change_password and not audience.before_password_change:
             return redirect(url_for("auth.change_password"))
-        if audience.kind == "roles" and not current_user.has_role(*audience.roles):
+        if audience.kind == "roles" and not user.has_role(*audience.roles):
             abort(403)
     if request.method not in SAFE_METHODS:
         csrf.protect()
@@ -295,7 +296,7 @@ def _enforce():
 def may(endpoint: str) -> bool:
     """For templates: whether the signed-in user may use ``endpoint`` (show the link or not)."""
     audience = ENDPOINTS.get(endpoint)
-    return audience is not None and audience.allows(current_user)
+    return audience is not None and audience.allows(current_user._get_current_object())
 
 
 def install(app: Flask) -> None:

@@ -63,7 +63,8 @@ def viewer_mask(ticket) -> masking.Mask:
     cache = per_request.remembered("jiesu.masks", dict)
     key = getattr(ticket, "id", None)
     if key not in cache:
-        user = current_user if getattr(current_user, "is_authenticated", False) else None
+        user = current_user._get_current_object()  # (not the proxy: the masking service asks it many times)
+        user = user if getattr(user, "is_authenticated", False) else None
         cache[key] = masking.for_viewer(user, ticket) if user is not None else masking.MASKED
     return cache[key]
 
