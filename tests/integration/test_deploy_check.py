@@ -19,6 +19,7 @@ from tests.conftest import shanghai
 from tests.helpers import retire_report_cycle
 
 SAFETY = Path(__file__).resolve().parents[1] / "bpmn" / "safety"
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 
 def diagram(name: str) -> bytes:
@@ -48,6 +49,8 @@ def errors(name: str) -> list[tuple[str, str, str]]:
     ("business_rule", "decide", "DMN"),
     ("script_groovy", "greet", "不支持 groovy 脚本"),
     ("reserved_ids", "End", "与引擎内部的名称冲突"),
+    ("path_without_end", "record_reply", "元素没有出口，流程走到这里会停住而不办结"),
+    ("unreachable_gateway", "callback_gateway", "元素没有入口，永远不会执行"),
 ])
 def test_refused_with_element_name_and_chinese_reason(app, name, element, reason):
     found = errors(name)
@@ -57,6 +60,27 @@ def test_refused_with_element_name_and_chinese_reason(app, name, element, reason
     with pytest.raises(deployment.DeployRefused):
         deployment.deploy(diagram(name))
     assert db.session.query(ProcessVersion).filter_by(process_key=name).count() == 0
+
+
+def test_elements_that_start_or_end_by_themselves_need_no_flow(app):
+    problems = deployment.lint(diagram("flows_that_start_or_end_by_themselves")).problems
+    assert not [p for p in problems if "没有入口" in p.message or "没有出口" in p.message], problems
+
+
+def test_deleting_callback_from_the_ticket_diagram_is_refused_naming_what_it_leaves_hanging(app):
+    """The modeler deletes a task with its flows: the path before it stops, the gateway after it is cut off."""
+    from lxml import etree
+
+    root = etree.fromstring(PROCESSES.joinpath("ticket.bpmn").read_bytes())
+    bpmn = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+    for node in list(root.iter(f"{bpmn}userTask", f"{bpmn}sequenceFlow")):
+        if "callback" in (node.get("id"), node.get("sourceRef"), node.get("targetRef")):
+            node.getparent().remove(node)
+    found = {(p.element_id, p.message) for p in deployment.lint(etree.tostring(root)).errors}
+    assert ("record_reply", "元素没有出口，流程走到这里会停住而不办结：请连到下一步或结束事件") in found
+    assert ("callback_gateway", "元素没有入口，永远不会执行：请从开始事件（或上一步）连一条顺序流到它") in found
+    with pytest.raises(deployment.DeployRefused):
+        deployment.deploy(etree.tostring(root))
 
 
 def test_reserved_ids_no_longer_hide_behind_not_connected(app):

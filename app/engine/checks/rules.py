@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.engine import dialect
-from app.engine.checks import WARNING, CheckContext, Report, expressions
+from app.engine.checks import WARNING, CheckContext, Report, expressions, flows
 
 B = f"{{{dialect.BPMN_NS}}}"
 C = f"{{{dialect.CAMUNDA_NS}}}"
@@ -100,6 +100,7 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             report.add(*_label(node), f"元素 id {ident} 与引擎内部的名称冲突，请换一个 id（例如 {ident}_1）")
     for process in root.iter(f"{B}process"):
         _gateways(report, process)
+    flows.check(root, report)
     for tag, reason in _UNSUPPORTED.items():
         for node in root.iter(f"{B}{tag}"):
             report.add(*_label(node), reason)
