@@ -132,12 +132,21 @@ FREE_TEXT_FIELDS = {"title", "content", "reply_text", "carry_plan", "enterprise"
 
 @dataclass(frozen=True)
 class Mask:
-    """How one reader sees one ticket's personal data: ``full`` passes everything through."""
+    """How one reader sees one ticket's personal data: ``full`` passes everything through. ``names`` are
+    the ticket's caller's name as written (李先生): masked wherever free text repeats it (联系人 李先生 in
+    the 办理记录, 李先生您好 in a reply), as the 来电人 field is."""
 
     full: bool
+    names: tuple[str, ...] = ()
 
     def text(self, value):
-        return value if self.full or not isinstance(value, str) else mask_text(value)
+        if self.full or not isinstance(value, str):
+            return value
+        value = mask_text(value)
+        for name in self.names:
+            if name in value:
+                value = value.replace(name, mask_name(name))
+        return value
 
     def field(self, name: str, value):
         """A ticket field by name: phone, name and address by kind, free-text fields as free text."""
@@ -157,8 +166,17 @@ FULL = Mask(True)
 MASKED = Mask(False)
 
 
+def caller_names(ticket) -> tuple[str, ...]:
+    """The caller's name as free text may repeat it (one character alone is too common to hide)."""
+    name = (getattr(ticket, "caller_name", None) or "").strip()
+    return (name,) if len(name) >= 2 else ()
+
+
 def for_viewer(user, ticket) -> Mask:
     """The mask for ``user`` reading ``ticket`` (no ticket: masked unless the role sees all callers)."""
     if ticket is None:
         return FULL if user is not None and user.has_role(*access.PERSONAL_DATA_ROLES) else MASKED
-    return FULL if access.may_see_personal_data(user, ticket) else MASKED
+    if access.may_see_personal_data(user, ticket):
+        return FULL
+    names = caller_names(ticket)
+    return Mask(False, names) if names else MASKED

@@ -47,3 +47,15 @@ def test_a_masked_reader_sees_fields_by_kind():
     assert MASKED.field("address", "东华路18号") == "（已隐藏）"
     assert MASKED.field("title", "来电13811112222") == "来电138****2222"
     assert MASKED.field("ticket_no", "4111111111111111") == "4111111111111111", "numbers, ids: never masked"
+
+
+def test_the_callers_name_is_masked_in_free_text_but_not_a_single_character():
+    from types import SimpleNamespace
+
+    from app.services.masking import MASKED, Mask, caller_names
+
+    mask = Mask(False, caller_names(SimpleNamespace(caller_name="李先生")))
+    assert mask.text("联系人 李先生，电话13912345678") == "联系人 李**，电话139****5678"
+    assert mask.text("李先生您好") == "李**您好"
+    assert caller_names(SimpleNamespace(caller_name="李")) == () and caller_names(SimpleNamespace()) == ()
+    assert MASKED.text("李先生") == "李先生", "without a ticket there is no name to look for"

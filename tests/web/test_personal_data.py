@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AccessLog, Attachment, Section, User
 from app.services import ledger
-from tests.helpers import DISPATCH, SIGN, complete, new_ticket, open_item, run_to, user
+from tests.helpers import DISPATCH, HANDLE, RESPOND, SIGN, complete, new_ticket, open_item, run_to, user
 
 PHONE, ID_NUMBER = "13912345678", "110101198001051234"
 MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(200)
@@ -153,3 +153,18 @@ def test_a_handler_of_another_section_cannot_hear_a_recording(app, browser):
                              .where(User.username == "lvyou")) != "culture_market"
     assert browser("lvyou").get(f"/tickets/files/{recording.id}").status_code == 403
     assert browser("wenhua").get(f"/tickets/files/{recording.id}").status_code == 200
+
+
+def test_the_callers_name_is_masked_where_free_text_repeats_it(app, browser):
+    """联系人 李先生 in the 办理记录 and 李先生您好 in the reply: masked as the 来电人 field is (李**)."""
+    ticket = new_ticket(caller_name="李先生")
+    run_to(ticket, stop_before="respond")
+    complete(ticket, "respond", "wenhua", **dict(RESPOND, contact_person="李先生"))
+    complete(ticket, "handle", "wenhua", **dict(HANDLE, reply_draft="李先生您好，经核查，网咖已整改。"))
+    review = open_item(ticket, "review")
+    for who, url in (("tongji", f"/tickets/{ticket.id}"), ("jiancha", f"/tickets/{ticket.id}"),
+                     ("shenhe", f"/tasks/{review.id}"), ("shenhe", f"/tasks/{review.id}/context")):
+        body = browser(who).get(url).get_data(as_text=True)
+        assert "李先生" not in body and "李**" in body, (who, url)
+    dispatcher = browser("paidan").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "李先生您好" in dispatcher, "roles that must reach the caller see the name"
