@@ -9,6 +9,19 @@ from app.tasks import TaskContext, TaskHandler
 
 
 class SignHandler(TaskHandler):
+    def validate(self, ctx: TaskContext) -> dict[str, str]:
+        """What belongs to another decision is refused, not recorded (a 退回原因 under 签收 would stand in
+        the 办理记录 and the platform's outbox as if the ticket had been returned)."""
+        decision, errors = ctx.data.get(lifecycle.SIGN_DECISION), {}
+        if decision != lifecycle.SIGN_RETURN and ctx.data.get(lifecycle.RETURN_REASON):
+            errors[lifecycle.RETURN_REASON] = _("签收结果不是“退回”，不能填写“退回原因”：请清除该项，或把签收结果改为“退回”。")
+        if decision != lifecycle.SIGN_TRANSFER:
+            for name, label in ((lifecycle.TRANSFER_UNIT, _("转派单位")), (lifecycle.TRANSFER_REASON, _("转派理由"))):
+                if (ctx.data.get(name) or "").strip():
+                    errors[name] = _("签收结果不是“转派”，不能填写“%(field)s”：请清除该项，或把签收结果改为“转派”。",
+                                     field=label)
+        return errors
+
     def after_submit(self, ctx: TaskContext) -> None:
         ticket, data = ctx.ticket, ctx.data
         decision = data.get(lifecycle.SIGN_DECISION)

@@ -144,3 +144,28 @@ def test_reply_check_accepts_how_staff_write_and_lists_what_it_looks_for(app, br
     live = b.post("/reply-check", {"text": "已处理。"}, form_url=f"/tasks/{item.id}").get_data(as_text=True)
     assert 'data-missing="核查情况"' in live and "经查" in live
     assert "检查依据" in live
+
+
+def test_a_sign_refuses_what_belongs_to_a_return_or_a_transfer_and_keeps_what_was_typed(app, browser):
+    ticket = new_ticket()
+    item = open_item(ticket, "sign")
+    page = browser("paidan").post(f"/tasks/{item.id}", {
+        "sign_decision": "签收", "return_reason": "属地不符", "transfer_unit": "区市场监管局",
+        "sign_note": "已核对工单信息"}).get_data(as_text=True)
+    assert _errors(page) == ["签收结果不是“退回”，不能填写“退回原因”：请清除该项，或把签收结果改为“退回”。",
+                             "签收结果不是“转派”，不能填写“转派单位”：请清除该项，或把签收结果改为“转派”。"]
+    assert "已核对工单信息" in page, "the note typed stays in the form"
+    db.session.expire_all()
+    assert open_item(ticket, "sign") is not None, "nothing was recorded"
+
+
+def test_text_fields_without_a_maxlength_in_the_diagram_are_bounded(app, browser):
+    ticket = new_ticket()
+    item = open_item(ticket, "sign")
+    b = browser("paidan")
+    assert 'maxlength="2000"' in b.get(f"/tasks/{item.id}").get_data(as_text=True)
+    page = b.post(f"/tasks/{item.id}", {"sign_decision": "签收", "sign_note": "长" * 2001}).get_data(as_text=True)
+    assert _errors(page) == ["签收意见不能超过 2000 个字"]
+    page = b.post(f"/tasks/{item.id}", {"sign_decision": "签收", "sign_note": "长" * 2000},
+                  follow_redirects=True).get_data(as_text=True)
+    assert "已签收" in page
