@@ -3,6 +3,8 @@ matrix beside this test (route_matrix.py) says: the table, the hook that enforce
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import request, url_for
 from flask_login import login_user
@@ -159,3 +161,21 @@ def test_the_issue_s_over_broad_routes_are_closed(app, browser, role_users):
         assert response.status_code == 403
     assert ticket.id and not db.session.scalar(select(db.func.count()).select_from(
         db.metadata.tables["ticket_note"])), "no note was written"
+
+
+def test_no_menu_offers_a_page_its_reader_is_refused(app, role_users, browser):
+    """Every link of the navbar, for a user of each single role, opens (the analyst was offered 行业台账)."""
+    problems = []
+    for code in ROLES:
+        client = browser().login(f"only_{code}", "Bamboo-47-tea-x")
+        page = client.get("/").get_data(as_text=True)
+        nav = page[page.find("<nav"):page.find("</nav>")]
+        links = {href for href in re.findall(r'href="(/[^"#]*)"', nav)
+                 if not href.startswith(("/logout", "/lang/", "/static/"))}
+        assert links, code
+        for href in sorted(links):
+            _forget_request_globals()
+            status = client.get(href.replace("&amp;", "&")).status_code
+            if status == 403:
+                problems.append(f"{code}: {href}")
+    assert not problems, "\n".join(problems)
