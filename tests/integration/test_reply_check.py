@@ -26,6 +26,13 @@ def test_missing_elements_length_typos_and_risky_words_are_flagged(app):
     assert "没事找事" in result.risky_words
 
 
+def test_the_word_for_the_caller_is_no_way_of_contacting_them(app):
+    """来电人 (the caller) says nothing of how they were reached; 来电 (a call) and 电话 do."""
+    assert "联系方式" in check_reply("经查，来电人瞎投诉，我们已按排人员处理。").missing_elements
+    assert "联系方式" not in check_reply("来电人再次来电，经查已处理。").missing_elements
+    assert "来电" in check_reply("").hints["联系方式"], "the hint shows the word, not the pattern"
+
+
 def test_dictionaries_are_settings(app):
     settings.put("reply_risky_words", ["不予理睬"])
     db.session.commit()
