@@ -24,6 +24,7 @@ tickets); the tickets behind them are loaded only as far as a page lists them (`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -118,7 +119,10 @@ class Rate:
 
 
 def period_bounds(label: str) -> tuple[datetime, datetime]:
-    """'2026-11' -> [start, end) in Asia/Shanghai, honouring the month-boundary setting."""
+    """'2026-11' -> [start, end) in Asia/Shanghai, honouring the month-boundary setting. ValueError unless
+    the label is YYYY-MM (a typed 2026-1 is refused, as the 三率 page refuses it, not read as January)."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", label or ""):
+        raise ValueError(f"not a YYYY-MM period: {label!r}")
     year, month = (int(part) for part in label.split("-"))
     start_day = int(setting("assessment_start_day"))
     if start_day <= 1:

@@ -142,3 +142,8 @@ def test_the_access_logs_unmasked_flag_survives_its_export_link(app):
     f = access_log.LogFilter.from_args({"unmasked": "1"})
     assert f.unmasked and f.as_args() == {"unmasked": "1"}
     assert access_log.LogFilter.from_args(f.as_args()) == f
+
+
+def test_a_month_without_its_leading_zero_is_refused_not_read_as_another_filter(app, browser):
+    page = browser("zhuguan").get("/tickets/?period=2026-1").get_data(as_text=True)
+    assert "考核期格式应为 YYYY-MM" in page
