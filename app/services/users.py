@@ -76,6 +76,10 @@ def generate_password() -> str:
             return candidate
 
 
+def _username_taken(username: str) -> bool:
+    return db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None
+
+
 def add_user(username: str, name: str, roles: list[str], section_code: str | None, password: str,
              actor: User | None = None, phone: str = "") -> User:
     """A new user. From the admin page (``actor``) the password is temporary: it must be changed."""
@@ -86,6 +90,8 @@ def add_user(username: str, name: str, roles: list[str], section_code: str | Non
         errors["username"] = _("请填写用户名。")
     elif len(username) > 60 or not set(username.lower()) <= USERNAME_CHARS:
         errors["username"] = _("用户名只能包含字母、数字和 _ . -，不超过 60 个字符。")
+    elif _username_taken(username):  # said with the other problems, not after they are mended
+        errors["username"] = _("用户名 %(username)s 已存在。", username=username)
     problem = passwords.problem(password, username, name)
     if problem:
         errors["password"] = problem
@@ -94,7 +100,7 @@ def add_user(username: str, name: str, roles: list[str], section_code: str | Non
             raise ServiceError("；".join(str(m) for m in errors.values()))
         raise InvalidInput(errors)
     with unit_of_work():
-        if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        if _username_taken(username):  # (again in the transaction: another admin may have just added it)
             raise InvalidInput({"username": _("用户名 %(username)s 已存在。", username=username)})
         user = User(username=username, name=name.strip(), roles=",".join(roles), section=_section(section_code),
                     phone=(phone or "").strip(), must_change_password=actor is not None)

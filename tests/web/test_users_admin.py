@@ -90,3 +90,14 @@ def test_the_page_shows_last_login_and_is_for_admins_only(app, browser):
     assert "从未登录" in page.split('data-user="fenguan"')[1].split("</tr>")[0]
     for who in ("zhuguan", "tongji", "paidan"):
         assert browser(who).get("/admin/users/").status_code == 403
+
+
+def test_a_taken_username_is_named_with_the_other_problems_at_once(app):
+    import pytest
+
+    from app.services import InvalidInput, users
+
+    with pytest.raises(InvalidInput) as refused:
+        users.add_user("ZhiBan", "值班员", ["duty"], None, "123", actor=user("liucheng"))
+    assert refused.value.errors["username"] == "用户名 ZhiBan 已存在。"
+    assert "password" in refused.value.errors
