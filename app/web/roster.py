@@ -102,6 +102,9 @@ def assign():
         else:
             flash(_("已排班：%(day)s %(shift)s。", day=day.isoformat(), shift=roster.shift_label(form["shift"])),
                   "success")
+            if day < clock.local_now().date():  # a correction of the record, or a mistyped year
+                flash(_("注意：%(day)s 已经过去，这条排班只补记在排班表上，不会再派单或提醒。", day=day.isoformat()),
+                      "warning")
             return redirect(url_for("roster.week", date=day.isoformat()))
     elif request.method == "POST":
         status = 422

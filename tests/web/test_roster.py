@@ -336,3 +336,15 @@ def test_demo_roster_routes_the_demo(app):
     ticket = tickets.create_ticket(dict(ticket_no="DEMO-N", ticket_type="咨询", title="周末咨询", content="咨询",
                                         urgency="一般", nature="主办", source="其他"), user("paidan"))
     assert open_item(ticket, "sign").assignee.username == "paidan"
+
+
+def test_a_shift_on_a_past_day_is_recorded_with_a_warning(app, browser):
+    supervisor = browser("zhuguan")
+    zhiban = user("zhiban")
+    for day, warned in (("2026-11-20", True), ("2026-11-26", False)):
+        page = supervisor.post("/roster/assign", {"day": day, "shift": "night", "user_id": str(zhiban.id),
+                                                  "duty_role": "duty", "note": ""},
+                               form_url=f"/roster/assign?day={day}&shift=night",
+                               follow_redirects=True).get_data(as_text=True)
+        assert "已排班" in page
+        assert (f"注意：{day} 已经过去" in page) is warned, day
