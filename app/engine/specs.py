@@ -62,11 +62,28 @@ def _groups(text: str | None) -> list[str]:
     return [g for g in (_expr(part) for part in (text or "").split(",")) if g]
 
 
+# a string field a person types into gets this maxlength when its diagram sets none (characters): no text is
+# unbounded (it prints on every page of the ticket). Set at deploy, so versions deployed before keep their forms.
+DEFAULT_MAX_LINE = 200
+DEFAULT_MAX_MULTILINE = 2000
+
+
+def _validation(f, properties: dict) -> dict:
+    validation = {v.name: v.config for v in f.validation}
+    typed = (f.type or "string") == "string" and "readonly" not in validation \
+        and not dialect.is_juel(str(f.default_value or ""))  # (a computed value may be longer: not cut)
+    if typed and "maxlength" not in validation:
+        multiline = properties.get("multiline") == "true"
+        validation["maxlength"] = str(DEFAULT_MAX_MULTILINE if multiline else DEFAULT_MAX_LINE)
+    return validation
+
+
 def _user_task_meta(spec, node) -> dict:
     camunda = f"{{{dialect.CAMUNDA_NS}}}"
     form = spec.form
     fields = []
     for f in form.fields:
+        properties = {p.id: p.value for p in f.properties}
         fields.append(
             {
                 "id": f.id,
@@ -74,8 +91,8 @@ def _user_task_meta(spec, node) -> dict:
                 "label": f.label or f.id,
                 "default": f.default_value,
                 "options": [[o.id, o.name] for o in getattr(f, "options", [])],
-                "validation": {v.name: v.config for v in f.validation},
-                "properties": {p.id: p.value for p in f.properties},
+                "validation": _validation(f, properties),
+                "properties": properties,
             }
         )
     return {

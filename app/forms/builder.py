@@ -4,7 +4,7 @@ Supported field types: string (property ``multiline`` for a text area), long, bo
 date (a date and time), enum. Validation constraints: required, minlength, maxlength,
 min, max, readonly. Property ``required_if`` holds a Python condition over the other
 fields (``sign_decision == '退回'``); ``placeholder`` and ``help`` are shown as such. A string
-field without maxlength gets one (200 characters, 2000 multiline): no text is unbounded.
+field the person types into gets a maxlength at deploy when its diagram sets none (app/engine/specs.py).
 """
 
 from __future__ import annotations
@@ -31,9 +31,6 @@ from app.services import diagram_words
 from app.services.catalogue import lazy_gettext as _l
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-# a string field whose diagram sets no maxlength gets one (characters)
-DEFAULT_MAX_LINE = 200
-DEFAULT_MAX_MULTILINE = 2000
 
 
 class RequiredIf:
@@ -128,11 +125,9 @@ def _field(spec: dict):
     validators = [InputRequired(message=message)] if required else [Optional()]
     if "required_if" in props:
         validators = [RequiredIf(props["required_if"], message), Optional()]
-    if "minlength" in validation or "maxlength" in validation or spec["type"] == "string":
+    if "minlength" in validation or "maxlength" in validation:
         lo = int(validation.get("minlength") or -1)
         hi = int(validation.get("maxlength") or -1)
-        if hi < 0 and spec["type"] == "string":  # no text without a bound: it prints on every page of the ticket
-            hi = DEFAULT_MAX_MULTILINE if props.get("multiline") == "true" else DEFAULT_MAX_LINE
         validators.append(Length(min=lo, max=hi, message=_length_message(label, lo, hi)))
     if "min" in validation or "max" in validation:
         lo = float(validation["min"]) if "min" in validation else None

@@ -26,6 +26,12 @@ def _input(field, css: str, **extra) -> Markup:
     return field.widget(field, **kwargs)
 
 
+def _text(value) -> Markup:
+    """A label, help text or message as text: a diagram's words arrive as lazy strings, whose ``__html__``
+    would let their markup through unescaped."""
+    return escape(str(value))
+
+
 def _required_mark(field) -> str:
     return ' <span class="text-danger">*</span>' if field.flags.required else ""
 
@@ -35,23 +41,24 @@ def field_html(field) -> Markup:
     invalid = " is-invalid" if field.errors else ""
     parts = ['<div class="mb-3">']
     if field.type in CHOICES:
-        parts.append(f'<label class="form-label fw-semibold">{escape(field.label.text)}{_required_mark(field)}</label>'
+        parts.append(f'<label class="form-label fw-semibold">{_text(field.label.text)}{_required_mark(field)}</label>'
                      f'<div class="{invalid}">')
         for option in field:
             label = option.label
             parts.append(f'<div class="form-check form-check-inline">{_input(option, "form-check-input" + invalid)} '
-                         f'<label class="form-check-label" for="{escape(label.field_id)}">{escape(label.text)}'
+                         f'<label class="form-check-label" for="{escape(label.field_id)}">{_text(label.text)}'
                          f'</label></div>')
         if not field.flags.required:
+            clear = _("清除选择")  # (outside the f-string, where Babel's extractor finds it)
             parts.append(f'<button type="button" class="btn btn-link btn-sm p-0 align-baseline" '
-                         f'data-clear-choice="{escape(field.name)}">{escape(_("清除选择"))}</button>')
+                         f'data-clear-choice="{escape(field.name)}">{_text(clear)}</button>')
         parts.append("</div>")
     elif field.type == "BooleanField":
         parts.append(f'<div class="form-check">{_input(field, "form-check-input" + invalid)} '
                      f'<label class="form-check-label" for="{escape(field.label.field_id)}">'
-                     f'{escape(field.label.text)}</label></div>')
+                     f'{_text(field.label.text)}</label></div>')
     else:
-        parts.append(f'<label class="form-label fw-semibold" for="{escape(field.id)}">{escape(field.label.text)}'
+        parts.append(f'<label class="form-label fw-semibold" for="{escape(field.id)}">{_text(field.label.text)}'
                      f'{_required_mark(field)}</label>')
         if field.type == "TextAreaField":
             parts.append(_input(field, "form-control" + invalid, rows=3))
@@ -59,8 +66,8 @@ def field_html(field) -> Markup:
             parts.append(_input(field, "form-select" + invalid))
         else:
             parts.append(_input(field, "form-control" + invalid))
-    parts.extend(f'<div class="invalid-feedback d-block">{escape(error)}</div>' for error in field.errors)
+    parts.extend(f'<div class="invalid-feedback d-block">{_text(error)}</div>' for error in field.errors)
     if field.description:
-        parts.append(f'<div class="form-text">{escape(field.description)}</div>')
+        parts.append(f'<div class="form-text">{_text(field.description)}</div>')
     parts.append("</div>")
     return Markup("".join(parts))

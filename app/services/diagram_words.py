@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
+from markupsafe import escape
 
 from app.services import per_request
 from app.services.catalogue import gettext
@@ -51,9 +52,17 @@ def word(text, english: str | None = None) -> str:
     return text
 
 
+class DiagramWord(LazyString):
+    """A diagram's word, translated when shown. It is text, never markup: Flask-Babel's LazyString hands
+    itself to Jinja and MarkupSafe unescaped (``__html__``), and a process owner's label is not HTML."""
+
+    def __html__(self):
+        return escape(str(self))
+
+
 def lazy(text, english: str | None = None) -> LazyString:
     """``word`` when turned into a string (form labels built once, shown in the request's language)."""
-    return LazyString(word, text, english)
+    return DiagramWord(word, text, english)
 
 
 def field_label(spec: dict):

@@ -142,11 +142,7 @@ class Mask:
     def text(self, value):
         if self.full or not isinstance(value, str):
             return value
-        value = mask_text(value)
-        for name in self.names:
-            if name in value:
-                value = value.replace(name, mask_name(name))
-        return value
+        return mask_names(mask_text(value), self.names)
 
     def field(self, name: str, value):
         """A ticket field by name: phone, name and address by kind, free-text fields as free text."""
@@ -159,17 +155,30 @@ class Mask:
             return mask_name(value)
         if kind == "address":
             return HIDDEN_ADDRESS
-        return mask_text(value) if name in FREE_TEXT_FIELDS else value
+        return self.text(value) if name in FREE_TEXT_FIELDS else value
 
 
 FULL = Mask(True)
 MASKED = Mask(False)
 
 
-def caller_names(ticket) -> tuple[str, ...]:
-    """The caller's name as free text may repeat it (one character alone is too common to hide)."""
-    name = (getattr(ticket, "caller_name", None) or "").strip()
-    return (name,) if len(name) >= 2 else ()
+# what platforms and imports write where no name was given: words of ordinary text, not a person
+PLACEHOLDER_NAMES = frozenset({"市民", "群众", "来电人", "来电者", "匿名", "匿名市民", "匿名来电", "先生", "女士",
+                               "小姐", "用户", "未知", "不详", "无", "未提供", "保密", "热心市民"})
+
+
+def caller_names(ticket=None, name: str | None = None) -> tuple[str, ...]:
+    """The caller's name as free text may repeat it: not one character alone, nor a placeholder (市民, 先生)."""
+    name = (name if name is not None else getattr(ticket, "caller_name", None) or "").strip()
+    return (name,) if len(name) >= 2 and name not in PLACEHOLDER_NAMES else ()
+
+
+def mask_names(text: str, names: tuple[str, ...]) -> str:
+    """Each of ``names`` masked where ``text`` repeats it (李先生您好 -> 李**您好)."""
+    for name in names:
+        if name in text:
+            text = text.replace(name, mask_name(name))
+    return text
 
 
 def for_viewer(user, ticket) -> Mask:

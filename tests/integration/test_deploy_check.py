@@ -270,3 +270,9 @@ def test_receive_task_waits_for_its_message(app):
     assert instances.send_message(instance, "done", {"ok": True}).completed
     no_message = diagram("receive_task").replace(b' messageRef="msg_done"', b"")
     assert any(p.element_id == "wait_done" and "messageRef" in p.message for p in deployment.lint(no_message).errors)
+
+
+def test_typed_text_gets_a_maxlength_at_deploy_shown_and_computed_text_does_not(app):
+    version = deployment.deploy(diagram("text_bounds"))
+    limits = {f["id"]: f["validation"].get("maxlength") for f in version.task_meta["note"]["fields"]}
+    assert limits == {"line": "200", "notes": "2000", "own_limit": "30", "shown": None, "computed": None}

@@ -132,3 +132,28 @@ def test_what_a_user_typed_comes_back_escaped_and_the_error_under_its_field(app,
     assert 'data-role="x"' in html and 'aria-label="说明"' in html
     assert '<div class="invalid-feedback d-block">请勾选同意</div>' in html
     assert 'class="form-check-input is-invalid"' in html
+
+
+def test_the_clear_button_speaks_the_readers_language(app):
+    from flask import session
+
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        html = str(field_html(_Extras().optional_choice))
+    assert ">Clear</button>" in html
+
+
+def test_a_diagrams_words_are_text_not_markup(app):
+    """A label, an option and a help text a process owner typed with HTML in them are shown as text."""
+    from app.forms.builder import build_form_class
+
+    spec = {"id": "kind", "type": "enum", "label": "<img src=x onerror=alert(1)>类别", "default": None,
+            "options": [[f"o{i}", f"<b>选项{i}</b>"] for i in range(6)], "validation": {},
+            "properties": {"help": "<script>alert(2)</script>说明"}}
+    radio = dict(spec, id="pick", options=spec["options"][:2])
+    with app.test_request_context("/"):
+        form = build_form_class(("test", "words"), [spec, radio])()
+        html = str(field_html(form.kind)) + str(field_html(form.pick))
+    assert "<img" not in html and "<b>" not in html and "<script>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;类别" in html and "&lt;b&gt;选项0&lt;/b&gt;" in html
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;说明" in html

@@ -157,7 +157,7 @@ def test_a_handler_of_another_section_cannot_hear_a_recording(app, browser):
 
 def test_the_callers_name_is_masked_where_free_text_repeats_it(app, browser):
     """联系人 李先生 in the 办理记录 and 李先生您好 in the reply: masked as the 来电人 field is (李**)."""
-    ticket = new_ticket(caller_name="李先生")
+    ticket = new_ticket(caller_name="李先生", title="李先生反映网吧接纳未成年人", content="市民李先生来电反映网吧问题。")
     run_to(ticket, stop_before="respond")
     complete(ticket, "respond", "wenhua", **dict(RESPOND, contact_person="李先生"))
     complete(ticket, "handle", "wenhua", **dict(HANDLE, reply_draft="李先生您好，经核查，网咖已整改。"))

@@ -61,6 +61,9 @@ def _check_container(report: Report, container) -> None:
 
 
 def check(root, report: Report) -> None:
-    """Every process and (event) subprocess of the file, each with its own flows."""
-    for container in root.iter(*[f"{B}{tag}" for tag in CONTAINERS]):
-        _check_container(report, container)
+    """Every executable process and its (event) subprocesses, each with its own flows."""
+    for process in root.iter(f"{B}process"):
+        if process.get("isExecutable") == "false":
+            continue
+        for container in process.iter(*[f"{B}{tag}" for tag in CONTAINERS]):
+            _check_container(report, container)

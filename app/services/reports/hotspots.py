@@ -59,9 +59,10 @@ def rising(period: Period, column, dimension: str, limit: int = 15) -> list[dict
 
 def _texts(period: Period) -> list[tuple[int, str, str]]:
     """The period's texts with personal data masked first: keywords and clusters are read by everyone."""
-    rows = db.session.execute(select(Ticket.id, Ticket.topic, Ticket.title, Ticket.content)
+    rows = db.session.execute(select(Ticket.id, Ticket.topic, Ticket.title, Ticket.content, Ticket.caller_name)
                               .where(_scope(period)).order_by(Ticket.received_at.desc()).limit(MAX_TEXTS))
-    return [(i, topic, masking.mask_text(f"{title}。{content}")) for i, topic, title, content in rows]
+    return [(i, topic, masking.mask_names(masking.mask_text(f"{title}。{content}"), masking.caller_names(name=caller)))
+            for i, topic, title, content, caller in rows]
 
 
 def keyword_rise(period: Period, top: int = 20) -> list[dict]:
