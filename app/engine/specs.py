@@ -111,6 +111,39 @@ def _user_task_meta(spec, node) -> dict:
     }
 
 
+_XML_REASONS = (  # libxml2's messages (English) in a process owner's words; the first that matches
+    ("Opening and ending tag mismatch", "开始标签和结束标签不匹配"),
+    ("Premature end of data", "文件不完整：在标签闭合之前就结束了"),
+    ("EndTag: '</' not found", "文件不完整：缺少结束标签"),
+    ("Specification mandates value for attribute", "属性没有取值（应写作 name=\"…\"）"),
+    ("AttValue: \" or ' expected", "属性的取值缺少引号"),
+    ("attributes construct error", "属性写法有误"),
+    ("Attribute", "属性重复或写法有误"),
+    ("StartTag: invalid element name", "标签名无效"),
+    ("Start tag expected", "不是 XML 文件：找不到任何标签"),
+    ("Document is empty", "文件是空的"),
+    ("Extra content at the end of the document", "根元素结束后还有多余内容"),
+    ("xmlParseEntityRef: no name", "“&”后缺少实体名（文字中的 & 请写作 &amp;）"),
+    ("EntityRef: expecting ';'", "“&”后缺少实体名（文字中的 & 请写作 &amp;）"),
+    ("Entity", "引用了未定义的实体"),
+    ("Namespace prefix", "使用了未声明的命名空间前缀"),
+    ("Char 0x", "含有 XML 不允许的字符"),
+    ("Input is not proper UTF-8", "文件不是 UTF-8 编码"),
+    ("Huge input lookup", "文件嵌套或文本过大"),
+    ("Excessive depth", "元素嵌套过深"),
+)
+
+
+def _xml_reason(message: str | None) -> str:
+    text = message or ""
+    return next((reason for prefix, reason in _XML_REASONS if prefix in text), "XML 格式错误")
+
+
+def _column(exc) -> str:
+    column = getattr(exc, "offset", None) or (exc.position[1] if getattr(exc, "position", None) else None)
+    return f"第 {column} 列" if column else ""
+
+
 _SPIFF_MESSAGES = {  # SpiffWorkflow's parser messages, in the words a process owner reads
     "No start event found": "流程没有开始事件",
     "Multiple outgoing flows are not supported": "不支持多个出口",
@@ -164,7 +197,7 @@ def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) ->
     try:
         root = dialect.parse_xml(xml)
     except etree.XMLSyntaxError as exc:
-        report.add("", "", f"不是有效的 BPMN XML（第 {exc.lineno or 1} 行）：{exc.msg}")
+        report.add("", "", f"不是有效的 BPMN XML（第 {exc.lineno or 1} 行{_column(exc)}）：{_xml_reason(exc.msg)}")
         raise DiagramError(report) from exc
     if root.tag != f"{{{dialect.BPMN_NS}}}definitions":
         report.add("", "", "不是有效的 BPMN XML：根元素应为 bpmn:definitions（BPMN 2.0）")

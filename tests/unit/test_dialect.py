@@ -36,3 +36,18 @@ def test_not_xml_is_refused():
     with pytest.raises(DiagramError) as err:
         specs.parse(b"<bpmn:definitions")
     assert "不是有效的 BPMN XML" in str(err.value)
+
+
+@pytest.mark.parametrize(("xml", "reason"), [
+    (b"<not xml", "第 1 行第 8 列）：属性没有取值"),
+    (b"", "文件是空的"),
+    (b"<a><b></a>", "开始标签和结束标签不匹配"),
+    (b"<a>R&D</a>", "请写作 &amp;"),
+])
+def test_a_broken_file_is_explained_in_chinese_without_the_parsers_english(xml, reason):
+    import re
+
+    with pytest.raises(DiagramError) as err:
+        specs.parse(xml)
+    message = str(err.value.report.problems[0])
+    assert reason in message and not re.search(r"[A-Za-z]{3,} [A-Za-z]{2,}", message.replace("BPMN XML", "")), message  # no English phrase
