@@ -19,10 +19,18 @@ CHOICES = ("RadioField", "ChoiceField")
 
 
 def _input(field, css: str, **extra) -> Markup:
-    """The field's widget, as ``field(class_=css)`` calls it (render_kw first, the call's own words win)."""
+    """The field's widget, as ``field(class_=css)`` calls it (render_kw first, the call's own words win).
+
+    A length limit is written as ``data-maxlength``, not ``maxlength``: the browser cuts pasted text at
+    ``maxlength`` without a word, so the end of what was typed was lost; the server refuses it instead,
+    naming the field and keeping all of it."""
     kwargs = {"class": css, **extra}
     if field.render_kw:
         kwargs = {**{clean_key(key): value for key, value in field.render_kw.items()}, **kwargs}
+    limit = kwargs.get("maxlength") or getattr(field.flags, "maxlength", None)
+    if limit:
+        kwargs["maxlength"] = False  # (WTForms' widgets then write none from the field's flags)
+        kwargs["data-maxlength"] = limit
     return field.widget(field, **kwargs)
 
 

@@ -53,7 +53,12 @@ AWKWARD = 'A & B <b>"引号"</b> \'单\''
 
 
 def _markup(html) -> str:
-    return re.sub(r">\s+<", "><", str(html)).strip()
+    """Whitespace between tags aside, and the length limit (written as data-maxlength, see below) aside."""
+    return re.sub(r' (data-)?maxlength="\d+"', "", re.sub(r">\s+<", "><", str(html))).strip()
+
+
+def _limits(html) -> list[str]:
+    return re.findall(r' (?:data-)?maxlength="(\d+)"', str(html))
 
 
 class _Extras(FlaskForm):
@@ -118,8 +123,11 @@ def test_every_field_of_the_desk_is_written_as_the_macro_wrote_it(app):
         assert {"ChoiceField", "SelectField", "TextAreaField", "StringField", "BooleanField", "RadioField",
                 "FileField", "DateTimeLocalField", "IntegerField"} <= kinds, kinds
         assert any(field.errors for field in fields), "refused submissions are among them"
+        assert any(_limits(reference(field)) for field in fields), "fields with a length limit are among them"
         for field in fields:
-            assert _markup(field_html(field)) == _markup(reference(field)), (field.name, field.type)
+            ours, theirs = field_html(field), reference(field)
+            assert _markup(ours) == _markup(theirs), (field.name, field.type)
+            assert _limits(ours) == _limits(theirs) and ' maxlength="' not in str(ours), (field.name, field.type)
 
 
 @pytest.mark.parametrize("value, shown", [(AWKWARD, "A &amp; B &lt;b&gt;&#34;引号&#34;&lt;/b&gt; &#39;单&#39;")])
