@@ -125,6 +125,9 @@ def mask_text(text: str | None) -> str:
 # ---- per reader ---------------------------------------------------------------------------------
 
 HIDDEN_ADDRESS = "（已隐藏）"
+# a form value recorded under one of these labels (or field ids) is a person's name, whoever it is: masked
+# as 来电人 is (联系人 张三 -> 张*), not only where it repeats the caller's name
+NAME_LABELS = frozenset({"联系人", "联系人姓名", "来电人", "来电人姓名", "被回访人", "当事人", "contact_person"})
 FIELD_KINDS = {"caller_phone": "phone", "caller_name": "name", "address": "address"}
 # The ticket's fields citizens and staff write freely (numbers, ids, codes are never masked).
 FREE_TEXT_FIELDS = {"title", "content", "reply_text", "carry_plan", "enterprise"}
@@ -143,6 +146,12 @@ class Mask:
         if self.full or not isinstance(value, str):
             return value
         return mask_names(mask_text(value), self.names)
+
+    def entry(self, label: str, value):
+        """A value of the 办理记录 recorded under ``label``: a name by kind, anything else as free text."""
+        if label in NAME_LABELS and not self.full and isinstance(value, str) and value:
+            return mask_name(value.strip())
+        return self.text(value)
 
     def field(self, name: str, value):
         """A ticket field by name: phone, name and address by kind, free-text fields as free text."""

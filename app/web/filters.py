@@ -79,6 +79,11 @@ def masked(value, ticket, field: str | None = None):
     return mask.field(field, value) if field else mask.text(value)
 
 
+def masked_entry(value, ticket, label: str):
+    """``{{ value|masked_entry(ticket, label) }}``: one recorded form value as this reader may see it."""
+    return viewer_mask(ticket).entry(label, value)
+
+
 def entry_text(event) -> str:
     """A timeline or history entry in the reader's language (old rows: their stored Chinese title)."""
     if not getattr(event, "message", None):
@@ -89,6 +94,7 @@ def entry_text(event) -> str:
 def register(app):
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["masked"] = masked
+    app.jinja_env.filters["masked_entry"] = masked_entry
     app.jinja_env.filters["group_names"] = group_names
     app.jinja_env.filters["entry_text"] = entry_text
     app.jinja_env.filters["dword"] = diagram_words.word  # a diagram's word (task, state, option) for the reader

@@ -168,3 +168,13 @@ def test_the_callers_name_is_masked_where_free_text_repeats_it(app, browser):
         assert "李先生" not in body and "李**" in body, (who, url)
     dispatcher = browser("paidan").get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "李先生您好" in dispatcher, "roles that must reach the caller see the name"
+
+
+def test_a_name_recorded_as_the_contact_is_masked_whoever_it_is(app, browser):
+    """联系人 is a person's name even when it is not the caller's (a relative, a neighbour)."""
+    ticket = new_ticket(caller_name="王女士")
+    run_to(ticket, stop_before="respond")
+    complete(ticket, "respond", "wenhua", **dict(RESPOND, contact_person="张三丰"))
+    masked = browser("tongji").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "张三丰" not in masked and "张**" in masked
+    assert "张三丰" in browser("paidan").get(f"/tickets/{ticket.id}").get_data(as_text=True)
