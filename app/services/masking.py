@@ -176,9 +176,9 @@ PLACEHOLDER_NAMES = frozenset({"市民", "群众", "来电人", "来电者", "�
                                "小姐", "用户", "未知", "不详", "无", "未提供", "保密", "热心市民"})
 
 
-def caller_names(ticket=None, name: str | None = None) -> tuple[str, ...]:
+def caller_names(name: str | None) -> tuple[str, ...]:
     """The caller's name as free text may repeat it: not one character alone, nor a placeholder (市民, 先生)."""
-    name = (name if name is not None else getattr(ticket, "caller_name", None) or "").strip()
+    name = (name or "").strip()
     return (name,) if len(name) >= 2 and name not in PLACEHOLDER_NAMES else ()
 
 
@@ -196,5 +196,5 @@ def for_viewer(user, ticket) -> Mask:
         return FULL if user is not None and user.has_role(*access.PERSONAL_DATA_ROLES) else MASKED
     if access.may_see_personal_data(user, ticket):
         return FULL
-    names = caller_names(ticket)
+    names = caller_names(getattr(ticket, "caller_name", None))  # (an export's row may not carry it)
     return Mask(False, names) if names else MASKED

@@ -50,24 +50,22 @@ def test_a_masked_reader_sees_fields_by_kind():
 
 
 def test_the_callers_name_is_masked_in_free_text_but_not_a_single_character():
-    from types import SimpleNamespace
 
     from app.services.masking import MASKED, Mask, caller_names
 
-    mask = Mask(False, caller_names(SimpleNamespace(caller_name="李先生")))
+    mask = Mask(False, caller_names("李先生"))
     assert mask.text("联系人 李先生，电话13912345678") == "联系人 李**，电话139****5678"
     assert mask.text("李先生您好") == "李**您好"
-    assert caller_names(SimpleNamespace(caller_name="李")) == () and caller_names(SimpleNamespace()) == ()
+    assert caller_names("李") == () and caller_names(None) == ()
     assert MASKED.text("李先生") == "李先生", "without a ticket there is no name to look for"
 
 
 def test_the_name_is_masked_in_the_tickets_free_text_fields_but_placeholders_are_words():
-    from types import SimpleNamespace
 
     from app.services.masking import Mask, caller_names
 
-    mask = Mask(False, caller_names(SimpleNamespace(caller_name="李先生")))
+    mask = Mask(False, caller_names("李先生"))
     assert mask.field("content", "市民李先生来电反映") == "市民李**来电反映"
     assert mask.field("reply_text", "李先生您好") == "李**您好"
     for placeholder in ("市民", "先生", "匿名"):
-        assert caller_names(SimpleNamespace(caller_name=placeholder)) == (), placeholder
+        assert caller_names(placeholder) == (), placeholder

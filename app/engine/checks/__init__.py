@@ -70,3 +70,11 @@ class CheckContext:
     users: frozenset[str] | None = None  # usernames (``user:<name>`` as a candidate group too)
     inputs: frozenset[str] | None = None  # variables the product hands the process at start
 
+
+def element_label(node) -> tuple[str, str]:
+    """(id, name) of the BPMN element a problem is about: an extension element names its BPMN owner."""
+    while node is not None and node.get("id") is None:
+        node = node.getparent()
+    if node is None:
+        return "", ""
+    return node.get("id") or "", (node.get("name") or "").strip()

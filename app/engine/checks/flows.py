@@ -12,7 +12,7 @@ the places a path may stop.
 from __future__ import annotations
 
 from app.engine import dialect
-from app.engine.checks import Report
+from app.engine.checks import Report, element_label
 
 B = f"{{{dialect.BPMN_NS}}}"
 
@@ -22,10 +22,6 @@ GATEWAYS = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBas
 EVENTS = ("intermediateCatchEvent", "intermediateThrowEvent", "endEvent")
 FLOW_NODES = ACTIVITIES + GATEWAYS + EVENTS
 CONTAINERS = ("process", "subProcess", "transaction")
-
-
-def _label(node) -> tuple[str, str]:
-    return node.get("id", ""), node.get("name") or ""
 
 
 def _local(node) -> str:
@@ -55,9 +51,9 @@ def _check_container(report: Report, container) -> None:
         if _local(node) == "subProcess" and node.get("triggeredByEvent") == "true":
             continue  # an event subprocess starts on its event, with no flow in or out
         if ident not in targets and not _starts_by_itself(node):
-            report.add(*_label(node), "元素没有入口，永远不会执行：请从开始事件（或上一步）连一条顺序流到它")
+            report.add(*element_label(node), "元素没有入口，永远不会执行：请从开始事件（或上一步）连一条顺序流到它")
         if ident not in sources and not _may_end_here(node):
-            report.add(*_label(node), "元素没有出口，流程走到这里会停住而不办结：请连到下一步或结束事件")
+            report.add(*element_label(node), "元素没有出口，流程走到这里会停住而不办结：请连到下一步或结束事件")
 
 
 def check(root, report: Report) -> None:

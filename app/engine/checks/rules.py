@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.engine import dialect
-from app.engine.checks import WARNING, CheckContext, Report, expressions, flows
+from app.engine.checks import WARNING, CheckContext, Report, element_label, expressions, flows
 
 B = f"{{{dialect.BPMN_NS}}}"
 C = f"{{{dialect.CAMUNDA_NS}}}"
@@ -21,14 +21,6 @@ _UNSUPPORTED = {
 _NOBODY = "会停下来等人处理，但没有任何人能看到它：请改成用户任务并设置候选组或办理人，或改成脚本任务"
 
 
-def _label(node) -> tuple[str, str]:
-    while node is not None and node.get("id") is None:  # an extension element: its BPMN owner
-        node = node.getparent()
-    if node is None:
-        return "", ""
-    return node.get("id") or "", (node.get("name") or "").strip()
-
-
 def _service_task(report: Report, node, tag: str) -> None:
     kind = "服务任务" if tag == "serviceTask" else "发送任务"
     for attr, reason in (("class", "Jiesu 不运行 Java 类"),
@@ -36,18 +28,18 @@ def _service_task(report: Report, node, tag: str) -> None:
                          ("topic", "Jiesu 没有外部任务（external task）的执行者")):
         value = node.get(f"{C}{attr}")
         if value:
-            report.add(*_label(node), f"{kind}使用 camunda:{attr}=\"{value}\"：{reason}；"
+            report.add(*element_label(node), f"{kind}使用 camunda:{attr}=\"{value}\"：{reason}；"
                                       "请改用 camunda:expression 调用产品提供的函数，例如 ${notify('提醒', '…')}")
             return
     if node.get(f"{C}type"):
-        report.add(*_label(node), f"{kind}使用 camunda:type=\"{node.get(f'{C}type')}\"：不受支持；"
+        report.add(*element_label(node), f"{kind}使用 camunda:type=\"{node.get(f'{C}type')}\"：不受支持；"
                                   "请改用 camunda:expression 调用产品提供的函数")
         return
     if node.find(f".//{C}connector") is not None:
-        report.add(*_label(node), f"{kind}使用 Camunda Connector：不受支持；请改用 camunda:expression")
+        report.add(*element_label(node), f"{kind}使用 Camunda Connector：不受支持；请改用 camunda:expression")
         return
     if not node.get(f"{C}expression"):
-        report.add(*_label(node), f"{kind}没有实现：请用 camunda:expression 调用产品提供的函数")
+        report.add(*element_label(node), f"{kind}没有实现：请用 camunda:expression 调用产品提供的函数")
 
 
 def _gateways(report: Report, process) -> None:
@@ -65,9 +57,9 @@ def _gateways(report: Report, process) -> None:
                     (flow.find(f"{B}conditionExpression").text or "").strip()
                 if flow.get("id") == default:
                     if has_condition:
-                        report.add(*_label(flow), "默认出口上的条件不会被计算", WARNING)
+                        report.add(*element_label(flow), "默认出口上的条件不会被计算", WARNING)
                 elif not has_condition:
-                    report.add(*_label(gateway), f"出口 {flow.get('id')}"
+                    report.add(*element_label(gateway), f"出口 {flow.get('id')}"
                                                  f"{'（' + flow.get('name') + '）' if flow.get('name') else ''}"
                                                  "既没有条件，也不是默认出口：请加条件或把它设为默认出口")
 
@@ -84,11 +76,11 @@ def _groups_known(report: Report, task, context: CheckContext) -> None:
             known = group in context.groups or (group.startswith("user:") and context.users is not None
                                                 and name in context.users)
             if not known:
-                report.add(*_label(task), f"候选组 {group} 不是任何角色、科室或用户，这个任务没有人能看到")
+                report.add(*element_label(task), f"候选组 {group} 不是任何角色、科室或用户，这个任务没有人能看到")
     if context.users is not None:
         for user in users + ([assignee] if assignee else []):
             if not dialect.is_juel(user) and user not in context.users:
-                report.add(*_label(task), f"{'办理人' if user == assignee else '候选人'} {user} 不是系统中的用户")
+                report.add(*element_label(task), f"{'办理人' if user == assignee else '候选人'} {user} 不是系统中的用户")
 
 
 def check(root, report: Report, context: CheckContext | None) -> None:
@@ -97,60 +89,60 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             continue
         ident = node.get("id")
         if ident in RESERVED_IDS or ident.endswith(RESERVED_SUFFIXES):
-            report.add(*_label(node), f"元素 id {ident} 与引擎内部的名称冲突，请换一个 id（例如 {ident}_1）")
+            report.add(*element_label(node), f"元素 id {ident} 与引擎内部的名称冲突，请换一个 id（例如 {ident}_1）")
     for process in root.iter(f"{B}process"):
         _gateways(report, process)
     flows.check(root, report)
     for tag, reason in _UNSUPPORTED.items():
         for node in root.iter(f"{B}{tag}"):
-            report.add(*_label(node), reason)
+            report.add(*element_label(node), reason)
     for tag in ("task", "manualTask"):
         for node in root.iter(f"{B}{tag}"):
             kind = "普通任务（bpmn:task）" if tag == "task" else "手工任务"
-            report.add(*_label(node), f"{kind}{_NOBODY}")
+            report.add(*element_label(node), f"{kind}{_NOBODY}")
     for tag in ("serviceTask", "sendTask"):
         for node in root.iter(f"{B}{tag}"):
             _service_task(report, node, tag)
     for node in root.iter(f"{B}receiveTask"):
         if not node.get("messageRef"):
-            report.add(*_label(node), "接收任务没有设置消息（messageRef），它会永远等待")
+            report.add(*element_label(node), "接收任务没有设置消息（messageRef），它会永远等待")
     for node in root.iter(f"{B}scriptTask"):
         script_format = (node.get("scriptFormat") or "python").strip().lower()
         if script_format not in ("python", "py", "text/x-python"):
-            report.add(*_label(node), f"不支持 {node.get('scriptFormat')} 脚本：脚本任务只能用 Python 写")
+            report.add(*element_label(node), f"不支持 {node.get('scriptFormat')} 脚本：脚本任务只能用 Python 写")
         elif node.get(f"{C}resource"):
-            report.add(*_label(node), "不支持外部脚本文件（camunda:resource）：请把脚本写在任务里")
+            report.add(*element_label(node), "不支持外部脚本文件（camunda:resource）：请把脚本写在任务里")
         elif node.find(f"{B}script") is None or not (node.find(f"{B}script").text or "").strip():
-            report.add(*_label(node), "脚本任务没有脚本")
+            report.add(*element_label(node), "脚本任务没有脚本")
     for flow in root.iter(f"{B}conditionExpression"):
         language = (flow.get("language") or "").lower()
         if language and language not in ("python", "juel"):
             owner = flow.getparent()
-            report.add(*_label(owner), f"不支持 {flow.get('language')} 条件：请用 JUEL（${{…}}）或 Python 写条件")
+            report.add(*element_label(owner), f"不支持 {flow.get('language')} 条件：请用 JUEL（${{…}}）或 Python 写条件")
     for tag in ("executionListener", "taskListener"):
         for node in root.iter(f"{C}{tag}"):
-            report.add(*_label(node), f"不支持 camunda:{tag}（监听器不会运行）：请用脚本任务或服务任务表达式")
+            report.add(*element_label(node), f"不支持 camunda:{tag}（监听器不会运行）：请用脚本任务或服务任务表达式")
     for node in root.iter(f"{C}inputOutput"):
-        report.add(*_label(node), "camunda:inputOutput 的输入输出映射不会执行，变量按原名传递", WARNING)
+        report.add(*element_label(node), "camunda:inputOutput 的输入输出映射不会执行，变量按原名传递", WARNING)
     for node in root.iter():
         if node.get(f"{C}initiator"):
-            report.add(*_label(node), f"camunda:initiator 不会被设置（流程由系统启动，没有发起人）："
+            report.add(*element_label(node), f"camunda:initiator 不会被设置（流程由系统启动，没有发起人）："
                                       f"用到 {node.get(f'{C}initiator')} 的地方会出错", WARNING)
     processes = {p.get("id") for p in root.iter(f"{B}process")}
     for node in root.iter(f"{B}callActivity"):
         called = node.get("calledElement")
         if not called:
-            report.add(*_label(node), "调用活动没有设置被调用的流程（calledElement）")
+            report.add(*element_label(node), "调用活动没有设置被调用的流程（calledElement）")
         elif called not in processes:
-            report.add(*_label(node), f"调用的流程 {called} 不在此文件中：请把它画在同一个文件里（或改成子流程）")
+            report.add(*element_label(node), f"调用的流程 {called} 不在此文件中：请把它画在同一个文件里（或改成子流程）")
     for node in root.iter():
         form_key = node.get(f"{C}formKey") or ""
         if form_key.startswith(("embedded:", "camunda-forms:", "app:")) or form_key.endswith((".html", ".form")):
-            report.add(*_label(node), f"camunda:formKey=\"{form_key}\" 指向 Camunda 的外部表单，Jiesu 不会显示它："
+            report.add(*element_label(node), f"camunda:formKey=\"{form_key}\" 指向 Camunda 的外部表单，Jiesu 不会显示它："
                                       "请用 camunda:formData 定义表单字段", WARNING)
     for task in root.iter(f"{B}userTask"):
         if not any((task.get(f"{C}{a}") or "").strip() for a in ("candidateGroups", "candidateUsers", "assignee")):
-            report.add(*_label(task), "没有设置候选组或办理人，这个任务没有人能看到")
+            report.add(*element_label(task), "没有设置候选组或办理人，这个任务没有人能看到")
         elif context is not None:
             _groups_known(report, task, context)
     expressions.check(root, report, context)

@@ -61,7 +61,7 @@ def _texts(period: Period) -> list[tuple[int, str, str]]:
     """The period's texts with personal data masked first: keywords and clusters are read by everyone."""
     rows = db.session.execute(select(Ticket.id, Ticket.topic, Ticket.title, Ticket.content, Ticket.caller_name)
                               .where(_scope(period)).order_by(Ticket.received_at.desc()).limit(MAX_TEXTS))
-    return [(i, topic, masking.mask_names(masking.mask_text(f"{title}。{content}"), masking.caller_names(name=caller)))
+    return [(i, topic, masking.mask_names(masking.mask_text(f"{title}。{content}"), masking.caller_names(caller)))
             for i, topic, title, content, caller in rows]
 
 
