@@ -24,6 +24,7 @@ from app.services import (
     early_warning,
     enterprises,
     exclusions,
+    incidents,
     notifications,
     page_cache,
     repeats,
@@ -126,6 +127,8 @@ def wire_subscribers(w: Wiring) -> None:
     w.subscribe(InstanceChanged, exclusions.follow_process, process=exclusion_diagram.PROCESS)
     w.subscribe(InstanceChanged, carried.follow_process, process=carried_diagram.PROCESS)
     w.subscribe(InstanceChanged, supervised_cases.follow_process, process=supervision_diagram.PROCESS)
+    # an instance that nothing can move on (no user task, no timer, no message) is an incident
+    w.subscribe(InstanceChanged, incidents.flag_stalled, when=incidents.is_stalled)
     # 催办 and deadline reminders (notify() in any diagram) reach the holders of the open tasks
     w.subscribe(InstanceChanged, notifications.on_instance_changed, guard=("通知出错", "提醒未能送达办理人"),
                 when=notifications.has_notifications)  # most changes notify nobody: no savepoint then

@@ -119,6 +119,8 @@ class Snapshot:
     # the fired timers whose branch raised no notify(): the others are told by their notification
     silent_timers: list[str] = field(default_factory=list)
     started: bool = False  # the operation started the instance (it has no work items yet)
+    # (element id, name) where the instance stopped with nothing left that can move it on, else None
+    stalled_at: tuple[str, str] | None = None
 
 
 class Runtime:
@@ -254,7 +256,22 @@ class Runtime:
             notifications=list(self.notifications),
             fired_timers=list(self.fired),
             silent_timers=[name for i, name in enumerate(self.fired) if i not in self._announced],
+            stalled_at=self.stalled_at(wf, ready),
         )
+
+    @staticmethod
+    def stalled_at(wf: BpmnWorkflow, ready: list) -> tuple[str, str] | None:
+        """Where an instance stands that nothing can move on: not completed, no user task ready and no
+        event (timer, message, signal) waited for. A parallel join waiting for a path an exclusive
+        gateway did not take is the usual cause; the deploy check cannot see it, the run can."""
+        if ready or wf.completed or wf.event_manager.tasks:
+            return None
+        waiting = [t for t in wf.get_tasks(state=TaskState.WAITING)  # the innermost: not a subprocess's host
+                   if t.task_spec.bpmn_id and t.id not in wf.subprocesses]
+        task = waiting[0] if waiting else wf.last_task
+        if task is None:
+            return ("", "")
+        return (task.task_spec.bpmn_id or "", task.task_spec.bpmn_name or "")
 
     @staticmethod
     def outcome_end_event(wf: BpmnWorkflow) -> str:

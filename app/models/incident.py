@@ -19,7 +19,7 @@ class Incident(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
     business_key: Mapped[str | None] = mapped_column(String(80))
-    source: Mapped[str] = mapped_column(String(20))  # timer, task, message, start, retry
+    source: Mapped[str] = mapped_column(String(20))  # timer, task, message, start, retry, stall
     element_id: Mapped[str] = mapped_column(String(120), default="")
     element_name: Mapped[str] = mapped_column(String(200), default="")
     message: Mapped[str] = mapped_column(String(500))  # Chinese, for people

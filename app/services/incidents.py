@@ -21,6 +21,7 @@ from app.engine.runtime import EngineError
 from app.extensions import db
 from app.models import Alert, Incident, ProcessInstance, ProcessVersion, Ticket, User
 from app.services import N_, NotFound, PermissionDenied, ServiceError, StaleState, _, timeline
+from app.services.events import InstanceChanged
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 
@@ -29,6 +30,7 @@ log = logging.getLogger("jiesu.incidents")
 ALERT_KIND = "流程故障"
 RETRIED = N_("流程故障已排除（重试成功）")
 FAILED_STEP = N_("流程故障：步骤「%(step)s」出错，已通知流程管理员")
+STALLED_STEP = N_("流程停滞：停在步骤「%(step)s」，无法继续，已通知流程管理员")
 
 
 class InstanceFailed(ServiceError):
@@ -51,7 +53,8 @@ def _as_engine_error(exc: BaseException) -> EngineError:
     return exc if isinstance(exc, EngineError) else errors.engine_error(exc, EngineError)
 
 
-def record(instance: ProcessInstance, exc: BaseException, source: str, park: bool = False) -> Incident:
+def record(instance: ProcessInstance, exc: BaseException, source: str, park: bool = False,
+           told: str = FAILED_STEP) -> Incident:
     """Record a failure of ``instance`` in the current transaction (the caller commits).
 
     An open incident of the same instance and element is counted again instead of repeated.
@@ -72,11 +75,12 @@ def record(instance: ProcessInstance, exc: BaseException, source: str, park: boo
         step = error.element_name or error.element_id or "?"
         # the key by its column: the failure may be the version row itself (a column that cannot be read)
         process_key = db.session.scalar(select(ProcessVersion.process_key).where(ProcessVersion.id == instance.version_id))
-        alert = f"流程 {process_key} 在步骤「{step}」出错：{message}"[:300]
+        alert = (f"流程 {process_key} 在步骤「{step}」出错：{message}" if told is FAILED_STEP else
+                 f"流程 {process_key}：{message}")[:300]
         db.session.add(Alert(ticket_id=instance.ticket_id, business_key=instance.business_key, kind=ALERT_KIND,
                              message=alert, raised_at=now))
         if instance.ticket_id:
-            timeline.add(instance.ticket_id, "alert", FAILED_STEP, at=now, step=step)
+            timeline.add(instance.ticket_id, "alert", told, at=now, step=step)
     else:
         incident.occurrences += 1
         incident.last_at = now
@@ -87,6 +91,36 @@ def record(instance: ProcessInstance, exc: BaseException, source: str, park: boo
     log.error("incident %s: instance %s at %s: %s (%s)", incident.id, instance.id, error.element_id,
               message, error.detail)
     return incident
+
+
+def stall_error(where: tuple[str, str]) -> EngineError:
+    """What a stalled instance's incident says (``Snapshot.stalled_at``)."""
+    element_id, element_name = where
+    step = element_name or element_id
+    message = (_("流程停在步骤「%(step)s」：没有待办任务，也没有等待的计时器或消息，不会再往下走。"
+                 "请修改流程图，再把该实例迁移到新版本。", step=step) if step else
+               _("流程停住了：没有待办任务，也没有等待的计时器或消息，不会再往下走。请修改流程图，再把该实例迁移到新版本。"))
+    return EngineError(message, element_id, element_name,
+                       f"stalled: not completed, no ready user task, no waiting event; waiting at {element_id!r}")
+
+
+def is_stalled(event: InstanceChanged) -> bool:
+    return event.snapshot.stalled_at is not None
+
+
+def flag_stalled(event: InstanceChanged) -> None:
+    """An ``InstanceChanged`` subscriber: an instance that nothing can move on is an incident. The change
+    that led there is kept (it was valid); the process owners are told, as for a failure."""
+    record(event.instance, stall_error(event.snapshot.stalled_at), "stall", told=STALLED_STEP)
+
+
+def resolve_stall(instance: ProcessInstance, actor: User, how: str) -> None:
+    """The instance moves again (moved to a fixed version): its open stall incidents are resolved."""
+    now = clock.now()
+    for incident in db.session.scalars(select(Incident).where(
+            Incident.instance_id == instance.id, Incident.status == "open", Incident.source == "stall")):
+        incident.status, incident.resolved_at, incident.resolved_by_id = "resolved", now, actor.id
+        incident.resolution = f"{actor.name} {how}"[:200]
 
 
 def record_separately(exc: BaseException, source: str, instance_id: int | None = None,
@@ -154,6 +188,8 @@ def retry(incident_id: int, actor: User) -> Incident:
             snap = instances.fire_timers(instance)
             ticket = db.session.get(Ticket, instance.ticket_id) if instance.ticket_id else None
             apply_snapshot(instance, ticket, snap, actor)
+            if snap.stalled_at is not None:  # nothing moves it on: the incident stays open
+                raise stall_error(snap.stalled_at)
             now = clock.now()
             for other in db.session.scalars(select(Incident).where(
                     Incident.instance_id == instance.id, Incident.status == "open")):

@@ -17,7 +17,7 @@ from app.engine.expressions import to_datetime
 from app.engine.runtime import EngineError
 from app.extensions import db
 from app.models import InstanceMigration, ProcessInstance, ProcessVersion, Ticket, WorkItem
-from app.services import N_, NotFound, PermissionDenied, ServiceError, _, casework, time_rules, timeline
+from app.services import N_, NotFound, PermissionDenied, ServiceError, _, casework, incidents, time_rules, timeline
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 
@@ -137,6 +137,8 @@ def migrate(instance_ids: list[int], target_id: int, user) -> list[Outcome]:
                 if snap is None:
                     raise ServiceError("；".join(result.reasons))
                 apply_snapshot(instance, ticket, snap, user)
+                if snap.stalled_at is None:
+                    incidents.resolve_stall(instance, user, _("迁移到第 %(n)s 版后继续", n=target.version))
                 _audit("migrate", instance, ticket, before, target, user, result, MIGRATED,
                        a=before.version, b=target.version)
             outcome.done = True

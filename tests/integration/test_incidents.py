@@ -150,3 +150,55 @@ def test_a_request_that_meets_a_failing_instance_gets_a_chinese_message(app, bro
     boss.post(f"/tasks/{item.id}", {})
     assert db.session.query(Incident).count() == 1
     assert db.session.scalars(select(Incident)).one().occurrences == 2
+
+
+def test_an_instance_that_nothing_can_move_on_is_an_incident(app, browser):
+    """A parallel join after an exclusive gateway deploys, then waits forever for the path not taken:
+    the submission that led there is kept, the stall is an incident, and moving the instance to a fixed
+    version resolves it."""
+    from app.services import migration
+    from tests.helpers import user
+
+    diagram = (SAFETY / "join_never_complete.bpmn").read_bytes()
+    instances.deploy(diagram)
+    ticket = new_ticket("T-STALL")
+    instance = _start("join_never_complete", {"need_call": False}, ticket)
+    item = db.session.scalars(select(WorkItem).where(WorkItem.instance_id == instance.id)).one()
+    response = browser("zhuguan").post(f"/tasks/{item.id}", {})
+    assert response.status_code == 302, "the submission itself is valid and saved"
+    db.session.expire_all()
+    assert db.session.get(WorkItem, item.id).state == "completed"
+    assert not db.session.scalars(select(WorkItem).where(WorkItem.instance_id == instance.id,
+                                                         WorkItem.state == "ready")).all()
+    incident = db.session.scalars(select(Incident)).one()
+    assert incident.source == "stall" and incident.element_id == "join" and incident.element_name == "汇合"
+    assert "流程停在步骤「汇合」" in incident.message and "迁移到新版本" in incident.message
+    alert = db.session.scalars(select(Alert).where(Alert.kind == incidents.ALERT_KIND)).one()
+    assert alert.ticket_id == ticket.id and "汇合" in alert.message
+    titles = [e.title for e in db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))]
+    assert any("流程停滞" in t and "汇合" in t for t in titles)
+    owner = browser("liucheng")
+    assert "T-STALL" in owner.get("/incidents/").get_data(as_text=True)
+    # retrying changes nothing: still stalled, still open, the refusal says why
+    page = owner.post(f"/incidents/{incident.id}/retry", form_url="/incidents/",
+                      follow_redirects=True).get_data(as_text=True)
+    assert "重试失败" in page and "汇合" in page
+    db.session.expire_all()
+    assert db.session.get(Incident, incident.id).status == "open"
+    # the fix: the join becomes an exclusive gateway; the instance moved to it goes on to 办结
+    fixed = instances.deploy(diagram.replace(b'<bpmn:parallelGateway id="join"', b'<bpmn:exclusiveGateway id="join"'))
+    [outcome] = migration.migrate([instance.id], fixed.id, user("liucheng"))
+    assert outcome.done, outcome.error
+    db.session.expire_all()
+    assert db.session.scalar(select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == "ready",
+                                                    WorkItem.spec_name == "close")) is not None
+    assert db.session.get(Incident, incident.id).status == "resolved"
+
+
+def test_instances_that_wait_for_a_person_or_a_timer_are_not_stalled(app):
+    """The desk's own lifecycle through its main line never counts as stalled."""
+    from tests.helpers import run_to
+
+    ticket = new_ticket("T-MOVING")
+    run_to(ticket, "callback")
+    assert db.session.query(Incident).count() == 0
