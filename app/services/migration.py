@@ -17,7 +17,17 @@ from app.engine.expressions import to_datetime
 from app.engine.runtime import EngineError
 from app.extensions import db
 from app.models import InstanceMigration, ProcessInstance, ProcessVersion, Ticket, WorkItem
-from app.services import N_, NotFound, PermissionDenied, ServiceError, _, casework, incidents, time_rules, timeline
+from app.services import (
+    N_,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    _,
+    casework,
+    incidents,
+    time_rules,
+    timeline,
+)
 from app.services.process import apply_snapshot
 from app.services.uow import unit_of_work
 

@@ -10,7 +10,12 @@ from app.models import Attachment, User
 from app.services import NotFound, PermissionDenied, _, access, files
 from app.services.tickets import get_ticket
 
-KIND_LABELS = {"callback_recording": "回访录音"}
+KIND_LABELS = {"callback_recording": "回访录音", "exclusion_evidence": "剔除证明材料"}
+
+
+def kind_label(kind: str, default: str = "附件") -> str:
+    """A form's file keeps the kind ``<task>:<field>``: the field names what it is."""
+    return KIND_LABELS.get(kind.rsplit(":", 1)[-1], default)
 
 
 def open_attachment(attachment_id: int, user: User, action: str, log: bool = True) -> tuple[Attachment, Path]:
@@ -23,7 +28,7 @@ def open_attachment(attachment_id: int, user: User, action: str, log: bool = Tru
     if item is None:
         raise NotFound(_("文件不存在。"))
     ticket = get_ticket(item.ticket_id)
-    detail = f"{KIND_LABELS.get(item.kind, item.kind)} #{item.id}"
+    detail = f"{kind_label(item.kind, item.kind)} #{item.id}"
     if not access.may_hear_recordings(user, ticket):
         access.record(user, action, "工单附件", ticket, outcome="denied", detail=detail)
         raise PermissionDenied(_("录音和附件含有来电人的个人信息，您的角色无权收听或下载。"))
@@ -40,4 +45,4 @@ def download_name(item: Attachment, ticket_no: str) -> str:
     extension = next((ext for ext, mime in [*files.AUDIO_TYPES.values(), *files.DOCUMENT_TYPES.values()]
                       if mime == item.content_type), "bin")
     safe_no = "".join(c for c in ticket_no if c.isalnum() or c in "-_")[:40] or "ticket"
-    return f"{KIND_LABELS.get(item.kind, '附件')}-{safe_no}-{item.id}.{extension}"
+    return f"{kind_label(item.kind)}-{safe_no}-{item.id}.{extension}"

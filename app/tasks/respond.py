@@ -3,8 +3,12 @@
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine.clock import clock
 from app.engine.expressions import to_datetime
-from app.services import _
+from app.services import N_, _, timeline
+from app.services.casework import local_text
 from app.tasks import TaskContext, TaskHandler
+
+LATE_REGISTRATION = N_("响应逾期登记：填写的联系时间 %(contact)s 在时限 %(deadline)s 之内，但 %(registered)s 才登记，"
+                       "按登记时间计为响应超时")
 
 
 class RespondHandler(TaskHandler):
@@ -21,5 +25,16 @@ class RespondHandler(TaskHandler):
 
     def after_submit(self, ctx: TaskContext) -> None:
         ticket, value = ctx.ticket, ctx.data.get(lifecycle.CONTACT_TIME)
-        if ticket is not None and value and ticket.first_contact_at is None:
-            ticket.first_contact_at = to_datetime(value)
+        if ticket is None or not value or ticket.first_contact_at is not None:
+            return
+        when, now, deadline = to_datetime(value), clock.now(), ticket.response_deadline
+        if deadline is not None and now > deadline and when <= deadline:
+            # registered only after the deadline had passed: a contact dated inside it cannot be proven,
+            # so the response counts from the registration (the typed time stays in the 办理记录)
+            ticket.first_contact_at = now
+            timeline.add(ticket, "alert", LATE_REGISTRATION, ctx.actor, at=now, contact=local_text(when),
+                         deadline=local_text(deadline), registered=local_text(now))
+            ctx.result["message"] = _("已登记首次联系。响应时限 %(deadline)s 已过才登记，本单按登记时间计为响应超时。",
+                                      deadline=local_text(deadline))
+        else:
+            ticket.first_contact_at = when

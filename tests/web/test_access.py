@@ -47,6 +47,38 @@ def test_contact_time_cannot_be_in_the_future_or_before_receipt(app, browser):
     assert ticket.first_contact_at is not None
 
 
+def test_a_contact_registered_after_the_deadline_counts_late_whatever_time_is_typed(app, browser):
+    """Backdating the first contact into the response time after the deadline passed does not make it on time."""
+    from datetime import timedelta
+
+    from app.engine.clock import clock
+    from app.models import TicketEvent
+
+    ticket = new_ticket()  # received 2026-11-25 10:00, response within 24 hours
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+    clock.advance(timedelta(hours=27))  # 11-26 13:00: the 响应超时 alert has fired
+    wenhua = browser("wenhua")
+    response = wenhua.post(f"/tasks/{open_item(ticket, 'respond').id}", {
+        "contact_time": "2026-11-25T15:00", "contact_method": "电话", "contact_person": "王磊",
+        "contact_note": "已联系"}, follow_redirects=True)
+    assert "响应时限 2026-11-26 10:00 已过才登记，本单按登记时间计为响应超时" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert ticket.first_contact_at == clock.now() and ticket.first_contact_at > ticket.response_deadline
+    titles = [e.title for e in db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))]
+    assert any("填写的联系时间 2026-11-25 15:00" in t and "按登记时间计为响应超时" in t for t in titles)
+    # registered in time, a contact a little earlier is taken as typed
+    other = new_ticket("T-0002")
+    complete(other, "sign", "paidan", **SIGN)
+    complete(other, "dispatch", "paidan", **DISPATCH)
+    clock.advance(timedelta(hours=1))
+    assert wenhua.post(f"/tasks/{open_item(other, 'respond').id}", {
+        "contact_time": "2026-11-26T13:30", "contact_method": "电话", "contact_person": "王磊",
+        "contact_note": "已联系"}).status_code == 302
+    db.session.expire_all()
+    assert other.first_contact_at == clock.now() - timedelta(minutes=30)
+
+
 def test_after_submitting_the_next_own_step_opens(app, browser):
     ticket = new_ticket()
     paidan = browser("paidan")

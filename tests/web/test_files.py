@@ -3,6 +3,7 @@
 import hashlib
 import io
 from pathlib import Path
+from urllib.parse import unquote
 
 from sqlalchemy import select
 
@@ -83,3 +84,12 @@ def test_callback_keeps_the_call_recording(app, browser):
     assert attachment.content_type == "audio/mpeg" and attachment.ticket_id == ticket.id
     page = huifang.get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "<audio" in page and "录音20261125.mp3" in page
+    # the 回访数据表 of the month links the recording (for a role that may hear it)
+    from openpyxl import load_workbook
+
+    sheet = browser("zhuguan").get("/reports/callbacks.xlsx?kind=month&month=2026-11")
+    rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
+    line = dict(zip(rows[0], next(r for r in rows[1:] if r[0] == ticket.ticket_no), strict=True))
+    assert (line["录音"] or "").endswith(f"/tickets/files/{attachment.id}"), line
+    download = browser("zhuguan").get(f"/tickets/files/{attachment.id}?download=1")
+    assert f"回访录音-{ticket.ticket_no}-{attachment.id}.mp3" in unquote(download.headers["Content-Disposition"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.extensions import db
@@ -42,8 +42,7 @@ def rows(period: Period, user: User, recording_url: Callable[[int], str]) -> tup
     recordings: dict[int, list[int]] = {}
     if ids:
         for ticket_id, attachment_id in db.session.execute(
-                select(Attachment.ticket_id, Attachment.id).where(Attachment.ticket_id.in_(ids),
-                                                                 Attachment.kind == "callback_recording")
+                select(Attachment.ticket_id, Attachment.id).where(Attachment.ticket_id.in_(ids), recorded_at_callback())
                 .order_by(Attachment.id)):
             recordings.setdefault(ticket_id, []).append(attachment_id)
     out, unmasked = [], 0
@@ -57,6 +56,12 @@ def rows(period: Period, user: User, recording_url: Callable[[int], str]) -> tup
                     contacted, "" if t.callback_contacted else t.outcome, t.callback_resolved, t.callback_satisfied,
                     " ".join(recording_url(a) for a in recordings.get(t.id, []))])
     return out, len(tickets), unmasked
+
+
+def recorded_at_callback():
+    """Files kept by the 回访 task's form (kind ``callback:<field>``, see completion._attach), and the
+    kind the recordings had before forms named their field."""
+    return or_(Attachment.kind.like(f"{lifecycle.CALLBACK}:%"), Attachment.kind == "callback_recording")
 
 
 def xlsx(period: Period, user: User, recording_url: Callable[[int], str]) -> bytes:
