@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app import create_app
 from app.cli import serve_app, upgrade_database
@@ -17,7 +18,28 @@ from app.extensions import db
 from app.seed import seed_base
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False)
+class JiesuGroup(FlaskGroup):
+    """Commands run against a database without its tables (the wrong database, or before ``init-db``)
+    are told so in one line instead of a SQLAlchemy traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            if not missing_table(exc):
+                raise
+            url = os.environ.get("JIESU_DATABASE_URL") or "instance/jiesu.sqlite"
+            raise click.ClickException(
+                f"数据库 {url} 还没有建表：先运行 jiesu init-db；演示库（jiesu demo）在 instance/demo.sqlite，"
+                "请设置 JIESU_DATABASE_URL=sqlite:///$PWD/instance/demo.sqlite 后再运行") from exc
+
+
+def missing_table(exc: Exception) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+@click.group(cls=JiesuGroup, create_app=lambda: create_app(), add_default_commands=False)
 def main():
     """接诉 Jiesu: the 12345 work-order desk."""
 

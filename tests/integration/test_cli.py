@@ -53,3 +53,17 @@ def test_deploy_refuses_a_broken_file(app, tmp_path):
     changed.write_bytes(good.read_bytes() + "<!-- 调整 -->\n".encode())
     result = app.test_cli_runner().invoke(args=["deploy", str(changed), "--comment", "test"])
     assert result.exit_code == 0 and "第 2 版" in result.output
+
+
+def test_a_command_on_a_database_without_tables_says_so_in_chinese(tmp_path):
+    """``jiesu apikey list`` against the wrong database (the demo's is another file) is one clear line."""
+    import os
+    import subprocess
+    import sys
+
+    jiesu = Path(sys.executable).with_name("jiesu")
+    env = dict(os.environ, JIESU_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    result = subprocess.run([str(jiesu), "apikey", "list"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "还没有建表：先运行 jiesu init-db" in result.stderr and "instance/demo.sqlite" in result.stderr
+    assert "Traceback" not in result.stderr and "sqlalchemy" not in result.stderr.lower()
