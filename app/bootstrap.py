@@ -28,6 +28,7 @@ from app.services import (
     notifications,
     page_cache,
     repeats,
+    replies,
     roster,
     search_index,
     supervised_cases,
@@ -127,6 +128,8 @@ def wire_subscribers(w: Wiring) -> None:
     w.subscribe(InstanceChanged, exclusions.follow_process, process=exclusion_diagram.PROCESS)
     w.subscribe(InstanceChanged, carried.follow_process, process=carried_diagram.PROCESS)
     w.subscribe(InstanceChanged, supervised_cases.follow_process, process=supervision_diagram.PROCESS)
+    # 回复上报: the reply goes to the platform when the lifecycle passes that step (after 回复审核 or later)
+    w.subscribe(InstanceChanged, replies.report_reply, process=lifecycle.PROCESS, when=replies.reaches_reply)
     # an instance that nothing can move on (no user task, no timer, no message) is an incident
     w.subscribe(InstanceChanged, incidents.flag_stalled, when=incidents.is_stalled)
     # 催办 and deadline reminders (notify() in any diagram) reach the holders of the open tasks

@@ -35,6 +35,9 @@ REVIEW_APPROVED = REVIEW_DECISION.option("通过")
 REVIEW_RETURNED = REVIEW_DECISION.option("退回修改")
 REVIEW_COMMENT = REVIEW.field("review_comment")
 
+# 回复上报: when the flow passes it, the approved reply is kept on the ticket and queued for the platform
+RECORD_REPLY = PROCESS.element("record_reply", "scriptTask")
+
 CALLBACK = PROCESS.task("callback")  # 回访
 CALLBACK_CONTACTED = CALLBACK.field("callback_contacted")
 CONTACTED_YES = CALLBACK_CONTACTED.option("是")

@@ -121,6 +121,9 @@ class Snapshot:
     started: bool = False  # the operation started the instance (it has no work items yet)
     # (element id, name) where the instance stopped with nothing left that can move it on, else None
     stalled_at: tuple[str, str] | None = None
+    # element ids the engine ran through in this operation (scripts, gateways, events; not the task a person
+    # completed): what the code attaches to a step of the diagram, such as 回复上报
+    passed: tuple[str, ...] = ()
 
 
 class Runtime:
@@ -136,6 +139,7 @@ class Runtime:
         self.calendar = calendar
         self.notifications: list[tuple[str, str]] = []
         self.fired: list[str] = []
+        self.passed: list[str] = []  # element ids the engine completed in this operation, in order
         self._announced: set[int] = set()  # indexes into ``fired`` whose branch called notify()
         self._notices_seen = 0
         self.moves: list[dict] = []
@@ -193,6 +197,7 @@ class Runtime:
     def _note_timer(self, task) -> None:
         if getattr(task.task_spec, "script", None):  # when it ran, for recomputing deadlines (engine/migration.py)
             task.internal_data["jiesu_ran_at"] = to_iso(clock.now())
+        self.passed.append(task.task_spec.bpmn_id or "")
         for observer in self.observers:
             observer(task)
         if len(self.notifications) > self._notices_seen:  # this step notified: the latest timer is told
@@ -257,6 +262,7 @@ class Runtime:
             fired_timers=list(self.fired),
             silent_timers=[name for i, name in enumerate(self.fired) if i not in self._announced],
             stalled_at=self.stalled_at(wf, ready),
+            passed=tuple(self.passed),
         )
 
     @staticmethod

@@ -1,13 +1,8 @@
-"""回复审核 review: an approved reply is kept on the ticket and queued for the platform.
-
-The text is the 答复口径 (``reply_draft``) of the handling the reviewer approved, read from the
-process data the completion just produced (``ctx.snapshot``), in the transaction of the approval.
-"""
+"""回复审核 review: the draft judged and the comment are kept for a later review; the reply itself is
+reported when the flow passes 回复上报 (app/services/replies.py)."""
 
 from app.diagrams import ticket_lifecycle as lifecycle
-from app.engine.clock import clock
-from app.engine.expressions import to_iso
-from app.services import _, outbox, rework
+from app.services import _, rework
 from app.tasks import TaskContext, TaskHandler
 
 
@@ -23,20 +18,13 @@ class ReviewHandler(TaskHandler):
         ctx.data[rework.REVIEWED_COMMENT] = str(ctx.data.get(lifecycle.REVIEW_COMMENT) or "")
         if ctx.data.get(lifecycle.REVIEW_DECISION) == lifecycle.REVIEW_RETURNED:
             ctx.result["message"] = _("已退回修改：承办人将按审核意见修改答复后重新提交。")
-        elif ctx.data.get(lifecycle.REVIEW_DECISION) == lifecycle.REVIEW_APPROVED:
-            ctx.result["message"] = _("审核通过：答复已上报平台，工单进入回访。")
 
     def after_submit(self, ctx: TaskContext) -> None:
-        ticket = ctx.ticket
-        if ticket is None or ctx.data.get(lifecycle.REVIEW_DECISION) != lifecycle.REVIEW_APPROVED:
+        """Say what happened: the reply is reported when the flow passed 回复上报 (app/services/replies.py),
+        which a process owner may have put further on (a leader's approval first)."""
+        if ctx.data.get(lifecycle.REVIEW_DECISION) != lifecycle.REVIEW_APPROVED or ctx.snapshot is None:
             return
-        process_data = ctx.snapshot.data if ctx.snapshot is not None else {}
-        now = clock.now()
-        ticket.reply_text = str(process_data.get(lifecycle.REPLY_DRAFT) or "").strip()
-        ticket.replied_at = now
-        outbox.enqueue(ticket, "reply", {
-            "reply_text": ticket.reply_text,
-            "replied_at": to_iso(now),
-            "section": process_data.get("section_name") or (ticket.section.name if ticket.section else ""),
-            "rework": int(process_data.get(lifecycle.REWORK_COUNT) or 0) > 0,
-        })
+        if lifecycle.RECORD_REPLY in ctx.snapshot.passed:
+            ctx.result["message"] = _("审核通过：答复已上报平台，工单进入回访。")
+        else:
+            ctx.result["message"] = _("审核通过：答复尚未上报，流程转入下一步。")
