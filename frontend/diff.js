@@ -137,7 +137,8 @@ function typeOf(model) {
   for (const [id, change] of Object.entries(changes._changed)) {
     mark(left, id, "diff-changed");
     mark(right, id, "diff-changed");
-    const details = Object.entries(change.attrs).map(([attr, v]) => ({ attr, before: show(v.oldValue), after: show(v.newValue) }));
+    // bpmn-js-differ 3.2 passes jsondiffpatch's [old, new] as (newValue, oldValue): its "newValue" is the old one
+    const details = Object.entries(change.attrs).map(([attr, v]) => ({ attr, before: show(v.newValue), after: show(v.oldValue) }));
     rows.push({ kind: t.changed, cls: "primary", id, name: nameOf(change.model), type: typeOf(change.model), details });
   }
   // nested changes the differ does not see (timers, conditions, forms, scripts, documentation)

@@ -56,6 +56,32 @@ async function currentXml() {
 }
 
 // -- drafts: kept on the server per user, saved shortly after every change ---------------------
+// and, at once, in this browser (localStorage): leaving the page a moment after an edit, or with a diagram too
+// large for a keepalive request (64 KiB), loses nothing; the next open restores it.
+const localKey = `jiesu-modeler:${cfg.userId}:${cfg.processKey || ""}`;
+const latest = { xml: null, seq: 0 };
+
+async function keepLocally() {
+  const seq = ++latest.seq;
+  const xml = await currentXml();
+  if (seq !== latest.seq) return; // a later change is being written
+  latest.xml = xml;
+  try {
+    localStorage.setItem(localKey, JSON.stringify({ xml, at: Date.now() }));
+  } catch (err) {
+    console.warn("localStorage", err); // full or disabled: the server draft still follows
+  }
+}
+
+function forgetLocal(xml) {
+  try {
+    const kept = JSON.parse(localStorage.getItem(localKey) || "null");
+    if (kept && kept.xml === xml) localStorage.removeItem(localKey);
+  } catch (err) {
+    localStorage.removeItem(localKey);
+  }
+}
+
 async function saveDraft({ keepalive = false } = {}) {
   if (!state.dirty) return;
   const xml = await currentXml();
@@ -65,16 +91,34 @@ async function saveDraft({ keepalive = false } = {}) {
     const body = await api(cfg.urls.draft, { method: "PUT", csrf: cfg.csrf, keepalive,
                                             json: { process_key: cfg.processKey, xml } });
     state.lastSaved = body.saved_at;
+    if (!state.dirty) forgetLocal(xml);
     setStatus(`${t.saved} ${body.saved_at_text}`, "success");
   } catch (err) {
     state.dirty = true;
     setStatus(`${t.saveFailed}：${err.message}`, "danger");
   }
 }
+
+const KEEPALIVE_LIMIT = 60000; // browsers refuse keepalive bodies over 64 KiB
+
+function saveOnLeave() {
+  // synchronous: no await before the request, or the page is gone before it is sent
+  if (!state.dirty || latest.xml === null) return;
+  try {
+    localStorage.setItem(localKey, JSON.stringify({ xml: latest.xml, at: Date.now() }));
+  } catch (err) { /* the server request below may still go */ }
+  const body = JSON.stringify({ process_key: cfg.processKey, xml: latest.xml });
+  if (new Blob([body]).size > KEEPALIVE_LIMIT) return; // restored from this browser on the next open
+  fetch(cfg.urls.draft, { method: "PUT", keepalive: true, credentials: "same-origin", body,
+                          headers: { "Content-Type": "application/json", Accept: "application/json",
+                                     "X-CSRFToken": cfg.csrf } }).catch(() => {});
+}
 const saveSoon = debounce(() => saveDraft(), 1200);
 
 async function discardDraft() {
   if (!window.confirm(t.confirmDiscard)) return;
+  localStorage.removeItem(localKey);
+  state.dirty = false;
   await api(cfg.urls.draft, { method: "DELETE", csrf: cfg.csrf, json: { process_key: cfg.processKey } });
   window.location.reload();
 }
@@ -275,27 +319,45 @@ document.addEventListener("keydown", (e) => {
 
 modeler.on("commandStack.changed", () => {
   state.dirty = true;
+  keepLocally();
   setStatus(t.unsaved, "warning");
   clearDryRun();
   saveSoon();
   serverCheckSoon();
 });
-// a closed or hidden tab still saves: the request outlives the page (keepalive)
-document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") saveDraft({ keepalive: true }); });
-window.addEventListener("pagehide", () => saveDraft({ keepalive: true }));
+// a hidden tab saves now; a closed one keeps the change in this browser and sends it if it can (keepalive)
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") saveDraft(); });
+window.addEventListener("pagehide", saveOnLeave);
 
 // -- open ---------------------------------------------------------------------------------------------
 (async function open() {
   const loaded = await api(`${cfg.urls.draft}?process_key=${encodeURIComponent(cfg.processKey || "")}${cfg.fromVersion ? `&version=${cfg.fromVersion}` : ""}`);
+  let kept = null;
   try {
-    const { warnings } = await modeler.importXML(loaded.xml);
+    kept = cfg.fromVersion ? null : JSON.parse(localStorage.getItem(localKey) || "null");
+  } catch (err) {
+    kept = null;
+  }
+  const restore = kept && typeof kept.xml === "string" && kept.xml !== loaded.xml;
+  try {
+    const { warnings } = await modeler.importXML(restore ? kept.xml : loaded.xml);
     if (warnings.length) console.warn(warnings);
   } catch (err) {
-    $("canvas").replaceChildren(el("div", { class: "alert alert-danger m-3" }, `${t.openFailed}：${err.message}`));
+    if (restore) localStorage.removeItem(localKey); // a broken local copy must not block the page
+    const reason = /no diagram to display/i.test(err.message) ? t.noLayout : err.message;
+    $("canvas").replaceChildren(el("div", { class: "alert alert-danger m-3" }, `${t.openFailed}：${reason}`));
     return;
   }
   modeler.get("canvas").zoom("fit-viewport", "auto");
   $("source-note").textContent = loaded.note;
+  if (restore) {
+    latest.xml = kept.xml;
+    state.dirty = true;
+    setStatus(t.restoredLocal, "warning");
+    saveSoon();
+  } else if (!cfg.fromVersion) {
+    localStorage.removeItem(localKey);
+  }
   document.body.dataset.modelerReady = "1";
   serverCheck();
 })();

@@ -57,9 +57,12 @@ def edit():
         "running": _("正在试运行……"), "badSample": _("示例数据不是有效的 JSON"), "pathLength": _("经过的元素"),
         "timers": _("定时器（按试运行时的计算）"), "userTasks": _("遇到的用户任务"), "commentRequired": _("请填写部署说明。"),
         "deploying": _("正在部署……"), "seeVersions": _("查看版本"), "openFailed": _("流程图无法打开"),
+        "restoredLocal": _("已恢复本机上次未保存的修改，正在保存草稿……"),
+        "noLayout": _("文件没有图形布局（BPMN DI），画布无法显示。请用 Camunda Modeler 等建模工具打开并重新保存后再上传。"),
     }
     config = {
         "processKey": key, "fromVersion": from_version, "csrf": generate_csrf(), "texts": texts,
+        "userId": current_user.id,
         "locale": str(get_locale() or ""),
         "urls": {"draft": url_for("modeler.draft"), "lint": url_for("modeler.lint"),
                  "dryRun": url_for("modeler.dry_run"), "deploy": url_for("modeler.deploy")},

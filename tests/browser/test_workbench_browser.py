@@ -102,7 +102,10 @@ def test_modeler_edits_lints_dry_runs_deploys_and_diffs(live_server):  # noqa: F
         assert page.locator('.djs-element.jiesu-path[data-element-id="compute_deadlines"]').count() == 1
         expect(page.locator('.jiesu-timer-badge[data-element="urge_timer"]')).to_contain_text("2026-12-02 10:00")
 
-        # deploy with a comment
+        # rename 签收 (an attribute bpmn-js-differ reports), then deploy with a comment
+        js(page, """(() => { const m = window.jiesuModeler; const sign = m.get('elementRegistry').get('sign');
+                    m.get('modeling').updateProperties(sign, { name: '签收登记' }); })()""")
+        expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
         page.locator("#btn-deploy").click()
         page.locator("#deploy-comment").fill("催办提前到办理时限前两个工作日")
         page.locator("#deploy-submit").click()
@@ -120,7 +123,42 @@ def test_modeler_edits_lints_dry_runs_deploys_and_diffs(live_server):  # noqa: F
         row = page.locator('#diff-rows tr[data-element="urge_timer"]')
         expect(row).to_contain_text("修改")
         expect(row).to_contain_text(NEW_URGE)
+        renamed = page.locator('#diff-rows tr[data-element="sign"]')
+        expect(renamed.locator("del")).to_have_text("签收")  # before → after, in that order
+        expect(renamed.locator("ins")).to_have_text("签收登记")
         assert page.locator('#diff-b .djs-element.diff-changed[data-element-id="urge_timer"]').count() == 1
+        assert page.problems == [], page.problems
+
+
+def test_an_edit_just_before_leaving_the_modeler_is_not_lost(live_server):  # noqa: F811
+    """ticket.bpmn is over the 64 KiB a keepalive request may carry: the change is kept in the browser
+    at once and restored (then saved) when the modeler opens again."""
+    _require_chromium()
+    from playwright.sync_api import expect
+
+    with chromium_page(live_server) as page:
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
+        page.wait_for_selector("body[data-modeler-ready='1']")
+        js(page, """(() => { const m = window.jiesuModeler; const sign = m.get('elementRegistry').get('sign');
+                    m.get('modeling').updateProperties(sign, { name: '签收（离开前改的）' }); })()""")
+        page.wait_for_timeout(150)  # well before the draft's save (1.2 s after the change)
+
+        def lost(route):  # what a request cut off by leaving the page amounts to
+            route.abort() if route.request.method == "PUT" else route.continue_()
+
+        page.route("**/modeler/api/draft", lost)
+        page.goto(f"{live_server.url}/")
+        with live_server.app.app_context():
+            assert db.session.scalar(select(ProcessDraft)) is None, "the server did not get it"
+        page.unroute("**/modeler/api/draft")
+        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
+        page.wait_for_selector("body[data-modeler-ready='1']")
+        name = "window.jiesuModeler.get('elementRegistry').get('sign').businessObject.name"
+        assert js(page, name) == "签收（离开前改的）"
+        expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
+        with live_server.app.app_context():
+            assert "签收（离开前改的）" in db.session.scalar(select(ProcessDraft)).xml
         assert page.problems == [], page.problems
 
 
