@@ -82,3 +82,14 @@ export function showTimers(viewer, timers, type) {
     });
   }
 }
+
+// bpmn-js's import errors (English) in the reader's language
+export function diagramError(err) {
+  const english = (document.documentElement.lang || "zh").startsWith("en");
+  const message = (err && err.message) || String(err);
+  if (/no diagram to display/i.test(message)) {
+    return english ? "The file has no layout (BPMN DI): the diagram cannot be shown."
+      : "文件没有图形布局（BPMN DI），无法显示流程图。请用建模工具打开并保存后重新部署。";
+  }
+  return english ? `The diagram cannot be shown: ${message}` : `流程图无法显示：${message}`;
+}

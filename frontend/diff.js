@@ -10,7 +10,7 @@ import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { diff } from "bpmn-js-differ";
 
-import { el } from "./common.js";
+import { diagramError, el } from "./common.js";
 
 const cfg = JSON.parse(document.getElementById("diff-config").textContent);
 const t = cfg.texts;
@@ -188,5 +188,5 @@ function typeOf(model) {
   }
   document.body.dataset.diffReady = "1";
 })().catch((err) => {
-  document.getElementById("diff-rows").replaceChildren(el("tr", {}, el("td", { colspan: "4", class: "text-danger" }, err.message)));
+  document.getElementById("diff-rows").replaceChildren(el("tr", {}, el("td", { colspan: "4", class: "text-danger" }, diagramError(err))));
 });

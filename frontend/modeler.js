@@ -339,6 +339,12 @@ window.addEventListener("pagehide", saveOnLeave);
     kept = null;
   }
   const restore = kept && typeof kept.xml === "string" && kept.xml !== loaded.xml;
+  if (!/<([\w-]+:)?BPMNDiagram[\s>]/.test(restore ? kept.xml : loaded.xml)) {
+    // nothing to draw: importing it would leave bpmnlint linting a diagram without a root
+    if (restore) localStorage.removeItem(localKey);
+    $("canvas").replaceChildren(el("div", { class: "alert alert-danger m-3" }, `${t.openFailed}：${t.noLayout}`));
+    return;
+  }
   try {
     const { warnings } = await modeler.importXML(restore ? kept.xml : loaded.xml);
     if (warnings.length) console.warn(warnings);

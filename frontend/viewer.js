@@ -9,7 +9,7 @@ import "./workbench.css";
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 
-import { api, el, highlightPath, showTimers } from "./common.js";
+import { api, diagramError, el, highlightPath, showTimers } from "./common.js";
 
 async function show(container) {
   const viewer = new NavigatedViewer({ container, moddleExtensions: { camunda: camundaModdle } });
@@ -60,6 +60,6 @@ async function show(container) {
 
 document.querySelectorAll("[data-bpmn-viewer]").forEach((container) => {
   show(container).catch((err) => {
-    container.replaceChildren(el("div", { class: "alert alert-danger m-2 small" }, err.message));
+    container.replaceChildren(el("div", { class: "alert alert-danger m-2 small" }, diagramError(err)));
   });
 });

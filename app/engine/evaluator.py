@@ -92,6 +92,33 @@ GUARDS = {
 
 
 # -- static checks ------------------------------------------------------------------------
+_SYNTAX_REASONS = (  # Python's SyntaxError messages (English) in a process owner's words; the first that matches
+    ("does not match opening parenthesis", "括号不配对"),
+    ("was never closed", "括号没有闭合"),
+    ("unmatched", "多了一个右括号"),
+    ("unterminated string", "字符串缺少结束引号"),
+    ("unterminated triple-quoted string", "字符串缺少结束引号"),
+    ("EOL while scanning string literal", "字符串缺少结束引号"),
+    ("unexpected EOF", "表达式不完整"),
+    ("invalid character", "含有无效字符（中文标点请换成英文标点）"),
+    ("invalid non-printable character", "含有不可见的无效字符"),
+    ("unexpected indent", "缩进有误"),
+    ("expected an indented block", "缺少缩进的代码块"),
+    ("unindent does not match", "缩进不一致"),
+    ("cannot assign to", "不能给这里赋值（比较请用 ==）"),
+    ("Maybe you meant '==' or ':='", "比较请用 =="),
+    ("expected ':'", "缺少冒号"),
+    ("invalid decimal literal", "数字写法有误（变量名不能以数字开头）"),
+    ("leading zeros", "数字不能以 0 开头"),
+    ("perhaps you forgot a comma", "可能少了逗号"),
+)
+
+
+def syntax_reason(message: str | None) -> str:
+    text = message or ""
+    return next((reason for key, reason in _SYNTAX_REASONS if key.lower() in text.lower()), "语法错误")
+
+
 def problems(source: str, mode: str = "eval") -> list[str]:
     """Why this expression (mode ``eval``) or script (``exec``) would be refused, in Chinese."""
     if source is None or not str(source).strip():
@@ -99,7 +126,8 @@ def problems(source: str, mode: str = "eval") -> list[str]:
     try:
         tree = ast.parse(str(source).strip() if mode == "eval" else str(source), FILENAME, mode)
     except SyntaxError as exc:
-        return [f"无法解析：{exc.msg}（第 {exc.lineno or 1} 行）" if mode == "exec" else f"无法解析：{exc.msg}"]
+        reason = syntax_reason(exc.msg)
+        return [f"无法解析：{reason}（第 {exc.lineno or 1} 行）" if mode == "exec" else f"无法解析：{reason}"]
     found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):

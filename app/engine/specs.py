@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -134,6 +135,9 @@ _XML_REASONS = (  # libxml2's messages (English) in a process owner's words; the
 )
 
 
+_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)\b|<\x00!\x00(D\x00O\x00C|E\x00N\x00T)")  # UTF-8, UTF-16LE
+
+
 def _xml_reason(message: str | None) -> str:
     text = message or ""
     return next((reason for prefix, reason in _XML_REASONS if prefix in text), "XML 格式错误")
@@ -151,6 +155,9 @@ _SPIFF_MESSAGES = {  # SpiffWorkflow's parser messages, in the words a process o
     "Unable to find a BPMN Element": "引用了不存在的元素",
     "Intermediate Catch Event has no event definition": "中间捕获事件没有设置事件类型",
     "Could not find a process": "调用的流程不在此文件中",
+    "A multiinstance task must specify a cardinality or a collection": "多实例任务没有设置循环次数（loopCardinality）"
+                                                                       "或集合（camunda:collection）",
+    "maximum recursion depth exceeded": "流程太长或嵌套太深，引擎无法解析：请把其中一段拆成子流程或调用活动",
 }
 
 
@@ -158,7 +165,7 @@ def _spiff_reason(exc: Exception) -> str:
     message = str(exc).split("\n")[0]
     for english, chinese in _SPIFF_MESSAGES.items():
         if english.lower() in message.lower():
-            return f"{chinese}（{message[:160]}）"
+            return chinese
     return f"流程引擎无法解析此元素（{message[:160]}）"
 
 
@@ -194,6 +201,9 @@ def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) ->
     report = Report()
     if dialect.ACTIVITI_NS.encode() in xml:
         xml = xml.replace(dialect.ACTIVITI_NS.encode(), dialect.CAMUNDA_NS.encode())
+    if _DECLARATION.search(xml[:4096]):
+        report.add("", "", "文件含有 DTD 或实体声明（<!DOCTYPE …>、<!ENTITY …>），出于安全不接受：请删除该声明后再上传")
+        raise DiagramError(report)
     try:
         root = dialect.parse_xml(xml)
     except etree.XMLSyntaxError as exc:

@@ -162,6 +162,27 @@ def test_an_edit_just_before_leaving_the_modeler_is_not_lost(live_server):  # no
         assert page.problems == [], page.problems
 
 
+def test_a_diagram_without_layout_is_explained_where_it_would_be_drawn(live_server):  # noqa: F811
+    _require_chromium()
+    from pathlib import Path
+
+    from playwright.sync_api import expect
+
+    from app.engine import instances
+
+    with live_server.app.app_context():
+        instances.deploy((Path(__file__).resolve().parents[1] / "bpmn" / "safety" / "without_layout.bpmn").read_bytes())
+        db.session.commit()
+    with chromium_page(live_server) as page:
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/processes/without_layout")
+        expect(page.locator("[data-bpmn-viewer]").first).to_contain_text("文件没有图形布局（BPMN DI），无法显示流程图")
+        page.goto(f"{live_server.url}/modeler/edit?process=without_layout")
+        expect(page.locator("#canvas")).to_contain_text("流程图无法打开：文件没有图形布局（BPMN DI）")
+        assert "no diagram" not in page.content()
+        assert page.problems == [], page.problems
+
+
 def test_the_ticket_page_shows_the_ticket_on_its_diagram(live_server):  # noqa: F811
     _require_chromium()
     from playwright.sync_api import expect

@@ -193,10 +193,11 @@ def test_lint_command_prints_one_line_per_problem_and_exits_1(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["lint", str(SAFETY / "service_java.bpmn"), str(SAFETY / "due_dates.bpmn")])
     assert result.exit_code == 1
-    lines = [line for line in result.output.splitlines() if "service_java.bpmn" in line]
+    lines = [line for line in result.output.splitlines() if "service_java.bpmn: 错误" in line]
     assert len(lines) == 3 and all(line.split(": ", 1)[1].startswith("错误 by_") for line in lines)
-    result = runner.invoke(args=["lint", str(SAFETY / "due_dates.bpmn")])
-    assert result.exit_code == 0 and result.output == ""
+    result = runner.invoke(args=["lint", str(SAFETY / "due_dates.bpmn")])  # drawn by hand: no layout
+    assert result.exit_code == 0 and [line.split(": ", 1)[1][:20] for line in result.output.splitlines()] == [
+        "提醒 文件没有图形布局（BPMN DI）"]
 
 
 def test_lint_dry_run_prints_json(app):
@@ -276,3 +277,58 @@ def test_typed_text_gets_a_maxlength_at_deploy_shown_and_computed_text_does_not(
     version = deployment.deploy(diagram("text_bounds"))
     limits = {f["id"]: f["validation"].get("maxlength") for f in version.task_meta["note"]["fields"]}
     assert limits == {"line": "200", "notes": "2000", "own_limit": "30", "shown": None, "computed": None}
+
+
+def test_a_diagram_without_layout_deploys_with_a_warning_that_no_page_can_draw_it(app):
+    report = deployment.lint(diagram("without_layout"))
+    assert report.errors == []
+    assert any("没有图形布局（BPMN DI）" in p.message for p in report.warnings), report.warnings
+    assert not any("图形布局" in p.message for p in deployment.lint(
+        PROCESSES.joinpath("ticket.bpmn").read_bytes()).problems)
+
+
+CAMUNDA_8 = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:modeler="http://camunda.org/schema/modeler/1.0"
+  id="d" targetNamespace="http://bpmn.io/schema/bpmn" modeler:executionPlatform="Camunda Cloud">
+  <bpmn:process id="c8" name="八版" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="dispatch" name="派单"><bpmn:extensionElements>
+      <zeebe:assignmentDefinition candidateGroups="dispatcher"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:exclusiveGateway id="g" default="f3"/>
+    <bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="dispatch"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="dispatch" targetRef="g"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="g" targetRef="e1"><bpmn:conditionExpression>=urgency = "紧急"</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f3" sourceRef="g" targetRef="e2"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_camunda_8_file_is_named_as_such_and_feel_is_explained(app):
+    report = deployment.lint(CAMUNDA_8.encode())
+    messages = [p.message for p in report.errors]
+    assert any("Camunda 8（Zeebe）格式" in m and "zeebe:assignmentDefinition" in m for m in messages), messages
+    assert any("FEEL 写法（以 = 开头）" in m for m in messages), messages
+    assert not any("invalid syntax" in m for m in messages)
+
+
+def test_a_dtd_is_refused_as_such(app):
+    xxe = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           + diagram("without_layout").split(b"?>", 1)[1])
+    with pytest.raises(deployment.DeployRefused) as refused:
+        deployment.deploy(xxe)
+    assert "DTD 或实体声明" in str(refused.value.report.errors[0].message)
+
+
+@pytest.mark.parametrize(("script", "reason"), [
+    ("x = ('a'", "括号没有闭合"),
+    ("x = '工单", "字符串缺少结束引号"),
+    ("if a = 1:\n    b = 2", "比较请用 =="),
+    ("x = 1，2", "含有无效字符（中文标点请换成英文标点）"),
+])
+def test_script_syntax_errors_are_explained_in_chinese(app, script, reason):
+    from app.engine import evaluator
+
+    [message] = evaluator.problems(script, "exec")
+    assert reason in message and not any(c.isascii() and c.isalpha() for c in message), message

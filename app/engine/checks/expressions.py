@@ -169,6 +169,10 @@ def check(root, report: Report, context: CheckContext | None) -> None:
         if exp.timer and _looks_like_cron(exp.source):
             report.add(*where, f"不支持 cron 表达式 {exp.source!r}：请用 ISO 8601 重复周期（R/…）或用脚本计算下一次时间")
             continue
+        if exp.source.lstrip().startswith("=") and not exp.timer:
+            report.add(*where, f"{exp.what} {exp.source.strip()[:120]!r} 是 Camunda 8 的 FEEL 写法（以 = 开头）："
+                               "请改为 JUEL（${…}）或 Python 表达式")
+            continue
         juel = dialect.juel_problems(exp.source)
         if juel:
             for message in juel:
@@ -177,7 +181,8 @@ def check(root, report: Report, context: CheckContext | None) -> None:
         found = evaluator.problems(exp.python, exp.mode)
         if found:
             label = "无法解析" if found[0].startswith("无法解析") else "不被允许"
-            report.add(*where, f"{exp.what}表达式{label}：{exp.source.strip()[:120]!r}（{'；'.join(found)}）")
+            noun = exp.what if exp.what.endswith("表达式") else f"{exp.what}表达式"
+            report.add(*where, f"{noun}{label}：{exp.source.strip()[:120]!r}（{'；'.join(found)}）")
             continue
         read, stored, called = evaluator.names(exp.python, exp.mode)
         camunda = sorted(n for n in read | called if n in _CAMUNDA_OBJECTS and n not in defined)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.engine import dialect
-from app.engine.checks import WARNING, CheckContext, Report, element_label, expressions, flows
+from app.engine.checks import ERROR, WARNING, CheckContext, Report, element_label, expressions, flows
 
 B = f"{{{dialect.BPMN_NS}}}"
 C = f"{{{dialect.CAMUNDA_NS}}}"
@@ -83,7 +83,33 @@ def _groups_known(report: Report, task, context: CheckContext) -> None:
                 report.add(*element_label(task), f"{'办理人' if user == assignee else '候选人'} {user} 不是系统中的用户")
 
 
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+MODELER_NS = "http://camunda.org/schema/modeler/1.0"
+DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+_ZEEBE_ESSENTIAL = {"taskDefinition", "assignmentDefinition", "calledElement", "formDefinition", "userTask",
+                    "taskSchedule", "loopCharacteristics", "calledDecision", "script"}
+
+
+def _platform_and_layout(root, report: Report) -> None:
+    """A Camunda 8 (Zeebe) file, or one without a layout, said once for the file."""
+    zeebe = sorted({node.tag.split("}")[1] for node in root.iter()
+                    if isinstance(node.tag, str) and node.tag.startswith(f"{{{ZEEBE_NS}}}")})
+    platform = root.get(f"{{{MODELER_NS}}}executionPlatform") or ""
+    if zeebe or platform == "Camunda Cloud":
+        used = "、".join(f"zeebe:{name}" for name in zeebe[:6])
+        # what a Camunda 8 file relies on (who does a task, what a service does) would silently not happen
+        essential = platform == "Camunda Cloud" or bool(set(zeebe) & _ZEEBE_ESSENTIAL)
+        report.add("", "", "这是 Camunda 8（Zeebe）格式的流程图" + (f"（用到 {used}）" if used else "")
+                   + "，本系统按 Camunda 7 格式执行：请在 Camunda Modeler 中改为 Camunda 7 流程图，候选组用 "
+                   "camunda:candidateGroups，服务任务用 camunda:expression，条件用 ${…}",
+                   ERROR if essential else WARNING)
+    if root.find(f"{{{DI_NS}}}BPMNDiagram/{{{DI_NS}}}BPMNPlane") is None:
+        report.add("", "", "文件没有图形布局（BPMN DI）：可以运行，但流程设计、版本页和工单页都无法显示这张流程图；"
+                   "请用 Camunda Modeler 等建模工具打开并保存后再上传", WARNING)
+
+
 def check(root, report: Report, context: CheckContext | None) -> None:
+    _platform_and_layout(root, report)
     for node in root.iter():
         if not isinstance(node.tag, str) or not node.tag.startswith(B) or node.get("id") is None:
             continue
