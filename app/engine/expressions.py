@@ -45,7 +45,7 @@ def due_instant(value, start: datetime | None = None) -> datetime:
 # the functions make_environment() binds per engine operation (to its calendar and its alerts)
 BUILTIN_FUNCTION_NAMES = frozenset(
     {"now", "add_hours", "add_workdays", "add_days", "end_of_workday", "next_month_start", "is_workday",
-     "is_office_hours", "notify", "move_deadlines"})
+     "is_office_hours", "notify", "move_deadlines", "earliest", "latest", "is_future"})
 
 
 def make_environment(calendar: WorkCalendar, notifications: list, moves: list | None = None,
@@ -88,6 +88,20 @@ def make_environment(calendar: WorkCalendar, notifications: list, moves: list | 
     def is_office_hours(when=None) -> bool:
         return calendar.is_office_hours(to_datetime(when or now()))
 
+    def earliest(*instants) -> str | None:
+        """the earliest of the instants given (empty ones left out); None if none"""
+        given = [to_datetime(v) for v in instants if v]
+        return to_iso(min(given)) if given else None
+
+    def latest(*instants) -> str | None:
+        """the latest of the instants given (empty ones left out); None if none"""
+        given = [to_datetime(v) for v in instants if v]
+        return to_iso(max(given)) if given else None
+
+    def is_future(when) -> bool:
+        """whether ``when`` is still ahead (False when empty)"""
+        return bool(when) and to_datetime(when) > clock.now()
+
     def notify(kind, message="") -> None:
         """Raise an alert for supervisors (recorded when the step is saved)."""
         notifications.append((str(kind), str(message)))
@@ -110,6 +124,9 @@ def make_environment(calendar: WorkCalendar, notifications: list, moves: list | 
         "is_office_hours": is_office_hours,
         "notify": notify,
         "move_deadlines": move_deadlines,
+        "earliest": earliest,
+        "latest": latest,
+        "is_future": is_future,
     }
 
 

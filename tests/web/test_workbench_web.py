@@ -71,9 +71,10 @@ def test_dry_run_reports_path_and_timers(app, browser):
                                             "platform_deadline": None, "section": "culture_market",
                                             "respond_by": "wenhua", "ticket_id": 0, "ticket_no": "S"}}).get_json()
     assert report["path"][:2] == ["start", "compute_deadlines"]
-    urge = next(t for t in report["timers"] if t["element_id"] == "urge_timer")
+    # every reminder fires before the user task it hangs on completes: 催办 meets the ticket at 签收
+    urge = next(t for t in report["timers"] if t["element_id"] == "sign_urge_timer")
     assert (urge["element_name"], urge["due"], urge["due_text"]) == (
-        "催办时点（到期前3个工作日）", "2026-12-01T10:00:00+08:00", "2026-12-01 10:00")
+        "催办时点（待签收）", "2026-12-01T10:00:00+08:00", "2026-12-01 10:00")
     assert report["problems"] == []
     bad = send(b, "POST", "/modeler/api/dry-run", {"xml": TICKET_BPMN, "sample_data": [1, 2]})
     assert bad.status_code == 400 and "JSON 对象" in bad.get_json()["message"]
