@@ -109,3 +109,28 @@ def install_spiff_clock() -> None:
 
     timer.datetime = _SpiffDatetime
     timer.LOCALTZ = LOCAL_TZ  # a timeDate without an offset is Beijing time, whatever the server's zone
+    definition = timer.TimerEventDefinition
+    if not getattr(definition.parse_iso_duration, "jiesu_bounded", False):
+        definition.parse_iso_duration = staticmethod(_bounded_duration(definition.parse_iso_duration))
+
+
+MAX_DURATION_YEARS = 100  # SpiffWorkflow adds a duration's months one by one: P99999999Y held a thread for minutes
+
+
+class DurationTooLong(ValueError):
+    """A timer duration beyond MAX_DURATION_YEARS (the message is Chinese)."""
+
+
+def duration_years(parsed: dict) -> float:
+    return (parsed.get("years", 0) + parsed.get("months", 0) / 12 + parsed.get("weeks", 0) / 52
+            + parsed.get("days", 0) / 365 + parsed.get("hours", 0) / 8760)
+
+
+def _bounded_duration(parse):
+    def parse_iso_duration(expression):
+        parsed = parse(expression)
+        if duration_years(parsed) > MAX_DURATION_YEARS:
+            raise DurationTooLong(f"定时器时长 {expression} 超过 {MAX_DURATION_YEARS} 年，不像有效的时限")
+        return parsed
+    parse_iso_duration.jiesu_bounded = True
+    return parse_iso_duration

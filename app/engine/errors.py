@@ -8,7 +8,9 @@ the cause in words a process owner reads. The English original stays in ``detail
 
 from __future__ import annotations
 
+from app.engine.clock import DurationTooLong
 from app.engine.evaluator import ExpressionError
+from app.engine.sizes import TooLarge
 
 
 def _task_from_traceback(exc: BaseException):
@@ -39,8 +41,12 @@ def _cause(exc: BaseException) -> BaseException:
 def explain(cause: BaseException) -> str:
     """A Chinese reason for a Python or SpiffWorkflow exception."""
     text = str(cause)
-    if isinstance(cause, ExpressionError):
+    if isinstance(cause, ExpressionError | TooLarge | DurationTooLong):
         return text
+    if isinstance(cause, OverflowError):
+        return "数值或时长超出范围（例如定时器的时长上万年）"
+    if isinstance(cause, MemoryError):
+        return "结果过大，内存不足"
     if isinstance(cause, NameError):
         name = getattr(cause, "name", None) or text.split("'")[1] if "'" in text else text
         return f"变量或函数 {name} 不存在（表单没有这个字段，或脚本还没有给它赋值）"

@@ -32,6 +32,8 @@ from RestrictedPython.Guards import (
 from RestrictedPython.Limits import limited_range
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from app.engine import sizes
+
 FILENAME = "<bpmn>"
 MAX_STEPS = 200_000  # Python lines one evaluation may run (a legitimate script runs a few dozen)
 MAX_SECONDS = 5.0  # wall-clock backstop for the same
@@ -43,7 +45,8 @@ _BUILTIN_NAMES = (
     "ArithmeticError", "Exception", "IndexError", "KeyError", "TypeError", "ValueError", "ZeroDivisionError",
 )
 SAFE_BUILTINS = {**{name: getattr(builtins, name) for name in _BUILTIN_NAMES},
-                 "None": None, "True": True, "False": False, "range": limited_range}
+                 "None": None, "True": True, "False": False, "range": limited_range, "pow": sizes.guarded_pow,
+                 "ascii": ascii}
 BUILTIN_NAMES = frozenset(SAFE_BUILTINS)
 
 # names that never resolve here, with the reason a process owner reads
@@ -72,7 +75,8 @@ class EvaluationLimit(ExpressionError):
 
 
 def _inplacevar(op, x, y):
-    return _INPLACE[op](x, y)
+    guarded = sizes.AUGMENTED.get(op)
+    return guarded(x, y) if guarded else _INPLACE[op](x, y)
 
 
 def _apply(function, *args, **kwargs):
@@ -80,7 +84,8 @@ def _apply(function, *args, **kwargs):
 
 
 GUARDS = {
-    "_getattr_": safer_getattr,
+    **sizes.GUARDS,
+    "_getattr_": sizes.guarded_attribute(safer_getattr),
     "_getitem_": default_guarded_getitem,
     "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -185,8 +190,8 @@ def method_calls(source: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def _compile(source: str, mode: str):
     if mode == "eval":
-        return compile_restricted_eval(source.strip(), FILENAME)
-    return compile_restricted_exec(source, FILENAME)
+        return compile_restricted_eval(source.strip(), FILENAME, policy=sizes.SizeGuardingPolicy)
+    return compile_restricted_exec(source, FILENAME, policy=sizes.SizeGuardingPolicy)
 
 
 @lru_cache(maxsize=4096)

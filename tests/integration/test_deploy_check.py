@@ -333,3 +333,15 @@ def test_script_syntax_errors_are_explained_in_chinese(app, script, reason):
 
     [message] = evaluator.problems(script, "exec")
     assert reason in message and not any(c.isascii() and c.isalpha() for c in message), message
+
+
+def test_a_timer_of_ten_thousand_years_is_refused_at_once(app):
+    """SpiffWorkflow adds a duration month by month: P99999999Y held a thread for minutes."""
+    xml = diagram("poisoned_timer")
+    found = [p.message for p in deployment.lint(xml.replace(b"PT1H", b"P99999999Y")).errors]
+    assert found == ["定时器时长 P99999999Y 超过 100 年，不像有效的时限"]
+    # computed at run time, the same refusal, said as the step's failure
+    computed = xml.replace(b"<bpmn:timeDuration>PT1H</bpmn:timeDuration>",
+                           b"<bpmn:timeDuration>'P' + '9' * 8 + 'Y'</bpmn:timeDuration>")
+    run = deployment.dry_run(computed, {"poisoned": False})
+    assert not run.ok and any("超过 100 年" in p.message for p in run.problems), [str(p) for p in run.problems]

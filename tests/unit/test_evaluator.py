@@ -4,6 +4,7 @@ import pytest
 
 from app.engine import dialect, evaluator
 from app.engine.evaluator import EvaluationLimit, ExpressionError, RestrictedEnvironment
+from app.engine.sizes import TooLarge
 
 
 def env(**functions):
@@ -49,6 +50,33 @@ def test_huge_ranges_and_str_format_are_not_available():
         env().evaluate("sum(range(10 ** 9))", {})
     with pytest.raises(NotImplementedError):
         env().evaluate("'{0.__class__}'.format(x)", {"x": 1})
+
+
+@pytest.mark.parametrize("script", [
+    "x = 10 ** (10 ** 7)",
+    "x = pow(10, 10 ** 7)",
+    "x = 2\nx **= 10 ** 8",
+    "x = 'a' * (3 * 10 ** 9)",
+    "x = [0] * 10 ** 8",
+    "x = 3 ** 4000\nfor i in range(30):\n    x = x * x",
+    "x = 1 << 10 ** 9",
+    "x = 'a'.ljust(10 ** 9)",
+    "x = f'{1:>3000000000}'",
+    "n = 3000000000\nx = f'{1:>{n}}'",
+    "x = '%3000000000s' % 'a'",
+])
+def test_one_operation_cannot_take_the_memory_or_the_thread(script):
+    """The step bound counts lines: each of these is one line that would take seconds or gigabytes."""
+    with pytest.raises(TooLarge, match="结果过大"):
+        env().execute(script, {})
+
+
+def test_ordinary_arithmetic_and_formatting_still_work():
+    data = {}
+    env().execute("a = 3 * 4 ** 2\nb = 'ab' * 3\nc = f'{2.5:.2f}-{3:03d}-{7!r:>3}'\nd = '%.1f%%' % 12.34\n"
+                  "e = 17 % 5\nf = 2 ** 64\ng = 'x'.center(5)\nh = [1] * 3", data)
+    assert (data["a"], data["b"], data["c"], data["d"]) == (48, "ababab", "2.50-003-  7", "12.3%")
+    assert (data["e"], data["f"], data["g"], data["h"]) == (2, 18446744073709551616, "  x  ", [1, 1, 1])
 
 
 def test_product_functions_and_plain_data_work():

@@ -37,6 +37,7 @@ class Report:
     process_key: str = ""
     process_name: str = ""
     problems: list[Problem] = field(default_factory=list)
+    _seen: set = field(default_factory=set, repr=False, compare=False)  # each problem once, in constant time
 
     @property
     def errors(self) -> list[Problem]:
@@ -53,7 +54,9 @@ class Report:
     def add(self, element_id, element_name, message, severity=ERROR) -> None:
         name = " ".join((element_name or "").split())  # names drawn on two lines in the modeler
         problem = Problem(element_id or "", name, message, severity)
-        if problem not in self.problems:
+        key = (problem.element_id, problem.element_name, problem.message, problem.severity)
+        if key not in self._seen:
+            self._seen.add(key)
             self.problems.append(problem)
 
     def as_dict(self) -> dict:

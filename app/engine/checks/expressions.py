@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from app.engine import dialect, evaluator
 from app.engine.checks import WARNING, CheckContext, Report
+from app.engine.clock import DurationTooLong, install_spiff_clock
 
 C = f"{{{dialect.CAMUNDA_NS}}}"
 B = f"{{{dialect.BPMN_NS}}}"
@@ -27,6 +28,9 @@ _CAMUNDA_OBJECTS = {
     "currentUser": "Camunda 的 currentUser() 在这里不存在",
     "bean": "Camunda 的 Spring Bean 在这里不存在",
 }
+
+
+install_spiff_clock()  # durations bounded as at run time (MAX_DURATION_YEARS)
 
 
 @dataclass
@@ -143,6 +147,8 @@ def _timer_literal(report: Report, exp: Expression) -> None:
                            f"timeDate 需要日期时间，{value!r} 是时长：请改用 timeDuration（持续时间）")
                 return
             TimerEventDefinition.get_datetime(value)
+    except DurationTooLong as exc:
+        report.add(exp.element_id, exp.element_name, str(exc))
     except Exception:
         kind = {"timeDate": "日期时间（例如 2026-12-01T09:00）", "timeDuration": "ISO 8601 时长（例如 PT4H、P3D）",
                 "timeCycle": "ISO 8601 重复周期（例如 R3/PT10M）"}[exp.timer]

@@ -1,0 +1,134 @@
+"""Size guards for what one C-level operation of a diagram's code may build.
+
+The evaluator's step and time bounds (evaluator._bounded) count Python lines: a single
+``10 ** (10 ** 7)`` or ``"a" * 3_000_000_000`` is one line that holds the thread (and the GIL)
+for seconds, or takes gigabytes. The restricting policy below rewrites ``**``, ``*``, ``<<``, ``%`` (and
+their augmented forms) and f-string format specs into calls of these guards, which refuse results
+beyond the limits with a Chinese message before computing them. ``pow`` and the padding methods
+of ``str`` get the same guard.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+
+from RestrictedPython import RestrictingNodeTransformer
+
+MAX_INT_BITS = 100_000  # about 30,000 decimal digits: far beyond any deadline or counter
+MAX_ITEMS = 1_000_000  # characters of a string, items of a list or tuple built at once
+MAX_WIDTH = 10_000  # a format or padding width
+
+
+class TooLarge(Exception):
+    """A result the limits refuse (an ExpressionError's cause; the message is Chinese)."""
+
+
+def _bits(value: int) -> int:
+    return abs(int(value)).bit_length()
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _refuse(what: str):
+    raise TooLarge(f"结果过大（{what}），已停止：请检查表达式")
+
+
+def guarded_pow(base, exponent, modulo=None):
+    huge = (modulo is None and _is_int(base) and _is_int(exponent) and exponent > 0 and abs(base) > 1
+            and exponent * math.log2(abs(base)) > MAX_INT_BITS)
+    if huge:
+        _refuse(f"{_bits(base)} 位整数的 {exponent} 次方")
+    return pow(base, exponent) if modulo is None else pow(base, exponent, modulo)
+
+
+def guarded_mul(left, right):
+    for seq, times in ((left, right), (right, left)):
+        if isinstance(seq, str | bytes | list | tuple) and _is_int(times) and len(seq) * times > MAX_ITEMS:
+            _refuse(f"{len(seq)} × {times} 个元素")
+    if _is_int(left) and _is_int(right) and _bits(left) + _bits(right) > MAX_INT_BITS:
+        _refuse("整数乘积超过 10 万位")
+    return left * right
+
+
+def guarded_lshift(left, right):
+    if _is_int(left) and _is_int(right) and left and _bits(left) + right > MAX_INT_BITS:
+        _refuse(f"左移 {right} 位")
+    return left << right
+
+
+_WIDTH = re.compile(r"(\d+)")
+
+
+def guarded_format(value, spec: str = ""):
+    if any(int(n) > MAX_WIDTH for n in _WIDTH.findall(spec or "")):
+        _refuse(f"格式宽度 {spec!r}")
+    return format(value, spec)
+
+
+_PERCENT_WIDTH = re.compile(r"%[-+ #0]*(\d*)(?:\.(\d+))?")
+
+
+def guarded_mod(left, right):
+    """``%`` formatting of a str or bytes with a huge width or precision."""
+    if isinstance(left, str):
+        for width, precision in _PERCENT_WIDTH.findall(left):
+            if int(width or 0) > MAX_WIDTH or int(precision or 0) > MAX_WIDTH:
+                _refuse(f"格式宽度 %{width}")
+    return left % right
+
+
+def _padding(method):
+    def padded(width, *args):
+        if _is_int(width) and width > MAX_WIDTH:
+            _refuse(f"宽度 {width}")
+        return method(width, *args)
+    return padded
+
+
+PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+
+
+def guarded_attribute(getattr_):
+    """``_getattr_`` with the padding methods of str wrapped."""
+    def get(obj, name, *default):
+        found = getattr_(obj, name, *default)
+        if isinstance(obj, str | bytes) and name in PADDING_METHODS:
+            return _padding(found)
+        return found
+    return get
+
+
+GUARDS = {"_pow_": guarded_pow, "_mul_": guarded_mul, "_lshift_": guarded_lshift, "_mod_": guarded_mod,
+          "_format_": guarded_format}
+_BINOPS = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
+AUGMENTED = {"**=": guarded_pow, "*=": guarded_mul, "<<=": guarded_lshift, "%=": guarded_mod}
+
+
+def _call(name: str, *args, like) -> ast.Call:
+    call = ast.copy_location(ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[]), like)
+    return ast.fix_missing_locations(call)
+
+
+class SizeGuardingPolicy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, with the operators above routed through the guards."""
+
+    def visit_BinOp(self, node):
+        node = self.node_contents_visit(node)
+        name = _BINOPS.get(type(node.op))
+        return _call(name, node.left, node.right, like=node) if name else node
+
+    def visit_FormattedValue(self, node):
+        node = self.node_contents_visit(node)
+        if node.format_spec is None:
+            return node
+        value = node.value
+        if node.conversion in (ord("s"), ord("r"), ord("a")):
+            converter = {ord("s"): "str", ord("r"): "repr", ord("a"): "ascii"}[node.conversion]
+            value = _call(converter, value, like=node)
+        formatted = _call("_format_", value, node.format_spec, like=node)
+        return ast.fix_missing_locations(
+            ast.copy_location(ast.FormattedValue(value=formatted, conversion=-1, format_spec=None), node))
