@@ -127,8 +127,9 @@ def run(xml: bytes, sample: dict, context: CheckContext | None, calendar, functi
     with clock.virtual(at):
         try:
             _walk(runtime, parsed, sample, report, timers)
-        except EngineError as exc:
-            report.problems.append(Problem(exc.element_id, exc.element_name, f"{exc}（{exc.detail}）"))
+        except EngineError as exc:  # the Chinese reason, with the expression; the engine's English stays in logs
+            expression = exc.detail[exc.detail.find("（表达式"):] if "（表达式" in (exc.detail or "") else ""
+            report.problems.append(Problem(exc.element_id, exc.element_name, f"{exc}{expression}"))
         report.ended_at = _iso(clock.now())
     report.timers = list(timers.values())
     return report
