@@ -96,6 +96,8 @@ BAD_FIELDS = [
     ("ticket_type", "差评", "取值应为"),
     ("ticket_type", None, "应为字符串"),
     ("title", "   ", "须含可见字符"),
+    ("title", "\u200b\u200b", "须含可见字符"),  # zero-width spaces only
+    ("title", "abc\u202eFDP.exe", "控制字符"),  # a right-to-left override spoofs what is shown
     ("title", "标" * 201, "不能超过 200"),
     ("content", 42, "应为字符串"),
     ("caller_phone", "1" * 31, "不能超过 30"),

@@ -24,9 +24,12 @@ from app.services.tickets import FIELD_LABELS
 # patterns is the same in ECMA-262 (what OpenAPI tools use) and in Python (what validates here).
 # Lone surrogates cannot be stored either; JSON from a UTF-8 client cannot carry them, and
 # bodies that do are refused before validation (views._json_body).
-_BLANK = r"\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_SAFE = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]"
-_VISIBLE = rf"[^{_BLANK}\u0000-\u001f\u007f]"
+# Zero-width characters count as blank; the bidirectional overrides and isolates (which make text display
+# in another order than it is stored: "abc\u202eFDP.exe") count as control characters.
+_BLANK = (r"\t\n\u000b\u000c\r \u0085\u00a0\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000"
+          r"\ufeff")
+_SAFE = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]"
+_VISIBLE = rf"[^{_BLANK}\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]"
 TEXT_PATTERN = f"^{_SAFE}*$"
 REQUIRED_TEXT_PATTERN = f"^{_SAFE}*{_VISIBLE}{_SAFE}*$"
 
