@@ -39,6 +39,22 @@ _COSMETIC = {"bpmn_name", "documentation", "form", "extensions", "lane", "descri
              "data_input_associations", "data_output_associations", "inputs", "outputs"}
 _WAITING = TaskState.READY | TaskState.WAITING
 
+# SpiffWorkflow's spec attributes, as a process owner names them (an attribute not listed is shown as it is)
+_ATTRIBUTE_WORDS = {
+    "bpmn_name": "名称", "documentation": "说明", "form": "表单", "extensions": "扩展属性", "lane": "泳道",
+    "description": "描述", "io_specification": "输入输出", "data_input_associations": "数据输入",
+    "data_output_associations": "数据输出", "inputs": "入口连线", "outputs": "出口连线", "script": "脚本",
+    "cond_task_specs": "网关条件", "default_task_spec": "默认出口", "event_definition": "事件定义",
+    "condition": "条件", "expression": "表达式", "prescript": "前置脚本", "postscript": "后置脚本",
+    "cancel_activity": "是否中断", "manual": "是否人工", "loop_task": "循环", "cardinality": "循环次数",
+    "collection": "集合", "element_var": "元素变量", "completion_condition": "完成条件", "spec": "被调用的流程",
+    "attached_to": "依附的任务", "split_task": "拆分网关", "threshold": "合并阈值",
+}
+
+
+def _words(keys) -> str:
+    return "、".join(sorted(_ATTRIBUTE_WORDS.get(k, k) for k in keys))
+
 
 @dataclass
 class MigrationResult:
@@ -201,7 +217,7 @@ def _check(diffs, spec_diffs, result: MigrationResult, runtime_old: Runtime, new
                 continue
             keys = set(spec_diff.changed.get(task.task_spec, []))
             if task.state & _WAITING:
-                result.notes.append(f"等待中的步骤 {_label(task)}按新版本重新开始等待（{'、'.join(sorted(keys))}）")
+                result.notes.append(f"等待中的步骤 {_label(task)}按新版本重新开始等待（{_words(keys)}）")
             elif task.state == TaskState.COMPLETED:
                 rest = {k for k in keys - _COSMETIC
                         if not _same_through_alignment(k, task.task_spec, spec_diff.alignment[task.task_spec], spec_diff)}
@@ -216,7 +232,7 @@ def _check(diffs, spec_diffs, result: MigrationResult, runtime_old: Runtime, new
                         continue
                     result.reasons.append(f"已执行的脚本 {_label(task)}改变了时限以外的变量，迁移无法补做")
                     continue
-                result.reasons.append(f"已执行的步骤 {_label(task)}已修改（{'、'.join(sorted(rest))}），迁移无法补做")
+                result.reasons.append(f"已执行的步骤 {_label(task)}已修改（{_words(rest)}），迁移无法补做")
 
 
 def _same_through_alignment(key: str, old, new, spec_diff) -> bool:

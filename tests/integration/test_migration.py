@@ -117,6 +117,8 @@ def test_changed_routing_already_passed_is_unsafe(app):
     [preview] = migration.preview([lifecycle.id], target.id, user("liucheng"))
     assert not preview.result.safe
     assert any("签收" in r and "迁移无法补做" in r for r in preview.result.reasons), preview.result.reasons
+    assert any("（网关条件）" in r for r in preview.result.reasons), "the changed attribute in the owner's words"
+    assert not any("cond_task_specs" in r for r in preview.result.reasons)
 
 
 def test_a_ticket_not_yet_at_the_changed_step_migrates_safely(app):

@@ -146,3 +146,14 @@ def test_saving_rules_can_recompute_open_tickets_at_once(app, browser):
     browser("zhuguan").post("/rules/", values)
     db.session.refresh(ticket)
     assert ticket.urge_at == shanghai(2026, 12, 2, 10), "催办 2 working days before Fri 4 Dec"
+
+
+def test_the_new_versions_page_points_to_the_instances_left_on_the_old_one(app, browser):
+    new_ticket("T-OLD-1")
+    new_ticket("T-OLD-2")
+    with unit_of_work():
+        instances.deploy(TICKET_BPMN.replace('name="回访"', 'name="回访（电话）"', 1), user("liucheng"), "v2")
+    page = browser("liucheng").get("/processes/ticket_lifecycle").get_data(as_text=True)
+    assert "这一版上没有停在用户任务的实例。" in page
+    assert 'data-migrate-from="1"' in page and "第 1 版上有 2 个运行中的实例" in page
+    assert "打开第 1 版，把它们迁移过来" in page
