@@ -443,3 +443,11 @@ def test_the_schemas_are_valid_json_schema(app):
         for example in schema.get("examples", []):
             if name in ("TicketIn", "MessageIn"):
                 assert schemas.validate(schema, example) == [], name
+
+
+def test_a_body_that_is_not_an_object_names_no_field(city):
+    response = city.client.put("/api/v1/tickets/BJ-ARRAY", json=[1, 2], headers=city.headers)
+    assert response.status_code == 422
+    [error] = response.get_json()["errors"]
+    assert "field" not in error and "JSON 对象" in error["message"], error
+    assert count(Ticket) == 0

@@ -380,7 +380,7 @@ def validate(schema: dict, instance) -> list[dict]:
     def add(field: str, message: str):
         if (field, message) not in seen:
             seen.add((field, message))
-            problems.append({"field": field, "message": f"{_label(field)}：{message}" if field else message})
+            problems.append({"field": field, "message": f"{_label(field)}：{message}"} if field else {"message": message})
 
     properties = schema.get("properties", {})
     # one message per field, the most basic problem first (a number where text belongs, then the rest)
@@ -407,7 +407,7 @@ def validate(schema: dict, instance) -> list[dict]:
         fields_done.add(field)
         add(field, _message(error, properties.get(field, schema)))
     order = list(properties)
-    problems.sort(key=lambda p: order.index(p["field"]) if p["field"] in order else len(order))
+    problems.sort(key=lambda p: order.index(p.get("field")) if p.get("field") in order else len(order))
     return problems
 
 
