@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import zipfile
 
 from openpyxl import Workbook
 from sqlalchemy import select
@@ -75,6 +76,33 @@ def xlsx(header, rows) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+SHEET_START = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def xlsx_with_sheet(sheet_xml: str) -> bytes:
+    """A workbook whose first sheet's XML is ``sheet_xml`` (a zip bomb, an entity bomb), the rest as Excel saves it."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx(["工单编号"], [])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            archive.writestr(name, sheet_xml if name == "xl/worksheets/sheet1.xml" else source.read(name))
+    return out.getvalue()
+
+
+def zip_bomb_xlsx(megabytes: int = 4) -> bytes:
+    """A valid workbook whose sheet is megabytes of spaces: a few KB of zip."""
+    return xlsx_with_sheet(SHEET_START + " " * (megabytes * 1024 * 1024) + "<sheetData/></worksheet>")
+
+
+def entity_bomb_xlsx() -> bytes:
+    """Billion laughs in the sheet's first cell (after the dimension openpyxl reads on opening, so the
+    expansion happens while the rows are read)."""
+    entities = '<!ENTITY a0 "lol">' + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
+    return xlsx_with_sheet(f'<?xml version="1.0"?><!DOCTYPE worksheet [{entities}]>{SHEET_START}'
+                           '<dimension ref="A1"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&a9;</t></is>'
+                           '</c></row></sheetData></worksheet>')
 
 
 

@@ -18,7 +18,7 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.engine.workcalendar import DayOverride
 from app.extensions import db
 from app.models import Alert, CalendarDay, CalendarYear
-from app.services import PermissionDenied, ServiceError, _, calendar_notice, settings
+from app.services import PermissionDenied, ServiceError, _, calendar_notice, query_args, settings
 from app.services.uow import unit_of_work
 
 PENDING_KEY = "calendar_recompute_pending"  # {"at": iso, "years": [...]}: deadlines not yet recomputed
@@ -32,6 +32,15 @@ def can_edit(user) -> bool:
 def _check(user):
     if not can_edit(user):
         raise PermissionDenied(_("只有管理员可以修改工作日历。"))
+
+
+def _known_year(year) -> int:
+    """A year the calendar keeps; a missing or absurd one (a form's ``10000``) is refused, not a 500."""
+    try:
+        return query_args.year(year)
+    except (TypeError, ValueError):
+        raise ServiceError(_("年份应在 %(low)s 至 %(high)s 之间。", low=query_args.YEARS[0],
+                             high=query_args.YEARS[1])) from None
 
 
 def _rows(year: int) -> list[CalendarDay]:
@@ -94,6 +103,7 @@ def delete_day(user, day: date) -> None:
 def confirm_year(user, year: int) -> CalendarYear:
     """Declare a year's official calendar complete: from now on it counts as known."""
     _check(user)
+    year = _known_year(year)
     with unit_of_work():
         if not _rows(year):
             raise ServiceError(_("%(year)s 年还没有任何节假日：请先粘贴国务院的通知或逐日录入，再确认。", year=year))
@@ -112,6 +122,7 @@ def confirm_year(user, year: int) -> CalendarYear:
 def withdraw_confirmation(user, year: int) -> None:
     """The year is not complete after all (a correction is expected): deadlines in it are flagged again."""
     _check(user)
+    year = _known_year(year)
     with unit_of_work():
         row = db.session.get(CalendarYear, year)
         if row is None or row.confirmed_at is None:

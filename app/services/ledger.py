@@ -53,7 +53,7 @@ class LedgerFilter:
         section = args.get("section", "")
         f = cls(q=args.get("q", "").strip(), period=args.get("period", "").strip(),
                    ticket_type=args.get("type", ""), topic=args.get("topic", "").strip(),
-                   section_id=int(section) if str(section).isdigit() else None, state=args.get("state", ""),
+                   section_id=query_args.row_id_or_none(section), state=args.get("state", ""),
                    overdue=query_args.flag(args.get("overdue")), excluded=args.get("excluded", ""),
                    carried=args.get("carried", ""), supervised=args.get("supervised", ""),
                    repeat=query_args.flag(args.get("repeat")))

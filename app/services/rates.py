@@ -63,6 +63,7 @@ class Rate:
     projected_numerator: Decimal = Decimal(0)
     projected_denominator: int = 0
     against_count: int = 0  # tickets that count against the rate
+    partial_count: int = 0  # 基本解决/基本满意: counted at their weight, so partly against the rate
     deadline_risk_count: int = 0  # at risk because a deadline is near or past
     callback_risk_count: int = 0  # replied, waiting for a valid callback
     # the first of those tickets (compute's ``listed``), in the order received:
@@ -204,9 +205,12 @@ def response_reason(ticket: Ticket) -> str:
     return _("未联系来电人：响应时限 %(deadline)s 已过", deadline=_local(ticket.response_deadline))
 
 
-def callback_reason(ticket: Ticket, answer: str) -> str:
-    """回访：未解决（2026-11-20 10:00）, and what came after when later attempts reached nobody."""
+def callback_reason(ticket: Ticket, answer: str, weight: Decimal | None = None) -> str:
+    """回访：未解决（2026-11-20 10:00）, and what came after when later attempts reached nobody; a 基本 answer
+    says the part it takes off (``weight``: what it counts for)."""
     reason = _("回访：%(answer)s（%(at)s）", answer=answer, at=_local(ticket.callback_at))
+    if weight is not None:
+        reason += _("，按 %(w)s 件计入，扣 %(lost)s 件", w=Rate.number(weight), lost=Rate.number(1 - weight))
     counted_answer = f"{ticket.callback_resolved}/{ticket.callback_satisfied}"
     if ticket.outcome and ticket.outcome != counted_answer:
         reason += _("；其后回访：%(outcome)s，按此前有效回访计", outcome=ticket.outcome)
@@ -242,9 +246,11 @@ def compute(label: str | None = None, bounds: tuple[datetime, datetime] | None =
                     deadline_risk_count=n["response_risk"])
     resolution = Rate(_l("解决率"), _weighted(n["resolved"], n["basic_resolved"], w_resolved), n["reached"],
                       float(setting("rate_target_resolution")), against_count=n["unresolved"],
+                      partial_count=n["basic_resolved"] if w_resolved < 1 else 0,
                       deadline_risk_count=n["reply_risk"], callback_risk_count=n["callback_risk"])
     satisfaction = Rate(_l("满意率"), _weighted(n["satisfied"], n["basic_satisfied"], w_satisfied), n["reached"],
                         float(setting("rate_target_satisfaction")), against_count=n["unsatisfied"],
+                        partial_count=n["basic_satisfied"] if w_satisfied < 1 else 0,
                         deadline_risk_count=n["reply_risk"], callback_risk_count=n["callback_risk"])
     result = {"response": response, "resolution": resolution, "satisfaction": satisfaction}
     for rate in result.values():
@@ -256,8 +262,8 @@ def compute(label: str | None = None, bounds: tuple[datetime, datetime] | None =
 
 
 LISTS = {  # each list of a page -> the counts whose tickets it holds
-    "response_against": ("response_late", "response_missed"), "unresolved": ("unresolved",),
-    "unsatisfied": ("unsatisfied",), "response_risk": ("response_risk",), "reply_risk": ("reply_risk",),
+    "response_against": ("response_late", "response_missed"), "unresolved": ("unresolved", "basic_resolved"),
+    "unsatisfied": ("unsatisfied", "basic_satisfied"), "response_risk": ("response_risk",), "reply_risk": ("reply_risk",),
     "callback_risk": ("callback_risk",)}
 
 
@@ -292,10 +298,15 @@ def _list(result: dict[str, Rate], n: dict, conditions: dict, scope, listed: int
     response, resolution, satisfaction = result["response"], result["resolution"], result["satisfaction"]
     response.against = lists["response_against"]
     response.reasons = {t.id: response_reason(t) for t in response.against}
-    resolution.against = lists["unresolved"]
-    resolution.reasons = {t.id: callback_reason(t, t.callback_resolved) for t in resolution.against}
-    satisfaction.against = lists["unsatisfied"]
-    satisfaction.reasons = {t.id: callback_reason(t, t.callback_satisfied) for t in satisfaction.against}
+    weights = {str(lifecycle.BASICALLY_RESOLVED): Decimal(str(setting("rate_weight_basic_resolved"))),
+               str(lifecycle.BASICALLY_SATISFIED): Decimal(str(setting("rate_weight_basic_satisfied")))}
+    # a 基本 answer weighed 1 takes nothing off: not listed
+    resolution.against = [t for t in lists["unresolved"] if weights.get(t.callback_resolved, 0) < 1]
+    resolution.reasons = {t.id: callback_reason(t, t.callback_resolved, weights.get(t.callback_resolved))
+                          for t in resolution.against}
+    satisfaction.against = [t for t in lists["unsatisfied"] if weights.get(t.callback_satisfied, 0) < 1]
+    satisfaction.reasons = {t.id: callback_reason(t, t.callback_satisfied, weights.get(t.callback_satisfied))
+                            for t in satisfaction.against}
     response.deadline_risk = lists["response_risk"]
     response.at_risk = list(response.deadline_risk)
     reply_risk, callback_risk = lists["reply_risk"], lists["callback_risk"]

@@ -13,6 +13,7 @@ from app.web import (
     auth,
     calendar_pages,
     casework,
+    converters,
     early_warning,
     enterprises,
     errors,
@@ -71,6 +72,7 @@ BLUEPRINTS = (
 
 
 def register_blueprints(app: Flask) -> None:
+    converters.install(app)  # <int:...> within a database column's range: before any rule is added
     app.login_manager.localize_callback = gettext
     filters.register(app)
     layout.register(app)  # the navbar menus rendered once per user, language and counts

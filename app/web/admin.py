@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import ProcessVersion
-from app.services import ServiceError, calendar_admin, calendar_watch, deployment, settings
+from app.services import ServiceError, calendar_admin, calendar_watch, deployment, query_args, settings
 from app.services.catalogue import gettext as _
 from app.services.timers import sweep
 from app.web import flow
@@ -20,7 +20,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.route("/calendar")
 def calendar():
-    year = request.args.get("year", clock.local_now().year, type=int)
+    year = request.args.get("year", clock.local_now().year, type=query_args.year)
     view = calendar_admin.year_view(year)
     next_year = calendar_admin.year_view(clock.local_now().year + 1)
     unconfirmed = calendar_watch.raise_due_alerts()
@@ -29,7 +29,7 @@ def calendar():
 
 @bp.route("/calendar/day", methods=["POST"])
 def calendar_day():
-    year = request.form.get("year", type=int)
+    year = request.form.get("year", type=query_args.year)
     try:
         day = date.fromisoformat(request.form.get("day", ""))
     except ValueError:

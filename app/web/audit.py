@@ -9,14 +9,14 @@ from flask import Blueprint, render_template, request, send_file
 from flask_login import current_user
 
 from app.engine.clock import LOCAL_TZ, clock
-from app.services import ServiceError, access_log, security_log
+from app.services import ServiceError, access_log, query_args, security_log
 from app.web import flow
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int))
+    return max(1, request.args.get("page", 1, type=query_args.page))
 
 
 @bp.route("/access-log")

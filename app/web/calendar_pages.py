@@ -7,7 +7,14 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_login import current_user
 
 from app.engine.clock import clock
-from app.services import ServiceError, calendar_admin, calendar_import, calendar_recompute, calendar_watch
+from app.services import (
+    ServiceError,
+    calendar_admin,
+    calendar_import,
+    calendar_recompute,
+    calendar_watch,
+    query_args,
+)
 from app.services.catalogue import gettext as _
 from app.web import flow, staged
 from app.web.filters import WEEKDAYS, WEEKDAYS_EN
@@ -61,7 +68,8 @@ def format_day(value) -> str:
 def notice():
     default_year = clock.local_now().year + 1
     text = request.form.get("text", "")
-    year = request.form.get("year", type=int) or request.args.get("year", type=int) or default_year
+    year = request.form.get("year", type=query_args.year) or request.args.get("year", type=query_args.year) \
+        or default_year
     preview = None
     status = 200
     if request.method == "POST":
@@ -86,7 +94,7 @@ def notice():
 
 @bp.route("/confirm", methods=["POST"])
 def confirm():
-    year = request.form.get("year", type=int)
+    year = request.form.get("year", type=query_args.year)
     if flow.attempt(calendar_admin.confirm_year, current_user, year):
         flash(_("已确认 %(year)s 年日历完整：此后该年的时限不再提示。", year=year), "success")
         return redirect(url_for(".recompute", year=year))
@@ -95,7 +103,7 @@ def confirm():
 
 @bp.route("/withdraw", methods=["POST"])
 def withdraw():
-    year = request.form.get("year", type=int)
+    year = request.form.get("year", type=query_args.year)
     if flow.attempt(calendar_admin.withdraw_confirmation, current_user, year):
         flash(_("已撤销 %(year)s 年日历的确认：该年的时限重新提示。", year=year), "warning")
     return redirect(url_for("admin.calendar", year=year))
@@ -103,7 +111,7 @@ def withdraw():
 
 @bp.route("/recompute", methods=["GET", "POST"])
 def recompute():
-    year = request.values.get("year", type=int)
+    year = request.values.get("year", type=query_args.year)
     if request.method == "POST":
         outcomes = calendar_recompute.apply(current_user)
         moved = [o for o in outcomes if o.done]

@@ -7,7 +7,18 @@ from werkzeug.datastructures import CombinedMultiDict
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.forms import form_for_task
 from app.models.ticket import TICKET_TYPES
-from app.services import ServiceError, access, completion, files, inbox, masking, reply_check, rework, tickets
+from app.services import (
+    ServiceError,
+    access,
+    completion,
+    files,
+    inbox,
+    masking,
+    query_args,
+    reply_check,
+    rework,
+    tickets,
+)
 from app.services import sections as section_list
 from app.services.catalogue import gettext as _
 from app.web import flow, task_pages
@@ -16,7 +27,7 @@ bp = Blueprint("inbox", __name__)
 
 
 def _filters():
-    section = request.args.get("section", type=int)
+    section = request.args.get("section", type=query_args.row_id)
     return {"state": request.args.get("state", ""), "section_id": section,
             "ticket_type": request.args.get("type", "")}
 
@@ -25,7 +36,7 @@ def _filters():
 def index():
     tab = request.args.get("tab", "mine")
     filters = _filters()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=query_args.page))
     items, total = inbox.tab_page(current_user, tab, page, **filters)
     empty_mine = False
     if "tab" not in request.args and not total and not any(filters.values()):

@@ -30,6 +30,7 @@ from app.services import (
     enterprises,
     inbox,
     inspections,
+    query_args,
     submissions,
     tickets,
 )
@@ -129,7 +130,7 @@ def _check_page(insp, item):
     status = 200
     draft_key = f"jiesu-draft:{current_user.id}:{item.id}"
     if posted:
-        evidence_ids = [int(v) for v in request.form.getlist("evidence_ids") if v.isdigit()]
+        evidence_ids = [n for v in request.form.getlist("evidence_ids") if (n := query_args.row_id_or_none(v)) is not None]
         upload_errors = []
         for upload in request.files.getlist("photos"):
             if upload and upload.filename:
@@ -234,7 +235,7 @@ def request_from_ticket(ticket_id):
             for error in field.errors:
                 flash(f"{field.label.text}：{error}", "danger")
         return redirect(back)
-    enterprise_id = int(form.enterprise_id.data) if (form.enterprise_id.data or "").isdigit() else None
+    enterprise_id = query_args.row_id_or_none(form.enterprise_id.data or "")
     try:
         insp = inspections.request_from_ticket(ticket, current_user, enterprise_id, form.reason.data,
                                                form.submit_token.data, form.subject_name.data,

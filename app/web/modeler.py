@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from app.services import PermissionDenied, ServiceError, casework, deploy_check, drafts, versions
+from app.services import PermissionDenied, ServiceError, casework, deploy_check, drafts, query_args, versions
 from app.services.catalogue import gettext as _
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -49,7 +49,7 @@ def index():
 def edit():
     _owner()
     key = request.args.get("process", "")
-    from_version = request.args.get("version", type=int)
+    from_version = request.args.get("version", type=query_args.row_id)
     texts = {
         "saving": _("正在保存草稿……"), "saved": _("草稿已保存"), "saveFailed": _("草稿保存失败"), "unsaved": _("有未保存的修改"),
         "confirmDiscard": _("放弃草稿，回到当前版本？草稿中的修改将丢失。"), "serverCheck": _("部署检查"),
@@ -77,7 +77,7 @@ def draft():
     try:
         if request.method == "GET":
             opened = drafts.open_for(current_user, request.args.get("process_key", ""),
-                                     request.args.get("version", type=int))
+                                     request.args.get("version", type=query_args.row_id))
             if opened["source"] == "draft":
                 note = _("打开的是你的草稿（%(at)s 保存），尚未部署。", at=casework.local_text(opened["saved_at"]))
             elif opened["source"] == "version":

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.services import notifications
+from app.services import notifications, query_args
 from app.services.catalogue import gettext as _
 from app.web import flow
 
@@ -21,7 +21,7 @@ def _badge():
 @bp.route("/")
 def index():
     show = "unread" if request.args.get("show") == "unread" else "all"
-    items = notifications.for_user(current_user, show, before_id=request.args.get("before", type=int))
+    items = notifications.for_user(current_user, show, before_id=request.args.get("before", type=query_args.row_id))
     more = len(items) == notifications.PAGE_SIZE
     return render_template("notifications/index.html", items=items, show=show, more=more)
 

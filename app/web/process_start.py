@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.engine import instances
 from app.engine.runtime import EngineError
 from app.forms.builder import build_form_class
-from app.services import NotFound, PermissionDenied, ServiceError, access, process_start, tickets
+from app.services import NotFound, PermissionDenied, ServiceError, access, process_start, query_args, tickets
 from app.services.catalogue import gettext as _
 
 bp = Blueprint("process_start", __name__, url_prefix="/start")
@@ -26,9 +26,9 @@ def start(process_key):
     except NotFound:
         abort(404)
     ticket = None
-    if request.values.get("ticket", type=int):
+    if request.values.get("ticket", type=query_args.row_id):
         try:
-            ticket = tickets.get_ticket(request.values.get("ticket", type=int))
+            ticket = tickets.get_ticket(request.values.get("ticket", type=query_args.row_id))
         except NotFound:
             abort(404)
         if not access.can_view_ticket(current_user, ticket):

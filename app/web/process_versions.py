@@ -10,7 +10,16 @@ from sqlalchemy import select
 from app.engine.expressions import to_datetime
 from app.extensions import db
 from app.models import ProcessInstance, Ticket, WorkItem
-from app.services import NotFound, PermissionDenied, ServiceError, access, deploy_check, migration, versions
+from app.services import (
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    access,
+    deploy_check,
+    migration,
+    query_args,
+    versions,
+)
 from app.services.catalogue import gettext as _
 from app.web.filters import format_dt
 
@@ -43,7 +52,8 @@ def show(process_key):
     except NotFound:
         abort(404)
     by_id = {v.id: v for v, _n in rows}
-    shown = by_id.get(request.args.get("version", type=int)) or next((v for v, _n in rows if v.is_current), rows[0][0])
+    shown = by_id.get(request.args.get("version", type=query_args.row_id)) \
+        or next((v for v, _n in rows if v.is_current), rows[0][0])
     waiting_steps = db.session.execute(
         select(WorkItem.spec_name, WorkItem.title, db.func.count(WorkItem.id))
         .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)
@@ -61,7 +71,7 @@ def original(version_id):
     version = _version_or_404(version_id)
     headers = {"Content-Type": "application/xml; charset=utf-8"}
     if not versions.can_view(current_user):
-        instance = db.session.get(ProcessInstance, request.args.get("instance", type=int) or 0)
+        instance = db.session.get(ProcessInstance, request.args.get("instance", type=query_args.row_id) or 0)
         ticket = db.session.get(Ticket, instance.ticket_id) if instance is not None and instance.ticket_id \
             and instance.version_id == version.id else None
         if not request.args.get("inline") or ticket is None or not access.can_view_ticket(current_user, ticket):
@@ -80,8 +90,8 @@ def counts(version_id):
 @bp.route("/<process_key>/diff")
 def diff(process_key):
     _viewer()
-    a = _version_or_404(request.args.get("a", type=int) or 0)
-    b = _version_or_404(request.args.get("b", type=int) or 0)
+    a = _version_or_404(request.args.get("a", type=query_args.row_id) or 0)
+    b = _version_or_404(request.args.get("b", type=query_args.row_id) or 0)
     if a.process_key != process_key or b.process_key != process_key:
         abort(404)
     config = {"urls": {"a": url_for(".original", version_id=a.id, inline=1),
@@ -108,11 +118,11 @@ def rollback(version_id):
 def _migration_request():
     """(instances, target) from the query or form: one instance, or version N waiting at a task."""
     args = request.values
-    target = _version_or_404(args.get("to", type=int) or 0)
-    if args.get("instance", type=int):
-        instance = db.session.get(ProcessInstance, args.get("instance", type=int)) or abort(404)
+    target = _version_or_404(args.get("to", type=query_args.row_id) or 0)
+    if args.get("instance", type=query_args.row_id):
+        instance = db.session.get(ProcessInstance, args.get("instance", type=query_args.row_id)) or abort(404)
         return [instance] if instance.status == "running" else [], target, instance.version
-    source = _version_or_404(args.get("from", type=int) or 0)
+    source = _version_or_404(args.get("from", type=query_args.row_id) or 0)
     return migration.running_instances(source, args.get("task", "")), target, source
 
 

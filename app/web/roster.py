@@ -15,6 +15,7 @@ from app.services import (
     InvalidInput,
     PermissionDenied,
     ServiceError,
+    query_args,
     roster,
     spreadsheets,
 )
@@ -43,7 +44,9 @@ def roster_day(value: date) -> str:
 
 def _date_arg(name: str, default: date) -> date:
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        day = date.fromisoformat(request.args.get(name, ""))
+        query_args.year(day.year)  # the page's previous and next weeks stay within the calendar
+        return day
     except ValueError:
         return default
 
@@ -69,7 +72,7 @@ def month():
     today = clock.local_now().date()
     try:
         year, mon = (int(p) for p in request.args.get("month", "").split("-"))
-        first = date(year, mon, 1)
+        first = date(query_args.year(year), mon, 1)
     except ValueError:
         first = today.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -93,7 +96,7 @@ def assign():
         status = 422
     if request.method == "POST" and day is not None:
         try:
-            roster.assign(current_user, day, form["shift"], request.form.get("user_id", type=int),
+            roster.assign(current_user, day, form["shift"], request.form.get("user_id", type=query_args.row_id),
                           form["duty_role"], form["note"])
         except ServiceError as exc:
             errors.extend(str(exc).split("；"))

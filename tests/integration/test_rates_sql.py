@@ -31,8 +31,10 @@ def _against(rate, ticket, reason):
     rate.reasons[ticket.id] = reason
 
 
-def _callback_reason(ticket, answer):
+def _callback_reason(ticket, answer, weight=None):
     reason = _("回访：%(answer)s（%(at)s）", answer=answer, at=rates._local(ticket.callback_at))
+    if weight is not None:  # a 基本 answer: counted at its weight, the rest taken off
+        reason += _("，按 %(w)s 件计入，扣 %(lost)s 件", w=rates.Rate.number(weight), lost=rates.Rate.number(1 - weight))
     counted = f"{ticket.callback_resolved}/{ticket.callback_satisfied}"
     if ticket.outcome and ticket.outcome != counted:
         reason += _("；其后回访：%(outcome)s，按此前有效回访计", outcome=ticket.outcome)
@@ -81,8 +83,14 @@ def reference(label=None, bounds=None, tickets=None):
                 t.callback_satisfied, zero)
             if t.callback_resolved == lifecycle.UNRESOLVED:
                 _against(resolution, t, _callback_reason(t, t.callback_resolved))
+            elif t.callback_resolved == lifecycle.BASICALLY_RESOLVED and w_resolved < 1:
+                _against(resolution, t, _callback_reason(t, t.callback_resolved, w_resolved))
+                resolution.partial_count += 1
             if t.callback_satisfied == lifecycle.UNSATISFIED:
                 _against(satisfaction, t, _callback_reason(t, t.callback_satisfied))
+            elif t.callback_satisfied == lifecycle.BASICALLY_SATISFIED and w_satisfied < 1:
+                _against(satisfaction, t, _callback_reason(t, t.callback_satisfied, w_satisfied))
+                satisfaction.partial_count += 1
         elif t.closed_at is None and t.replied_at is not None:
             for rate in (resolution, satisfaction):
                 rate.at_risk.append(t)
@@ -96,7 +104,7 @@ def reference(label=None, bounds=None, tickets=None):
     for rate in (response, resolution, satisfaction):
         rate.projected_numerator = rate.numerator
         rate.projected_denominator = rate.denominator + len(rate.at_risk)
-        rate.against_count, rate.deadline_risk_count = len(rate.against), len(rate.deadline_risk)
+        rate.against_count, rate.deadline_risk_count = len(rate.against) - rate.partial_count, len(rate.deadline_risk)
         rate.callback_risk_count = len(rate.callback_risk)
     return {"response": response, "resolution": resolution, "satisfaction": satisfaction}
 
@@ -154,8 +162,9 @@ def assert_same(new: dict, old: dict, listed: int | None = None) -> None:
             o.denominator, o.projected_numerator, o.projected_denominator), key
         assert (n.value, n.projected, n.projected_deadline, n.projected_callback, n.meets_target, n.target) == (
             o.value, o.projected, o.projected_deadline, o.projected_callback, o.meets_target, o.target), key
-        assert (n.against_count, n.deadline_risk_count, n.callback_risk_count, n.at_risk_count) == (
+        assert (n.against_count + n.partial_count, n.deadline_risk_count, n.callback_risk_count, n.at_risk_count) == (
             len(o.against), len(o.deadline_risk), len(o.callback_risk), len(o.at_risk)), key
+        assert n.partial_count == o.partial_count, key
         if listed == 0:
             assert n.against == n.at_risk == n.deadline_risk == n.callback_risk == [] and n.reasons == {}
             continue

@@ -19,9 +19,10 @@ from app.services.spreadsheets import (
     cells,
     csv_text,
     read_table,
+    unpacking,
     workbook,
 )
-from tests.helpers import xlsx
+from tests.helpers import entity_bomb_xlsx, xlsx, zip_bomb_xlsx
 
 # ------------------------------------------------------------------------------------------ cells
 
@@ -133,6 +134,23 @@ def test_tabs_semicolons_and_excels_unicode_text():
 def test_the_size_limit_is_the_layouts_unless_told():
     with pytest.raises(TableFileError, match="文件太大（1 KB），单次导入上限为 1 KB"):
         read_table(("编号,日期\n" + "A,2026-11-25\n" * 80).encode(), LAYOUT, "a.csv", max_bytes=1000)
+
+
+def test_a_zip_bomb_is_refused_before_openpyxl_unpacks_it(monkeypatch):
+    bomb = zip_bomb_xlsx(4)
+    assert len(bomb) < 100_000, "a few KB of zip"
+    monkeypatch.setattr(unpacking, "MAX_UNPACKED_BYTES", 2 * 1024 * 1024)
+    with pytest.raises(TableFileError, match="文件“a.xlsx”解压后过大（超过 2 MB），不像正常的 Excel 表格，已拒绝。"):
+        read_table(bomb, LAYOUT, "a.xlsx")
+    monkeypatch.setattr(unpacking, "MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
+    with pytest.raises(TableFileError, match="“xl/worksheets/sheet1.xml”压缩比异常（超过 500 倍）"):
+        read_table(bomb, LAYOUT, "a.xlsx")  # within the total, but no sheet compresses a thousandfold
+
+
+def test_an_entity_bomb_in_a_sheet_is_an_invalid_file_not_a_crash():
+    with pytest.raises(TableFileError, match="文件“a.xlsx”不是有效的 Excel（.xlsx）文件。") as refused:
+        read_table(entity_bomb_xlsx(), LAYOUT, "a.xlsx")
+    assert "amplification" in str(refused.value.__cause__), "expat's limit, not a huge string"
 
 
 # ------------------------------------------------------------------------------------------ writing

@@ -62,8 +62,15 @@ def test_a_month_of_tickets_matches_the_hand_computation(app, browser):
     assert result["satisfaction"].numerator == Decimal("4.8")
     assert result["satisfaction"].value == Decimal("68.57")
     assert [t.ticket_no for t in result["response"].against] == ["N-6"]
-    assert [t.ticket_no for t in result["resolution"].against] == ["N-4"]
-    assert sorted(t.ticket_no for t in result["satisfaction"].against) == ["N-4", "N-6"]
+    # the 基本 answers are listed too, with the part they take off: every point lost is explained
+    resolution, satisfaction = result["resolution"], result["satisfaction"]
+    assert [t.ticket_no for t in resolution.against] == ["N-2", "N-3", "N-4", "N-6"]
+    assert (resolution.against_count, resolution.partial_count) == (1, 3)
+    assert resolution.reasons[tickets[2].id].endswith("，按 0.8 件计入，扣 0.2 件")
+    assert [t.ticket_no for t in satisfaction.against] == ["N-1", "N-3", "N-4", "N-6"]
+    assert satisfaction.reasons[tickets[1].id].endswith("，按 0.9 件计入，扣 0.1 件")
+    lost = (resolution.against_count + resolution.partial_count * Decimal("0.2"))
+    assert resolution.denominator - resolution.numerator == lost, "the listed tickets explain every point lost"
 
     page = browser("zhuguan").get("/supervisor/rates?period=2026-11").get_data(as_text=True)
     assert "85.71%" in page and "77.14%" in page and "68.57%" in page

@@ -86,7 +86,9 @@ def test_a_later_valid_callback_replaces_the_earlier_answer(app):
     db.session.refresh(ticket)
     assert (ticket.callback_resolved, ticket.callback_satisfied, ticket.outcome) == ("基本解决", "满意", "基本解决/满意")
     result = rates.compute("2026-11")
-    assert result["resolution"].numerator == Decimal("0.8") and result["resolution"].against == []
+    assert result["resolution"].numerator == Decimal("0.8")
+    [listed] = result["resolution"].against  # 基本解决: listed with the 0.2 it takes off
+    assert result["resolution"].reasons[listed.id].endswith("，按 0.8 件计入，扣 0.2 件")
     assert result["satisfaction"].value == Decimal("100.00")
 
 

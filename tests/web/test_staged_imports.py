@@ -15,8 +15,9 @@ from app.engine.clock import clock
 from app.extensions import db
 from app.models import DutyAssignment, Enterprise, ImportJob, Ticket
 from app.services import ticket_import
+from app.services.spreadsheets import unpacking
 from tests.field_helpers import code
-from tests.helpers import xlsx
+from tests.helpers import entity_bomb_xlsx, xlsx, zip_bomb_xlsx
 
 
 def _ticket(no):
@@ -127,3 +128,17 @@ def test_discarding_an_upload_removes_it(app, browser, page):
     response = b.post(preview_url + "/discard", form_url=preview_url)
     assert "已取消导入，上传的文件已删除。" in _landing(b, response)
     assert "找不到这次上传的文件" in _landing(b, b.get(preview_url))
+
+
+BOMB_PAGES = [(p.username, p.url) for p in PAGES] + [("liucheng", "/admin/calendar/import")]
+
+
+@pytest.mark.parametrize(("username", "url"), BOMB_PAGES, ids=lambda v: v if v.startswith("/") else "")
+def test_a_zip_bomb_or_an_entity_bomb_is_refused_in_chinese(app, browser, monkeypatch, username, url):
+    monkeypatch.setattr(unpacking, "MAX_UNPACKED_BYTES", 2 * 1024 * 1024)  # the bomb: 4 MB of spaces
+    b = browser(username)
+    for data, message in ((zip_bomb_xlsx(4), "文件“导入.xlsx”解压后过大（超过 2 MB），不像正常的 Excel 表格，已拒绝。"),
+                          (entity_bomb_xlsx(), "文件“导入.xlsx”不是有效的 Excel（.xlsx）文件。")):
+        response = b.post(url, {"file": (io.BytesIO(data), "导入.xlsx")}, form_url=url,
+                          content_type="multipart/form-data")
+        assert response.status_code == 422 and message in response.get_data(as_text=True), url

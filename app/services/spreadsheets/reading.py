@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.services import N_, InvalidInput, _
-from app.services.spreadsheets import cells
+from app.services.spreadsheets import cells, unpacking
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
 CSV_EXTENSIONS = (".csv", ".txt")
@@ -253,19 +253,34 @@ class _Reader:
         from openpyxl import load_workbook
 
         try:
+            unpacking.check(source, self.filename)  # before openpyxl unpacks a zip bomb
             workbook = load_workbook(source, read_only=True, data_only=True)
-        except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
+        except unpacking.Refused as refused:
+            raise TableFileError(str(refused)) from None
+        except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, ParseError ...
             raise TableFileError(_("文件“%(name)s”无法作为 Excel 工作簿打开，可能已损坏。", name=self.filename)) from exc
         try:
             first_problem = None
             for sheet in workbook.worksheets:
                 try:
-                    return self.rows(sheet.iter_rows(values_only=True), "xlsx", "", sheet.title)
+                    return self.rows(self._sheet_rows(sheet), "xlsx", "", sheet.title)
                 except _NoHeader as exc:
                     first_problem = first_problem or exc
             raise first_problem or TableFileError(_("工作簿中没有工作表。"))
         finally:
             workbook.close()
+
+    def _sheet_rows(self, sheet) -> Iterator:
+        """The sheet's rows as openpyxl parses them, lazily: a sheet it cannot parse is an invalid file."""
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # ParseError (entity expansion, broken XML), BadZipFile (CRC), ValueError ...
+                raise TableFileError(_("文件“%(name)s”不是有效的 Excel（.xlsx）文件。", name=self.filename)) from exc
+            yield values
 
     def csv(self, data: bytes) -> Table:
         text, encoding = self._decode(data)
