@@ -92,10 +92,16 @@ def _padding(method):
 PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
 
 
+_MISSING = object()
+
+
 def guarded_attribute(getattr_):
-    """``_getattr_`` with the padding methods of str wrapped."""
+    """``_getattr_`` with the padding methods of str wrapped, and a missing attribute an error (RestrictedPython's
+    ``safer_getattr`` answers None for it, so a misspelt ``reply.strp()`` passed as None)."""
     def get(obj, name, *default):
-        found = getattr_(obj, name, *default)
+        found = getattr_(obj, name, *(default or (_MISSING,)))
+        if found is _MISSING:
+            raise AttributeError(f"{type(obj).__name__} 没有属性 {name}")
         if isinstance(obj, str | bytes) and name in PADDING_METHODS:
             return _padding(found)
         return found

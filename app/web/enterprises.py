@@ -165,7 +165,7 @@ def _xlsx(content: bytes, name: str):
 
 @bp.route("/export.xlsx")
 def export():
-    return _xlsx(enterprises.export_workbook(), f"行业台账-{clock.local_now():%Y%m%d}.xlsx")
+    return _xlsx(enterprises.export_workbook(current_user), f"行业台账-{clock.local_now():%Y%m%d}.xlsx")
 
 
 @bp.route("/template.xlsx")

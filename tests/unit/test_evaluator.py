@@ -153,3 +153,9 @@ def test_form_required_if_runs_in_the_evaluator():
     Form._fields = {"decision": Decision()}
     with pytest.raises(Exception, match="请填写退回原因"):
         needed(Form(), Field())
+
+
+def test_a_misspelt_attribute_is_an_error_not_none():
+    with pytest.raises(AttributeError):
+        env().evaluate("reply.strp()", {"reply": " 好 "})
+    assert env().evaluate("reply.strip()", {"reply": " 好 "}) == "好"

@@ -140,6 +140,10 @@ def test_the_ledger_exports_to_excel(app, browser):
     assert browser("tongji").get("/enterprises/export.xlsx").status_code == 403, "not for every role"
     response = browser("jiancha").get("/enterprises/export.xlsx")
     assert response.status_code == 200
+    from app.models import AccessLog
+
+    logged = db.session.scalars(select(AccessLog).where(AccessLog.action == "export")).all()
+    assert [(a.user.username, a.where[:4]) for a in logged] == [("jiancha", "行业台账")], "the contacts' phones left"
     ws = load_workbook(io.BytesIO(response.data)).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:3] == ("企业名称", "统一社会信用代码", "企业类型")
