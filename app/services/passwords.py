@@ -38,6 +38,14 @@ def _sequential(text: str) -> bool:
     return len(steps) == 1 and steps <= {1, -1}
 
 
+def _common_repeated(lowered: str) -> bool:
+    """jiesu2026jiesu2026, password123password123: a well-known password written twice (or more)."""
+    for size in range(4, len(lowered) // 2 + 1):
+        if len(lowered) % size == 0 and lowered[:size] * (len(lowered) // size) == lowered:
+            return lowered[:size] in common_passwords()
+    return False
+
+
 def problem(password: str, username: str = "", name: str = "") -> str | None:
     """Why ``password`` is not acceptable, or None."""
     password = password or ""
@@ -52,7 +60,7 @@ def problem(password: str, username: str = "", name: str = "") -> str | None:
     if name and len(name.strip()) > 1 and name.strip().lower() in lowered:
         return _("密码不能包含姓名。")
     core = re.sub(r"[\d!@#$%^&*.?_\-]+$", "", lowered)  # Password2026! is password
-    if lowered in common_passwords() or (len(core) >= 4 and core in common_passwords()):
+    if lowered in common_passwords() or (len(core) >= 4 and core in common_passwords()) or _common_repeated(lowered):
         return _("这是常见密码，很容易被猜中，请换一个。")
     if len(set(password)) < 4 or _sequential(lowered):
         return _("密码过于简单（字符重复或连续），请换一个。")

@@ -22,6 +22,8 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)
     ("aaaaaaaaaaaa", "过于简单"),
     ("1234567890", "常见密码"),
     ("abcdefghijk", "过于简单"),
+    ("jiesu2026jiesu2026", "常见密码"),  # the published demo password written twice
+    ("Password123Password123", "常见密码"),
 ])
 def test_weak_passwords_are_refused_with_the_reason(password, why):
     assert why in (passwords.problem(password, "wangwei", "王伟") or "")
