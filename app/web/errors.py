@@ -117,6 +117,8 @@ def install(app: Flask) -> None:
     def _csrf(exc):
         if request.path.startswith("/api/"):
             return api.http_error(exc)
+        if request.is_json or request.accept_mimetypes.best == "application/json":  # the modeler's fetch calls
+            return {"message": f"{gettext(CSRF_PAGE[0])}：{gettext(CSRF_PAGE[1])}"}, 400
         return page(400, gettext(CSRF_PAGE[0]), gettext(CSRF_PAGE[1]))
 
     @app.errorhandler(HTTPException)

@@ -105,6 +105,10 @@ def test_error_pages_are_chinese_and_in_the_layout(app, browser):
     csrf = client.post("/login", data={"username": "paidan", "password": "jiesu2026"})
     assert csrf.status_code == 400
     assert "页面已过期，请重新提交" in csrf.get_data(as_text=True) and "CSRF" not in csrf.get_data(as_text=True)
+    owner = browser("liucheng")  # the modeler's JSON calls get JSON, which its page shows
+    stale = owner.client.put("/modeler/api/draft", json={"process_key": "ticket_lifecycle", "xml": "<x/>"},
+                             headers={"Accept": "application/json", "X-CSRFToken": "stale"})
+    assert stale.status_code == 400 and stale.get_json()["message"].startswith("页面已过期，请重新提交")
     b = browser("tongji")
     cases = {403: b.get("/admin/users/"), 404: b.get("/nowhere"), 405: b.get("/logout"),
              404.1: b.get("/tickets/999999")}
