@@ -31,6 +31,7 @@ from app.services import (
     StaleState,
     _,
     _l,
+    files,
     incidents,
     submissions,
     timeline,
@@ -159,12 +160,27 @@ def complete_task(item_id: int, actor: User, submission: Submission) -> Complete
         except EngineError as exc:  # nothing of the submission was saved; the process owners are told
             raise incidents.InstanceFailed(exc, incidents.record_separately(exc, "task")) from exc
 
-    if token is None:
-        return attempt()
-    outcome = submissions.once(token, actor, attempt)
+    try:
+        if token is None:
+            return attempt()
+        outcome = submissions.once(token, actor, attempt)
+    except BaseException:
+        _forget_unattached(submission.files)  # a refused submission leaves no file behind
+        raise
     if isinstance(outcome, Completed):
         return outcome
     return Completed(get_item(item_id), {"ref": outcome.ref}, replayed=True)
+
+
+def _forget_unattached(stored_files: list) -> None:
+    """Remove the files a failed submission stored, unless an attachment holds the same content (stored once)."""
+    for _spec, stored in stored_files:
+        try:
+            held = db.session.scalar(select(Attachment.id).where(Attachment.stored_path == stored.stored_path).limit(1))
+        except Exception:  # noqa: BLE001 - the database is gone: keep the file rather than guess
+            continue
+        if held is None:
+            files.remove(stored.stored_path)
 
 
 def _complete(item_id: int, actor: User, submission: Submission, token: str | None) -> Completed:

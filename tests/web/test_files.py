@@ -93,3 +93,18 @@ def test_callback_keeps_the_call_recording(app, browser):
     assert (line["录音"] or "").endswith(f"/tickets/files/{attachment.id}"), line
     download = browser("zhuguan").get(f"/tickets/files/{attachment.id}?download=1")
     assert f"回访录音-{ticket.ticket_no}-{attachment.id}.mp3" in unquote(download.headers["Content-Disposition"])
+
+
+def test_a_refused_submission_leaves_no_file_behind(app, browser):
+    from tests.helpers import open_item, run_to
+
+    ticket = new_ticket()
+    run_to(ticket, stop_before="callback")
+    item = open_item(ticket, "callback")
+    page = browser("huifang").post(f"/tasks/{item.id}", {  # the recording is fine, the answers disagree
+        "callback_contacted": "是", "callback_resolved": "解决", "callback_satisfied": "满意",
+        "callback_unreached": "无人接听",
+        "callback_recording": (io.BytesIO(MP3), "录音.mp3")}, content_type="multipart/form-data")
+    assert page.status_code == 422
+    stored = [p for p in files.upload_root().rglob("*") if p.is_file() and not p.name.startswith(".")]
+    assert stored == [] and db.session.scalar(select(Attachment.id)) is None
