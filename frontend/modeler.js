@@ -311,6 +311,33 @@ document.querySelectorAll("[data-tool]").forEach((button) => {
 });
 $("deploy-form").addEventListener("submit", deploy);
 
+// a file from this computer (a diagram drawn elsewhere, one the deploy check refused): opened as the draft
+$("open-file").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  e.target.value = "";
+  if (!file || !window.confirm(t.confirmOpen)) return;
+  const xml = await file.text();
+  const before = await currentXml();
+  if (!/<([\w-]+:)?BPMNDiagram[\s>]/.test(xml)) {
+    setStatus(`${t.notBpmn}：${t.noLayout}`, "danger");
+    return;
+  }
+  try {
+    await modeler.importXML(xml);
+  } catch (err) {
+    await modeler.importXML(before).catch(() => {}); // the diagram that was there stays
+    setStatus(`${t.notBpmn}：${err.message}`, "danger");
+    return;
+  }
+  modeler.get("canvas").zoom("fit-viewport", "auto");
+  clearDryRun();
+  state.dirty = true;
+  await keepLocally();
+  setStatus(t.opened.replace("%(name)s", file.name), "warning");
+  saveSoon();
+  serverCheckSoon();
+});
+
 document.addEventListener("keydown", (e) => {
   const mod = e.ctrlKey || e.metaKey;
   if (mod && e.key.toLowerCase() === "s") { e.preventDefault(); actions["save-now"](); }

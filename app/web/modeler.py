@@ -58,6 +58,9 @@ def edit():
         "timers": _("定时器（按试运行时的计算）"), "userTasks": _("遇到的用户任务"), "commentRequired": _("请填写部署说明。"),
         "deploying": _("正在部署……"), "seeVersions": _("查看版本"), "openFailed": _("流程图无法打开"),
         "restoredLocal": _("已恢复本机上次未保存的修改，正在保存草稿……"),
+        "confirmOpen": _("用所选文件替换画布上的流程图？替换后可用“放弃草稿”回到当前版本。"),
+        "opened": _("已打开文件 %(name)s，正在保存为草稿……"),
+        "notBpmn": _("文件无法作为 BPMN 流程图打开"),
         "noLayout": _("文件没有图形布局（BPMN DI），画布无法显示。请用 Camunda Modeler 等建模工具打开并重新保存后再上传。"),
     }
     config = {

@@ -162,6 +162,35 @@ def test_an_edit_just_before_leaving_the_modeler_is_not_lost(live_server):  # no
         assert page.problems == [], page.problems
 
 
+def test_a_file_from_this_computer_opens_in_the_modeler_as_the_draft(live_server, tmp_path):  # noqa: F811
+    _require_chromium()
+    from pathlib import Path
+
+    from playwright.sync_api import expect
+
+    ticket = (Path(__file__).resolve().parents[2] / "processes" / "ticket.bpmn").read_text(encoding="utf-8")
+    drawn_elsewhere = tmp_path / "回访改名.bpmn"
+    drawn_elsewhere.write_text(ticket.replace('name="回访"', 'name="电话回访"', 1), encoding="utf-8")
+    not_drawn = tmp_path / "没有布局.bpmn"
+    not_drawn.write_text((Path(__file__).resolve().parents[1] / "bpmn" / "safety" / "without_layout.bpmn")
+                         .read_text(encoding="utf-8"), encoding="utf-8")
+    with chromium_page(live_server) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
+        page.wait_for_selector("body[data-modeler-ready='1']")
+        name = "window.jiesuModeler.get('elementRegistry').get('callback').businessObject.name"
+        page.locator("#open-file").set_input_files(str(not_drawn))
+        expect(page.locator("#save-status")).to_contain_text("没有图形布局")
+        assert js(page, name) == "回访", "the diagram on the canvas stays"
+        page.locator("#open-file").set_input_files(str(drawn_elsewhere))
+        expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
+        assert js(page, name) == "电话回访"
+        with live_server.app.app_context():
+            assert 'name="电话回访"' in db.session.scalar(select(ProcessDraft)).xml
+        assert page.problems == [], page.problems
+
+
 def test_a_diagram_without_layout_is_explained_where_it_would_be_drawn(live_server):  # noqa: F811
     _require_chromium()
     from pathlib import Path
