@@ -20,7 +20,14 @@ PHONE_PATTERN = r"^[0-9+*() -]{5,30}$"
 _PHONE = re.compile(PHONE_PATTERN)
 EARLIEST = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks of the platforms and of the desk disagree a little
-DEADLINE_HORIZON = timedelta(days=366)
+
+
+def one_year_after(start):
+    """The same date and time a calendar year later (29 February: 28 February); the deadline's horizon."""
+    try:
+        return start.replace(year=start.year + 1)
+    except ValueError:
+        return start.replace(year=start.year + 1, day=28)
 
 
 def _local(value: datetime) -> str:
@@ -85,7 +92,7 @@ def problems(fields: dict, now: datetime | None = None) -> dict[str, str]:
             errors["platform_deadline"] = _("办理时限应晚于派单时间")
         elif deadline < EARLIEST:
             errors["platform_deadline"] = _("日期 %(value)s 早于 2000 年，不是合理的日期", value=_local(deadline))
-        elif deadline > start + DEADLINE_HORIZON:
+        elif deadline > one_year_after(start.astimezone(LOCAL_TZ)):
             errors["platform_deadline"] = _("办理时限 %(value)s 距派单超过一年，不是合理的时限", value=_local(deadline))
     return errors
 

@@ -50,6 +50,15 @@ def test_ticket_rules_accept_what_platforms_really_send():
                                  now=NOW) == {}
     assert "距派单超过一年" in ticket_rules.problems(
         {"dispatched_at": NOW, "platform_deadline": NOW + timedelta(days=400)}, now=NOW)["platform_deadline"]
+    # within a year: the same date a year later at the latest (2026-12-02 -> 2027-12-02, not 12-03)
+    from datetime import datetime
+
+    from app.engine.clock import LOCAL_TZ
+
+    sent = datetime(2026, 12, 2, 10, 0, tzinfo=LOCAL_TZ)
+    assert ticket_rules.problems({"dispatched_at": sent, "platform_deadline": sent.replace(year=2027)}, now=sent) == {}
+    assert "距派单超过一年" in ticket_rules.problems(
+        {"dispatched_at": sent, "platform_deadline": sent + timedelta(days=366)}, now=sent)["platform_deadline"]
     assert ticket_rules.problems({"called_at": NOW, "dispatched_at": NOW - timedelta(hours=1)}, now=NOW) == {
         "called_at": "来电时间应早于派单时间"}
 
