@@ -17,7 +17,7 @@ tasks) with the data tests/helpers.py uses, so every ticket ends at 办结.
    drives it (a new Runtime per operation, spec cached; new/load, run or complete,
    snapshot, dump), with no database: shows what the engine and the JSON round trip cost.
 3. **in memory**: SpiffWorkflow alone: ``CamundaParser``, one ``BpmnWorkflow`` per ticket,
-   a ``PythonScriptEngine`` with stub ``add_hours/add_workdays/now/notify``,
+   a ``PythonScriptEngine`` with stub ``add_hours/add_workdays/now/notify/earliest/latest/is_future``,
    ``do_engine_steps`` after each task; no DB, no serialization.
 
 Three warm-up tickets run before each timed run. Figures only; nothing is asserted
@@ -190,7 +190,17 @@ def stub_environment() -> dict:
     def rule(name):  # the 时限规则 at their defaults
         return DEFAULT_RULES[name]
 
-    return {"now": now, "add_hours": add_hours, "add_workdays": add_workdays, "notify": notify, "rule": rule}
+    def earliest(*instants):
+        return to_iso(min(to_datetime(v) for v in instants if v))
+
+    def latest(*instants):
+        return to_iso(max(to_datetime(v) for v in instants if v))
+
+    def is_future(when):
+        return bool(when) and to_datetime(when) > to_datetime(now())
+
+    return {"now": now, "add_hours": add_hours, "add_workdays": add_workdays, "notify": notify, "rule": rule,
+            "earliest": earliest, "latest": latest, "is_future": is_future}
 
 
 def run_memory(n: int) -> dict:
