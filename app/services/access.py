@@ -49,6 +49,12 @@ def may_see_personal_data(user: User, ticket: Ticket) -> bool:
     return user.has_role("handler") and (_own_section(user, ticket) or _involved(user, ticket))
 
 
+def sees_addresses_of_visible(user: User) -> bool:
+    """Whether every ticket ``visible_tickets`` lets the user list shows its caller's data (address included):
+    the roles that see all callers, and handlers (who list their own section's tickets only)."""
+    return user.has_role(*PERSONAL_DATA_ROLES) or (user.has_role("handler") and user.section_id is not None)
+
+
 def visible_tickets(user: User):
     """A WHERE clause limiting ticket lists to what the user may open (None: everything)."""
     if user.has_role(*DESK_WIDE_ROLES):

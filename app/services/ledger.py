@@ -79,6 +79,10 @@ def _query(f: LedgerFilter, user: User):
     if f.q:  # full text over the jieba words of number, title, content, enterprise, address and notes
         clause = search_index.match(f.q)
         query = query.where(clause if clause is not None else Ticket.ticket_no == f.q)
+        if not access.sees_addresses_of_visible(user):
+            hidden = search_index.found_in_what_they_see(f.q)
+            if hidden is not None:
+                query = query.where(hidden)
     if f.period:
         try:
             start, end = rates.period_bounds(f.period)

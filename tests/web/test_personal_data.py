@@ -178,3 +178,13 @@ def test_a_name_recorded_as_the_contact_is_masked_whoever_it_is(app, browser):
     masked = browser("tongji").get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "张三丰" not in masked and "张**" in masked
     assert "张三丰" in browser("paidan").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+
+
+def test_a_masked_reader_cannot_confirm_a_hidden_address_by_searching_for_it(app, browser):
+    new_ticket("T-HIDDEN")  # address 东华路18号, not in its title or content
+    new_ticket("T-SAID", content="来电人反映东华路18号网吧接纳未成年人。")  # the content, which all read, says it
+    tongji, zhuguan = browser("tongji"), browser("zhuguan")
+    page = tongji.get("/tickets/?q=东华路18号").get_data(as_text=True)
+    assert "T-HIDDEN" not in page and "T-SAID" in page
+    assert "T-HIDDEN" in zhuguan.get("/tickets/?q=东华路18号").get_data(as_text=True), "a supervisor sees addresses"
+    assert "T-HIDDEN" in tongji.get("/tickets/?q=网吧").get_data(as_text=True), "words they can see still find it"
