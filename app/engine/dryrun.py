@@ -128,8 +128,9 @@ def run(xml: bytes, sample: dict, context: CheckContext | None, calendar, functi
         try:
             _walk(runtime, parsed, sample, report, timers)
         except EngineError as exc:  # the Chinese reason, with the expression; the engine's English stays in logs
-            expression = exc.detail[exc.detail.find("（表达式"):] if "（表达式" in (exc.detail or "") else ""
-            report.problems.append(Problem(exc.element_id, exc.element_name, f"{exc}{expression}"))
+            expression = getattr(exc, "expression", "")
+            report.problems.append(Problem(exc.element_id, exc.element_name,
+                                           f"{exc}（表达式 {expression!r}）" if expression else str(exc)))
         report.ended_at = _iso(clock.now())
     report.timers = list(timers.values())
     return report

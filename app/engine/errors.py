@@ -90,4 +90,6 @@ def engine_error(exc: BaseException, cls, task=None, expression: str | None = No
         detail += f"（表达式 {expression!r}）"
     elif str(exc) != str(cause):
         detail = f"{exc} <- {detail}"
-    return cls(message, element_id, element_name, detail[:2000])
+    error = cls(message, element_id, element_name, detail[:2000])
+    error.expression = expression or ""  # what failed, for the dry run to show beside the Chinese reason
+    return error

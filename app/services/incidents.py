@@ -75,7 +75,7 @@ def record(instance: ProcessInstance, exc: BaseException, source: str, park: boo
         step = error.element_name or error.element_id or "?"
         # the key by its column: the failure may be the version row itself (a column that cannot be read)
         process_key = db.session.scalar(select(ProcessVersion.process_key).where(ProcessVersion.id == instance.version_id))
-        alert = (f"流程 {process_key} 在步骤「{step}」出错：{message}" if told is FAILED_STEP else
+        alert = (f"流程 {process_key} 在步骤「{step}」出错：{message}" if told == FAILED_STEP else
                  f"流程 {process_key}：{message}")[:300]
         db.session.add(Alert(ticket_id=instance.ticket_id, business_key=instance.business_key, kind=ALERT_KIND,
                              message=alert, raised_at=now))

@@ -257,7 +257,8 @@ def compute(label: str | None = None, bounds: tuple[datetime, datetime] | None =
         rate.projected_numerator = rate.numerator
         rate.projected_denominator = rate.denominator + rate.at_risk_count
     if listed != 0:
-        _list(result, n, conditions, scope, listed)
+        _list(result, n, conditions, scope, listed, {str(lifecycle.BASICALLY_RESOLVED): w_resolved,
+                                                     str(lifecycle.BASICALLY_SATISFIED): w_satisfied})
     return result
 
 
@@ -292,15 +293,14 @@ def _listed_tickets(n: dict, conditions: dict, scope, listed: int | None) -> dic
     return lists
 
 
-def _list(result: dict[str, Rate], n: dict, conditions: dict, scope, listed: int | None) -> None:
+def _list(result: dict[str, Rate], n: dict, conditions: dict, scope, listed: int | None,
+          weights: dict[str, Decimal]) -> None:
     """The tickets behind the counts, the first ``listed`` of each kind, with the reasons."""
     lists = _listed_tickets(n, conditions, scope, listed)
     response, resolution, satisfaction = result["response"], result["resolution"], result["satisfaction"]
     response.against = lists["response_against"]
     response.reasons = {t.id: response_reason(t) for t in response.against}
-    weights = {str(lifecycle.BASICALLY_RESOLVED): Decimal(str(setting("rate_weight_basic_resolved"))),
-               str(lifecycle.BASICALLY_SATISFIED): Decimal(str(setting("rate_weight_basic_satisfied")))}
-    # a 基本 answer weighed 1 takes nothing off: not listed
+    # ``weights``: what a 基本 answer counts for, by answer; a 基本 answer weighed 1 takes nothing off: not listed
     resolution.against = [t for t in lists["unresolved"] if weights.get(t.callback_resolved, 0) < 1]
     resolution.reasons = {t.id: callback_reason(t, t.callback_resolved, weights.get(t.callback_resolved))
                           for t in resolution.against}

@@ -16,7 +16,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin")
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=query_args.page))
+    return request.args.get("page", 1, type=query_args.page)
 
 
 @bp.route("/access-log")

@@ -41,7 +41,7 @@ def index():
     kind = request.args.get("kind", "")
     risk = request.args.get("risk", "")
     expiring = request.args.get("expiring") == "1"
-    page = max(1, request.args.get("page", 1, type=query_args.page))
+    page = request.args.get("page", 1, type=query_args.page)
     rows, total = enterprises.search(q, kind, risk, expiring, page)
     return render_template("enterprises/index.html", rows=rows, total=total, q=q, kind=kind, risk=risk,
                            expiring=expiring, page=page, per_page=50, kinds=ENTERPRISE_KINDS, risks=RISK_LEVELS,

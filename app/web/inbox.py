@@ -36,7 +36,7 @@ def _filters():
 def index():
     tab = request.args.get("tab", "mine")
     filters = _filters()
-    page = max(1, request.args.get("page", 1, type=query_args.page))
+    page = request.args.get("page", 1, type=query_args.page)
     items, total = inbox.tab_page(current_user, tab, page, **filters)
     empty_mine = False
     if "tab" not in request.args and not total and not any(filters.values()):

@@ -95,7 +95,7 @@ def register():
     min_count = max(2, min(request.args.get("min", 2, type=int) or 2, 1000))
     date_from, from_text = _day("from")
     date_to, to_text = _day("to", end=True)
-    page = max(1, request.args.get("page", 1, type=query_args.page))
+    page = request.args.get("page", 1, type=query_args.page)
     rows = repeats.register(current_user, kind, q, date_from, date_to, min_count, page=page)
     counts = repeats.register_totals(current_user, kind, q, date_from, date_to, min_count)
     pages = max(1, -(-counts["groups"] // repeats.REGISTER_PAGE))
