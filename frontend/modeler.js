@@ -318,6 +318,10 @@ $("open-file").addEventListener("change", async (e) => {
   if (!file || !window.confirm(t.confirmOpen)) return;
   const xml = await file.text();
   const before = await currentXml();
+  if (!/<([\w-]+:)?definitions[\s>]/.test(xml)) {
+    setStatus(`${t.notBpmn}：${t.notXml}`, "danger");
+    return;
+  }
   if (!/<([\w-]+:)?BPMNDiagram[\s>]/.test(xml)) {
     setStatus(`${t.notBpmn}：${t.noLayout}`, "danger");
     return;

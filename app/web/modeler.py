@@ -61,6 +61,7 @@ def edit():
         "confirmOpen": _("用所选文件替换画布上的流程图？替换后可用“放弃草稿”回到当前版本。"),
         "opened": _("已打开文件 %(name)s，正在保存为草稿……"),
         "notBpmn": _("文件无法作为 BPMN 流程图打开"),
+        "notXml": _("它不是 BPMN 2.0 的 XML 文件（找不到 definitions 元素）"),
         "noLayout": _("文件没有图形布局（BPMN DI），画布无法显示。请用 Camunda Modeler 等建模工具打开并重新保存后再上传。"),
     }
     config = {

@@ -180,6 +180,10 @@ def test_a_file_from_this_computer_opens_in_the_modeler_as_the_draft(live_server
         page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
         page.wait_for_selector("body[data-modeler-ready='1']")
         name = "window.jiesuModeler.get('elementRegistry').get('callback').businessObject.name"
+        not_xml = tmp_path / "说明.bpmn"
+        not_xml.write_text("这不是流程图", encoding="utf-8")
+        page.locator("#open-file").set_input_files(str(not_xml))
+        expect(page.locator("#save-status")).to_contain_text("不是 BPMN 2.0 的 XML 文件")
         page.locator("#open-file").set_input_files(str(not_drawn))
         expect(page.locator("#save-status")).to_contain_text("没有图形布局")
         assert js(page, name) == "回访", "the diagram on the canvas stays"
