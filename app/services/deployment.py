@@ -16,6 +16,7 @@ from app.engine.specs import DiagramError, check, parse
 from app.extensions import db
 from app.models import ROLES, ProcessVersion, Section, User
 from app.services import PermissionDenied, ServiceError, _, process_inputs
+from app.services.relied_on import relied_on
 from app.services.uow import unit_of_work
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # larger files are refused before they are parsed
@@ -48,12 +49,13 @@ def _process_key(xml: bytes) -> str:
 
 
 def context_for(xml: bytes) -> CheckContext:
-    """What the product knows, for the diagram's process: functions, groups, users, its inputs."""
+    """What the product knows, for the diagram's process: functions, groups, users, its inputs, what it relies on."""
     sections = set(db.session.scalars(select(Section.code)))
     users = set(db.session.scalars(select(User.username)))
-    inputs = process_inputs.input_names(_process_key(xml))
+    key = _process_key(xml)
     return CheckContext(functions=instances.function_names(), groups=frozenset(set(ROLES) | sections),
-                        users=frozenset(users), inputs=frozenset(inputs))
+                        users=frozenset(users), inputs=frozenset(process_inputs.input_names(key)),
+                        relied_on=relied_on(key))
 
 
 def _too_large(xml: bytes) -> Report | None:

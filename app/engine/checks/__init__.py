@@ -65,6 +65,27 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Reliance:
+    """One thing of a product diagram the product's code relies on: without it tickets in flight break.
+
+    ``kind`` is ``element`` (``ident`` an element id of BPMN type ``tag``), ``field`` (a form field
+    ``ident`` of the task ``owner``), ``option`` (the value ``ident`` of the field ``owner``, written
+    ``task/field``), ``message``, ``state`` (a ``ticket_state`` a user task gives), ``variable`` or
+    ``end`` (the name of an end event). ``label`` is its name in the shipped diagram; ``purpose`` says
+    in Chinese what stops working without it.
+    """
+
+    kind: str
+    process: str
+    ident: str
+    tag: str = ""
+    owner: str = ""
+    label: str = ""
+    purpose: str = ""
+    severity: str = ERROR
+
+
+@dataclass(frozen=True)
 class CheckContext:
     """What the product knows. ``None`` for a part means "not known here, not checked"."""
 
@@ -72,6 +93,7 @@ class CheckContext:
     groups: frozenset[str] | None = None  # candidate groups: role codes, section codes
     users: frozenset[str] | None = None  # usernames (``user:<name>`` as a candidate group too)
     inputs: frozenset[str] | None = None  # variables the product hands the process at start
+    relied_on: tuple[Reliance, ...] = ()  # what the product's code relies on in its own processes
 
 
 def element_label(node) -> tuple[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.engine import dialect
 from app.engine.checks import ERROR, WARNING, CheckContext, Report, element_label, expressions, flows
+from app.engine.checks import reliance as relied_on
 
 B = f"{{{dialect.BPMN_NS}}}"
 C = f"{{{dialect.CAMUNDA_NS}}}"
@@ -172,3 +173,4 @@ def check(root, report: Report, context: CheckContext | None) -> None:
         elif context is not None:
             _groups_known(report, task, context)
     expressions.check(root, report, context)
+    relied_on.check(root, report, context)
