@@ -4,7 +4,7 @@ dry run, deploy, versions, roll back, the rules page, and starting a startable p
 import json
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.engine import instances
 from app.extensions import db
@@ -62,6 +62,19 @@ def test_lint_names_the_element_and_deploy_refuses_then_deploys(app, browser):
     assert done["ok"] and done["version"] == 2
     versions = b.get("/processes/ticket_lifecycle").get_data(as_text=True)
     assert "改名" in versions and 'data-version="2"' in versions
+
+
+def test_a_version_without_the_reply_report_step_is_refused_and_nothing_is_stored(app, browser):
+    """A process owner who renames 回复上报 would stop replies reaching the platform: refused, said why."""
+    b = browser("liucheng")
+    renamed = TICKET_BPMN.replace('"record_reply"', '"report_reply_step"')
+    refused = send(b, "POST", "/modeler/api/deploy", {"xml": renamed, "comment": "改 id"}).get_json()
+    assert refused["ok"] is False
+    assert {"element_id": "record_reply", "element_name": "回复上报", "severity": "error",
+            "message": "系统依赖的脚本任务 record_reply（回复上报）不在流程图中（被删除或改了 id）："
+                       "审核通过的答复不再记入工单、不再上报平台。请恢复它（保留原 id）"} in refused["problems"]
+    assert db.session.scalar(select(func.count()).select_from(ProcessVersion)
+                             .where(ProcessVersion.process_key == "ticket_lifecycle")) == 1
 
 
 def test_dry_run_reports_path_and_timers(app, browser):
