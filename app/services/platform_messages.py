@@ -23,8 +23,19 @@ from app.engine.expressions import to_iso
 from app.engine.runtime import EngineError, NotWaiting
 from app.extensions import db
 from app.models import PlatformMessage, Ticket
-from app.services import N_, Conflict, NotFound, ServiceError, StaleState, _, supervised_cases, timeline
+from app.services import (
+    N_,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+    StaleState,
+    _,
+    supervised_cases,
+    timeline,
+)
 from app.services.process import apply_snapshot
+from app.services.ticket_rules import one_year_after
 from app.services.tickets import ticket_instance
 from app.services.uow import unit_of_work
 
@@ -106,6 +117,12 @@ def _receive(ticket_no, kind, text, deadline, platform, message_id) -> MessageRe
         if instance is None or instance.status != "running" or ticket.closed_at is not None:
             raise Conflict(_refusal(ticket, kind))
         now = clock.now()
+        if deadline is not None and deadline <= now:
+            raise InvalidInput({"deadline": _("%(value)s 已过（早于收到消息的时间），请核对时限后重发。",
+                                              value=deadline_text(deadline))})
+        if deadline is not None and deadline > one_year_after(now):
+            raise InvalidInput({"deadline": _("%(value)s 距现在超过一年，不是合理的时限。",
+                                              value=deadline_text(deadline))})
         payload = {"text": text, "summary": summary(text, deadline), "platform": platform,
                    "deadline": to_iso(deadline) if deadline else None}
         try:

@@ -404,6 +404,24 @@ def test_supervision_and_urges_during_handling(app, browser, city):
     assert late.status_code == 409 and "待回访" in late.get_json()["errors"][0]["message"]
 
 
+def test_a_supervision_whose_deadline_has_passed_is_refused_and_nothing_is_kept(city):
+    city.put("BJ-S2")
+    ticket = city.ticket("BJ-S2")
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+    past = city.message("BJ-S2", kind="督办", text="请于1月前反馈。", deadline="2020-01-10T17:00:00+08:00",
+                        message_id="DB-PAST")
+    assert past.status_code == 422
+    assert past.get_json()["errors"] == [{"field": "deadline", "message": "要求时限：2020-01-10 17:00 已过"
+                                          "（早于收到消息的时间），请核对时限后重发。"}]
+    far = city.message("BJ-S2", kind="督办", text="请反馈。", deadline="2099-01-10T17:00:00+08:00")
+    assert far.status_code == 422 and "超过一年" in far.get_json()["errors"][0]["message"]
+    assert count(PlatformMessage) == 0 and count(Alert) == 0
+    # corrected, the same message id is taken
+    assert city.message("BJ-S2", kind="督办", text="请于1月前反馈。", deadline="2027-01-10T17:00:00+08:00",
+                        message_id="DB-PAST").status_code == 201
+
+
 def test_messages_for_closed_or_unknown_tickets(city):
     city.put("BJ-C1")
     complete(city.ticket("BJ-C1"), "sign", "paidan", sign_decision="退回", return_reason="信息不全", sign_note="")

@@ -205,6 +205,8 @@ def send_message(ticket_no):
     try:
         result = platform_messages.receive(ticket_no, fields["kind"], fields["text"], fields["deadline"],
                                            g.api_key.platform, fields["message_id"] or None)
+    except InvalidInput as exc:
+        return error_response(422, errors=_field_errors(exc))
     except NotFound as exc:
         return error_response(404, str(exc))
     except Conflict as exc:
