@@ -18,6 +18,7 @@ from app.engine import cache, calendar_store, errors, expressions, specs
 from app.engine import runtime as runtime_module
 from app.engine.checks import CheckContext
 from app.engine.clock import clock
+from app.engine.fingerprint import fingerprint
 from app.engine.runtime import EngineError, NotWaiting, Runtime, Snapshot, TaskNotReady
 from app.extensions import db
 from app.models import ProcessInstance, ProcessVersion
@@ -62,8 +63,9 @@ def deploy(xml: bytes | str, deployed_by=None, comment: str = "", context: Check
     source_checksum = specs.checksum(source)
     checksum = specs.checksum(parsed.xml)
     current = current_version(parsed.process_key)
-    if current is not None and (current.source_checksum or current.checksum) in (source_checksum, checksum):
-        raise UnchangedDiagram(current)
+    if current is not None and ((current.source_checksum or current.checksum) in (source_checksum, checksum)
+                                or fingerprint(source) == fingerprint(_stored_file(current))):
+        raise UnchangedDiagram(current)  # the same file, or the same diagram written differently (the modeler's)
     latest = db.session.scalar(
         select(ProcessVersion)
         .where(ProcessVersion.process_key == parsed.process_key)
@@ -92,6 +94,10 @@ def deploy(xml: bytes | str, deployed_by=None, comment: str = "", context: Check
     db.session.add(version)
     db.session.flush()
     return version
+
+
+def _stored_file(version: ProcessVersion) -> bytes:
+    return bytes(version.source_xml) if version.source_xml else version.bpmn_xml.encode("utf-8")
 
 
 def deploy_directory(directory: str | Path) -> list[ProcessVersion]:

@@ -130,6 +130,26 @@ def test_modeler_edits_lints_dry_runs_deploys_and_diffs(live_server):  # noqa: F
         assert page.problems == [], page.problems
 
 
+def test_deploying_the_diagram_as_opened_is_no_new_version(live_server):  # noqa: F811
+    """The modeler writes the file its own way (shape order, prefixes): still the same diagram."""
+    _require_chromium()
+    from playwright.sync_api import expect
+
+    with chromium_page(live_server) as page:
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
+        page.wait_for_selector("body[data-modeler-ready='1']")
+        page.locator("#btn-deploy").click()
+        page.locator("#deploy-comment").fill("没改")
+        page.locator("#deploy-submit").click()
+        expect(page.locator("#deploy-result")).to_contain_text("与当前版本相同，未部署。")
+        with live_server.app.app_context():
+            versions = db.session.scalars(select(ProcessVersion.version).where(
+                ProcessVersion.process_key == "ticket_lifecycle")).all()
+            assert versions == [1]
+        assert page.problems == [], page.problems
+
+
 def test_an_edit_just_before_leaving_the_modeler_is_not_lost(live_server):  # noqa: F811
     """ticket.bpmn is over the 64 KiB a keepalive request may carry: the change is kept in the browser
     at once and restored (then saved) when the modeler opens again."""

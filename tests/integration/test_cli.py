@@ -50,7 +50,7 @@ def test_deploy_refuses_a_broken_file(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["deploy", str(good), "--comment", "test"])
     assert result.exit_code == 0 and "与当前版本相同，未部署" in result.output
     changed = tmp_path / "ticket.bpmn"
-    changed.write_bytes(good.read_bytes() + "<!-- 调整 -->\n".encode())
+    changed.write_bytes(good.read_bytes().replace('name="回访"'.encode(), 'name="电话回访"'.encode(), 1))
     result = app.test_cli_runner().invoke(args=["deploy", str(changed), "--comment", "test"])
     assert result.exit_code == 0 and "第 2 版" in result.output
 

@@ -89,7 +89,11 @@ def test_process_owner_uploads_a_new_version_and_sees_problems(app, browser):
                           content_type="multipart/form-data")
     assert "与当前版本相同，未部署" in response.get_data(as_text=True)
     assert instances.current_version("ticket_lifecycle").version == 1
-    good = good.replace(b"<bpmn:process ", "<!-- 调整时限 -->\n<bpmn:process ".encode(), 1)
+    commented = good.replace(b"<bpmn:process ", "<!-- 只加了注释 -->\n<bpmn:process ".encode(), 1)
+    response = owner.post("/admin/processes", {"bpmn": (BytesIO(commented), "ticket.bpmn"), "comment": "注释"},
+                          content_type="multipart/form-data")
+    assert "与当前版本相同，未部署" in response.get_data(as_text=True), "a comment does not change the diagram"
+    good = good.replace('name="回访"'.encode(), 'name="电话回访"'.encode(), 1)
     response = owner.post("/admin/processes", {"bpmn": (BytesIO(good), "ticket.bpmn"), "comment": "调整时限"},
                           content_type="multipart/form-data")
     assert response.status_code == 302

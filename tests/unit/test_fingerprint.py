@@ -1,0 +1,40 @@
+"""The same diagram written differently is the same diagram; a change that means something is not."""
+
+from pathlib import Path
+
+from app.engine.fingerprint import fingerprint
+
+TICKET = (Path(__file__).resolve().parents[2] / "processes" / "ticket.bpmn").read_text(encoding="utf-8")
+
+
+def _fp(text: str) -> str:
+    return fingerprint(text.encode("utf-8"))
+
+
+def test_prefixes_indentation_exporter_and_drawing_order_do_not_count():
+    rewritten = (TICKET.replace("bpmn:", "bpmn2:").replace("xmlns:bpmn=", "xmlns:bpmn2=")
+                 .replace('exporter="Camunda Modeler"', 'exporter="bpmn-js (https://demo.bpmn.io)"'))
+    assert rewritten != TICKET
+    # two DI shapes swapped, as the modeler writes shapes in drawing order
+    start = rewritten.index("<bpmndi:BPMNShape")
+    first_end = rewritten.index("</bpmndi:BPMNShape>", start) + len("</bpmndi:BPMNShape>")
+    second_end = rewritten.index("</bpmndi:BPMNShape>", first_end) + len("</bpmndi:BPMNShape>")
+    first, second = rewritten[start:first_end], rewritten[first_end:second_end]
+    swapped = rewritten[:start] + second + first + rewritten[second_end:]
+    assert swapped != rewritten
+    assert _fp(swapped) == _fp(TICKET) != ""
+
+
+def test_what_means_something_changes_the_fingerprint():
+    assert _fp(TICKET.replace('name="回访"', 'name="电话回访"', 1)) != _fp(TICKET)
+    moved = TICKET.replace('<dc:Bounds x="1660" y="1120"', '<dc:Bounds x="1670" y="1120"', 1)
+    assert moved != TICKET and _fp(moved) != _fp(TICKET)
+    # the order of a form's options is what the user sees
+    a, b = '<camunda:value id="签收" name="签收" />', '<camunda:value id="退回" name="退回" />'
+    assert a in TICKET and b in TICKET
+    reordered = TICKET.replace(a, "@@A@@").replace(b, a).replace("@@A@@", b)
+    assert _fp(reordered) != _fp(TICKET)
+
+
+def test_a_file_that_does_not_parse_is_never_the_same():
+    assert fingerprint(b"<not xml") == ""
