@@ -227,7 +227,8 @@ export default {
   "Priority": "优先级",
   "The due date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).":
     "到期时间：表达式（如 ${reply_deadline}）或 ISO 日期（如 2026-06-26T09:54:00）。",
-  "The follow up date as an EL expression (e.g. ${someDate}) or an ": "跟进时间：表达式（如 ${someDate}）或 ",
+  "The follow up date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).":
+    "跟进时间：EL 表达式（如 ${someDate}）或 ISO 日期（如 2015-06-26T09:54:00）。",
   // forms
   "Forms": "表单",
   "Form": "表单",
@@ -266,6 +267,9 @@ export default {
   "Section contains edits": "本节有修改",
   "Section contains an error": "本节有错误",
   "Create": "新增",
+  "List contains {numOfItems} item": "共 {numOfItems} 项",
+  "List contains {numOfItems} items": "共 {numOfItems} 项",
+  "Refers to the process variable name": "对应的流程变量名",
   "Create new ...": "新建……",
   "List values": "列表值",
   "Map entries": "映射项",

@@ -43,6 +43,23 @@ const bpmnlintPlugin = {
   },
 };
 
+// @bpmn-io/properties-panel's components fall back to an English `translateFallback` where no `translate`
+// is passed down: let it ask the page's translation (frontend/translate-zh.js) first. Fails the build if the
+// library no longer has the function, rather than shipping English silently.
+const FALLBACK = "function translateFallback(template, replacements) {";
+const fallbackTranslatePlugin = {
+  name: "properties-panel-fallback-translate",
+  setup(build) {
+    build.onLoad({ filter: /@bpmn-io[\\/]properties-panel[\\/]dist[\\/]index\.esm\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      if (!source.includes(FALLBACK)) throw new Error(`${args.path}: translateFallback not found`);
+      const patched = source.replace(FALLBACK, `${FALLBACK}
+  if (globalThis.jiesuTranslate) return globalThis.jiesuTranslate(template, replacements);`);
+      return { contents: patched, loader: "js" };
+    });
+  },
+};
+
 const esbuild = await import("esbuild");
 await esbuild.build({
   entryPoints: {
@@ -59,7 +76,7 @@ await esbuild.build({
   jsx: "automatic",
   jsxImportSource: "@bpmn-io/properties-panel/preact",
   loader: { ".bpmn": "text", ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".svg": "dataurl" },
-  plugins: [bpmnlintPlugin],
+  plugins: [bpmnlintPlugin, fallbackTranslatePlugin],
   legalComments: "linked",
   logLevel: "warning",
 });

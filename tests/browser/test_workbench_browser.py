@@ -74,6 +74,9 @@ def test_modeler_edits_lints_dry_runs_deploys_and_diffs(live_server):  # noqa: F
             if js(page, selected) == "urge_timer":
                 break
         expect(page.locator(".bio-properties-panel-header-type")).to_have_text("定时器边界事件（非中断）")
+        # the panel's own buttons speak Chinese too (their library falls back to English on its own)
+        assert page.locator('#properties [title="Toggle section"]').count() == 0
+        assert page.locator('#properties [title="展开/收起"]').count() > 0
         timer_group = page.locator('[data-group-id="group-timer"]')
         timer_group.locator(".bio-properties-panel-group-header").click()
         value = timer_group.locator("#bio-properties-panel-timerEventDefinitionValue")
