@@ -103,6 +103,7 @@ class ReadyTask:
     form_key: str
     ticket_state: str
     data: dict = field(default_factory=dict)  # the task's variables, converted to plain JSON (restore_data)
+    follow_up_at: datetime | None = None  # camunda:followUpDate: when its holder should look at it again
 
 
 @dataclass
@@ -299,13 +300,8 @@ class Runtime:
         groups = [str(self._eval(task, g)) for g in meta.get("candidate_groups", [])]
         users = [str(self._eval(task, u)) for u in meta.get("candidate_users", [])]
         assignee = self._eval(task, meta["assignee"]) if meta.get("assignee") else None
-        due = self._eval(task, meta["due_date"]) if meta.get("due_date") else None
-        try:
-            due_at = due_instant(due) if due else None
-        except Exception as exc:
-            raise EngineError(f"步骤「{spec.bpmn_name or spec.bpmn_id}」的到期时间 {due!r} 不是日期、时长或日期时间",
-                              spec.bpmn_id, spec.bpmn_name or "", f"dueDate {meta['due_date']!r} -> {due!r}: {exc}"
-                              ) from exc
+        due_at = self._instant(task, meta.get("due_date"), "到期时间", "dueDate")
+        follow_up_at = self._instant(task, meta.get("follow_up_date"), "跟进时间", "followUpDate")
         return ReadyTask(
             guid=str(task.id),
             spec_name=spec.bpmn_id,
@@ -318,7 +314,21 @@ class Runtime:
             form_key=meta.get("form_key", ""),
             ticket_state=meta.get("ticket_state", ""),
             data=SERIALIZER.registry.convert(dict(task.data)),
+            follow_up_at=follow_up_at,
         )
+
+    def _instant(self, task, expression: str | None, what: str, attribute: str) -> datetime | None:
+        """A user task's ``camunda:dueDate`` or ``followUpDate``, evaluated: None when not set."""
+        if not expression:
+            return None
+        value = self._eval(task, expression)
+        try:
+            return due_instant(value) if value else None
+        except Exception as exc:
+            spec = task.task_spec
+            raise EngineError(f"步骤「{spec.bpmn_name or spec.bpmn_id}」的{what} {value!r} 不是日期、时长或日期时间",
+                              spec.bpmn_id, spec.bpmn_name or "", f"{attribute} {expression!r} -> {value!r}: {exc}"
+                              ) from exc
 
     def _eval(self, task, expression: str):
         try:

@@ -76,6 +76,7 @@ class WorkItem(db.Model):
     candidate_groups: Mapped[str] = mapped_column(String(400), default="")  # ",g1,g2,"
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 跟进时间 (camunda:followUpDate)
     state: Mapped[str] = mapped_column(String(12), default="ready")  # ready, completed, cancelled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -74,6 +74,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
                 assignee_id=assignee_id,
                 claimed_at=now if assignee_id else None,
                 due_at=rt.due_at,
+                follow_up_at=rt.follow_up_at,
                 created_at=now,
                 state="ready",
                 variables=rt.data,
@@ -82,7 +83,7 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
             db.session.flush()
             publish(WorkItemCreated(item, instance))
         else:
-            item.due_at = rt.due_at
+            item.due_at, item.follow_up_at = rt.due_at, rt.follow_up_at
             item.title, item.spec_name = rt.title, rt.spec_name  # a migrated instance: the new version's step
             if item.variables != rt.data:
                 item.variables = rt.data

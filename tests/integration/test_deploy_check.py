@@ -149,6 +149,29 @@ def test_due_dates_as_duration_date_and_expression(app):
     assert snap.ready_tasks[0].due_at == shanghai(2026, 11, 27, 10, 0)  # two working days after Wednesday
 
 
+def test_follow_up_dates_are_kept_on_the_work_item_and_shown_in_the_inbox(app, browser):
+    """camunda:followUpDate (跟进时间 in the properties panel): 跟进 before it, 待跟进 once it has come."""
+    from sqlalchemy import select
+
+    from app.models import WorkItem
+
+    instances.deploy(diagram("due_dates"))
+    instance, snap = instances.start("due_dates", {})
+    assert snap.ready_tasks[0].follow_up_at == clock.now() + timedelta(hours=4)
+    apply_snapshot(instance, None, snap)
+    db.session.commit()
+    item = db.session.scalar(select(WorkItem).where(WorkItem.spec_name == "by_duration"))
+    assert item.follow_up_at == clock.now() + timedelta(hours=4)
+    page = browser("zhuguan").get("/?tab=claimable").get_data(as_text=True)
+    assert "跟进 2026-11-25 (周三) 14:00" in page and "待跟进" not in page
+    clock.freeze(clock.now() + timedelta(hours=5))
+    page = browser("zhuguan").get("/?tab=claimable").get_data(as_text=True)
+    assert "待跟进 2026-11-25 (周三) 14:00" in page
+    # the next step sets none: nothing shown
+    snap = instances.complete_task(instance, snap.ready_tasks[0].guid, {})
+    assert snap.ready_tasks[0].follow_up_at is None
+
+
 def test_time_date_without_offset_is_beijing_time(app):
     retire_report_cycle()  # the seeded cycle would fire in the same sweeps
     instances.deploy(diagram("timer_date_without_offset"))
