@@ -84,6 +84,16 @@ def receive(ticket_no: str, kind: str, text: str, deadline: datetime | None, pla
         return _receive(ticket_no, kind, text, deadline, platform, message_id)
 
 
+def deadline_problems(deadline: datetime | None, now: datetime) -> dict[str, str]:
+    """What is wrong with the deadline a platform set on a message (none: fine): one already passed
+    or more than a year away is a typing error on the platform's side, not a time to work to."""
+    if deadline is not None and deadline <= now:
+        return {"deadline": _("%(value)s 已过（早于收到消息的时间），请核对时限后重发。", value=deadline_text(deadline))}
+    if deadline is not None and deadline > one_year_after(now):
+        return {"deadline": _("%(value)s 距现在超过一年，不是合理的时限。", value=deadline_text(deadline))}
+    return {}
+
+
 def _same(message: PlatformMessage, kind: str, text: str, deadline: datetime | None) -> bool:
     return message.kind == kind and message.text == text and message.deadline == deadline
 
@@ -117,12 +127,9 @@ def _receive(ticket_no, kind, text, deadline, platform, message_id) -> MessageRe
         if instance is None or instance.status != "running" or ticket.closed_at is not None:
             raise Conflict(_refusal(ticket, kind))
         now = clock.now()
-        if deadline is not None and deadline <= now:
-            raise InvalidInput({"deadline": _("%(value)s 已过（早于收到消息的时间），请核对时限后重发。",
-                                              value=deadline_text(deadline))})
-        if deadline is not None and deadline > one_year_after(now):
-            raise InvalidInput({"deadline": _("%(value)s 距现在超过一年，不是合理的时限。",
-                                              value=deadline_text(deadline))})
+        problems = deadline_problems(deadline, now)
+        if problems:
+            raise InvalidInput(problems)
         payload = {"text": text, "summary": summary(text, deadline), "platform": platform,
                    "deadline": to_iso(deadline) if deadline else None}
         try:

@@ -13,8 +13,12 @@ import re
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from sqlalchemy import select
 
-from app.services import apikeys, intake, ticket_rules
+from app.engine.clock import clock
+from app.extensions import db
+from app.models import PlatformMessage, Ticket
+from app.services import apikeys, intake, platform_messages, ticket_rules
 from app.web.api import schemas
 from tests.helpers import DISPATCH, SIGN, complete, user
 
@@ -52,10 +56,19 @@ def _node_id_for_schemathesis(request):
 
 
 def _rule_problems(case) -> dict:
-    """What app/services/ticket_rules.py refuses in a pushed ticket beyond what JSON Schema can say
-    (a deadline after the dispatch, no dispatch in the future): the document describes these rules
-    in words; such a request must get 422 naming the field."""
-    if case.method.upper() != "PUT" or not isinstance(case.body, dict):
+    """What the services refuse beyond what JSON Schema can say: in a pushed ticket
+    (app/services/ticket_rules.py: a deadline after the dispatch, no dispatch in the future) and in a
+    督办/催办 (its deadline ahead, within a year): the document describes these rules in words; such a
+    request must get 422 naming the field."""
+    if not isinstance(case.body, dict):
+        return {}
+    if case.method.upper() == "POST" and case.path.endswith("/messages"):
+        value = case.body.get("deadline")
+        if isinstance(value, str) and re.fullmatch(schemas.DATETIME_PATTERN[1:-1], value):
+            problems = platform_messages.deadline_problems(schemas.parse_datetime(value), clock.now())
+            return problems if _message_reaches_its_ticket(case) else {}
+        return {}
+    if case.method.upper() != "PUT":
         return {}
     fields = {}
     for name in ("called_at", "dispatched_at", "platform_deadline"):
@@ -63,6 +76,19 @@ def _rule_problems(case) -> dict:
         if isinstance(value, str) and re.fullmatch(schemas.DATETIME_PATTERN[1:-1], value):
             fields[name] = schemas.parse_datetime(value)
     return ticket_rules.problems(fields)
+
+
+def _message_reaches_its_ticket(case) -> bool:
+    """Whether the service gets as far as the deadline: the ticket exists, takes this kind now, and
+    the message_id is not one it already has (those are answered 404, 409 or 200 first)."""
+    if schemas.validate(schemas.MESSAGE_IN, case.body):
+        return False  # refused for its shape first
+    ticket = db.session.scalar(select(Ticket).where(Ticket.ticket_no == (case.path_parameters or {}).get("ticket_no")))
+    if ticket is None or case.body.get("kind") not in platform_messages.accepted_kinds(ticket):
+        return False
+    message_id = case.body.get("message_id")
+    return not message_id or db.session.scalar(select(PlatformMessage.id).where(
+        PlatformMessage.ticket_id == ticket.id, PlatformMessage.message_id == message_id)) is None
 
 
 @schema.parametrize()
