@@ -48,6 +48,20 @@ BUILTIN_FUNCTION_NAMES = frozenset(
      "is_office_hours", "notify", "move_deadlines", "earliest", "latest", "is_future"})
 
 
+class Notice(tuple):
+    """One ``notify(kind, message)``: unpacks as ``(kind, message)``; ``once`` as asked."""
+
+    once: bool
+
+    def __new__(cls, kind: str, message: str, once: bool = False):
+        notice = super().__new__(cls, (kind, message))
+        notice.once = once
+        return notice
+
+    def __getnewargs__(self):  # copies and pickles keep ``once``
+        return (self[0], self[1], self.once)
+
+
 def make_environment(calendar: WorkCalendar, notifications: list, moves: list | None = None,
                      functions: dict | None = None) -> dict:
     """The functions one engine operation offers its diagram: ``functions`` (the product's
@@ -102,9 +116,11 @@ def make_environment(calendar: WorkCalendar, notifications: list, moves: list | 
         """whether ``when`` is still ahead (False when empty)"""
         return bool(when) and to_datetime(when) > clock.now()
 
-    def notify(kind, message="") -> None:
-        """Raise an alert for supervisors (recorded when the step is saved)."""
-        notifications.append((str(kind), str(message)))
+    def notify(kind, message="", once=False) -> None:
+        """Raise an alert for supervisors (recorded when the step is saved); the holders of the open
+        tasks are told. ``once=True``: a ticket that already has an alert of this kind gets no second
+        one (a deadline missed is one fact, however many stages notice it); the holders are still told."""
+        notifications.append(Notice(str(kind), str(message), bool(once)))
 
     def move_deadlines(**variables) -> None:
         """Give the waiting timers and open tasks new values for these variables (e.g. an

@@ -108,10 +108,19 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
         # (a side process about a ticket, an extension or an inspection, never changes its state)
         for name in snap.silent_timers:  # one line per event: a timer that notified is told by its alert
             timeline.add(ticket, "timer", timeline.TIMER_FIRED, at=now, timer=name)
-        for kind, message in snap.notifications:
+        for notice in snap.notifications:
+            kind, message = notice
+            if getattr(notice, "once", False) and _has_alert(ticket, kind):
+                continue  # notify(..., once=True): one alert of this kind per ticket
             db.session.add(Alert(ticket_id=ticket.id, kind=kind, message=message, raised_at=now))
             timeline.add(ticket, "alert", timeline.ALERT, at=now, alert=kind, text=message)
     publish(InstanceChanged(instance, snap, ticket, actor, tuple(sorted(ready_items, key=lambda w: w.id))))
+
+
+def _has_alert(ticket: Ticket, kind: str) -> bool:
+    pending = any(isinstance(a, Alert) and a.ticket_id == ticket.id and a.kind == kind for a in db.session.new)
+    return pending or db.session.scalar(
+        select(Alert.id).where(Alert.ticket_id == ticket.id, Alert.kind == kind).limit(1)) is not None
 
 
 def _sync_ticket(ticket: Ticket, snap: Snapshot, now) -> None:
