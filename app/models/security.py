@@ -37,16 +37,19 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     username: Mapped[str] = mapped_column(String(60))  # as typed, lower-cased: unknown names count too
     address: Mapped[str] = mapped_column(String(64))
+    # from the account's trusted browser (login_guard.trusted_device): counted for that browser only
+    device: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_login_failure_username", "username", "at"),
-                      Index("ix_login_failure_address", "address", "at"))
+                      Index("ix_login_failure_address", "address", "at"),
+                      Index("ix_login_failure_device", "device", "at"))
 
 
 class LoginLock(db.Model):
     """A lockout of an account (``kind`` account, ``key`` the user name) or an address, until ``until``."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))  # account, address
+    kind: Mapped[str] = mapped_column(String(10))  # account, address, device (``account/browser``)
     key: Mapped[str] = mapped_column(String(64))
     locked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     until: Mapped[datetime] = mapped_column(UTCDateTime())

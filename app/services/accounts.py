@@ -32,17 +32,21 @@ class LoginRefused(ServiceError):
 class SignedIn:
     user: User
     token: str  # for the session cookie
+    device: str  # for the device cookie (login_guard: this browser is now trusted for the account)
 
 
-def sign_in(username: str, password: str, address: str = "", user_agent: str = "") -> SignedIn:
+def sign_in(username: str, password: str, address: str = "", user_agent: str = "",
+            device_cookie: str | None = None) -> SignedIn:
     """Check the password (unless the account or address is locked); start a session.
 
-    Raises LoginLocked (also when this failure caused the lock) or LoginRefused. Every outcome
-    is in the account audit log.
+    ``device_cookie``: what the browser kept from an earlier correct sign-in; for its account the
+    account's lockout does not apply (the browser's own does). Raises LoginLocked (also when this
+    failure caused the lock) or LoginRefused. Every outcome is in the account audit log.
     """
     username = (username or "").strip()
+    device = login_guard.trusted_device(username, device_cookie)
     try:
-        login_guard.check(username, address)
+        login_guard.check(username, address, device)
     except LoginLocked:
         with unit_of_work():
             security_log.record("login_refused", _user(username), username=username, address=address)
@@ -57,7 +61,7 @@ def sign_in(username: str, password: str, address: str = "", user_agent: str = "
         with unit_of_work():
             security_log.record("login_failed", user, username=username, address=address,
                                 detail="" if user is not None else "用户名不存在")
-            locked = login_guard.failed(username, address, user)
+            locked = login_guard.failed(username, address, user, device)
         if locked is not None:
             raise locked
         raise LoginRefused(_("用户名或密码错误。"))
@@ -71,7 +75,7 @@ def sign_in(username: str, password: str, address: str = "", user_agent: str = "
         token = sessions.start(user, address, user_agent)
         user.last_login_at = clock.wall_now()
         security_log.record("login", user, address=address)
-    return SignedIn(user, token)
+    return SignedIn(user, token, device_cookie if device else login_guard.new_device(username))
 
 
 def _user(username: str) -> User | None:

@@ -5,14 +5,22 @@ same database) sees the same counts: ten wrong passwords spread over two servers
 account as surely as ten on one. Unknown user names are counted like real ones, and a locked
 name is refused the same way whether it exists or not, so the answers tell nothing about
 which accounts exist. Limits are the JIESU_LOGIN_* settings (app/config.py).
+
+Device cookies (OWASP's defence against lockout abuse): a browser where an account signed in
+correctly keeps a signed cookie naming that account. From such a browser the account's lockout
+does not apply: someone who types wrong passwords for 王磊 from elsewhere locks 王磊 out of every
+other machine, not out of his own desk. Failures from a trusted browser count against that
+browser alone (kind ``device``), with the account's limit; the address limit applies to all.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
 
 from app.engine.clock import LOCAL_TZ, clock
@@ -47,6 +55,30 @@ def normalise(username: str) -> str:
     return (username or "").strip().lower()[:60]
 
 
+DEVICE_COOKIE = "jiesu_device"
+DEVICE_DAYS = 180
+
+
+def _device_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="jiesu-login-device")
+
+
+def new_device(username: str) -> str:
+    """The cookie value a browser keeps after a correct sign-in: the account and a random name for the browser."""
+    return _device_signer().dumps([normalise(username), secrets.token_urlsafe(12)])
+
+
+def trusted_device(username: str, cookie: str | None) -> str | None:
+    """The browser's key (``account/name``) when its cookie is ours and names this account; else None."""
+    if not cookie or len(cookie) > 200:
+        return None
+    try:
+        account, name = _device_signer().loads(cookie)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return f"{account}/{name}"[:64] if account == normalise(username) and isinstance(name, str) else None
+
+
 def _active_lock(kind: str, key: str, now: datetime) -> LoginLock | None:
     return db.session.scalar(select(LoginLock).where(
         LoginLock.kind == kind, LoginLock.key == key, LoginLock.until > now, LoginLock.lifted_at.is_(None))
@@ -61,35 +93,42 @@ def _locked_message(lock: LoginLock, now: datetime) -> LoginLocked:
     minutes = _minutes(lock.until, now)
     if lock.kind == "address":
         message = _("登录失败次数过多，本机地址已被暂时禁止登录，请 %(n)s 分钟后再试或联系管理员。", n=minutes)
+    elif lock.kind == "device":
+        message = _("在本浏览器上多次密码错误，该账号在本浏览器上已被暂时锁定，请 %(n)s 分钟后再试或联系管理员解锁。",
+                    n=minutes)
     else:
         message = _("该账号因多次密码错误已被暂时锁定，请 %(n)s 分钟后再试或联系管理员解锁。", n=minutes)
     return LoginLocked(message, lock.until)
 
 
-def check(username: str, address: str) -> None:
-    """Raise LoginLocked if the account or the address is locked now (before any password is checked)."""
+def check(username: str, address: str, device: str | None = None) -> None:
+    """Raise LoginLocked if the account (or, from its trusted browser ``device``, that browser) or the
+    address is locked now (before any password is checked)."""
     now = clock.wall_now()
-    for kind, key in (("account", normalise(username)), ("address", address or "")):
+    who = ("device", device) if device else ("account", normalise(username))
+    for kind, key in (who, ("address", address or "")):
         lock = _active_lock(kind, key, now) if key else None
         if lock is not None:
             raise _locked_message(lock, now)
 
 
-def failed(username: str, address: str, user: User | None) -> LoginLocked | None:
-    """Count one failure (in the caller's transaction); a lockout it causes is returned (and audited)."""
+def failed(username: str, address: str, user: User | None, device: str | None = None) -> LoginLocked | None:
+    """Count one failure (in the caller's transaction); a lockout it causes is returned (and audited).
+    A failure from the account's trusted browser ``device`` counts against that browser, not the account."""
     now, lim = clock.wall_now(), limits()
     name = normalise(username)
-    db.session.add(LoginFailure(at=now, username=name, address=(address or "")[:64]))
+    db.session.add(LoginFailure(at=now, username=name, address=(address or "")[:64], device=device))
     db.session.flush()
     since = now - lim.window
     outcome = None
-    account_failures = db.session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.username == name, LoginFailure.at > since))
-    if account_failures >= lim.account and _active_lock("account", name, now) is None:
-        lock = LoginLock(kind="account", key=name, locked_at=now, until=now + lim.lock)
+    kind, key = ("device", device) if device else ("account", name)
+    counted = LoginFailure.device == device if device else (LoginFailure.username == name) & LoginFailure.device.is_(None)
+    failures = db.session.scalar(select(func.count(LoginFailure.id)).where(counted, LoginFailure.at > since))
+    if failures >= lim.account and _active_lock(kind, key, now) is None:
+        lock = LoginLock(kind=kind, key=key, locked_at=now, until=now + lim.lock)
         db.session.add(lock)
         security_log.record("lockout", user, username=name, address=address,
-                            detail=f"{account_failures} 次密码错误，锁定至 "
+                            detail=("本浏览器上 " if device else "") + f"{failures} 次密码错误，锁定至 "
                                    f"{lock.until.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}")
         outcome = _locked_message(lock, now)
     if address:
@@ -113,11 +152,16 @@ def unlock(kind: str, key: str, actor: User | None) -> int:
     """Lift the active locks of an account or an address early (in the caller's transaction)."""
     now = clock.wall_now()
     key = normalise(key) if kind == "account" else key
+    which = (LoginLock.kind == kind) & (LoginLock.key == key)
+    if kind == "account":  # the account's browsers too: unlocked means from anywhere
+        which = which | ((LoginLock.kind == "device") & LoginLock.key.startswith(key + "/", autoescape=True))
     result = db.session.execute(update(LoginLock).where(
-        LoginLock.kind == kind, LoginLock.key == key, LoginLock.until > now, LoginLock.lifted_at.is_(None))
+        which, LoginLock.until > now, LoginLock.lifted_at.is_(None))
         .values(lifted_at=now, lifted_by_id=actor.id if actor is not None else None))
     if kind == "account":
         db.session.execute(delete(LoginFailure).where(LoginFailure.username == key))
+    elif kind == "device":
+        db.session.execute(delete(LoginFailure).where(LoginFailure.device == key))
     else:
         db.session.execute(delete(LoginFailure).where(LoginFailure.address == key))
     return result.rowcount or 0
@@ -130,6 +174,7 @@ def active_locks() -> list[LoginLock]:
 
 
 def locked_usernames() -> set[str]:
+    """Accounts locked for every browser they have not signed in from (their own stay open)."""
     return {lock.key for lock in active_locks() if lock.kind == "account"}
 
 

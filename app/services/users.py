@@ -205,11 +205,11 @@ def unlock(kind: str, key: str, actor: User | None) -> int:
     _require_admin(actor)
     with unit_of_work():
         lifted = login_guard.unlock(kind, key, actor)
-        user = db.session.scalar(select(User).where(func.lower(User.username) == key.lower())) \
-            if kind == "account" else None
-        security_log.record("unlock", user, username=key if kind == "account" else "", actor=actor,
+        account = key.split("/")[0] if kind == "device" else key if kind == "account" else ""
+        user = db.session.scalar(select(User).where(func.lower(User.username) == account.lower())) if account else None
+        security_log.record("unlock", user, username=account, actor=actor,
                             address=key if kind == "address" else "",
-                            detail=_("账号") if kind == "account" else _("地址"))
+                            detail={"account": _("账号"), "device": _("账号在一个浏览器上")}.get(kind, _("地址")))
     return lifted
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 
 from app.forms.auth import ChangePasswordForm, LoginForm
-from app.services import ServiceError, accounts
+from app.services import ServiceError, accounts, login_guard
 from app.services.catalogue import gettext as _
 from app.web import flow
 from app.web.landing import landing_url
@@ -31,6 +31,14 @@ def _start_session(user, token: str) -> None:
     session.permanent = True
 
 
+def _keep_device(response, value: str):
+    """The device cookie: this browser signed in correctly, so the account's lockout spares it."""
+    response.set_cookie(login_guard.DEVICE_COOKIE, value, max_age=login_guard.DEVICE_DAYS * 86400,
+                        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+                        path=url_for("auth.login"))
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -39,7 +47,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            signed = accounts.sign_in(form.username.data, form.password.data, _address(), _agent())
+            signed = accounts.sign_in(form.username.data, form.password.data, _address(), _agent(),
+                                      request.cookies.get(login_guard.DEVICE_COOKIE))
         except accounts.LoginLocked as exc:
             flash(str(exc), "danger")
             status = 429
@@ -49,8 +58,10 @@ def login():
         else:
             _start_session(signed.user, signed.token)
             if signed.user.must_change_password:  # the page itself says why
-                return redirect(url_for("auth.change_password"))
-            return redirect(flow.safe_next(landing_url(signed.user)))
+                response = redirect(url_for("auth.change_password"))
+            else:
+                response = redirect(flow.safe_next(landing_url(signed.user)))
+            return _keep_device(response, signed.device)
     return render_template("login.html", form=form), status
 
 

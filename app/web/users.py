@@ -115,7 +115,7 @@ def sign_out(user_id):
 
 @bp.route("/unlock", methods=["POST"])
 def unlock():
-    kind = "address" if request.form.get("kind") == "address" else "account"
+    kind = request.form.get("kind") if request.form.get("kind") in ("address", "device") else "account"
     key = request.form.get("key", "").strip()
     if key and flow.attempt(users.unlock, kind, key, current_user):
         flash(_("已解除 %(key)s 的登录锁定。", key=key), "success")

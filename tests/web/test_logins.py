@@ -96,3 +96,51 @@ def test_a_password_set_by_an_admin_must_be_changed_first(app, browser):
     assert response.status_code == 302
     assert jiancha.get("/tickets/").status_code == 200
     assert not user("jiancha").must_change_password
+
+
+def _desk(browser, username, address="10.0.0.7"):
+    """The user's own browser: it signed in correctly once (so it keeps the device cookie), then signed out."""
+    desk = browser()
+    assert desk.post("/login", {"username": username, "password": "jiesu2026"},
+                     environ_base={"REMOTE_ADDR": address}).status_code == 302
+    desk.post("/logout", {}, form_url="/", environ_base={"REMOTE_ADDR": address})
+    return desk
+
+
+def test_wrong_passwords_typed_elsewhere_do_not_lock_the_user_out_of_his_own_browser(app, browser):
+    desk = _desk(browser, "wenhua")
+    for n in range(10):  # someone else, from several machines of the intranet
+        attempt(browser, "wenhua", f"guess-{n}", address=f"10.0.1.{n}")
+    assert attempt(browser, "wenhua", "jiesu2026", address="10.0.2.1").status_code == 429, \
+        "a browser that never signed in as wenhua is locked out"
+    response = desk.post("/login", {"username": "wenhua", "password": "jiesu2026"},
+                         environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert response.status_code == 302, "his own browser still signs in"
+
+
+def test_the_trusted_browser_has_its_own_limit_and_an_admin_unlock_lifts_it(app, browser):
+    desk = _desk(browser, "lvyou")
+    for n in range(9):
+        response = desk.post("/login", {"username": "lvyou", "password": f"wrong-{n}"})
+        assert response.status_code == 401
+    response = desk.post("/login", {"username": "lvyou", "password": "wrong-9"})
+    assert response.status_code == 429 and "在本浏览器上多次密码错误" in response.get_data(as_text=True)
+    assert desk.post("/login", {"username": "lvyou", "password": "jiesu2026"}).status_code == 429
+    assert attempt(browser, "lvyou", "jiesu2026").status_code == 302, \
+        "the failures on that browser do not lock the account elsewhere"
+    admin = browser("liucheng")
+    page = admin.get("/admin/users/").get_data(as_text=True)
+    assert "账号（一个浏览器）" in page and "lvyou" in page
+    admin.post("/admin/users/unlock", {"kind": "account", "key": "lvyou"}, form_url="/admin/users/")
+    assert desk.post("/login", {"username": "lvyou", "password": "jiesu2026"}).status_code == 302
+
+
+def test_a_device_cookie_of_another_account_or_forged_trusts_nothing(app, browser):
+    desk = _desk(browser, "wenhua")
+    for n in range(10):
+        attempt(browser, "paidan", f"guess-{n}", address=f"10.0.1.{n}")
+    assert desk.post("/login", {"username": "paidan", "password": "jiesu2026"}).status_code == 429, \
+        "wenhua's browser is not trusted for paidan"
+    forged = browser()
+    forged.client.set_cookie("jiesu_device", '["paidan","abc"]', path="/login")
+    assert forged.post("/login", {"username": "paidan", "password": "jiesu2026"}).status_code == 429
