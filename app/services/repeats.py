@@ -29,6 +29,7 @@ from app.models import Ticket, User
 from app.models.repeats import (
     KEY_KINDS,
     LINK_KINDS,
+    LINK_STATUSES,
     RepeatGroup,
     RepeatGroupMember,
     RepeatLink,
@@ -37,6 +38,7 @@ from app.models.repeats import (
 from app.services import (
     N_,
     Conflict,
+    InvalidInput,
     NotFound,
     PermissionDenied,
     ServiceError,
@@ -70,6 +72,7 @@ SUSPECTED_EVENT = N_("疑似重复反映：同一地址或企业的相似诉求 
 SUSPECTED_BOTH = N_("疑似重复反映：同一来电号码%(days)s天内另有 %(callers)s 件；同一地址或企业的相似诉求 %(events)s 件，待派单员确认")
 CONFIRMED = N_("确认%(link)s：与 %(earlier)s")
 REJECTED = N_("否定%(link)s：与 %(earlier)s")
+REOPENED = N_("撤销%(link)s的“%(decision)s”：与 %(earlier)s，重新待确认")
 
 
 # ------------------------------------------------------------------ normalising
@@ -358,6 +361,37 @@ def decide(link_id: int, user: User, confirm: bool, note: str = "") -> RepeatLin
         label = LINK_KINDS[link.kind]
         timeline.add(link.ticket_id, "repeat", CONFIRMED if confirm else REJECTED, user,
                      [[N_("说明"), note]] if note else None, at=now, link=label, earlier=link.earlier.ticket_no)
+    db.session.refresh(link)
+    return link
+
+
+def reopen(link_id: int, user: User, reason: str, was: str) -> RepeatLink:
+    """Take back a decision made by mistake: the link is 待确认 again, for anyone who may decide.
+
+    ``was`` is the status the person saw (confirmed or rejected): if someone took it back or decided
+    again meanwhile, nothing changes (Conflict). A confirmed link leaves the register's group in the
+    same transaction; the timeline keeps who decided what and who took it back, and why."""
+    if not can_decide(user):
+        raise PermissionDenied(_("只有派单员、值班员或主管可以确认重复反映。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput({"reason": _("请填写撤销的原因。")})
+    if len(reason) > 300:
+        raise InvalidInput({"reason": _("说明不能超过 300 个字（现 %(n)s 个字）。", n=len(reason))})
+    with unit_of_work():
+        link = get_link(link_id)
+        if link.status == "suggested" or link.status != was:
+            raise Conflict(_("该关联现为“%(status)s”，已有人处理过，请刷新后查看。", status=_(link.status_label)))
+        result = db.session.execute(
+            update(RepeatLink).where(RepeatLink.id == link.id, RepeatLink.status == was)
+            .values(status="suggested", decided_by_id=None, decided_at=None, note="")
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise Conflict(_("该关联刚被他人处理，请刷新后查看。"))
+        if was == "confirmed":  # the register's group without it
+            repeat_groups.refresh(link.kind, link.key_kind, link.key_value)
+        timeline.add(link.ticket_id, "repeat", REOPENED, user, [[N_("原因"), reason]], at=clock.now(),
+                     link=LINK_KINDS[link.kind], decision=LINK_STATUSES[was], earlier=link.earlier.ticket_no)
     db.session.refresh(link)
     return link
 

@@ -169,6 +169,7 @@ ENDPOINTS: dict[str, Audience] = {
     # 重复反映
     "repeats.compare": SIGNED_IN,  # both tickets must be visible: app/services/repeats.py
     "repeats.decide": roles(*repeats.DECIDER_ROLES),
+    "repeats.reopen": roles(*repeats.DECIDER_ROLES),
     "repeats.register": roles(*repeats.REGISTER_ROLES),
     # 预警: each warning's responsible group sees it (app/services/early_warning.py)
     "early_warning.index": SIGNED_IN,

@@ -76,6 +76,19 @@ def decide(link_id):
     return redirect(back)
 
 
+@bp.route("/<int:link_id>/reopen", methods=["POST"])
+def reopen(link_id):
+    """撤销: a decision taken back, the link 待确认 again (the reason is kept on the timeline)."""
+    back = url_for("repeats.compare", link_id=link_id)
+    try:
+        repeats.reopen(link_id, current_user, request.form.get("reason", ""), request.form.get("was", ""))
+    except ServiceError as exc:
+        flow.refused(exc)
+        return redirect(back)
+    flash(_("已撤销，该关联重新待确认。"), "success")
+    return redirect(back)
+
+
 def _day(name: str, end: bool = False):
     value = request.args.get(name, "").strip()
     if not value:

@@ -235,3 +235,38 @@ def test_backfill_fingerprints_tickets_stored_before_detection(app):
     assert db.session.get(TicketFingerprint, first.id).phone == "13811112222"
     assert repeats.backfill_fingerprints() == 0
     assert [lk.earlier_id for lk in links(caller_ticket("B-2"))] == [first.id]
+
+
+def test_a_decision_taken_back_leaves_the_register_and_can_be_made_again(app, browser):
+    caller_ticket("U-1")
+    clock.advance(timedelta(days=1))
+    later = caller_ticket("U-2")
+    [link] = links(later)
+    paidan = browser("paidan")
+    paidan.post(f"/repeats/{link.id}/decide", {"decision": "confirm"}, form_url=f"/repeats/{link.id}")
+    assert 'id="count-callers">1<' in paidan.get("/repeats/register").get_data(as_text=True)
+    page = paidan.get(f"/repeats/{link.id}").get_data(as_text=True)
+    assert "撤销“已确认”" in page
+
+    refused = paidan.post(f"/repeats/{link.id}/reopen", {"reason": " ", "was": "confirmed"},
+                          form_url=f"/repeats/{link.id}", follow_redirects=True).get_data(as_text=True)
+    assert "请填写撤销的原因" in refused
+    db.session.expire_all()
+    assert link.status == "confirmed"
+
+    response = paidan.post(f"/repeats/{link.id}/reopen", {"reason": "号码是单位总机，不是同一人", "was": "confirmed"},
+                           form_url=f"/repeats/{link.id}", follow_redirects=True)
+    assert "已撤销，该关联重新待确认" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert link.status == "suggested" and link.decided_by is None
+    assert 'id="count-callers">0<' in paidan.get("/repeats/register").get_data(as_text=True)
+    timeline = paidan.get(f"/tickets/{later.id}").get_data(as_text=True)
+    assert "撤销重复反映人的“已确认”：与 U-1" in timeline and "号码是单位总机" in timeline
+
+    with pytest.raises(Conflict):  # a second person taking back what is already back
+        repeats.reopen(link.id, user("zhiban"), "重复操作", "confirmed")
+    with pytest.raises(PermissionDenied):
+        repeats.reopen(link.id, user("wenhua"), "承办人无权", "confirmed")
+    repeats.decide(link.id, user("zhiban"), False, "核实不是同一人")
+    db.session.expire_all()
+    assert link.status == "rejected" and link.decided_by.username == "zhiban"

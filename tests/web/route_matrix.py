@@ -115,6 +115,7 @@ MATRIX: dict[str, str] = {
     "roster.import_template": "duty supervisor admin",
     "repeats.compare": SIGNED_IN,
     "repeats.decide": "dispatcher duty supervisor admin",
+    "repeats.reopen": "dispatcher duty supervisor admin",
     "repeats.register": "dispatcher duty supervisor leader analyst admin",
     "early_warning.index": SIGNED_IN,
     "early_warning.acknowledge": SIGNED_IN,
