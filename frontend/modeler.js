@@ -275,9 +275,11 @@ async function deploy(event) {
     return;
   }
   if (!result.ok) {
-    state.serverProblems = result.problems;
-    markServerProblems();
-    renderProblems();
+    if (result.problems && result.problems.length) {  // a refusal for the diagram: its errors and warnings
+      state.serverProblems = result.problems;
+      markServerProblems();
+      renderProblems();
+    }  // else (与当前版本相同, no comment): the list of problems shown stays as it was
     out.replaceChildren(el("div", { class: "alert alert-danger small mb-0", id: "deploy-refused" }, result.message));
     return;
   }

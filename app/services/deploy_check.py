@@ -97,6 +97,12 @@ def can_deploy(user) -> bool:
     return user.has_role("process_owner", "admin")
 
 
+def _refused(problems: list[dict]) -> DeployRefused:
+    """The errors are why; the warnings come along, so the owner's list of problems stays whole."""
+    errors = sum(p["severity"] == "error" for p in problems)
+    return DeployRefused(_("流程图未部署：请先修正 %(n)s 个问题。", n=errors), problems)
+
+
 def deploy(xml: str | bytes, actor, comment: str) -> ProcessVersion:
     """Check and store a new version; the actor's draft of it goes. DeployRefused names each problem."""
     if not can_deploy(actor):
@@ -105,14 +111,13 @@ def deploy(xml: str | bytes, actor, comment: str) -> ProcessVersion:
     comment = (comment or "").strip()
     if not comment:
         raise DeployRefused(_("请填写部署说明（改了什么、为什么）。"), [])
-    problems = [p for p in _rule_problems(data) if p["severity"] == "error"]
-    if problems:
-        raise DeployRefused(_("流程图未部署：请先修正 %(n)s 个问题。", n=len(problems)), problems)
+    problems = _rule_problems(data)
+    if any(p["severity"] == "error" for p in problems):  # with the engine's findings, as 检查 lists them
+        raise _refused(problems + deployment.lint(data).as_dict()["problems"])
     try:
         version = deployment.deploy(data, actor, comment[:300])
     except deployment.DeployRefused as exc:
-        problems = [p for p in exc.report.as_dict()["problems"] if p["severity"] == "error"]
-        raise DeployRefused(_("流程图未部署：请先修正 %(n)s 个问题。", n=len(problems)), problems) from exc
+        raise _refused(exc.report.as_dict()["problems"]) from exc
     except deployment.Unchanged as exc:
         raise DeployRefused(_("与当前版本相同，未部署。"), []) from exc
     with unit_of_work():  # the draft that became this version (after the deploy's own transaction)

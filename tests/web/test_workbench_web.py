@@ -55,6 +55,14 @@ def test_lint_names_the_element_and_deploy_refuses_then_deploys(app, browser):
             "message": "没有名为“reply_dayz”的时限规则（见“时限规则”页面）。"} in problems
     refused = send(b, "POST", "/modeler/api/deploy", {"xml": bad, "comment": "试试"}).get_json()
     assert refused["ok"] is False and refused["problems"]
+    with_warning = bad.replace('<bpmn:startEvent id="start" name="工单接收">',
+                               '<bpmn:startEvent id="start" name="工单接收" camunda:initiator="starter">')
+    listed = send(b, "POST", "/modeler/api/lint", {"xml": with_warning}).get_json()["problems"]
+    refused = send(b, "POST", "/modeler/api/deploy", {"xml": with_warning, "comment": "试试"}).get_json()
+    assert {p["severity"] for p in refused["problems"]} == {"error", "warning"}, "the warnings are not dropped"
+    assert refused["problems"] == listed
+    errors = sum(p["severity"] == "error" for p in listed)
+    assert refused["message"] == f"流程图未部署：请先修正 {errors} 个问题。"
     same = send(b, "POST", "/modeler/api/deploy", {"xml": TICKET_BPMN, "comment": "原样"}).get_json()
     assert same == {"ok": False, "message": "与当前版本相同，未部署。", "problems": []}
     good = TICKET_BPMN.replace('name="回访"', 'name="回访（电话）"', 1)
