@@ -270,3 +270,17 @@ def test_a_decision_taken_back_leaves_the_register_and_can_be_made_again(app, br
     repeats.decide(link.id, user("zhiban"), False, "核实不是同一人")
     db.session.expire_all()
     assert link.status == "rejected" and link.decided_by.username == "zhiban"
+
+
+def test_the_register_and_ledger_searches_are_in_the_access_log(app, browser):
+    caller_ticket("L-1")
+    clock.advance(timedelta(days=1))
+    later = caller_ticket("L-2")
+    repeats.decide(links(later)[0].id, user("paidan"), True)
+    paidan = browser("paidan")
+    assert "13811112222" in paidan.get("/repeats/register").get_data(as_text=True)
+    paidan.get("/tickets/?q=13811112222")
+    rows = {(r.where, r.masked, r.detail) for r in db.session.scalars(
+        select(AccessLog).where(AccessLog.user_id == user("paidan").id))}
+    assert ("重复反映登记", False, "第 1 页，重复来电号码 1 组") in rows, rows
+    assert any(where == "案件台账搜索" and "13811112222" in detail for where, _m, detail in rows), rows
