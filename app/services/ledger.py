@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from app.engine.clock import clock
@@ -98,10 +98,7 @@ def _query(f: LedgerFilter, user: User):
     if f.state:
         query = query.where(Ticket.state == f.state)
     if f.overdue:
-        now = clock.now()
-        query = query.where(Ticket.reply_deadline.is_not(None), or_(
-            and_(Ticket.closed_at.is_(None), Ticket.reply_deadline < now),
-            Ticket.closed_at > Ticket.reply_deadline))
+        query = query.where(conditions.overdue(clock.now()))
     if f.excluded == "yes":
         query = query.where(Ticket.excluded.is_(True))
     elif f.excluded == "no":

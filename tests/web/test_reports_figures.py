@@ -59,9 +59,13 @@ NOT_COUNTED = ("已退回", "已转派")
 def _predicates(now: datetime) -> dict:
     now = now.astimezone(LOCAL_TZ)
 
-    def overdue(r):
-        deadline, closed = _local(r["办理时限（计算）"]), _local(r["办结时间"])
-        return deadline is not None and ((closed is None and deadline < now) or (closed is not None and closed > deadline))
+    def overdue(r):  # by the reply to the platform, not by the callback that closed the ticket
+        deadline, replied, closed = _local(r["办理时限（计算）"]), _local(r["回复时间"]), _local(r["办结时间"])
+        if deadline is None:
+            return False
+        if replied is not None:
+            return replied > deadline
+        return (closed is None and deadline < now) or (closed is not None and closed > deadline)
     return {
         "received": lambda r: True,
         "signed": lambda r: r["状态"] not in ("新建", "待签收") + NOT_COUNTED,

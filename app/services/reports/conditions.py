@@ -22,9 +22,14 @@ UNSIGNED = (STATE_NEW, str(lifecycle.STATE_SIGNING))
 
 
 def overdue(now: datetime):
-    """超期: open past its reply deadline, or closed after it (the ledger's 超期 filter)."""
+    """超期 (the ledger's 超期 filter): judged by the reply to the platform (回复上报), not by the callback
+    that closes the ticket afterwards: replied after its 办理时限, or not replied and the deadline passed
+    (while open, or before it was closed without a reply: returned or transferred late)."""
+    not_replied = Ticket.replied_at.is_(None)
     return and_(Ticket.reply_deadline.is_not(None), or_(
-        and_(Ticket.closed_at.is_(None), Ticket.reply_deadline < now), Ticket.closed_at > Ticket.reply_deadline))
+        Ticket.replied_at > Ticket.reply_deadline,
+        and_(not_replied, Ticket.closed_at.is_(None), Ticket.reply_deadline < now),
+        and_(not_replied, Ticket.closed_at > Ticket.reply_deadline)))
 
 
 def statuses(now: datetime) -> dict:
