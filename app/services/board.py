@@ -1,8 +1,9 @@
 """What the board needs beyond counts: each open ticket's *first* open deadline, and who an alert is about.
 
 A ticket not yet responded to (待签收, 待分派, 待响应) is judged by its 响应时限 (the first deadline
-it can miss), every other open ticket by its 办理时限; an alert raised by a side process names
-its subject (the enterprise of a licence watch, the inspected place, the warned ticket).
+it can miss), every other open ticket by its 办理时限, except one 待回访 whose reply was reported in
+time: it has no deadline left to miss (the callback step carries its own due date). An alert raised
+by a side process names its subject (the enterprise of a licence watch, the inspected place, the warned ticket).
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import and_, not_
+
+from app.diagrams import ticket_lifecycle as lifecycle
 from app.extensions import db
 from app.models import EarlyWarning, Enterprise, Inspection, Ticket
 from app.models.ticket import BEFORE_RESPONSE  # the same rule as the column ticket.first_due
@@ -24,6 +28,25 @@ class Due:
     ticket: Ticket
     at: datetime
     which: str  # RESPONSE or REPLY (msgids)
+
+
+def awaiting_callback_in_time_sql():
+    """待回访 with its reply reported within the 办理时限: no deadline left to miss (not 超期, not 临期),
+    though ``first_due`` (the deadline it was last judged by) still holds the 办理时限."""
+    return and_(Ticket.state == str(lifecycle.STATE_CALLBACK), Ticket.replied_at.is_not(None),
+                Ticket.reply_deadline.is_not(None), Ticket.replied_at <= Ticket.reply_deadline)
+
+
+def overdue_sql(now: datetime):
+    """An open ticket past the deadline it can miss next (the board's 已超期 and its per-section 超期)."""
+    return and_(Ticket.closed_at.is_(None), Ticket.first_due.is_not(None), Ticket.first_due <= now,
+                not_(awaiting_callback_in_time_sql()))
+
+
+def soon_sql(now: datetime, soon_end: datetime):
+    """An open ticket whose next deadline falls in (now, soon_end] (the board's 临期)."""
+    return and_(Ticket.closed_at.is_(None), Ticket.first_due > now, Ticket.first_due <= soon_end,
+                not_(awaiting_callback_in_time_sql()))
 
 
 def first_deadline(ticket: Ticket) -> Due | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.engine import calendar_store
@@ -28,8 +28,8 @@ def overview() -> dict:
     # first open deadline: an unsigned or unresponded ticket by its 响应时限, the others by 办理时限
     soon_end = cal.add_workdays(now, time_rules.urge_workdays())
     first_due = Ticket.first_due  # computed by the database, indexed over the open tickets
-    is_overdue = and_(first_due.is_not(None), first_due <= now)
-    is_soon = and_(first_due > now, first_due <= soon_end)
+    is_overdue = board.overdue_sql(now)  # without the 待回访 tickets replied in time: nothing left to miss
+    is_soon = board.soon_sql(now, soon_end)
     open_count, overdue_count, soon_count = db.session.execute(
         select(func.count(), func.count(case((is_overdue, 1))), func.count(case((is_soon, 1))))
         .where(Ticket.closed_at.is_(None))).one()

@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models import Alert, Enterprise
 from app.services.supervision import overview
 from tests.conftest import shanghai
-from tests.helpers import new_ticket, run_to
+from tests.helpers import APPROVE, HANDLE, complete, new_ticket, run_to
 
 
 def _section(page, table_id):
@@ -62,3 +62,31 @@ def test_an_enterprise_alert_names_and_links_the_enterprise(app, browser):
     assert "极速网咖" in alerts and f'href="/enterprises/{ent.id}"' in alerts
     row = alerts[alerts.index("极速网咖"):]  # other alerts (e.g. 2027 日历未确认) may come first
     assert "text-nowrap" in row.split("确认")[0].rsplit("<button", 1)[1]
+
+
+def test_a_ticket_replied_in_time_awaiting_its_callback_is_neither_overdue_nor_due_soon(app, browser):
+    clock.freeze(shanghai(2026, 11, 2, 10, 0))
+    late = new_ticket(no="LATE-1")
+    run_to(late, stop_before="handle")
+    clock.freeze(shanghai(2026, 11, 4, 10, 0))
+    in_time = new_ticket(no="IN-TIME-1")
+    run_to(in_time, stop_before="callback")  # replied the same day: now 待回访
+    clock.freeze(late.reply_deadline + timedelta(hours=1))
+    complete(late, "handle", "wenhua", **HANDLE)
+    complete(late, "review", "shenhe", **APPROVE)  # replied after its 办理时限: 待回访 too, and 超期
+    clock.freeze(in_time.reply_deadline - timedelta(hours=1))  # its reply deadline an hour away
+    assert in_time.state == late.state == "待回访"
+    data = overview()
+    assert in_time not in [d.ticket for d in data["soon"]]
+    assert [d.ticket.ticket_no for d in data["overdue"]] == ["LATE-1"]
+    clock.freeze(in_time.reply_deadline + timedelta(days=1))  # now past it too
+    data = overview()
+    assert [d.ticket.ticket_no for d in data["overdue"]] == ["LATE-1"] and data["overdue_count"] == 1
+    assert data["soon_count"] == 0
+
+    zhuguan = browser("zhuguan")
+    page = zhuguan.get("/supervisor/").get_data(as_text=True)
+    assert 'id="stat-overdue">1<' in page and "IN-TIME-1" not in page
+    sections = zhuguan.get("/reports/board.json").get_json()["sections"]
+    assert sum(sections["overdue"]) == 1 and sum(sections["open"]) == 2  # the chart's 超期 is the tile's
+    assert "closed" not in sections  # the board has no 办结 to draw

@@ -20,8 +20,12 @@ def for_report(r: dict, topic_rows: list[dict]) -> dict:
 
 
 def _stack(rows: list[dict]) -> dict:
-    return {"labels": [x["label"] for x in rows], "closed": [x["closed"] for x in rows],
-            "open": [x["open"] for x in rows], "overdue": [x["overdue"] for x in rows]}
+    """Closed (when there are any: the board has only open tickets), open and overdue per row."""
+    out = {"labels": [x["label"] for x in rows], "open": [x["open"] for x in rows],
+           "overdue": [x["overdue"] for x in rows]}
+    if any(x.get("closed") for x in rows):
+        out["closed"] = [x["closed"] for x in rows]
+    return out
 
 
 def for_board(trend: list[dict], sections: list[dict]) -> dict:

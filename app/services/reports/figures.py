@@ -16,7 +16,7 @@ from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import ENTERPRISE_KINDS, Enterprise, EnterpriseTicket, Section, Ticket
-from app.services import N_, rates
+from app.services import N_, board, rates
 from app.services.reports import conditions as cond
 from app.services.reports import sql
 from app.services.reports.periods import Period
@@ -353,12 +353,12 @@ def compute(period: Period, trend_months: int = TREND_MONTHS) -> dict:
 
 
 def open_by_section() -> list[dict]:
-    """Every open ticket now, by section (督办看板): open, overdue, with their ledger links."""
+    """Every open ticket now, by section (督办看板): open, and overdue as the board's 已超期 counts it."""
     status = cond.statuses(clock.now())
     rows = db.session.execute(select(Ticket.section_id, func.count().label("open"),
-                                     sql.count_if(status["overdue"]).label("overdue"))
+                                     sql.count_if(board.overdue_sql(clock.now())).label("overdue"))
                               .where(status["open"]).group_by(Ticket.section_id)).all()
     names = dict(db.session.execute(select(Section.id, Section.name)).all())
-    out = [{"label": names.get(r.section_id, EMPTY_LABELS["section"]), "open": int(r.open), "closed": 0,
+    out = [{"label": names.get(r.section_id, EMPTY_LABELS["section"]), "open": int(r.open),
             "overdue": int(r.overdue)} for r in rows]
     return sorted(out, key=lambda r: -r["open"])

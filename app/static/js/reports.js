@@ -35,12 +35,14 @@
       };
     },
     stack: function (d) {
+      // 办结 only when there are closed tickets (the board sends open ones only)
+      var series = d.closed ? [{ name: "办结", type: "bar", stack: "a", data: d.closed, itemStyle: { color: palette[2] } }] : [];
       return {
-        color: [palette[2], palette[1], palette[3]], tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: grid,
+        tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: grid,
         xAxis: { type: "category", data: d.labels, axisLabel: { interval: 0, rotate: d.labels.length > 4 ? 20 : 0 } },
         yAxis: { type: "value", minInterval: 1 },
-        series: [{ name: "办结", type: "bar", stack: "a", data: d.closed }, { name: "未办结", type: "bar", stack: "a", data: d.open },
-          { name: "超期", type: "line", data: d.overdue }]
+        series: series.concat([{ name: "未办结", type: "bar", stack: "a", data: d.open, itemStyle: { color: palette[1] } },
+          { name: "超期", type: "line", data: d.overdue, itemStyle: { color: palette[3] }, lineStyle: { color: palette[3] } }])
       };
     },
     heat: function (d) {
