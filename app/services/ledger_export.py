@@ -59,6 +59,7 @@ from app.services import (
 )
 from app.services.ledger import LedgerFilter
 from app.services.spreadsheets.streaming import StreamingSheet
+from app.services.spreadsheets.writing import text_width
 from app.services.tickets import FIELD_LABELS
 from app.services.uow import unit_of_work
 
@@ -85,6 +86,21 @@ COLUMNS = list(FIELD_LABELS.items()) + [
     ("notes", "备注"),
     ("replied_at", "回复时间"), ("original_reply_deadline", "延期前办理时限"), ("callback_contacted", "回访联系上")]
 _YES_NO = ("excluded", "supervised", "carried")
+# what a column's values usually take, in spreadsheet columns (a Chinese character is two); a column is
+# at least as wide as its header. Long texts are cut at the width (the cell holds all of it).
+_CONTENT_WIDTHS = {"ticket_no": 18, "topic": 28, "title": 30, "content": 50, "caller_phone": 14, "address": 30,
+                   "enterprise": 24, "section": 16, "reply_text": 50, "notes": 36}
+_DATETIME_WIDTH = 17  # yyyy-mm-dd hh:mm
+_MIN_WIDTH = 8
+
+
+def column_widths(header: list[str]) -> list[int]:
+    """The export's column widths: by what the column holds, never narrower than its header."""
+    def content(name: str) -> int:
+        if name in _CONTENT_WIDTHS:
+            return _CONTENT_WIDTHS[name]
+        return _DATETIME_WIDTH if name.endswith(("_at", "_deadline")) else _MIN_WIDTH
+    return [max(content(name), text_width(label) + 2) for (name, _label), label in zip(COLUMNS, header, strict=True)]
 # the columns read: the keys and the masking's, then every exported ticket field once
 _READ = ["id", "section_id", "received_at"] + [n for n, _label in COLUMNS
                                               if n not in ("section", "notes", "id", "section_id", "received_at")]
@@ -141,7 +157,8 @@ def _rows(f: LedgerFilter, user: User, tally: dict, batch: int = BATCH):
 
 
 def _writer(target) -> StreamingSheet:
-    return StreamingSheet(target, TITLE, [str(label) for _name, label in COLUMNS], widths=16)
+    header = [str(label) for _name, label in COLUMNS]
+    return StreamingSheet(target, TITLE, header, widths=column_widths(header), freeze_header=True)
 
 
 def _log_export(user: User, f: LedgerFilter, rows: int, unmasked: int) -> None:

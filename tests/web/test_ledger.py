@@ -78,3 +78,19 @@ def test_repeat_filter_lists_tickets_of_confirmed_repeats(app, browser):
     page = browser("zhuguan").get("/tickets/?repeat=1").get_data(as_text=True).split('id="ledger"')[1]
     assert ">REP-1<" in page and ">REP-2<" in page and ">OTHER<" not in page
     assert first.id != second.id
+
+
+def test_export_columns_fit_their_text_and_the_header_row_stays_in_view(app, browser):
+    from app.services.spreadsheets.writing import text_width
+
+    new_ticket(no="WIDTH-1", content="来电人反映网吧晚上允许未成年人进入上网，未核验身份证。")
+    response = browser("tongji").get("/tickets/export.xlsx")
+    ws = load_workbook(io.BytesIO(response.data)).active
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    width = {h: ws.column_dimensions[c.column_letter].width for h, c in zip(header, ws[1], strict=True)}
+    row = {h: c.value for h, c in zip(header, ws[2], strict=True)}
+    assert all(width[h] >= text_width(h) + 2 for h in header)  # every header readable (Chinese: 2 columns a character)
+    assert width["主要内容"] >= 40 > width["状态"]  # long text wide, short values narrow
+    assert width["工单编号"] >= text_width(row["工单编号"]) and width["来电号码"] >= len("13811112222")
+    assert width["接收时间"] >= len("2026-11-25 10:00") and width["办理时限（计算）"] >= len("2026-11-25 10:00")

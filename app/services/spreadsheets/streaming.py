@@ -2,7 +2,7 @@
 
 openpyxl spends about 0.4 ms per row of the ledger's 37 columns on cell objects, styles and its
 XML writer, and holds the whole sheet in memory when it saves. Here openpyxl makes the
-workbook's shell once (styles, workbook, relationships, the header row and the column widths,
+workbook's shell once (styles, workbook, relationships, the header row, the column widths and a frozen header,
 exactly as :func:`app.services.spreadsheets.writing.workbook` would), and the rows are written
 as SpreadsheetML text into the zip entry of the sheet as they come, cells as openpyxl writes
 them: text inline (``t="inlineStr"``), formula-like text as text with a quote prefix (never a
@@ -34,14 +34,18 @@ _EPOCH = datetime(1899, 12, 30)
 _FIRST_TRUE_DAY = datetime(1900, 3, 1)  # before it Excel's 1900 leap-year bug shifts serials: openpyxl's way
 
 
-def _shell(title: str, header: Sequence[str], widths: int | None) -> tuple[bytes, dict[str, str]]:
+def _shell(title: str, header: Sequence[str], widths: int | Sequence[int] | None,
+           freeze_header: bool) -> tuple[bytes, dict[str, str]]:
     """The workbook made by openpyxl with the header and one sample row, and the style index of
     each kind of cell the rows use (read from that sample row)."""
     book = Workbook(write_only=True)
     ws = book.create_sheet(title[:31])
     if widths is not None:
         for index in range(1, len(header) + 1):
-            ws.column_dimensions[get_column_letter(index)].width = widths
+            width = widths if isinstance(widths, int) else widths[index - 1]
+            ws.column_dimensions[get_column_letter(index)].width = width
+    if freeze_header:
+        ws.freeze_panes = "A2"  # the header row stays in view while scrolling
     ws.append([_cell(ws, str(h), bold=True) for h in header])
     ws.append([_cell(ws, "=quoted"), _cell(ws, datetime(2026, 1, 1, 8, 0)), _cell(ws, date(2026, 1, 1))])
     out = io.BytesIO()
@@ -54,9 +58,9 @@ def _shell(title: str, header: Sequence[str], widths: int | None) -> tuple[bytes
 class StreamingSheet:
     """``append`` rows, then ``close()``; ``target`` is a path or a binary file object."""
 
-    def __init__(self, target, title: str, header: Sequence[str], widths: int | None = None,
-                 compresslevel: int = 1):
-        shell, styles = _shell(title, header, widths)
+    def __init__(self, target, title: str, header: Sequence[str], widths: int | Sequence[int] | None = None,
+                 compresslevel: int = 1, freeze_header: bool = False):
+        shell, styles = _shell(title, header, widths, freeze_header)
         self._quoted = f' s="{styles["quoted"]}" t="inlineStr"><is><t'
         self._dt = f' s="{styles["datetime"]}" t="n"><v>'
         self._date = f' s="{styles["date"]}" t="n"><v>'

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -28,6 +29,11 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PLAIN = (str, int, float, Decimal, bool, date, time)  # what a cell holds as it is (datetime is a date)
+
+
+def text_width(text: str) -> int:
+    """How many columns of a spreadsheet ``text`` takes: a Chinese character (wide) two, others one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def looks_like_formula(value) -> bool:
