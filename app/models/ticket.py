@@ -24,11 +24,14 @@ STATE_CLOSED = "已办结"
 STATE_RETURNED = "已退回"
 BEFORE_RESPONSE = (lifecycle.STATE_SIGNING, lifecycle.STATE_DISPATCHING, lifecycle.STATE_RESPONDING)  # judged by 响应时限
 
-# The deadline an open ticket can miss next (督办看板): 响应时限 until the caller was contacted, else 办理时限.
-# A column the database computes (PostgreSQL: stored; SQLite: virtual), so the board counts and orders
-# the open tickets by an index, and no code path can leave it stale.
+# The deadline an open ticket can miss next (督办看板): 响应时限 until the caller was contacted, else 办理时限;
+# none for a 待回访 ticket whose reply was reported within the 办理时限 (nothing left to miss: the callback
+# step carries its own due date). A column the database computes (PostgreSQL: stored; SQLite: virtual), so
+# the board counts and orders the open tickets by an index alone, and no code path can leave it stale.
 _BEFORE_RESPONSE_SQL = ", ".join(f"'{s}'" for s in BEFORE_RESPONSE)
-FIRST_DUE_SQL = (f"CASE WHEN first_contact_at IS NULL AND state IN ({_BEFORE_RESPONSE_SQL}) AND response_deadline IS NOT NULL "
+FIRST_DUE_SQL = (f"CASE WHEN state = '{lifecycle.STATE_CALLBACK}' AND replied_at IS NOT NULL "
+                 "AND reply_deadline IS NOT NULL AND replied_at <= reply_deadline THEN NULL "
+                 f"WHEN first_contact_at IS NULL AND state IN ({_BEFORE_RESPONSE_SQL}) AND response_deadline IS NOT NULL "
                  "THEN response_deadline ELSE reply_deadline END")
 # what 三率 reads of a month of tickets (app/services/rates.py), so PostgreSQL answers from the index alone
 RATE_COLUMNS = ("excluded", "state", "first_contact_at", "response_deadline", "callback_contacted",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, not_
+from sqlalchemy import and_
 
 from app.diagrams import ticket_lifecycle as lifecycle
 from app.extensions import db
@@ -30,27 +30,31 @@ class Due:
     which: str  # RESPONSE or REPLY (msgids)
 
 
-def awaiting_callback_in_time_sql():
-    """待回访 with its reply reported within the 办理时限: no deadline left to miss (not 超期, not 临期),
-    though ``first_due`` (the deadline it was last judged by) still holds the 办理时限."""
-    return and_(Ticket.state == str(lifecycle.STATE_CALLBACK), Ticket.replied_at.is_not(None),
-                Ticket.reply_deadline.is_not(None), Ticket.replied_at <= Ticket.reply_deadline)
+def replied_in_time_awaiting_callback(ticket: Ticket) -> bool:
+    """待回访 with its reply reported within the 办理时限: no deadline left to miss (not 超期, not 临期).
+    ``ticket.first_due`` is None for it: the database computes the same rule (models/ticket.py)."""
+    return (ticket.state == lifecycle.STATE_CALLBACK and ticket.replied_at is not None
+            and ticket.reply_deadline is not None and ticket.replied_at <= ticket.reply_deadline)
 
 
 def overdue_sql(now: datetime):
-    """An open ticket past the deadline it can miss next (the board's 已超期 and its per-section 超期)."""
-    return and_(Ticket.closed_at.is_(None), Ticket.first_due.is_not(None), Ticket.first_due <= now,
-                not_(awaiting_callback_in_time_sql()))
+    """Of the open tickets (the caller's WHERE says ``closed_at IS NULL``), one past the deadline it can miss
+    next: the board's 已超期 and its per-section 超期. Only ``first_due``, so PostgreSQL counts from the
+    partial index ``ix_ticket_open_due`` alone (a ``closed_at`` here too made it read every open row: 130 ms
+    at 1 M tickets instead of 5)."""
+    return and_(Ticket.first_due.is_not(None), Ticket.first_due <= now)
 
 
 def soon_sql(now: datetime, soon_end: datetime):
-    """An open ticket whose next deadline falls in (now, soon_end] (the board's 临期)."""
-    return and_(Ticket.closed_at.is_(None), Ticket.first_due > now, Ticket.first_due <= soon_end,
-                not_(awaiting_callback_in_time_sql()))
+    """Of the open tickets, one whose next deadline falls in (now, soon_end] (the board's 临期)."""
+    return and_(Ticket.first_due > now, Ticket.first_due <= soon_end)
 
 
 def first_deadline(ticket: Ticket) -> Due | None:
-    """The deadline the ticket can miss next: 响应时限 until the caller was contacted, else 办理时限."""
+    """The deadline the ticket can miss next: 响应时限 until the caller was contacted, else 办理时限
+    (none once the reply was reported in time and the ticket waits for its callback)."""
+    if replied_in_time_awaiting_callback(ticket):
+        return None
     if ticket.first_contact_at is None and ticket.state in BEFORE_RESPONSE and ticket.response_deadline:
         return Due(ticket, ticket.response_deadline, RESPONSE)
     if ticket.reply_deadline:

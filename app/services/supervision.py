@@ -28,7 +28,7 @@ def overview() -> dict:
     # first open deadline: an unsigned or unresponded ticket by its 响应时限, the others by 办理时限
     soon_end = cal.add_workdays(now, time_rules.urge_workdays())
     first_due = Ticket.first_due  # computed by the database, indexed over the open tickets
-    is_overdue = board.overdue_sql(now)  # without the 待回访 tickets replied in time: nothing left to miss
+    is_overdue = board.overdue_sql(now)  # a 待回访 ticket replied in time has no first_due: nothing left to miss
     is_soon = board.soon_sql(now, soon_end)
     open_count, overdue_count, soon_count = db.session.execute(
         select(func.count(), func.count(case((is_overdue, 1))), func.count(case((is_soon, 1))))
