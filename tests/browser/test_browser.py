@@ -30,7 +30,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "jiesu2026"
 TIMEOUT_MS = 10_000
-NAMES = {"paidan": "张敏", "wenhua": "王磊", "shenhe": "周强", "huifang": "吴芳"}
+NAMES = {"paidan": "张敏", "wenhua": "王磊", "shenhe": "周强", "huifang": "吴芳", "zhuguan": "李主任"}
 
 
 def _require_chromium():
