@@ -81,6 +81,7 @@ def test_the_board_shows_rates_trend_and_open_by_section(app, browser):
     data = b.get("/reports/board.json").get_json()
     assert data["rates"]["months"][-1] == "2026-11" and len(data["rates"]["months"]) == 6
     assert {s["name"] for s in data["rates"]["series"]} == {"响应率", "解决率", "满意率"}
+    assert [s["target_label"] for s in data["rates"]["series"]] == ["目标 99%", "目标 90%", "目标 90%"]
     from app.services.reports import figures
     total_open = sum(r["open"] for r in figures.open_by_section())
     assert sum(data["sections"]["open"]) == total_open > 0
