@@ -90,3 +90,21 @@ def test_a_ticket_replied_in_time_awaiting_its_callback_is_neither_overdue_nor_d
     sections = zhuguan.get("/reports/board.json").get_json()["sections"]
     assert sum(sections["overdue"]) == 1 and sum(sections["open"]) == 2  # the chart's 超期 is the tile's
     assert "closed" not in sections  # the board has no 办结 to draw
+
+
+def test_the_boards_link_to_all_overdue_lists_what_the_tile_counts(app, browser, monkeypatch):
+    from app.services import supervision
+
+    monkeypatch.setattr(supervision, "LIST_LIMIT", 1)
+    clock.freeze(shanghai(2026, 11, 23, 10, 0))
+    new_ticket(no="UNSIGNED-A")  # late on its 响应时限 only: not 超期 in a report, overdue on the board
+    new_ticket(no="UNSIGNED-B")
+    in_time = new_ticket(no="REPLIED-C")
+    run_to(in_time, stop_before="callback")
+    clock.freeze(shanghai(2026, 12, 10, 10, 0))
+    zhuguan = browser("zhuguan")
+    page = zhuguan.get("/supervisor/").get_data(as_text=True)
+    assert 'id="stat-overdue">2<' in page
+    link = page.split('id="overdue-all"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    ledger = zhuguan.get(link).get_data(as_text=True)
+    assert "UNSIGNED-A" in ledger and "UNSIGNED-B" in ledger and "REPLIED-C" not in ledger

@@ -44,6 +44,8 @@ def statuses(now: datetime) -> dict:
         "closed": and_(Ticket.closed_at.is_not(None), Ticket.state.not_in(NOT_COUNTED)),
         "open": Ticket.closed_at.is_(None),
         "overdue": overdue(now),
+        # 督办看板's 已超期: open and past the first deadline it can miss (响应时限 or 办理时限, ticket.first_due)
+        "due_passed": and_(Ticket.closed_at.is_(None), Ticket.first_due.is_not(None), Ticket.first_due <= now),
         "extended": Ticket.original_reply_deadline.is_not(None),
         "excluded": Ticket.excluded.is_(True),
         "carried": Ticket.carried.is_(True),
