@@ -24,7 +24,7 @@ def _choices(values):
 class TicketForm(FlaskForm):
     channel = ChoiceField(_l("反映渠道"), choices=_choices(CHANNELS), default="电话",
                          validators=[Optional()])
-    ticket_no = StringField(_l("工单编号"), validators=[Length(max=40, message=_l("工单编号不能超过 40 个字符"))],
+    ticket_no = StringField(_l("工单编号"), filters=[ticket_rules.half_width], validators=[Length(max=40, message=_l("工单编号不能超过 40 个字符"))],
                             description=_l("平台工单填平台编号；来访、信件等没有编号的留空，保存时自动编号（如 LF202612010001）"))
     ticket_type = SelectField(_l("工单类型"), choices=_choices(TICKET_TYPES), default="投诉")
     topic = StringField(_l("问题分类"), validators=[Length(max=120, message=_l("问题分类不能超过 120 个字"))],
@@ -34,7 +34,8 @@ class TicketForm(FlaskForm):
     content = TextAreaField(_l("主要内容"), validators=[InputRequired(message=_l("请填写主要内容")),
                                                      Length(max=5000, message=_l("主要内容不能超过 5000 个字"))])
     caller_name = StringField(_l("来电人"), validators=[Length(max=60, message=_l("来电人不能超过 60 个字"))])
-    caller_phone = StringField(_l("来电号码"), validators=[Optional(), Length(max=30)])
+    caller_phone = StringField(_l("来电号码"), filters=[ticket_rules.half_width],  # typed with a Chinese IME
+                               validators=[Optional(), Length(max=30)])
     district = StringField(_l("被反映区"), validators=[Length(max=60)])
     street = StringField(_l("街乡镇"), validators=[Length(max=60)])
     community = StringField(_l("社区"), validators=[Length(max=60)])

@@ -14,10 +14,24 @@ from sqlalchemy.orm import joinedload
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import RepeatLink, Ticket, TicketNote, User
-from app.services import NotFound, PermissionDenied, ServiceError, _, access, query_args, rates, search_index
+from app.models.repeats import TicketFingerprint
+from app.services import (
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    _,
+    access,
+    query_args,
+    rates,
+    repeats,
+    search_index,
+    ticket_rules,
+)
+from app.services.masking import mask_phone
 from app.services.reports import conditions
 from app.services.uow import unit_of_work
 
+TITLE = "案件台账"
 COUNT_CAP = 10_000  # the ledger counts matches up to here ("10000+ 件"): an exact count of a million costs
 SEARCH_COUNT_CAP = 1_000  # with a text search each counted match is a heap visit: count fewer
 # Who writes 备注 on tickets: the people working them (analysts and inspectors read).
@@ -51,7 +65,8 @@ class LedgerFilter:
     def from_args(cls, args) -> LedgerFilter:
         """From a request's arguments or a stored job's filter (app/services/query_args.py)."""
         section = args.get("section", "")
-        f = cls(q=args.get("q", "").strip(), period=args.get("period", "").strip(),
+        # q: a number typed as a Chinese IME types it (１３８…) is searched as 138…
+        f = cls(q=ticket_rules.half_width(args.get("q", "")).strip(), period=args.get("period", "").strip(),
                    ticket_type=args.get("type", ""), topic=args.get("topic", "").strip(),
                    section_id=query_args.row_id_or_none(section), state=args.get("state", ""),
                    overdue=query_args.flag(args.get("overdue")), excluded=args.get("excluded", ""),
@@ -78,8 +93,16 @@ def _query(f: LedgerFilter, user: User):
         query = query.where(visible)
     if f.q:  # full text over the jieba words of number, title, content, enterprise, address and notes
         clause = search_index.match(f.q)
-        query = query.where(clause if clause is not None else Ticket.ticket_no == f.q)
-        if not access.sees_addresses_of_visible(user):
+        clause = clause if clause is not None else Ticket.ticket_no == f.q
+        phone = repeats.phone_in_query(f.q)
+        sees_callers = access.sees_addresses_of_visible(user)
+        if phone and sees_callers:  # the caller's number, as the fingerprints keep it (one index range)
+            clause = or_(clause, Ticket.id.in_(select(TicketFingerprint.ticket_id)
+                                               .where(TicketFingerprint.phone == phone)))
+        query = query.where(clause)
+        if phone and not sees_callers:  # they see every number masked: a number finds a ticket by its own only
+            query = query.where(Ticket.ticket_no.contains(f.q, autoescape=True))
+        elif not sees_callers:
             hidden = search_index.found_in_what_they_see(f.q)
             if hidden is not None:
                 query = query.where(hidden)
@@ -206,6 +229,21 @@ def page_of(f: LedgerFilter, user: User, after: str = "", before: str = "", per_
         has_newer = older is not None
     return Page(rows, total, count_cap(f), after=cursor_of(rows[-1]) if rows and has_older else "",
                 before=cursor_of(rows[0]) if rows and has_newer else "")
+
+
+def record_search(f: LedgerFilter, user: User, page: Page) -> None:
+    """Every text search is in the access log (what was searched, how many found): a search may look a
+    caller up by name or number. By a caller's number it says so, the number masked in the log itself;
+    for a reader the number finds only ticket numbers for, it is an ordinary search."""
+    if not f.q:
+        return
+    found = f"超过 {page.cap} 件" if page.capped else f"{page.total} 件"
+    phone = repeats.phone_in_query(f.q)
+    if phone and access.sees_addresses_of_visible(user):
+        access.record(user, "view", f"{TITLE}：按来电号码查询", masked=False, detail=f"来电号码 {mask_phone(phone)}，{found}")
+    else:
+        access.record(user, "view", f"{TITLE}搜索", masked=not access.sees_addresses_of_visible(user),
+                      detail=f"搜索“{f.q}”，{found}")
 
 
 def search(f: LedgerFilter, user: User, page: int = 1, per_page: int = 30) -> tuple[list[Ticket], int]:

@@ -47,6 +47,7 @@ from app.services import (
     repeat_groups,
     rules_settings,
     textsim,
+    ticket_rules,
     timeline,
 )
 from app.services.events import TicketCreated
@@ -67,6 +68,8 @@ _LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公
 _NOT_WORD = re.compile(r"[\W_]+")
 _BRACKETED = re.compile(r"\([^)]{0,12}\)")
 
+_PHONE_LIKE = re.compile(r"^\+?[\d\s()-]+$")
+
 SUSPECTED_CALLER = N_("疑似重复反映：同一来电号码%(days)s天内另有 %(callers)s 件，待派单员确认")
 SUSPECTED_EVENT = N_("疑似重复反映：同一地址或企业的相似诉求 %(events)s 件，待派单员确认")
 SUSPECTED_BOTH = N_("疑似重复反映：同一来电号码%(days)s天内另有 %(callers)s 件；同一地址或企业的相似诉求 %(events)s 件，待派单员确认")
@@ -84,6 +87,13 @@ def normalise_phone(value: str | None) -> str:
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11 and digits[len(prefix)] == "1":
             digits = digits[len(prefix):]
     return digits if len(digits) >= 7 else ""
+
+
+def phone_in_query(q: str | None) -> str:
+    """The caller's number a search box was given (digits, spaces, brackets, -, a leading +; full width
+    folded), normalised as the fingerprints keep it; "" when the search is not a phone number."""
+    text = ticket_rules.half_width(q or "").strip()
+    return normalise_phone(text) if _PHONE_LIKE.match(text) else ""
 
 
 def _plain(value: str | None) -> str:
@@ -437,7 +447,8 @@ def _register_filters(kind: str, q: str, date_from, date_to, min_count: int, unm
         where.append(RepeatGroup.last_at >= date_from)  # a group overlaps the period
     if date_to:
         where.append(RepeatGroup.first_at <= date_to)
-    needle = (q or "").strip().lower()
+    needle = ticket_rules.half_width(q or "").strip().lower()  # １３８… typed with a Chinese IME
+    needle = phone_in_query(needle) or needle  # 138-1111-2222 finds the caller kept as 13811112222
     if needle:
         where.append(_searched(needle, unmasked))
     return where

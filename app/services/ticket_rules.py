@@ -30,6 +30,16 @@ def one_year_after(start):
         return start.replace(year=start.year + 1, day=28)
 
 
+# The full-width forms of ASCII (U+FF01..U+FF5E) and the ideographic space, as a Chinese IME types them
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def half_width(value):
+    """``（010）１２３４５６７８`` as ``(010)12345678``: digits, letters, brackets and signs typed in full
+    width folded to the half-width ones every rule and search expects (anything else is left as typed)."""
+    return value.translate(_HALF_WIDTH) if isinstance(value, str) else value
+
+
 def _local(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 

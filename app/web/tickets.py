@@ -37,13 +37,12 @@ def index():
         flow.refused(exc)
         filters.period = ""
         page = ledger.page_of(filters, current_user, after, before)
-    if filters.q:  # a search may be by a caller's number or name: who searched what is in the access log
-        access.record(current_user, "view", "案件台账搜索", masked=not access.sees_addresses_of_visible(current_user),
-                      detail=f"搜索“{filters.q}”，" + (f"超过 {page.cap} 件" if page.capped else f"{page.total} 件"))
+    ledger.record_search(filters, current_user, page)
     sections = section_list.listed()
     return render_template("tickets/list.html", rows=page.rows, total=page.total, page=page, f=filters,
                            args=filters.as_args(), sections=sections, ticket_types=TICKET_TYPES,
-                           count_cap=page.cap, immediate_rows=ledger_export.IMMEDIATE_ROWS)
+                           count_cap=page.cap, immediate_rows=ledger_export.IMMEDIATE_ROWS,
+                           sees_callers=access.sees_addresses_of_visible(current_user))
 
 
 @bp.route("/export.xlsx")

@@ -177,6 +177,9 @@ def test_confirm_reject_and_the_register_counts(app, browser):
     only_events = paidan.get("/repeats/register?kind=event").get_data(as_text=True)
     assert 'data-kind="caller"' not in only_events and 'data-kind="event"' in only_events
     assert "R-1" not in paidan.get("/repeats/register?q=悦途").get_data(as_text=True)
+    for typed in ("138-1111-2222", "１３８１１１１２２２２"):  # as written on a note, as a Chinese IME types it
+        found = paidan.get(f"/repeats/register?q={typed}").get_data(as_text=True)
+        assert 'data-kind="caller"' in found and 'data-kind="event"' not in found, typed
     assert "没有符合条件" in paidan.get("/repeats/register?min=4").get_data(as_text=True)
     assert "没有符合条件" in paidan.get("/repeats/register?to=2026-11-01").get_data(as_text=True)
     assert x.id in {t.id for row in repeats.register(user("paidan"), "event") for t in row.tickets}
@@ -280,7 +283,9 @@ def test_the_register_and_ledger_searches_are_in_the_access_log(app, browser):
     paidan = browser("paidan")
     assert "13811112222" in paidan.get("/repeats/register").get_data(as_text=True)
     paidan.get("/tickets/?q=13811112222")
+    paidan.get("/tickets/?q=咨询")
     rows = {(r.where, r.masked, r.detail) for r in db.session.scalars(
         select(AccessLog).where(AccessLog.user_id == user("paidan").id))}
     assert ("重复反映登记", False, "第 1 页，重复来电号码 1 组") in rows, rows
-    assert any(where == "案件台账搜索" and "13811112222" in detail for where, _m, detail in rows), rows
+    assert ("案件台账：按来电号码查询", False, "来电号码 138****2222，2 件") in rows, rows
+    assert any(where == "案件台账搜索" and detail.startswith("搜索“咨询”") for where, _m, detail in rows), rows

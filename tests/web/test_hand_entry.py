@@ -99,3 +99,16 @@ def test_simultaneous_walk_ins_get_different_numbers(app):
         t.join()
     assert failures == []
     assert sorted(numbers) == [f"LF20261201000{i}" for i in range(1, 5)]
+
+
+def test_full_width_digits_and_brackets_are_taken_as_typed_on_a_chinese_ime(app, browser):
+    clock.freeze(shanghai(2026, 12, 1, 10, 0))
+    response = browser("paidan").post("/tickets/new", dict(
+        WALK_IN, channel="电话", source="市级直派", ticket_no="ＢＪ１２３４５－２０２６－０００９",
+        caller_phone="（０１０）６５１２　３４５６"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    ticket = db.session.scalar(select(Ticket).order_by(Ticket.id.desc()))
+    assert (ticket.ticket_no, ticket.caller_phone) == ("BJ12345-2026-0009", "(010)6512 3456")
+    response = browser("paidan").post("/tickets/new", dict(WALK_IN, caller_phone="１３８００１３８"))
+    assert response.status_code == 422
+    assert "手机号码应为 11 位，现为 8 位" in response.get_data(as_text=True), "checked after folding, said precisely"

@@ -188,3 +188,29 @@ def test_a_masked_reader_cannot_confirm_a_hidden_address_by_searching_for_it(app
     assert "T-HIDDEN" not in page and "T-SAID" in page
     assert "T-HIDDEN" in zhuguan.get("/tickets/?q=东华路18号").get_data(as_text=True), "a supervisor sees addresses"
     assert "T-HIDDEN" in tongji.get("/tickets/?q=网吧").get_data(as_text=True), "words they can see still find it"
+
+
+def test_the_ledger_finds_a_caller_by_number_only_for_those_who_may_see_callers(app, browser):
+    for no, phone in (("T-CALLER", "138-1111-2222"), ("T-OTHER", "13933334444")):  # in no title or content
+        ticket = new_ticket(no, caller_phone=phone)
+        complete(ticket, "sign", "paidan", **SIGN)
+        complete(ticket, "dispatch", "paidan", **DISPATCH)  # to 文化市场科, whose handler wenhua is
+    new_ticket("T-SAID", title=f"来电人{PHONE}反映网吧问题", caller_phone="13500001111")  # a number in the title
+    for name in ("paidan", "zhuguan", "wenhua"):  # the dispatcher, a supervisor, the section's handler
+        page = browser(name).get("/tickets/?q=13811112222").get_data(as_text=True)
+        assert "T-CALLER" in page and "T-OTHER" not in page, name
+    typed = browser("paidan").get("/tickets/?q=（+86）１３８ １１１１ ２２２２").get_data(as_text=True)
+    assert "T-CALLER" in typed and "T-OTHER" not in typed, "full width, +86 and spaces as a Chinese IME types them"
+    assert "来电号码" in browser("paidan").get("/tickets/").get_data(as_text=True), "the search box says so"
+    tongji = browser("tongji")  # the analyst sees every caller's number masked
+    for q in ("13811112222", PHONE):
+        page = tongji.get(f"/tickets/?q={q}").get_data(as_text=True)
+        assert "T-CALLER" not in page and "T-SAID" not in page and "没有符合条件的工单" in page, q
+    assert "T-SAID" in tongji.get("/tickets/?q=网吧问题").get_data(as_text=True), "words they can see still find it"
+    assert "来电号码" not in tongji.get("/tickets/").get_data(as_text=True)
+    logged = db.session.scalars(select(AccessLog).where(AccessLog.where == "案件台账：按来电号码查询")
+                                .order_by(AccessLog.id)).all()
+    assert [(r.user.username, r.detail) for r in logged] == [
+        ("paidan", "来电号码 138****2222，1 件"), ("zhuguan", "来电号码 138****2222，1 件"),
+        ("wenhua", "来电号码 138****2222，1 件"), ("paidan", "来电号码 138****2222，1 件")], \
+        "each search by a number in the access log; none for the analyst, who searched masked"
