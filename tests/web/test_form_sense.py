@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from app.engine.clock import clock
 from app.extensions import db
 from app.services import InvalidInput, completion
 from app.services.reply_check import check_reply, looked_for
 from app.services.ticket_rules import phone_problem
+from tests.conftest import shanghai
 from tests.helpers import RESOLVED, complete, new_ticket, open_item, run_to, user
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
@@ -170,3 +172,11 @@ def test_text_fields_without_a_maxlength_in_the_diagram_are_bounded(app, browser
     page = b.post(f"/tasks/{item.id}", {"sign_decision": "签收", "sign_note": "长" * 2000},
                   follow_redirects=True).get_data(as_text=True)
     assert "已签收" in page
+
+
+def test_the_response_time_shows_its_weekday_like_the_other_dates(app, browser):
+    clock.freeze(shanghai(2026, 12, 2, 9, 0))  # a Wednesday
+    ticket = new_ticket()
+    run_to(ticket, stop_before="handle")  # responded at 09:00
+    for path in (f"/tickets/{ticket.id}", f"/tasks/{open_item(ticket, 'handle').id}"):
+        assert "已响应 2026-12-02 (周三) 09:00" in browser("wenhua").get(path).get_data(as_text=True), path
