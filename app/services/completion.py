@@ -139,6 +139,24 @@ def form_notices(item: WorkItem, variables: dict) -> list:
     return [notice for handler in handlers_for(item) for notice in handler.notices(item, variables)]
 
 
+def problems(item: WorkItem, actor: User, data: dict) -> dict[str, str]:
+    """{field: message} of the task handlers' checks for ``data`` as a form gave it, saving nothing: a form
+    that failed its own validation shows these beside its field errors, all at once, instead of one round
+    after the other. ``data`` may be incomplete (a field that failed is None): a check that cannot read it
+    says nothing now and runs again, whole, on the next submission (``_complete``)."""
+    ticket = db.session.get(Ticket, item.ticket_id) if item.ticket_id else None
+    ctx = TaskContext(item=item, actor=actor, ticket=ticket, data=dict(data))
+    errors: dict[str, str] = {}
+    for handler in handlers_for(item):
+        try:
+            found = handler.validate(ctx)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            continue
+        for name, message in found.items():
+            errors.setdefault(name, message)
+    return errors
+
+
 def complete_task(item_id: int, actor: User, submission: Submission) -> Completed:
     """Submit a task: the process moves on and everything is saved at once, or nothing is.
 

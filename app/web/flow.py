@@ -97,7 +97,10 @@ def submit_task(item, form, files=None) -> int | None:
     field carries the message). Returns None when the task was completed (and says so),
     else the status to re-render the form with.
     """
-    if not form.validate():
+    if not form.validate():  # the task's own checks too, so every field says what is wrong at once
+        found = completion.problems(item, current_user, form.task_data()[0])
+        add_errors(form, {name: message for name, message in found.items()
+                          if name not in form._fields or not form[name].errors})
         return form_invalid()
     stored = files() if files is not None else []
     if stored is None:

@@ -180,3 +180,27 @@ def test_the_response_time_shows_its_weekday_like_the_other_dates(app, browser):
     run_to(ticket, stop_before="handle")  # responded at 09:00
     for path in (f"/tickets/{ticket.id}", f"/tasks/{open_item(ticket, 'handle').id}"):
         assert "已响应 2026-12-02 (周三) 09:00" in browser("wenhua").get(path).get_data(as_text=True), path
+
+
+def test_sign_shows_every_field_error_at_once_keeping_what_was_typed(app, browser):
+    ticket = new_ticket()
+    item = open_item(ticket, "sign")
+    page = browser("paidan").post(f"/tasks/{item.id}", {
+        "sign_decision": "转派", "return_reason": "属地不符", "transfer_unit": "", "transfer_reason": "职责在市场监管",
+        "sign_note": "请核实"}).get_data(as_text=True)
+    errors = _errors(page)
+    assert "请填写转派单位" in errors, "the form's own rule (转派 needs a unit)"
+    assert any("不能填写“退回原因”" in e for e in errors), "and the task's rule, in the same answer"
+    assert len(errors) == 2
+    assert "职责在市场监管" in page and "请核实" in page
+
+
+def test_callback_shows_every_field_error_at_once(app, browser):
+    ticket = new_ticket()
+    run_to(ticket, "callback")
+    item = open_item(ticket, "callback")
+    page = browser("huifang").post(f"/tasks/{item.id}", {
+        "callback_contacted": "否", "callback_resolved": "解决", "callback_note": "拨打两次"}).get_data(as_text=True)
+    errors = _errors(page)
+    assert "请选择未联系上原因" in errors and any("不能填写“是否解决”" in e for e in errors) and len(errors) == 2
+    assert "拨打两次" in page
