@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from app.models import Setting
-from app.services import page_cache, settings
+from app.services import N_, page_cache, settings
 
 # the dictionaries, kept a few seconds per process (a save in 办件设置 drops them at once in its process)
 _dictionaries = page_cache.LayoutCache((Setting,), ttl=5.0)
@@ -68,17 +68,22 @@ class ReplyCheckResult:
         return data
 
     def summary(self) -> list[list[str]]:
-        """[label, text] pairs for the timeline."""
-        rows = [["字数", f"{self.length}（应为 {self.length_range[0]}–{self.length_range[1]}）"]]
+        """[label, text] pairs for the timeline: each label a msgid, shown in the reader's language; the
+        texts are figures and the desk's own words (elements, typos). No problem found is the entry's
+        message (``app/tasks/handle.py``), not a pair."""
+        lo, hi = self.length_range
+        rows = [[N_("字数"), str(self.length)], [N_("应有字数"), f"{lo}–{hi}"]]
         if self.missing_elements:
-            rows.append(["缺少要素", "、".join(self.missing_elements)])
+            rows.append([N_("缺少要素"), "、".join(self.missing_elements)])
         if self.typos:
-            rows.append(["疑似错别字", "、".join(f"{w}→{r}" for w, r in self.typos)])
+            rows.append([N_("疑似错别字"), "、".join(f"{w}→{r}" for w, r in self.typos)])
         if self.risky_words:
-            rows.append(["舆情风险用语", "、".join(self.risky_words)])
-        if self.ok:
-            rows.append(["结论", "未发现问题"])
+            rows.append([N_("舆情风险用语"), "、".join(self.risky_words)])
         return rows
+
+
+# the pair an entry written before the conclusion became its message still shows
+EARLIER_LABELS = (N_("结论"),)
 
 
 def dictionaries() -> dict:

@@ -10,6 +10,7 @@ from app.services.reply_check import check_reply
 from app.tasks import TaskContext, TaskHandler
 
 CHECKED_ON_SUBMIT = N_("答复口径自动检查（提交审核时）")
+CHECKED_FINE = N_("答复口径自动检查（提交审核时）：未发现问题")
 
 
 class HandleHandler(TaskHandler):
@@ -33,6 +34,7 @@ class HandleHandler(TaskHandler):
         ctx.data["reply_check"] = result.as_dict()
 
     def after_submit(self, ctx: TaskContext) -> None:
+        result = ctx.kept.get("reply_check") or check_reply(ctx.data.get(lifecycle.REPLY_DRAFT, ""))
         if ctx.ticket is not None:
-            result = ctx.kept.get("reply_check") or check_reply(ctx.data.get(lifecycle.REPLY_DRAFT, ""))
-            timeline.add(ctx.ticket, "check", CHECKED_ON_SUBMIT, ctx.actor, data=result.summary())
+            timeline.add(ctx.ticket, "check", CHECKED_FINE if result.ok else CHECKED_ON_SUBMIT, ctx.actor,
+                         data=result.summary())

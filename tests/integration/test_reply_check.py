@@ -58,3 +58,20 @@ def test_handler_and_reviewer_see_the_check_and_it_is_kept(app, browser):
     assert re.search(r'data-check="risky"[^>]*>[^<]*没事找事', page)
     timeline = browser("zhuguan").get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "答复口径自动检查" in timeline and "舆情风险用语" in timeline
+
+
+def test_the_check_in_the_timeline_reads_in_english(app, browser):
+    from flask import g
+
+    ticket = new_ticket()
+    run_to(ticket, stop_before="handle")
+    browser("wenhua").post(f"/tasks/{open_item(ticket, 'handle').id}", dict(HANDLE, reply_draft="已按排处理。"))
+    zhuguan = browser("zhuguan")
+    zhuguan.get("/lang/en")
+    g.pop("_flask_babel", None)  # (the tests' one app context would keep the Chinese locale)
+    page = zhuguan.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    for label in ("Length", "Required length", "Missing elements", "Possible typos"):
+        assert f'fw-normal">{label}</dt>' in page, label
+    for chinese in ("字数", "应有字数", "缺少要素", "疑似错别字", "提交审核时"):
+        assert chinese not in page, chinese
+    assert "40–260" in page and "按排→安排" in page, "the figures and the desk's own words stay as they are"
