@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from app.models import Setting
-from app.services import N_, page_cache, settings
+from app.services import N_, _, page_cache, settings
 
 # the dictionaries, kept a few seconds per process (a save in 办件设置 drops them at once in its process)
 _dictionaries = page_cache.LayoutCache((Setting,), ttl=5.0)
@@ -80,6 +80,20 @@ class ReplyCheckResult:
         if self.risky_words:
             rows.append([N_("舆情风险用语"), "、".join(self.risky_words)])
         return rows
+
+    def problems(self) -> list[str]:
+        """What the check found, one sentence each in the reader's language (empty when nothing)."""
+        found = []
+        if not self.length_ok:
+            found.append(_("字数 %(n)s（应为 %(lo)s–%(hi)s）", n=self.length, lo=self.length_range[0],
+                           hi=self.length_range[1]))
+        if self.missing_elements:
+            found.append(_("缺少要素：%(items)s", items="、".join(self.missing_elements)))
+        if self.typos:
+            found.append(_("疑似错别字：%(items)s", items="、".join(f"{w}→{r}" for w, r in self.typos)))
+        if self.risky_words:
+            found.append(_("舆情风险用语：%(items)s", items="、".join(self.risky_words)))
+        return found
 
 
 # the pair an entry written before the conclusion became its message still shows

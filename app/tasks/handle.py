@@ -38,3 +38,20 @@ class HandleHandler(TaskHandler):
         if ctx.ticket is not None:
             timeline.add(ctx.ticket, "check", CHECKED_FINE if result.ok else CHECKED_ON_SUBMIT, ctx.actor,
                          data=result.summary())
+        _confirm(ctx, result)
+
+
+def _confirm(ctx: TaskContext, result) -> None:
+    """What the submission did, as the process decided it, with what the reply check found (the reviewer
+    sees it too: the handler learns it now rather than from a return)."""
+    snapshot = ctx.snapshot
+    if snapshot is not None and any(t.spec_name == lifecycle.REVIEW for t in snapshot.ready_tasks):
+        problems = result.problems()
+        if problems:
+            ctx.result["message"] = _("已提交审核。答复口径自动检查提示：%(problems)s。审核人将看到这些提示，"
+                                      "如需修改可请审核人退回。", problems="；".join(problems))
+            ctx.result["category"] = "warning"
+        else:
+            ctx.result["message"] = _("已提交审核：答复口径自动检查未发现问题，等待审核。")
+    elif ctx.data.get(lifecycle.HANDLE_DECISION) == lifecycle.WAIT_FOR_VERIFICATION:
+        ctx.result["message"] = _("已保存办理情况，等待现场核实结果：结果到达或等待超时后，办理任务回到您的待办。")

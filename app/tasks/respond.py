@@ -1,7 +1,7 @@
 """响应 first contact with the caller: its time is what the response rate (响应率) is judged on."""
 
 from app.diagrams import ticket_lifecycle as lifecycle
-from app.engine.clock import clock
+from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_datetime
 from app.services import N_, _, timeline
 from app.services.casework import local_text
@@ -38,3 +38,15 @@ class RespondHandler(TaskHandler):
                                       deadline=local_text(deadline))
         else:
             ticket.first_contact_at = when
+            ctx.result["message"] = _responded(when, deadline)
+
+
+def _responded(when, deadline) -> str:
+    """已响应：首次联系 12-02 10:05（时限内）: the time the response rate judges, and how it stands."""
+    at = when.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
+    if deadline is None:
+        return _("已响应：首次联系 %(at)s。", at=at)
+    if when <= deadline:
+        return _("已响应：首次联系 %(at)s（时限内）。", at=at)
+    return _("已响应：首次联系 %(at)s，已超过响应时限 %(deadline)s，本单计为响应超时。", at=at,
+             deadline=deadline.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M"))

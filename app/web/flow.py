@@ -112,7 +112,8 @@ def submit_task(item, form, files=None) -> int | None:
     except ServiceError as exc:
         return refused(exc, form)
     # the task's handler may say what the submission did (a return is no 签收)
-    flash(str(done.result.get("message") or gettext("已提交：%(title)s", title=title)), "success")
+    flash(str(done.result.get("message") or gettext("已提交：%(title)s", title=title)),
+          done.result.get("category", "success"))  # "warning": done, with something to look at
     return None
 
 

@@ -170,16 +170,16 @@ def claim(page, spec_name):
     expect(page.locator("#task-form")).to_be_visible()
 
 
-def submit_task(page, title, expect_status=302, next_title=None, done=None):
-    """Press 提交; on success the inbox says so (``done``: what the task confirms, else 已提交：title),
-    or the ticket's next task of mine opens."""
+def submit_task(page, title, expect_status=302, next_title=None, done=None, kind="success"):
+    """Press 提交; on success the inbox says so (``done``: what the task confirms, else 已提交：title; ``kind``
+    "warning" when it was done with something to look at), or the ticket's next task of mine opens."""
     from playwright.sync_api import expect
 
     with page.expect_response(lambda r: r.request.method == "POST" and "/tasks/" in r.url) as posted:
         page.locator("#task-form").get_by_role("button", name="提交").click()
     assert posted.value.status == expect_status, posted.value.text()[:2000]
     if expect_status == 302:
-        expect(page.locator(".alert-success")).to_have_text(done or f"已提交：{title}")
+        expect(page.locator(f".alert-{kind}")).to_have_text(done or f"已提交：{title}")
         if next_title:
             page.wait_for_url(re.compile(r"/tasks/\d+$"))
             expect(page.locator(".alert-info")).to_have_text(f"下一步：{next_title}")
@@ -228,7 +228,7 @@ def _walk_the_main_line(page, server, tmp_path):
     radio(page, "电话")
     page.get_by_label("联系人").fill("王磊")
     page.get_by_label("沟通情况").fill("已电话联系来电人，约定当日现场核查")
-    submit_task(page, "响应（首次联系来电人）", next_title="办理")
+    submit_task(page, "响应（首次联系来电人）", next_title="办理", done="已响应：首次联系 11-25 10:00（时限内）。")
 
     # 3. 办理 is assigned to whoever responded and opens next; first sent with 处理措施 left empty
     expect(page.locator("#count-mine")).to_have_text("1")
@@ -247,7 +247,8 @@ def _walk_the_main_line(page, server, tmp_path):
     page.wait_for_load_state("load")
     page.screenshot(path=str(task_shot), full_page=True)
     page.get_by_label("处理措施").fill("现场检查并责令整改")
-    submit_task(page, "办理")
+    submit_task(page, "办理", kind="warning", done=re.compile(
+        r"^已提交审核。答复口径自动检查提示：字数 \d+（应为 40–260）；缺少要素：联系时间、.*审核人将看到这些提示"))
     log_out(page, "wenhua")
 
     # 4. the reviewer approves the reply; the callback clerk records 是 / 解决 / 满意

@@ -60,6 +60,22 @@ def test_handler_and_reviewer_see_the_check_and_it_is_kept(app, browser):
     assert "答复口径自动检查" in timeline and "舆情风险用语" in timeline
 
 
+def test_handing_in_says_it_went_to_review_with_what_the_check_found(app, browser):
+    ticket = new_ticket()
+    run_to(ticket, stop_before="handle")
+    wenhua = browser("wenhua")
+    page = wenhua.post(f"/tasks/{open_item(ticket, 'handle').id}", dict(HANDLE, reply_draft="已按排处理，来电人没事找事。"),
+                       follow_redirects=True).get_data(as_text=True)
+    flashed = re.search(r'<div class="alert alert-warning[^"]*"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert flashed.strip().startswith("已提交审核。答复口径自动检查提示：字数 14（应为 40–260）；缺少要素：联系时间、")
+    assert "疑似错别字：按排→安排；舆情风险用语：没事找事。审核人将看到这些提示" in flashed
+    other = new_ticket("T-0002")
+    run_to(other, stop_before="handle")
+    page = wenhua.post(f"/tasks/{open_item(other, 'handle').id}", dict(HANDLE, reply_draft=GOOD),
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已提交审核：答复口径自动检查未发现问题，等待审核。" in page and "alert-warning" not in page
+
+
 def test_the_check_in_the_timeline_reads_in_english(app, browser):
     from flask import g
 

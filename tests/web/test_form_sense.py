@@ -204,3 +204,23 @@ def test_callback_shows_every_field_error_at_once(app, browser):
     errors = _errors(page)
     assert "请选择未联系上原因" in errors and any("不能填写“是否解决”" in e for e in errors) and len(errors) == 2
     assert "拨打两次" in page
+
+
+def _flash(page: str, kind: str = "success") -> str:
+    return re.search(rf'<div class="alert alert-{kind}[^"]*"[^>]*>(.*?)<button', page, re.S).group(1).strip()
+
+
+def test_respond_confirms_the_first_contact_and_whether_it_was_in_time(app, browser):
+    clock.freeze(shanghai(2026, 12, 2, 9, 0))  # a Wednesday; 一般件: 24 hours to respond
+    in_time, late = new_ticket("T-1"), new_ticket("T-2", urgency="紧急")  # 紧急: 2 hours
+    for ticket in (in_time, late):
+        run_to(ticket, stop_before="respond")
+    clock.freeze(shanghai(2026, 12, 2, 11, 10))
+    wenhua = browser("wenhua")
+    contact = {"contact_method": "电话", "contact_person": "王磊", "contact_note": "已电话联系来电人"}
+    page = wenhua.post(f"/tasks/{open_item(in_time, 'respond').id}", dict(contact, contact_time="2026-12-02T10:05"),
+                       follow_redirects=True).get_data(as_text=True)
+    assert _flash(page) == "已响应：首次联系 12-02 10:05（时限内）。"
+    page = wenhua.post(f"/tasks/{open_item(late, 'respond').id}", dict(contact, contact_time="2026-12-02T11:05"),
+                       follow_redirects=True).get_data(as_text=True)
+    assert _flash(page) == "已响应：首次联系 12-02 11:05，已超过响应时限 12-02 11:00，本单计为响应超时。"
