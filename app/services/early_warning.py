@@ -27,6 +27,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.diagrams import early_warning as diagram
 from app.engine import instances
@@ -241,6 +242,22 @@ def name_ticket_in_title(event: WorkItemCreated) -> None:
 
 
 # ------------------------------------------------------------------ reading
+
+def warnings_of_tasks(items) -> dict[int, EarlyWarning]:
+    """The warning each warning task of an inbox page is about, by work item id, with its ticket and the
+    ticket's section (the items carry no ticket id, see ``name_ticket_in_title``): one query for the page."""
+    wanted: dict[int, int] = {}
+    for item in items:
+        key = item.business_key or ""
+        if item.ticket_id is None and key.startswith(BUSINESS_PREFIX) and key[len(BUSINESS_PREFIX):].isdigit():
+            wanted[item.id] = int(key[len(BUSINESS_PREFIX):])
+    if not wanted:
+        return {}
+    found = {w.id: w for w in db.session.scalars(
+        select(EarlyWarning).where(EarlyWarning.id.in_(set(wanted.values())))
+        .options(joinedload(EarlyWarning.ticket).joinedload(Ticket.section)))}
+    return {item_id: found[wid] for item_id, wid in wanted.items() if wid in found}
+
 
 def get_warning(warning_id: int) -> EarlyWarning:
     warning = db.session.get(EarlyWarning, warning_id)

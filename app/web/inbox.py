@@ -11,6 +11,7 @@ from app.services import (
     ServiceError,
     access,
     completion,
+    early_warning,
     files,
     inbox,
     masking,
@@ -46,6 +47,7 @@ def index():
     pages = max(1, -(-total // inbox.PER_PAGE))
     sections = section_list.listed()
     return render_template("inbox.html", items=items, tab=tab, filters=filters, sections=sections,
+                           warnings=early_warning.warnings_of_tasks(items),
                            page=page, pages=pages, total=total, empty_mine=empty_mine,
                            ticket_types=TICKET_TYPES, states=_states())
 

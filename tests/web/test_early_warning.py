@@ -362,3 +362,21 @@ def test_nav_shows_open_warnings(app, browser):
     handler = browser("wenhua").get("/").get_data(as_text=True)
     assert 'id="count-warnings"' not in handler and "重复反映登记" not in handler
     assert db.session.scalar(select(func.count(EarlyWarning.id))) == 1
+
+
+def test_the_claimable_row_of_a_warning_shows_its_ticket(app, browser):
+    ticket = new_ticket("T-URGENT", urgency="特急", title=f"来电人{'13912345678'}反映游客聚集")
+    page = browser("paidan").get("/?tab=claimable").get_data(as_text=True)
+    row = page.split('data-task="ew_acknowledge"')[1].split("</tr>")[0]
+    assert f'href="/tickets/{ticket.id}">T-URGENT</a>' in row
+    assert "反映游客聚集" in row and "投诉" in row and "特急" in row and "特急工单" in row  # title, type, urgency, rule
+    assert "13912345678" in row, "the dispatcher sees the caller's data"
+    leader = browser("fenguan").get("/?tab=claimable").get_data(as_text=True)  # 分管领导: callers' data masked
+    row = leader.split('data-task="ew_acknowledge"')[1].split("</tr>")[0]
+    assert "T-URGENT" in row and "139****5678" in row and "13912345678" not in row
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+    db.session.expire_all()
+    row = browser("zhuguan").get("/?tab=claimable").get_data(as_text=True) \
+        .split('data-task="ew_acknowledge"')[1].split("</tr>")[0]
+    assert "文化市场管理科" in row, "once dispatched, the section it went to"
