@@ -19,6 +19,7 @@ from flask import Flask, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
+from app.forms.builder import TaskForm
 from app.services import N_, Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError, completion
 from app.services.catalogue import gettext
 from app.web import errors
@@ -97,10 +98,11 @@ def submit_task(item, form, files=None) -> int | None:
     field carries the message). Returns None when the task was completed (and says so),
     else the status to re-render the form with.
     """
-    if not form.validate():  # the task's own checks too, so every field says what is wrong at once
-        found = completion.problems(item, current_user, form.task_data()[0])
-        add_errors(form, {name: message for name, message in found.items()
-                          if name not in form._fields or not form[name].errors})
+    if not form.validate():
+        if isinstance(form, TaskForm):  # a diagram's form: its task's rules too, every field's error at once
+            found = completion.problems(item, current_user, form.task_data()[0])
+            add_errors(form, {name: message for name, message in found.items()
+                              if name not in form._fields or not form[name].errors})
         return form_invalid()
     stored = files() if files is not None else []
     if stored is None:
