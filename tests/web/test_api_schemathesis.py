@@ -83,6 +83,7 @@ def _message_reaches_its_ticket(case) -> bool:
     the message_id is not one it already has (those are answered 404, 409 or 200 first)."""
     if schemas.validate(schemas.MESSAGE_IN, case.body):
         return False  # refused for its shape first
+    db.session.commit()  # end this session's read: an earlier generated PUT may have created the ticket since
     ticket = db.session.scalar(select(Ticket).where(Ticket.ticket_no == (case.path_parameters or {}).get("ticket_no")))
     if ticket is None or case.body.get("kind") not in platform_messages.accepted_kinds(ticket):
         return False
