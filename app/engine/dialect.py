@@ -151,7 +151,8 @@ def normalise(xml: bytes) -> bytes:
         for node in root.iterfind(f".//{{{BPMN_NS}}}{tag}"):
             if node.text and node.text.strip():
                 node.text = timer_to_python(node.text)
-    for node in root.iterfind(f".//{{{BPMN_NS}}}conditionExpression"):
-        if node.text and node.text.strip():
-            node.text = juel_to_python(node.text)
+    for tag in ("conditionExpression", "loopCardinality", "completionCondition"):
+        for node in root.iterfind(f".//{{{BPMN_NS}}}{tag}"):
+            if node.text and node.text.strip():
+                node.text = juel_to_python(node.text)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from app.engine.clock import DurationTooLong
 from app.engine.evaluator import ExpressionError
-from app.engine.sizes import TooLarge
+from app.engine.sizes import TooLarge, TooManySteps
 
 
 def _task_from_traceback(exc: BaseException):
@@ -41,7 +41,7 @@ def _cause(exc: BaseException) -> BaseException:
 def explain(cause: BaseException) -> str:
     """A Chinese reason for a Python or SpiffWorkflow exception."""
     text = str(cause)
-    if isinstance(cause, ExpressionError | TooLarge | DurationTooLong):
+    if isinstance(cause, ExpressionError | TooLarge | TooManySteps | DurationTooLong):
         return text
     if isinstance(cause, OverflowError):
         return "数值或时长超出范围（例如定时器的时长上万年）"

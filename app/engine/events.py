@@ -20,7 +20,14 @@ from __future__ import annotations
 
 from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ReceiveTask, ScriptTask
+from SpiffWorkflow.bpmn.serializer.default.task_spec import MultiInstanceTaskConverter
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    ParallelMultiInstanceTask,
+    ReceiveTask,
+    ScriptTask,
+    SequentialMultiInstanceTask,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
@@ -73,3 +80,8 @@ class JiesuCamundaParser(CamundaParser):
 
 SERIALIZER_CONFIG = dict(CAMUNDA_CONFIG)
 SERIALIZER_CONFIG[RepeatingBoundaryEvent] = CAMUNDA_CONFIG[BoundaryEvent]
+# a multi-instance script, service or send task: its parser (ScriptTaskParser, not Camunda's task parser)
+# builds SpiffWorkflow's default multi-instance specs, which CAMUNDA_CONFIG replaced by Camunda's own; without
+# these a version with one could not be stored (a 500 when the modeler deployed it)
+SERIALIZER_CONFIG[ParallelMultiInstanceTask] = MultiInstanceTaskConverter
+SERIALIZER_CONFIG[SequentialMultiInstanceTask] = MultiInstanceTaskConverter

@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import errors
+from app.engine import errors, sizes
 from app.engine.clock import clock, install_spiff_clock
 from app.engine.events import SERIALIZER_CONFIG
 from app.engine.expressions import due_instant, make_script_engine, to_iso
@@ -30,6 +30,7 @@ from app.engine.specs import load_specs
 from app.engine.workcalendar import WorkCalendar
 
 install_spiff_clock()  # idempotent: SpiffWorkflow's timers read our clock, naive times are Beijing time
+sizes.install_instance_bound()  # idempotent: a parallel multi-instance of more than MAX_INSTANCES is refused
 
 _TIMER_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
@@ -141,6 +142,7 @@ class Runtime:
         self.notifications: list[tuple[str, str]] = []
         self.fired: list[str] = []
         self.passed: list[str] = []  # element ids the engine completed in this operation, in order
+        self._steps = 0  # elements completed since run() began (bounded by sizes.MAX_ELEMENTS_PER_OPERATION)
         self._announced: set[int] = set()  # indexes into ``fired`` whose branch called notify()
         self._notices_seen = 0
         self.moves: list[dict] = []
@@ -168,7 +170,9 @@ class Runtime:
 
     # -- operations ----------------------------------------------------------
     def run(self, wf: BpmnWorkflow) -> None:
-        """Run engine steps and fire every timer that is due, until nothing moves."""
+        """Run engine steps and fire every timer that is due, until nothing moves (at most
+        sizes.MAX_ELEMENTS_PER_OPERATION elements: then TooManySteps, as the element's failure)."""
+        self._steps = 0
         try:
             wf.refresh_timers()
             wf.do_engine_steps(did_complete_task=self._note_timer)
@@ -199,6 +203,17 @@ class Runtime:
         if getattr(task.task_spec, "script", None):  # when it ran, for recomputing deadlines (engine/migration.py)
             task.internal_data["jiesu_ran_at"] = to_iso(clock.now())
         self.passed.append(task.task_spec.bpmn_id or "")
+        self._steps += 1
+        if self._steps > sizes.MAX_ELEMENTS_PER_OPERATION:
+            raise sizes.too_many_elements(task.task_spec.bpmn_name or task.task_spec.bpmn_id or "")
+        if task.depth > sizes.MAX_TREE_DEPTH:
+            raise sizes.too_long(task.task_spec.bpmn_name or task.task_spec.bpmn_id or "")
+        if getattr(task.workflow, "depth", 0) > sizes.MAX_NESTING:
+            caller = task.workflow.top_workflow.get_task_from_id(task.workflow.parent_task_id)
+            spec = getattr(caller, "task_spec", task.task_spec)  # the call activity, not its process's start
+            error = sizes.too_deep(spec.bpmn_name or spec.bpmn_id or "")
+            error.task_spec = spec
+            raise error
         for observer in self.observers:
             observer(task)
         if len(self.notifications) > self._notices_seen:  # this step notified: the latest timer is told

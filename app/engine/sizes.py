@@ -138,3 +138,72 @@ class SizeGuardingPolicy(RestrictingNodeTransformer):
         formatted = _call("_format_", value, node.format_spec, like=node)
         return ast.fix_missing_locations(
             ast.copy_location(ast.FormattedValue(value=formatted, conversion=-1, format_spec=None), node))
+
+
+# -- one engine operation ---------------------------------------------------------------------------------
+# The evaluator bounds one expression; a diagram can still make one operation (a start, a completed task, a
+# timer) run for ever without any expression being long: a loop of script tasks back through a gateway, a
+# call activity calling its own process, a multi-instance of a hundred thousand items computed from data.
+# elements the engine completes in one operation (ticket.bpmn: a few dozen); below SpiffWorkflow's own limit:
+# it looks for ready tasks at most 1,000 levels down the task tree (TaskIterator's max_depth), and an instance
+# whose path gets deeper just stops, silently, with nothing to do (each element passed is one level more)
+MAX_ELEMENTS_PER_OPERATION = 900
+MAX_TREE_DEPTH = 990
+MAX_INSTANCES = 1_000  # instances of one multi-instance activity
+MAX_NESTING = 20  # subprocesses and call activities inside each other (each level makes every step slower)
+
+
+class TooManySteps(Exception):
+    """An engine operation beyond the bounds above (the message is Chinese)."""
+
+
+def too_many_elements(name: str) -> TooManySteps:
+    return TooManySteps(f"一次操作执行了超过 {MAX_ELEMENTS_PER_OPERATION} 个步骤，已停止（停在「{name}」）："
+                        "流程可能在循环（例如脚本任务经网关一再回到自己，或调用活动调用自己的流程）")
+
+
+def too_long(name: str) -> TooManySteps:
+    return TooManySteps(f"流程实例已经走过约 {MAX_TREE_DEPTH} 个步骤，引擎无法再往下执行，已停止（停在「{name}」）："
+                        "流程可能在反复循环；请把它迁移到修正后的版本或结束它")
+
+
+def too_deep(name: str) -> TooManySteps:
+    return TooManySteps(f"子流程或调用活动嵌套超过 {MAX_NESTING} 层，已停止（停在「{name}」）："
+                        "调用活动可能在调用自己的流程")
+
+
+def too_many_instances(count: int) -> TooManySteps:
+    return TooManySteps(f"多实例要创建 {count} 个实例，超过 {MAX_INSTANCES} 个的上限，已停止："
+                        "请检查循环次数（loopCardinality）或集合（camunda:collection）的数据")
+
+
+def _planned_instances(spec, my_task) -> int | None:
+    if spec.data_input is not None:
+        data = spec.data_input.get(my_task)
+        return len(data) if hasattr(data, "__len__") else None
+    if spec.cardinality is None:
+        return None
+    count = my_task.workflow.script_engine.evaluate(my_task, spec.cardinality)  # evaluated again by SpiffWorkflow
+    return count if isinstance(count, int) else None
+
+
+def install_instance_bound() -> None:
+    """A parallel multi-instance creates all its instances at once, before the element count can see one
+    of them complete: refuse more than MAX_INSTANCES first (a sequential one creates them one by one)."""
+    from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import ParallelMultiInstanceTask
+
+    original = ParallelMultiInstanceTask.create_children
+    if getattr(original, "jiesu_bounded", False):
+        return
+
+    def create_children(self, my_task):
+        count = _planned_instances(self, my_task)
+        if count is not None and count > MAX_INSTANCES:
+            error = too_many_instances(count)
+            inner = my_task.workflow.spec.task_specs.get(self.task_spec)  # the activity, with its name
+            error.task_spec = inner if getattr(inner, "bpmn_name", None) else self
+            raise error
+        return original(self, my_task)
+
+    create_children.jiesu_bounded = True
+    ParallelMultiInstanceTask.create_children = create_children

@@ -375,3 +375,57 @@ def test_a_dry_run_failure_is_said_in_chinese_without_the_engines_english(app):
     [problem] = [p for p in run.problems if p.element_id == "after_timer" and p.severity == "error"]
     assert "除数为零" in problem.message
     assert "ZeroDivisionError" not in problem.message and "division" not in problem.message
+
+
+def test_multi_instance_script_and_service_tasks_are_stored_and_run(app):
+    """Deploying one was a 500 (its spec could not be serialized); now it deploys, runs, and its state reloads."""
+    version = deployment.deploy(diagram("multi_instance_tasks"))
+    assert version.process_key == "multi_instance_tasks"
+    instance, snap = instances.start("multi_instance_tasks", {"rounds": 2})
+    assert [t.spec_name for t in snap.ready_tasks] == ["next_step"]
+    assert [title for title, _text in snap.notifications] == ["提醒", "提醒"]  # the sequential service task, twice
+    from app.engine import cache
+
+    db.session.commit()
+    cache.clear()  # the next operation reads the stored state
+    assert instances.complete_task(instance, snap.ready_tasks[0].guid, {}).completed
+
+
+def test_a_parallel_multi_instance_of_more_than_1000_from_data_stops_with_its_element_named(app):
+    assert deployment.lint(diagram("multi_instance_from_data")).ok
+    instances.deploy(diagram("multi_instance_from_data"))
+    with pytest.raises(EngineError) as err:
+        instances.start("multi_instance_from_data", {"copies": 200_000})
+    assert err.value.element_id == "fan_out" and "分发" in str(err.value)
+    assert "多实例要创建 200000 个实例，超过 1000 个的上限" in str(err.value)
+    _instance, snap = instances.start("multi_instance_from_data", {"copies": 3})
+    assert [t.spec_name for t in snap.ready_tasks] == ["next_step"]
+
+
+def test_an_endless_loop_of_script_tasks_stops_that_instance_only(app):
+    """After its timer, one instance loops tick -> again -> tick: the sweep stops it as an incident at 900
+    elements, naming where it was; the other instances' timers fire and they go on."""
+    from sqlalchemy import select
+
+    from app.models import Incident, ProcessInstance, WorkItem
+    from tests.helpers import new_ticket
+
+    instances.deploy(diagram("script_loop_after_timer"))
+    started = []
+    for n, looping in enumerate((False, True, False)):
+        ticket = new_ticket(f"T-LOOP-{n}")
+        instance, snap = instances.start("script_loop_after_timer", {"looping": looping}, ticket.id)
+        apply_snapshot(instance, ticket, snap)
+        started.append(instance)
+    db.session.commit()
+    clock.advance(timedelta(hours=1, seconds=1))
+    result = sweep()
+    assert result.errors == 1 and result.fired == 2
+    db.session.expire_all()
+    incident = db.session.scalars(select(Incident)).one()
+    assert incident.instance_id == started[1].id and incident.element_id == "again"  # where the 901st element is
+    assert "流程在步骤「再来一次？」出错：一次操作执行了超过 900 个步骤" in incident.message
+    for healthy in (started[0], started[2]):
+        assert db.session.scalar(select(WorkItem).where(WorkItem.instance_id == healthy.id,
+                                                        WorkItem.spec_name == "next_step")) is not None
+    assert db.session.get(ProcessInstance, started[1].id).status == "error"
