@@ -19,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine import specs
 from app.engine.checks import ERROR, WARNING, CheckContext, Problem
-from app.engine.clock import LOCAL_TZ, clock
+from app.engine.clock import LOCAL_TZ, MAX_DURATION_YEARS, clock
 from app.engine.runtime import EngineError, Runtime
 
 MAX_STEPS = 200
@@ -177,6 +177,12 @@ def _walk(runtime: Runtime, parsed, sample: dict, report: DryRunReport, timers: 
             task = min(candidates, key=_due)
             fired_ids.add(task.id)
             due = _due(task)
+            if due.year > clock.now().year + MAX_DURATION_YEARS:  # (9999-12-31 plus a second is no date)
+                spec = task.task_spec
+                report.problems.append(Problem(spec.bpmn_id, spec.bpmn_name or "",
+                                               f"定时器到期时间 {_iso(due)} 在 {MAX_DURATION_YEARS} 年以后：不像有效的时限"
+                                               "（请检查计算它的表达式或数据），试运行不再等它，到此为止"))
+                return
             if due > clock.now():
                 clock.set_virtual(due + timedelta(seconds=1))
             runtime.run(wf)

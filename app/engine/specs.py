@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -18,6 +19,7 @@ from app.engine import dialect
 from app.engine.checks import CheckContext, Report, rules
 from app.engine.events import SERIALIZER_CONFIG, JiesuCamundaParser
 
+logger = logging.getLogger(__name__)
 SPEC_REGISTRY = BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)
 
 
@@ -158,15 +160,43 @@ _SPIFF_MESSAGES = {  # SpiffWorkflow's parser messages, in the words a process o
     "A multiinstance task must specify a cardinality or a collection": "多实例任务没有设置循环次数（loopCardinality）"
                                                                        "或集合（camunda:collection）",
     "maximum recursion depth exceeded": "流程太长或嵌套太深，引擎无法解析：请把其中一段拆成子流程或调用活动",
+    "There is no support implemented for this task type": "引擎不支持这种元素类型",
+    "Unsupported Catch Event": "引擎不支持这种捕获事件",
+    "Time Specification Error": "定时器没有设置时间（timeDate、timeDuration 或 timeCycle）",
+    "Unknown Time Specification": "定时器的时间类型无法识别：请用 timeDate、timeDuration 或 timeCycle",
+    "A SubWorkflow Must contain an End event": "子流程没有结束事件",
+    "Exactly one start event is required in a SubWorkflow": "子流程必须有且只有一个开始事件",
+    "Ad hoc subprocesses may not contain start or end events": "自由子流程中不能有开始或结束事件",
+    "Conditional event definition with missing condition": "条件事件没有设置条件",
+    "Duplicate process ID": "文件中有两个流程使用同一个 id",
+    "is not executable": "调用的流程不是可执行流程（isExecutable=\"false\"）",
+    "Could not find messageRef": "消息事件引用的消息（messageRef）不存在",
+    "identifier is missing from bpmn xml": "事件引用的消息、信号、错误或升级没有在文件中定义",
+    "Cannot resolve dataInputAssociation": "数据输入关联引用的数据对象不存在",
+    "Cannot resolve dataOutputAssociation": "数据输出关联引用的数据对象不存在",
+    "Non-default exclusive outgoing sequence flow without condition": "排他网关的出口既没有条件，也不是默认出口",
+    "No start event": "流程没有开始事件",
+    "Correlation": "消息的关联（correlation）设置不完整",
+    "Data Store": "数据存储（data store）不受支持",
+    "Expected 1 result. Received 0 results": "引用的消息、信号或其他元素在文件中不存在（例如 messageRef 指向已删除的消息）",
 }
 
 
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def _spiff_reason(exc: Exception) -> str:
+    """SpiffWorkflow's parser message in Chinese: a known one translated, one of ours kept, any other said
+    generally (the English original is the engine's, not the process owner's; it stays in the log)."""
     message = str(exc).split("\n")[0]
     for english, chinese in _SPIFF_MESSAGES.items():
         if english.lower() in message.lower():
             return chinese
-    return f"流程引擎无法解析此元素（{message[:160]}）"
+    if _has_chinese(message):  # one of ours (service_tasks.py)
+        return message[:300]
+    logger.warning("SpiffWorkflow parser message without a translation: %s", message[:500])
+    return "流程引擎无法解析此元素：请检查它的类型和设置（可在 Camunda Modeler 中打开该元素查看），或改用本系统支持的元素"
 
 
 _PARSED_MAX = 64  # diagrams a process keeps parsed (a deploy check then its deploy, tests' seeding)

@@ -377,6 +377,52 @@ def test_a_dry_run_failure_is_said_in_chinese_without_the_engines_english(app):
     assert "ZeroDivisionError" not in problem.message and "division" not in problem.message
 
 
+# -- what an earlier walk-through found: each refused with the element (or id) named, in Chinese -------------
+
+@pytest.mark.parametrize(("name", "element", "reason"), [
+    ("call_itself", "again", "调用活动会无限递归：它调用的就是自己所在的流程 call_itself"),
+    ("call_each_other", "to_review", "它调用的流程 review_part 又经 review_part → call_each_other 调回了它所在的流程"),
+    ("call_each_other", "back_to_main", "调用活动会无限递归"),
+    ("multi_instance_too_many", "notify_all", "多实例的循环次数 5000 超过 1000 次的上限"),
+    ("timer_dates_out_of_range", "too_early", "定时器日期 1926-12-01T09:00:00+08:00 早于 2000 年"),
+    ("timer_dates_out_of_range", "too_late", "定时器日期 2226-12-01T09:00:00+08:00 在 100 年以后"),
+    ("timer_negative_and_zero", "minus", "定时器时长 -PT1H 是负数"),
+    ("timer_negative_and_zero", "zero", "定时器时长 PT0S 为零"),
+    ("timer_negative_and_zero", "zero_cycle", "重复周期 R3/PT0M 的间隔为零"),
+    ("enum_values", "to_next", "把选择字段 decision 与“passed”比较，但“passed”不是它的选项（可选：“pass”、“return”）"),
+    ("enum_values", "review", "表单字段 reason 的必填条件 \"${decision == '退回'}\" 把选择字段 decision 与“退回”比较"),
+    ("parser_mistakes", "f3", "顺序流的终点 deleted_task 不存在"),
+    ("parser_mistakes", "wait_reply", "引用的消息 reply_message 不存在"),
+    ("parser_mistakes", "callback", "bpmn:userTsk 不是 BPMN 2.0 的元素"),
+    ("subprocess_two_starts", "part", "子流程必须有且只有一个开始事件"),
+])
+def test_walk_through_findings_are_refused_in_chinese_naming_the_element(app, name, element, reason):
+    found = errors(name)
+    assert [f for f in found if f[0] == element and reason in f[2]], found
+    for _id, _name, message in found:  # no English engine message: at most element ids and attribute names
+        assert "Exception" not in message and "Error" not in message and "found" not in message, message
+    with pytest.raises(deployment.DeployRefused):
+        deployment.deploy(diagram(name))
+    assert db.session.query(ProcessVersion).filter_by(process_key=name).count() == 0
+
+
+def test_duplicate_ids_are_refused_naming_the_id_and_both_elements(app):
+    [problem] = [p for p in deployment.lint(diagram("duplicate_ids")).errors if p.element_id == "handle"]
+    assert problem.message.startswith("id handle 被 2 个元素使用（userTask（办理）、userTask（复核））"), problem.message
+
+
+def test_a_choice_compared_with_one_of_its_options_passes(app):
+    fixed = diagram("enum_values").replace(b"'passed'", b"'pass'").replace(b"'\xe9\x80\x80\xe5\x9b\x9e'", b"'return'")
+    assert deployment.lint(fixed).ok, [str(p) for p in deployment.lint(fixed).errors]
+
+
+def test_an_untranslated_parser_message_is_said_in_chinese_without_the_english(app):
+    from app.engine import specs
+
+    reason = specs._spiff_reason(ValueError("Something unexpected in element Activity_1x"))
+    assert "Something" not in reason and reason.startswith("流程引擎无法解析此元素")
+
+
 def test_multi_instance_script_and_service_tasks_are_stored_and_run(app):
     """Deploying one was a 500 (its spec could not be serialized); now it deploys, runs, and its state reloads."""
     version = deployment.deploy(diagram("multi_instance_tasks"))
@@ -429,3 +475,12 @@ def test_an_endless_loop_of_script_tasks_stops_that_instance_only(app):
         assert db.session.scalar(select(WorkItem).where(WorkItem.instance_id == healthy.id,
                                                         WorkItem.spec_name == "next_step")) is not None
     assert db.session.get(ProcessInstance, started[1].id).status == "error"
+
+
+def test_a_dry_run_meeting_a_timer_far_away_stops_there_without_crashing(app):
+    """9999-12-31 plus the dry run's second was no date: an OverflowError (a 500 on the modeler's 试运行)."""
+    assert deployment.lint(diagram("timer_far_computed")).ok
+    run = deployment.dry_run(diagram("timer_far_computed"))
+    [problem] = [p for p in run.problems if p.element_id == "wait_far"]
+    assert "定时器到期时间 9999-12-31T23:59:59+08:00 在 100 年以后" in problem.message
+    assert run.path == ["start", "compute"] and not run.ok

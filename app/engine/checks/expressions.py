@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from app.engine import dialect, evaluator
-from app.engine.checks import WARNING, CheckContext, Report
-from app.engine.clock import DurationTooLong, install_spiff_clock
+from app.engine.checks import WARNING, CheckContext, Report, safety
+from app.engine.clock import MAX_DURATION_YEARS, DurationTooLong, clock, install_spiff_clock
 
 C = f"{{{dialect.CAMUNDA_NS}}}"
 B = f"{{{dialect.BPMN_NS}}}"
@@ -65,6 +66,12 @@ def collect(root) -> list[Expression]:
         if node is not None and (node.text or "").strip():
             found.append(Expression(flow.get("id"), _name(flow), "条件", node.text.strip(),
                                     dialect.juel_to_python(node.text), juel=dialect.is_juel(node.text)))
+    for tag, what in (("loopCardinality", "循环次数"), ("completionCondition", "完成条件")):
+        for node in root.iter(f"{B}{tag}"):
+            owner = node.getparent().getparent()
+            if (node.text or "").strip():
+                found.append(Expression(owner.get("id"), _name(owner), what, node.text.strip(),
+                                        dialect.juel_to_python(node.text), juel=dialect.is_juel(node.text)))
     for task in root.iter(f"{B}scriptTask"):
         script = task.find(f"{B}script")
         python = (task.get("scriptFormat") or "python").strip().lower() in ("python", "py", "text/x-python")
@@ -136,23 +143,50 @@ def _timer_literal(report: Report, exp: Expression) -> None:
     upper = value.upper()
     try:
         if exp.timer == "timeDuration":
-            TimerEventDefinition.parse_iso_duration(value)
+            if _is_zero(TimerEventDefinition.parse_iso_duration(value)):
+                report.add(exp.element_id, exp.element_name, f"定时器时长 {value} 为零：定时器会立刻触发；"
+                                                             "请写一个大于零的时长（例如 PT1H），或去掉这个定时器")
         elif exp.timer == "timeCycle":
             if not upper.startswith("R"):
                 raise ValueError
             TimerEventDefinition.parse_iso_recurring_interval(value)
+            interval = value.split("/")[-1].strip()
+            if interval.upper().startswith("P") and _is_zero(TimerEventDefinition.parse_iso_duration(interval)):
+                report.add(exp.element_id, exp.element_name, f"重复周期 {value} 的间隔为零：定时器会不停地触发；"
+                                                             "请写一个大于零的间隔（例如 R3/PT10M）")
         else:
             if upper.startswith("P"):
                 report.add(exp.element_id, exp.element_name,
                            f"timeDate 需要日期时间，{value!r} 是时长：请改用 timeDuration（持续时间）")
                 return
-            TimerEventDefinition.get_datetime(value)
+            _date_in_range(report, exp, TimerEventDefinition.get_datetime(value))
     except DurationTooLong as exc:
         report.add(exp.element_id, exp.element_name, str(exc))
     except Exception:
         kind = {"timeDate": "日期时间（例如 2026-12-01T09:00）", "timeDuration": "ISO 8601 时长（例如 PT4H、P3D）",
                 "timeCycle": "ISO 8601 重复周期（例如 R3/PT10M）"}[exp.timer]
         report.add(exp.element_id, exp.element_name, f"定时器 {value!r} 不是有效的{kind}")
+
+
+def _is_zero(parsed: dict) -> bool:
+    return not any(parsed.values())
+
+
+EARLIEST_TIMER_YEAR = 2000  # a timeDate before it is a typo (1926 for 2026), and fires at once
+
+
+def _date_in_range(report: Report, exp: Expression, instant) -> None:
+    """A timeDate before 2000 or more than MAX_DURATION_YEARS ahead is a typo, not a deadline."""
+    latest = clock.now().year + MAX_DURATION_YEARS
+    if instant.year < EARLIEST_TIMER_YEAR:
+        report.add(exp.element_id, exp.element_name, f"定时器日期 {exp.source} 早于 {EARLIEST_TIMER_YEAR} 年："
+                                                     "它会在流程走到这里时立刻触发，像是年份写错了")
+    elif instant.year > latest:
+        report.add(exp.element_id, exp.element_name, f"定时器日期 {exp.source} 在 {MAX_DURATION_YEARS} 年以后"
+                                                     f"（晚于 {latest} 年）：不像有效的时限，像是年份写错了")
+
+
+_NEGATIVE = re.compile(r"^-\s*(R\d*/)?P", re.IGNORECASE)
 
 
 def _looks_like_cron(text: str) -> bool:
@@ -163,6 +197,7 @@ def _looks_like_cron(text: str) -> bool:
 
 def check(root, report: Report, context: CheckContext | None) -> None:
     expressions = collect(root)
+    safety.enum_comparisons(root, report, expressions)
     known_functions = set(context.functions if context else ()) | evaluator.BUILTIN_NAMES
     defined = defined_names(root, expressions)
     if context is not None and context.inputs is not None:
@@ -171,6 +206,10 @@ def check(root, report: Report, context: CheckContext | None) -> None:
         where = (exp.element_id, exp.element_name)
         if exp.timer and not exp.source:
             report.add(*where, "定时器没有设置时间表达式")
+            continue
+        if exp.timer and (_NEGATIVE.match(exp.source) or re.match(r"^R\d*/-", exp.source, re.IGNORECASE)):
+            report.add(*where, f"定时器时长 {exp.source} 是负数：定时器不能回到过去，流程会出错；"
+                               "请写一个大于零的时长（例如 PT1H）")
             continue
         if exp.timer and _looks_like_cron(exp.source):
             report.add(*where, f"不支持 cron 表达式 {exp.source!r}：请用 ISO 8601 重复周期（R/…）或用脚本计算下一次时间")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.engine import dialect
-from app.engine.checks import ERROR, WARNING, CheckContext, Report, element_label, expressions, flows
+from app.engine.checks import ERROR, WARNING, CheckContext, Report, element_label, expressions, flows, safety
 from app.engine.checks import reliance as relied_on
 
 B = f"{{{dialect.BPMN_NS}}}"
@@ -111,6 +111,11 @@ def _platform_and_layout(root, report: Report) -> None:
 
 def check(root, report: Report, context: CheckContext | None) -> None:
     _platform_and_layout(root, report)
+    safety.duplicate_ids(root, report)
+    safety.references(root, report)
+    safety.unknown_elements(root, report)
+    safety.recursion(root, report)
+    safety.multi_instance(root, report)
     for node in root.iter():
         if not isinstance(node.tag, str) or not node.tag.startswith(B) or node.get("id") is None:
             continue
