@@ -20,11 +20,13 @@ from app.engine import dialect
 from app.engine.checks import ERROR, WARNING, Reliance
 
 _C = f"{{{dialect.CAMUNDA_NS}}}"
+CODE_FORM_PREFIX = "jiesu:"  # a formKey naming a form or task handlers of the code (app/forms, app/bootstrap.py)
 
 
 @lru_cache(maxsize=32)
 def _names(path: str) -> dict[str, str]:
-    """Element id -> name and ``task/field`` -> label in a shipped diagram ({} if unreadable)."""
+    """Element id -> name, ``task/field`` -> label and ``task#formKey`` -> the code's formKey (``jiesu:…``)
+    in a shipped diagram ({} if unreadable)."""
     try:
         root = dialect.parse_xml(Path(path).read_bytes())
     except (OSError, etree.XMLSyntaxError):
@@ -33,6 +35,10 @@ def _names(path: str) -> dict[str, str]:
     for node in root.iter():
         if isinstance(node.tag, str) and node.get("id") and node.get("name"):
             names.setdefault(node.get("id"), " ".join(node.get("name").split()))
+    for node in root.iter():
+        form_key = node.get(f"{_C}formKey") if isinstance(node.tag, str) else None
+        if node.get("id") and form_key and form_key.startswith(CODE_FORM_PREFIX):
+            names.setdefault(f"{node.get('id')}#formKey", form_key)
     for field in root.iter(f"{_C}formField"):
         task = next((a for a in field.iterancestors() if a.get("id") and not a.tag.startswith(_C)), None)
         if task is not None and field.get("label"):
@@ -43,7 +49,8 @@ def _names(path: str) -> dict[str, str]:
 def _record(item, process: str, names: dict[str, str]) -> Reliance | None:
     purpose = item.purpose
     if isinstance(item, Element):
-        return Reliance("element", process, str(item), tag=item.kind, label=names.get(str(item), ""), purpose=purpose)
+        return Reliance("element", process, str(item), tag=item.kind, label=names.get(str(item), ""), purpose=purpose,
+                        form_key=names.get(f"{item}#formKey", ""))
     if isinstance(item, Field):
         return Reliance("field", process, str(item), owner=str(item.element),
                         label=names.get(f"{item.element}/{item}", ""), purpose=purpose)

@@ -102,3 +102,14 @@ def test_another_process_is_not_held_to_the_lifecycle():
     other = TICKET.replace('id="ticket_lifecycle"', 'id="other_lifecycle"').replace('id="record_reply"', 'id="r2"')
     assert _lint(other, "other_lifecycle").problems == []
     assert _lint(other, "ticket_lifecycle").problems == []  # the file has no process ticket_lifecycle
+
+
+def test_a_relied_on_task_that_loses_its_formkey_is_refused():
+    """分派 has a hand-written form (jiesu:dispatch) and handlers keyed by it: another formKey loses both."""
+    changed = TICKET.replace('camunda:formKey="jiesu:dispatch"', 'camunda:formKey="jiesu:dispatch-v2"')
+    [line] = [line for line in _messages(_lint(changed)) if "formKey" in line]
+    assert line.startswith('错误 dispatch（分派）：系统依赖的用户任务 dispatch（分派）的表单 camunda:formKey="jiesu:dispatch" '
+                           "改成了 jiesu:dispatch-v2"), line
+    assert line.endswith('请改回 camunda:formKey="jiesu:dispatch"')
+    removed = TICKET.replace(' camunda:formKey="jiesu:dispatch"', "")
+    assert any("被删除了" in p.message for p in _lint(removed).errors)

@@ -72,7 +72,8 @@ class Reliance:
     ``ident`` of the task ``owner``), ``option`` (the value ``ident`` of the field ``owner``, written
     ``task/field``), ``message``, ``state`` (a ``ticket_state`` a user task gives), ``variable`` or
     ``end`` (the name of an end event). ``label`` is its name in the shipped diagram; ``purpose`` says
-    in Chinese what stops working without it.
+    in Chinese what stops working without it; ``form_key`` (an element) the ``camunda:formKey`` of the
+    shipped task that names a form or handlers of the code (``jiesu:dispatch``), which it must keep.
     """
 
     kind: str
@@ -83,6 +84,7 @@ class Reliance:
     label: str = ""
     purpose: str = ""
     severity: str = ERROR
+    form_key: str = ""
 
 
 @dataclass(frozen=True)

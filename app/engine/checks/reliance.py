@@ -39,6 +39,13 @@ def _element(process, item: Reliance, report: Report) -> bool:
         report.add(item.ident, found.get("name") or item.label, f"系统依赖这个元素是{word}，现在改成了{now}：{purpose}。"
                    f"请改回{word}", item.severity)
         return False
+    form_key = (found.get(f"{C}formKey") or "").strip()
+    if item.form_key and form_key != item.form_key:
+        now = f"改成了 {form_key}" if form_key else "被删除了"
+        report.add(item.ident, found.get("name") or item.label, f"系统依赖的{word} {_named(item.ident, item.label)}"
+                   f"的表单 camunda:formKey=\"{item.form_key}\" {now}：系统为这一步写的表单和办理规则"
+                   f"（{item.purpose or '校验、提交后的处理'}）将不再使用，办理人看到的会是另一张表单。"
+                   f"请改回 camunda:formKey=\"{item.form_key}\"", item.severity)
     return True
 
 
