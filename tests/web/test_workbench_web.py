@@ -178,3 +178,28 @@ def test_the_new_versions_page_points_to_the_instances_left_on_the_old_one(app, 
     assert "这一版上没有停在用户任务的实例。" in page
     assert 'data-migrate-from="1"' in page and "第 1 版上有 2 个运行中的实例" in page
     assert "打开第 1 版，把它们迁移过来" in page
+
+
+SAFETY = Path(__file__).resolve().parents[1] / "bpmn" / "safety"
+
+
+def test_the_modelers_deploy_says_each_refusal_in_chinese_and_deploys_a_multi_instance_script(app, browser):
+    """部署 from the modeler: a diagram the check refuses answers its reasons (no 500, no English);
+    a multi-instance script task, which was a 500, deploys."""
+    b = browser("liucheng")
+    for name, element, words in (("call_itself", "again", "调用活动会无限递归"),
+                                 ("duplicate_ids", "handle", "id handle 被 2 个元素使用"),
+                                 ("timer_negative_and_zero", "minus", "定时器时长 -PT1H 是负数"),
+                                 ("parser_mistakes", "callback", "bpmn:userTsk 不是 BPMN 2.0 的元素")):
+        xml = (SAFETY / f"{name}.bpmn").read_text(encoding="utf-8")
+        response = send(b, "POST", "/modeler/api/deploy", {"xml": xml, "comment": "试试"})
+        assert response.status_code == 200, (name, response.status_code)
+        body = response.get_json()
+        assert body["ok"] is False and body["message"].startswith("流程图未部署"), body
+        assert any(p["element_id"] == element and words in p["message"] for p in body["problems"]), body["problems"]
+    xml = (SAFETY / "multi_instance_tasks.bpmn").read_text(encoding="utf-8")
+    done = send(b, "POST", "/modeler/api/deploy", {"xml": xml, "comment": "多实例"})
+    assert done.status_code == 200 and done.get_json()["ok"] is True, done.get_data(as_text=True)[:500]
+    assert db.session.scalar(select(ProcessVersion).where(ProcessVersion.process_key == "multi_instance_tasks"))
+    dry = send(b, "POST", "/modeler/api/dry-run", {"xml": (SAFETY / "timer_far_computed.bpmn").read_text(encoding="utf-8")})
+    assert dry.status_code == 200 and any("在 100 年以后" in p["message"] for p in dry.get_json()["problems"])
