@@ -484,3 +484,14 @@ def test_a_dry_run_meeting_a_timer_far_away_stops_there_without_crashing(app):
     [problem] = [p for p in run.problems if p.element_id == "wait_far"]
     assert "定时器到期时间 9999-12-31T23:59:59+08:00 在 100 年以后" in problem.message
     assert run.path == ["start", "compute"] and not run.ok
+
+
+def test_a_recursive_call_deployed_before_the_check_stops_at_20_levels_naming_the_call(app, monkeypatch):
+    """Versions stored before recursion was refused still run: the nesting bound stops them, not the thread."""
+    from app.engine.checks import safety
+
+    monkeypatch.setattr(safety, "recursion", lambda root, report: None)
+    instances.deploy(diagram("call_itself"))
+    with pytest.raises(EngineError) as err:
+        instances.start("call_itself", {})
+    assert err.value.element_id == "again" and "嵌套超过 20 层" in str(err.value) and "再办一遍" in str(err.value)
