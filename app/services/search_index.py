@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import and_, event, literal_column, or_, select, text, update
+from sqlalchemy import and_, event, func, literal_column, or_, select, text, true, update
 
 from app.extensions import db
 from app.models import Ticket, TicketNote
@@ -110,19 +110,39 @@ def match(q: str):
 SHOWN_TO_MASKED = ("ticket_no", "title", "content", "enterprise")  # what a masked reader sees of the indexed fields
 
 
+_NUMBER_PART = re.compile(r"\d{3}")  # three digits in a row: maybe part of a phone, ID or card number
+_ASCII_WORD = re.compile(r"^[a-z0-9._%+-]+$")  # maybe part of an e-mail address
+
+
 def found_in_what_they_see(q: str):
-    """A WHERE clause for a reader who sees the address masked: no ticket is found by a word of ``q`` that only its
-    address holds (searching 东华路18号 would otherwise confirm a hidden address). None: nothing to add."""
+    """A WHERE clause for a reader who sees callers' data masked: no ticket is found by a word of ``q`` that only
+    the data he does not see holds: its address, its caller's name or phone number, or a phone, ID or card
+    number or e-mail address in its free text (masked on his pages: searching 东华路18号, 13812345678 or its
+    first digits would otherwise confirm them). A word with three digits in a row is looked for in the ticket
+    number and the enterprise only; a Latin word in the title and content only where no ``@`` follows it.
+    None: nothing to add."""
     terms = [w for w in words((q or "").strip(), search_mode=False) if w.strip()]
     if not terms:
         return None
 
-    def contains(column, term):
+    def contains(column, term, tail=""):
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return column.ilike(f"%{escaped}%", escape="\\")
+        return func.coalesce(column, "").ilike(f"%{escaped}%{tail}", escape="\\")
 
-    return and_(*[or_(~contains(Ticket.address, t) | Ticket.address.is_(None),
-                      *[contains(getattr(Ticket, f), t) for f in SHOWN_TO_MASKED]) for t in terms])
+    def found(term):
+        plain = or_(contains(Ticket.ticket_no, term), contains(Ticket.enterprise, term))
+        if _NUMBER_PART.search(term):
+            return plain
+        latin = bool(_ASCII_WORD.match(term))
+        in_text = [contains(column, term) & ~contains(Ticket.caller_name, term)
+                   & (~contains(column, term, "@%") if latin else true())
+                   for column in (Ticket.title, Ticket.content)]
+        if latin:
+            return or_(plain, *in_text)
+        hidden = or_(contains(Ticket.address, term), contains(Ticket.caller_name, term))
+        return or_(~hidden, plain, *in_text)
+
+    return and_(*[found(t) for t in terms])
 
 
 def backfill(batch: int = 2000) -> int:

@@ -214,3 +214,17 @@ def test_the_ledger_finds_a_caller_by_number_only_for_those_who_may_see_callers(
         ("paidan", "来电号码 138****2222，1 件"), ("zhuguan", "来电号码 138****2222，1 件"),
         ("wenhua", "来电号码 138****2222，1 件"), ("paidan", "来电号码 138****2222，1 件")], \
         "each search by a number in the access log; none for the analyst, who searched masked"
+
+
+def test_a_masked_reader_cannot_confirm_a_masked_number_name_or_email_by_searching_for_it(app, browser):
+    """The ledger's search finds for a masked reader only what the page shows him: searching the full phone
+    number (or its first digits, one more each time) must not confirm the 138****2222 the page masks."""
+    new_ticket("T-MASKED", caller_name="李建国", caller_phone=PHONE,
+               content=f"李建国来电，回电{PHONE}，身份证{ID_NUMBER}，邮箱lijianguo@163.com，反映KTV噪音")
+    tongji, zhuguan = browser("tongji"), browser("zhuguan")
+    assert "T-MASKED" in tongji.get("/tickets/").get_data(as_text=True)
+    for hidden in (PHONE, PHONE[:7], PHONE[:4], ID_NUMBER, ID_NUMBER[:10], "李建国", "lijianguo"):
+        assert "T-MASKED" not in tongji.get("/tickets/", query_string={"q": hidden}).get_data(as_text=True), hidden
+        assert "T-MASKED" in zhuguan.get("/tickets/", query_string={"q": hidden}).get_data(as_text=True), hidden
+    for shown in ("KTV", "噪音", "T-MASKED"):
+        assert "T-MASKED" in tongji.get("/tickets/", query_string={"q": shown}).get_data(as_text=True), shown
