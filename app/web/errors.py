@@ -41,6 +41,8 @@ CSRF_PAGE = (N_("页面已过期，请重新提交"),
              N_("表单的安全校验未通过（页面打开太久、在别的窗口退出过登录，或表单不是从本系统提交的）。"
                 "请返回上一页，刷新后重新填写提交。"))
 
+NUL_TEXT = N_("提交的内容含有空字符（U+0000），无法保存或查询。请删除该字符（常见于从其他软件复制的文字）后重试。")
+
 
 def size_text(n: int | None) -> str:
     if not n:
@@ -96,8 +98,33 @@ def close_session(_exc=None) -> None:
             log.debug("discarding the lost connection failed", exc_info=True)
 
 
+def _holds_nul() -> bool:
+    """Whether the query, the form (names, values, file names) or a JSON body holds U+0000."""
+    if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        return b"\x00" in raw or b"\\u0000" in raw
+    return any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)) or any(
+        "\x00" in k or "\x00" in (f.filename or "") for k, f in request.files.items(multi=True))
+
+
+def _refuse_nul():
+    """PostgreSQL cannot store U+0000 in text (the statement would fail with a 500): refused first, with a message.
+    The API checks its own bodies (app/web/api/schemas.py: no control characters)."""
+    if request.endpoint in (None, "static") or request.path.startswith("/api/") or not _holds_nul():
+        return None
+    text = gettext(NUL_TEXT)
+    if request.is_json or request.accept_mimetypes.best == "application/json":  # the modeler's fetch calls
+        return {"message": text, "problems": []}, 400
+    return page(400, text=text)
+
+
 def install(app: Flask) -> None:
     app.teardown_appcontext(close_session)
+    app.before_request(_refuse_nul)  # after audiences' hook (registered first): the signed-out are refused unread
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -151,3 +151,31 @@ def test_redirects_stay_on_this_site(app, browser):
     assert response.headers["Location"] == "/"
     response = b.get("/lang/en", headers={"Referer": "https://evil.example.com/phish"})
     assert "evil" not in response.headers["Location"]
+
+
+def test_a_nul_character_is_refused_with_a_message_not_stored(app, browser):
+    """PostgreSQL cannot store U+0000 in text: a form, a query or a JSON body holding one is refused with a
+    Chinese message before any view stores or searches it (not the 500 page of a failed statement)."""
+    import json
+
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import ProcessDraft, TicketNote
+    from tests.helpers import new_ticket
+
+    ticket = new_ticket()
+    zhuguan = browser("zhuguan")
+    response = zhuguan.post(f"/tickets/{ticket.id}/notes", {"text": "已电话\x00联系"}, form_url=f"/tickets/{ticket.id}")
+    assert response.status_code == 400 and "空字符" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(TicketNote.id))) == 0
+    response = zhuguan.get("/tickets/", query_string={"q": "网吧\x00"})
+    assert response.status_code == 400 and "空字符" in response.get_data(as_text=True)
+    liucheng = browser("liucheng")
+    token = liucheng.csrf("/modeler/edit?process=ticket_lifecycle")
+    response = liucheng.client.put("/modeler/api/draft", data=json.dumps({"process_key": "x\x00", "xml": "<definitions/>"}),
+                                   content_type="application/json", headers={"X-CSRFToken": token})
+    assert response.status_code == 400 and "空字符" in response.get_json()["message"]
+    assert db.session.scalar(select(func.count(ProcessDraft.id))) == 0
+    assert zhuguan.post(f"/tickets/{ticket.id}/notes", {"text": "已电话联系"},
+                        form_url=f"/tickets/{ticket.id}").status_code == 302, "the same without it is saved"
