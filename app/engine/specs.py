@@ -137,6 +137,9 @@ _XML_REASONS = (  # libxml2's messages (English) in a process owner's words; the
 )
 
 
+# A process id names the process in addresses (/processes/<id>) and download file names: an XML name
+# (NCName: a letter or _ first, then letters, digits, _ - .), as BPMN's xsd:ID wants; Chinese letters are letters.
+_PROCESS_ID = re.compile(r"[^\W\d][\w.-]{0,79}")  # (process_version.process_key: 80)
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)\b|<\x00!\x00(D\x00O\x00C|E\x00N\x00T)")  # UTF-8, UTF-16LE
 
 
@@ -249,6 +252,11 @@ def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) ->
         raise DiagramError(report)
     key = process_key or executable[0].get("id")
     report.process_key, report.process_name = key, executable[0].get("name") or key
+    if not _PROCESS_ID.fullmatch(key or ""):
+        report.add(key or "", executable[0].get("name") or "",
+                   f"流程 id {key!r} 不可用：应以字母或下划线开头，只含字母、数字、下划线、连字符和点（不含空格、引号、"
+                   "换行），最长 80 个字符")
+        raise DiagramError(report)
     rules.check(root, report, context)
     if report.errors:
         raise DiagramError(report)

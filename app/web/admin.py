@@ -12,7 +12,7 @@ from app.models import ProcessVersion
 from app.services import ServiceError, calendar_admin, calendar_watch, deployment, query_args, settings
 from app.services.catalogue import gettext as _
 from app.services.timers import sweep
-from app.web import flow
+from app.web import flow, serving
 from app.web.filters import format_dt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -151,4 +151,4 @@ def process_xml(version_id):
     version = db.session.get(ProcessVersion, version_id) or abort(404)
     return deployment.source_of(version), 200, {
         "Content-Type": "application/octet-stream",
-        "Content-Disposition": f"attachment; filename={version.process_key}-v{version.version}.bpmn"}
+        "Content-Disposition": serving.attachment(f"{version.process_key}-v{version.version}.bpmn")}

@@ -21,6 +21,7 @@ from app.services import (
     versions,
 )
 from app.services.catalogue import gettext as _
+from app.web import serving
 from app.web.filters import format_dt
 
 bp = Blueprint("process_versions", __name__, url_prefix="/processes")
@@ -77,7 +78,7 @@ def original(version_id):
         if not request.args.get("inline") or ticket is None or not access.can_view_ticket(current_user, ticket):
             abort(403)
     if not request.args.get("inline"):
-        headers["Content-Disposition"] = f"attachment; filename={version.process_key}-v{version.version}.bpmn"
+        headers["Content-Disposition"] = serving.attachment(f"{version.process_key}-v{version.version}.bpmn")
     return versions.original_xml(version), 200, headers
 
 

@@ -3,9 +3,12 @@ never sniffed, never cached, never able to run script even if opened directly.""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import request, send_file
+from werkzeug.http import dump_options_header
 
 
 def first_request() -> bool:
@@ -23,3 +26,13 @@ def send_stored(path: Path, mimetype: str, download_name: str):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+def attachment(name: str) -> str:
+    """A ``Content-Disposition`` value for a download named ``name`` (as send_file writes it): quoted, a
+    non-ASCII name as RFC 6266's ``filename*`` beside an ASCII fallback, so any name is a valid header."""
+    simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    options = {"filename": simple}
+    if simple != name:
+        options["filename*"] = "UTF-8''" + quote(name, safe="!#$&+^`|~")
+    return dump_options_header("attachment", options)

@@ -203,3 +203,27 @@ def test_the_modelers_deploy_says_each_refusal_in_chinese_and_deploys_a_multi_in
     assert db.session.scalar(select(ProcessVersion).where(ProcessVersion.process_key == "multi_instance_tasks"))
     dry = send(b, "POST", "/modeler/api/dry-run", {"xml": (SAFETY / "timer_far_computed.bpmn").read_text(encoding="utf-8")})
     assert dry.status_code == 200 and any("在 100 年以后" in p["message"] for p in dry.get_json()["problems"])
+
+
+def test_a_process_id_that_is_not_an_xml_name_is_refused_and_a_chinese_one_downloads(app, browser):
+    """The process id names the process in addresses and in the file name of its download: a line break,
+    quote or space in it (XML lets them in through &#10; and &quot;) is refused by the deploy check, and
+    a Chinese id is sent in the download header encoded (RFC 6266), not raw."""
+    b = browser("liucheng")
+
+    def with_id(key):
+        return APPEAL_BPMN.decode().replace('"assessment_appeal"', f'"{key}"')
+
+    for bad in ("bad&#13;&#10;Set-Cookie: x=1", "a&quot;;b.html", "a b"):
+        refused = send(b, "POST", "/modeler/api/deploy", {"xml": with_id(bad), "comment": "试试"}).get_json()
+        assert refused["ok"] is False, bad
+        assert any("流程 id" in p["message"] and "不可用" in p["message"] for p in refused["problems"]), refused
+    assert db.session.scalar(select(func.count(ProcessVersion.id)).where(
+        ProcessVersion.process_key.not_in(("ticket_lifecycle",)), ProcessVersion.process_key.contains(" "))) == 0
+    done = send(b, "POST", "/modeler/api/deploy", {"xml": with_id("考核申诉_v2"), "comment": "中文 id"}).get_json()
+    assert done["ok"], done
+    version = db.session.scalar(select(ProcessVersion).where(ProcessVersion.process_key == "考核申诉_v2"))
+    for url in (f"/processes/versions/{version.id}.bpmn", f"/admin/processes/{version.id}.bpmn"):
+        header = b.get(url).headers["Content-Disposition"]
+        header.encode("latin-1")  # what a WSGI server can send
+        assert header.startswith("attachment") and "filename*=UTF-8''%E8%80%83" in header, header
