@@ -85,3 +85,12 @@ def test_a_topic_report_on_internet_cafes_as_word(app, browser):
     assert "关于“网吧”类诉求的专题分析报告" in body and "2026年11月" in body and text in body
     assert "五、分析与建议" in body and "东华街道" in body and PHONE not in body
     assert len(doc.tables) == 2 and doc.tables[0].rows[1].cells[0].text == "受理"
+
+
+def test_a_topic_with_a_line_break_is_refused_with_a_message(app, browser):
+    """The topic names the Word file: a typed line break (a header the server cannot send: a 500) is refused."""
+    b = browser("tongji")
+    url = "/reports/topic?kind=month&month=2026-11"
+    response = b.post(url, {"topic": '网吧"\r\nX-Evil: 1', "text": "分析"}, form_url=url)
+    assert response.status_code == 200 and "X-Evil" not in str(response.headers)
+    assert "问题分类含有换行等控制字符" in response.get_data(as_text=True)

@@ -5,6 +5,7 @@ masked for the reader) with the analyst's own text, as a Word document (python-d
 from __future__ import annotations
 
 import io
+import unicodedata
 
 from sqlalchemy import func, select
 
@@ -34,6 +35,8 @@ def assemble(topic: str, period: Period, user: User, text: str = "") -> dict:
     topic = (topic or "").strip()
     if not topic:
         raise InvalidInput({"topic": _("请选择问题分类。")})
+    if any(unicodedata.category(c) == "Cc" for c in topic):  # it names the Word file: a header cannot hold them
+        raise InvalidInput({"topic": _("问题分类含有换行等控制字符，请从列表中选择。")})
     if len(text or "") > MAX_TEXT:
         raise InvalidInput({"text": _("分析文字不能超过 %(n)s 个字。", n=MAX_TEXT)})
     where = cond.topic_under(topic)
