@@ -111,3 +111,17 @@ def test_diagram_texts_module_is_current():
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, str(root / "scripts" / "diagram_texts.py"), "--check"], cwd=root)
     assert done.returncode == 0, "run: .venv/bin/python scripts/diagram_texts.py && bash scripts/i18n.sh"
+
+
+def test_a_platform_reminder_is_masked_in_the_notices_of_a_reader_who_sees_callers_masked(app, browser):
+    """A 催办 text the platform wrote reaches the reviewer holding 审核: its phone and ID numbers are masked
+    for him, on the notices page and in the inbox's panel, as on the ticket page."""
+    ticket = new_ticket()
+    run_to(ticket, "review")
+    platform_messages.receive(ticket.ticket_no, "催办", "来电人13811112222再次来电，身份证110101198001051234", None,
+                              ticket.intake_platform or "city")
+    shenhe = browser("shenhe")
+    for url in ("/notifications/", "/"):
+        page = shenhe.get(url).get_data(as_text=True)
+        assert "138****2222" in page and "13811112222" not in page and "110101198001051234" not in page, url
+    assert [n.user_id for n in db.session.scalars(select(Notification))] == [user("shenhe").id]
