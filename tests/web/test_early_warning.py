@@ -380,3 +380,14 @@ def test_the_claimable_row_of_a_warning_shows_its_ticket(app, browser):
     row = browser("zhuguan").get("/?tab=claimable").get_data(as_text=True) \
         .split('data-task="ew_acknowledge"')[1].split("</tr>")[0]
     assert "文化市场管理科" in row, "once dispatched, the section it went to"
+
+
+def test_the_acknowledgement_note_is_masked_for_the_leader(app, browser):
+    """A dispatcher's 确认意见 quoting the caller's number: the leader (who sees callers masked) reads it masked."""
+    ticket = new_ticket(no="AK-2", **GATHERING)
+    [warning] = warnings_of(ticket)
+    browser("paidan").post(f"/warnings/{warning.id}/ack", {"note": "已回电来电人13700000001，情绪稳定"}, form_url="/warnings/")
+    page = browser("fenguan").get("/warnings/?status=acknowledged").get_data(as_text=True)
+    assert "已回电来电人137****0001，情绪稳定" in page and "13700000001" not in page
+    assert "13700000001" in browser("zhuguan").get("/warnings/?status=acknowledged").get_data(as_text=True), \
+        "a supervisor sees it"
