@@ -43,6 +43,17 @@ def test_carried_with_plan_and_review_date(app, browser):
     assert ticket.ticket_no in ledger
 
 
+def test_the_carry_plan_is_masked_for_readers_who_see_callers_masked(app, browser):
+    ticket = new_ticket()
+    run_to(ticket, stop_before="handle")
+    carried.request_carry(ticket.id, user("wenhua"), "需区财政安排专项资金", "改造后回电来电人13811112222告知结果",
+                          date(2027, 3, 31))
+    complete(ticket, "carry_review", "zhuguan", **CARRY)
+    page = browser("shenhe").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "改造后回电来电人138****2222告知结果" in page and "13811112222" not in page
+    assert "13811112222" in browser("wenhua").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+
+
 def test_a_month_boundary_moves_carried_cases_into_a_review_task_exactly_once(app, browser):
     cycle = carried.review_instance()
     assert cycle is not None and cycle.next_timer_at == shanghai(2026, 12, 1, 9), "started by seed_base"
