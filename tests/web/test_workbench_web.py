@@ -227,3 +227,21 @@ def test_a_process_id_that_is_not_an_xml_name_is_refused_and_a_chinese_one_downl
         header = b.get(url).headers["Content-Disposition"]
         header.encode("latin-1")  # what a WSGI server can send
         assert header.startswith("attachment") and "filename*=UTF-8''%E8%80%83" in header, header
+
+
+def test_the_migration_page_shows_ticket_titles_masked_to_a_process_owner(app, browser):
+    """A process owner (not an admin) sees callers masked: so do the tickets listed for a migration."""
+    from app.models import User
+
+    ticket = new_ticket("T-MIG-1", title="来电人13811112222反映网吧噪音")
+    owner = User(username="only_owner", name="流程员", roles="process_owner")
+    owner.set_password("Bamboo-47-tea-x")
+    db.session.add(owner)
+    with unit_of_work():
+        instances.deploy(TICKET_BPMN.replace('name="回访"', 'name="回访（电话）"', 1), user("liucheng"), "v2")
+    instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.ticket_id == ticket.id))
+    target = db.session.scalar(select(ProcessVersion).where(ProcessVersion.process_key == "ticket_lifecycle",
+                                                            ProcessVersion.version == 2))
+    page = browser().login("only_owner", "Bamboo-47-tea-x").get(
+        f"/processes/migrate?instance={instance.id}&to={target.id}").get_data(as_text=True)
+    assert "T-MIG-1" in page and "来电人138****2222反映网吧噪音" in page and "13811112222" not in page
