@@ -117,7 +117,7 @@ def processes():
                 sample = json.loads(request.form.get("sample") or "{}")
                 if not isinstance(sample, dict):
                     raise ValueError
-            except ValueError:
+            except (ValueError, RecursionError):  # (RecursionError: nested deeper than the parser follows)
                 sample = {}
                 flash(_("示例数据不是有效的 JSON 对象（例如 {\"urgency\": \"紧急\"}），已按表单默认值试运行。"), "warning")
             dry = deployment.dry_run(xml, sample)

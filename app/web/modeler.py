@@ -25,7 +25,10 @@ def _refusal(exc: Exception, status: int = 400):
 
 
 def _json() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser follows ([[[[…): not an object either
+        body = None
     if not isinstance(body, dict):
         raise ServiceError(_("请求内容应为 JSON 对象。"))
     return body

@@ -245,3 +245,21 @@ def test_the_migration_page_shows_ticket_titles_masked_to_a_process_owner(app, b
     page = browser().login("only_owner", "Bamboo-47-tea-x").get(
         f"/processes/migrate?instance={instance.id}&to={target.id}").get_data(as_text=True)
     assert "T-MIG-1" in page and "来电人138****2222反映网吧噪音" in page and "13811112222" not in page
+
+
+def test_a_deeply_nested_json_body_is_refused_with_a_message(app, browser):
+    """JSON nested deeper than the parser can follow ([[[[…) is not an object: the modeler's endpoints and the
+    processes page's 试运行 sample say so (not the 500 page)."""
+    import io
+
+    b = browser("liucheng")
+    token = b.csrf("/modeler/edit?process=ticket_lifecycle")
+    for method, url in (("PUT", "/modeler/api/draft"), ("POST", "/modeler/api/lint"), ("POST", "/modeler/api/dry-run"),
+                        ("POST", "/modeler/api/deploy")):
+        response = b.client.open(url, method=method, data="[" * 100_000, content_type="application/json",
+                                 headers={"X-CSRFToken": token})
+        assert response.get_json()["message"] == "请求内容应为 JSON 对象。", url
+        assert response.status_code == (200 if url.endswith("deploy") else 400), url  # (deploy: {"ok": false})
+    page = b.post("/admin/processes", {"action": "dry_run", "sample": "[" * 100_000,
+                                       "bpmn": (io.BytesIO(TICKET_BPMN.encode()), "ticket.bpmn")})
+    assert page.status_code == 200 and "示例数据不是有效的 JSON 对象" in page.get_data(as_text=True)
