@@ -11,6 +11,12 @@
     count: "件数", tickets: "{n} 件" };
   var holder = document.getElementById("jiesu-chart-texts");
   if (holder && holder.dataset.json) { Object.assign(texts, JSON.parse(holder.dataset.json)); }
+  // A tooltip formatter's string is HTML to ECharts: names from tickets (streets, topics) go in as text.
+  function text(value) {
+    return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
   var builders = {
     rates: function (d) {
       var labelled = {};  // one label per target value (解决率 and 满意率 share 90 %): no two texts on one line
@@ -58,7 +64,7 @@
     heat: function (d) {
       var max = d.cells.reduce(function (m, c) { return Math.max(m, c[2]); }, 1);
       return {
-        tooltip: { position: "top", formatter: function (p) { return d.streets[p.value[1]] + " · " + d.topics[p.value[0]] + "：" + texts.tickets.replace("{n}", p.value[2]); } },
+        tooltip: { position: "top", formatter: function (p) { return text(d.streets[p.value[1]]) + " · " + text(d.topics[p.value[0]]) + "：" + texts.tickets.replace("{n}", p.value[2]); } },
         grid: { left: 8, right: 24, top: 10, bottom: 60, containLabel: true },
         xAxis: { type: "category", data: d.topics, splitArea: { show: true } },
         yAxis: { type: "category", data: d.streets, splitArea: { show: true } },
