@@ -44,14 +44,14 @@ def sign_in(username: str, password: str, address: str = "", user_agent: str = "
     failure caused the lock) or LoginRefused. Every outcome is in the account audit log.
     """
     username = (username or "").strip()
-    device = login_guard.trusted_device(username, device_cookie)
+    user = _user(username)
+    device = login_guard.trusted_device(user, device_cookie)
     try:
         login_guard.check(username, address, device)
     except LoginLocked:
         with unit_of_work():
-            security_log.record("login_refused", _user(username), username=username, address=address)
+            security_log.record("login_refused", user, username=username, address=address)
         raise
-    user = _user(username)
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
         good = False
@@ -75,7 +75,7 @@ def sign_in(username: str, password: str, address: str = "", user_agent: str = "
         token = sessions.start(user, address, user_agent)
         user.last_login_at = clock.wall_now()
         security_log.record("login", user, address=address)
-    return SignedIn(user, token, device_cookie if device else login_guard.new_device(username))
+    return SignedIn(user, token, device_cookie if device else login_guard.new_device(user))
 
 
 def _user(username: str) -> User | None:

@@ -15,12 +15,13 @@ browser alone (kind ``device``), with the account's limit; the address limit app
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 
 from app.engine.clock import LOCAL_TZ, clock
@@ -59,24 +60,33 @@ DEVICE_COOKIE = "jiesu_device"
 DEVICE_DAYS = 180
 
 
-def _device_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="jiesu-login-device")
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="jiesu-login-device")
 
 
-def new_device(username: str) -> str:
-    """The cookie value a browser keeps after a correct sign-in: the account and a random name for the browser."""
-    return _device_signer().dumps([normalise(username), secrets.token_urlsafe(12)])
+def _password_stamp(user: User) -> str:
+    """Changes with the password: a new password (the user's or an admin's reset) trusts no earlier browser."""
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
 
 
-def trusted_device(username: str, cookie: str | None) -> str | None:
-    """The browser's key (``account/name``) when its cookie is ours and names this account; else None."""
-    if not cookie or len(cookie) > 200:
+def new_device(user: User) -> str:
+    """The cookie value a browser keeps after a correct sign-in: the account, a random name for the
+    browser and the password's stamp, signed and dated (trusted for DEVICE_DAYS from the sign-in)."""
+    return _device_signer().dumps([normalise(user.username), secrets.token_urlsafe(12), _password_stamp(user)])
+
+
+def trusted_device(user: User | None, cookie: str | None) -> str | None:
+    """The browser's key (``account/name``) when its cookie is ours, names this account, is younger than
+    DEVICE_DAYS and was given under the current password; else None."""
+    if user is None or not cookie or len(cookie) > 300:
         return None
     try:
-        account, name = _device_signer().loads(cookie)
-    except (BadSignature, ValueError, TypeError):
+        account, name, stamp = _device_signer().loads(cookie, max_age=DEVICE_DAYS * 86400)
+    except (BadSignature, ValueError, TypeError):  # SignatureExpired is a BadSignature
         return None
-    return f"{account}/{name}"[:64] if account == normalise(username) and isinstance(name, str) else None
+    if account != normalise(user.username) or not isinstance(name, str) or stamp != _password_stamp(user):
+        return None
+    return f"{account}/{name}"[:64]
 
 
 def _active_lock(kind: str, key: str, now: datetime) -> LoginLock | None:

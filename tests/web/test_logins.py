@@ -144,3 +144,13 @@ def test_a_device_cookie_of_another_account_or_forged_trusts_nothing(app, browse
     forged = browser()
     forged.client.set_cookie("jiesu_device", '["paidan","abc"]', path="/login")
     assert forged.post("/login", {"username": "paidan", "password": "jiesu2026"}).status_code == 429
+
+
+def test_a_new_password_trusts_no_browser_of_the_old_one(app, browser):
+    desk = _desk(browser, "huifang")
+    user("huifang").set_password("Qz7#mintgreen-lantern")
+    db.session.commit()
+    for n in range(10):
+        attempt(browser, "huifang", f"guess-{n}", address=f"10.0.1.{n}")
+    response = desk.post("/login", {"username": "huifang", "password": "Qz7#mintgreen-lantern"})
+    assert response.status_code == 429, "the cookie was given under the old password"
