@@ -80,8 +80,9 @@ def problems(fields: dict, now: datetime | None = None) -> dict[str, str]:
     """{field: message} for every rule ``fields`` (ticket field names, aware datetimes) breaks."""
     now = now or clock.now()
     errors: dict[str, str] = {}
-    phone = (fields.get("caller_phone") or "").strip()
-    if phone and not _PHONE.match(phone):
+    raw = fields.get("caller_phone") or ""
+    phone = raw.strip()
+    if phone and not _PHONE.match(raw):  # the value as sent, as the schema judges it (" 9*63" is 5 characters)
         # every channel refuses what the API's published schema refuses (and nothing more: a platform's
         # schema-valid push is taken); the desk's own form is stricter (phone_problem), a person typed it
         errors["caller_phone"] = phone_problem(phone) or _("来电号码格式不正确（只能包含数字、+、-、空格、括号，5–30 位）")
