@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Alert, Notification, User
 from app.services.timers import sweep
 from tests.conftest import shanghai
-from tests.helpers import UNRESOLVED, complete, new_ticket, run_to
+from tests.helpers import APPROVE, HANDLE, UNRESOLVED, complete, new_ticket, run_to
 
 
 def test_a_ticket_due_within_three_working_days_is_urged_while_it_waits_at_sign(app):
@@ -54,3 +54,20 @@ def test_rework_without_a_platform_deadline_has_seven_working_days_again(app):
     db.session.expire_all()
     assert ticket.reply_deadline == shanghai(2026, 12, 14, 13, 0)
     assert ticket.urge_at == shanghai(2026, 12, 9, 13, 0)
+
+
+def test_a_second_handling_that_misses_its_new_deadline_is_overdue_again(app):
+    """超期 is raised each time a 办理时限 passes: the 二次办理's new one too (a 响应超时 is once per ticket)."""
+    ticket = new_ticket()
+    run_to(ticket, "handle")
+    clock.freeze(ticket.reply_deadline + timedelta(hours=1))
+    sweep()
+    complete(ticket, "handle", "wenhua", **HANDLE)
+    complete(ticket, "review", "shenhe", **APPROVE)
+    complete(ticket, "callback", "huifang", **UNRESOLVED)
+    db.session.expire_all()
+    assert ticket.rework_count == 1
+    clock.freeze(ticket.reply_deadline + timedelta(hours=1))
+    sweep()
+    overdue = db.session.scalars(select(Alert).where(Alert.ticket_id == ticket.id, Alert.kind == "超期")).all()
+    assert len(overdue) == 2, [a.message for a in overdue]

@@ -151,7 +151,7 @@ def test_two_workers_fire_each_timer_exactly_once(app):
         t.join()
     assert not errors
     sweep()
-    # 催办 is raised each time its timer fires (no once=True), so it shows a double firing
+    # 催办 and 超期 are raised each time their timer fires (no once=True), so they show a double firing
     for kind in ("响应超时", "催办", "超期"):
         per_ticket = db.session.execute(select(Alert.ticket_id, func.count()).where(Alert.kind == kind)
                                         .group_by(Alert.ticket_id)).all()
