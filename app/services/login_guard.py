@@ -56,8 +56,13 @@ def normalise(username: str) -> str:
     return (username or "").strip().lower()[:60]
 
 
-DEVICE_COOKIE = "jiesu_device"
+DEVICE_COOKIE = "jiesu_device"  # one per account: jiesu_device_<digest of the name> (a shared desk keeps each)
 DEVICE_DAYS = 180
+
+
+def device_cookie_name(username: str) -> str:
+    """The cookie that carries this account's trust in a browser: several accounts on one desk keep theirs."""
+    return f"{DEVICE_COOKIE}_{hashlib.sha256(normalise(username).encode()).hexdigest()[:12]}"
 
 
 def _device_signer() -> URLSafeTimedSerializer:

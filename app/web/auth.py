@@ -31,9 +31,9 @@ def _start_session(user, token: str) -> None:
     session.permanent = True
 
 
-def _keep_device(response, value: str):
+def _keep_device(response, username: str, value: str):
     """The device cookie: this browser signed in correctly, so the account's lockout spares it."""
-    response.set_cookie(login_guard.DEVICE_COOKIE, value, max_age=login_guard.DEVICE_DAYS * 86400,
+    response.set_cookie(login_guard.device_cookie_name(username), value, max_age=login_guard.DEVICE_DAYS * 86400,
                         httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
                         path=url_for("auth.login"))
     return response
@@ -48,7 +48,7 @@ def login():
     if form.validate_on_submit():
         try:
             signed = accounts.sign_in(form.username.data, form.password.data, _address(), _agent(),
-                                      request.cookies.get(login_guard.DEVICE_COOKIE))
+                                      request.cookies.get(login_guard.device_cookie_name(form.username.data or "")))
         except accounts.LoginLocked as exc:
             flash(str(exc), "danger")
             status = 429
@@ -61,7 +61,7 @@ def login():
                 response = redirect(url_for("auth.change_password"))
             else:
                 response = redirect(flow.safe_next(landing_url(signed.user)))
-            return _keep_device(response, signed.device)
+            return _keep_device(response, signed.user.username, signed.device)
     return render_template("login.html", form=form), status
 
 
@@ -86,9 +86,11 @@ def change_password():
 
         status = flow.submit_form(form, change)
         if status is None:
-            _start_session(current_user._get_current_object(), token["value"])
+            user = current_user._get_current_object()
+            _start_session(user, token["value"])
             flash(_("密码已修改；其他设备上的登录已全部退出。"), "success")
-            return redirect(url_for("inbox.index"))
+            # this browser stays trusted under the new password (the old cookie named the old one)
+            return _keep_device(redirect(url_for("inbox.index")), user.username, login_guard.new_device(user))
     return render_template("account/password.html", form=form,
                            forced=current_user.must_change_password), status
 

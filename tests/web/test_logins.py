@@ -142,7 +142,9 @@ def test_a_device_cookie_of_another_account_or_forged_trusts_nothing(app, browse
     assert desk.post("/login", {"username": "paidan", "password": "jiesu2026"}).status_code == 429, \
         "wenhua's browser is not trusted for paidan"
     forged = browser()
-    forged.client.set_cookie("jiesu_device", '["paidan","abc"]', path="/login")
+    from app.services.login_guard import device_cookie_name
+
+    forged.client.set_cookie(device_cookie_name("paidan"), '["paidan","abc","x"]', path="/login")
     assert forged.post("/login", {"username": "paidan", "password": "jiesu2026"}).status_code == 429
 
 
@@ -154,3 +156,25 @@ def test_a_new_password_trusts_no_browser_of_the_old_one(app, browser):
         attempt(browser, "huifang", f"guess-{n}", address=f"10.0.1.{n}")
     response = desk.post("/login", {"username": "huifang", "password": "Qz7#mintgreen-lantern"})
     assert response.status_code == 429, "the cookie was given under the old password"
+
+
+def test_two_accounts_on_one_desk_each_keep_their_trust(app, browser):
+    desk = browser()
+    for name in ("wenhua", "paidan"):  # a shared desk: one after the other
+        assert desk.post("/login", {"username": name, "password": "jiesu2026"}).status_code == 302
+        desk.post("/logout", {}, form_url="/")
+    for n in range(10):
+        attempt(browser, "wenhua", f"guess-{n}", address=f"10.0.1.{n}")
+    assert desk.post("/login", {"username": "wenhua", "password": "jiesu2026"}).status_code == 302, \
+        "paidan's sign-in did not take wenhua's trust away"
+
+
+def test_changing_ones_own_password_keeps_this_browser_trusted(app, browser):
+    desk = browser("huifang")
+    response = desk.post("/account/password", {"current": "jiesu2026", "new": "Qz7#mintgreen-lantern",
+                                              "repeat": "Qz7#mintgreen-lantern"})
+    assert response.status_code == 302
+    desk.post("/logout", {}, form_url="/")
+    for n in range(10):
+        attempt(browser, "huifang", f"guess-{n}", address=f"10.0.1.{n}")
+    assert desk.post("/login", {"username": "huifang", "password": "Qz7#mintgreen-lantern"}).status_code == 302
