@@ -58,6 +58,25 @@ def context_for(xml: bytes) -> CheckContext:
                         relied_on=relied_on(key))
 
 
+SAMPLE_DEPTH = 20  # a 试运行's sample data: deeper is no process variable (copying it would recurse past Python's stack)
+
+
+def _depth(value, limit: int = SAMPLE_DEPTH + 1) -> int:
+    """How deep ``value`` nests (lists and objects), counted up to ``limit``, without recursion."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict | list) and depth > deepest:
+            deepest = depth
+            if deepest >= limit:
+                return deepest
+        if isinstance(item, dict):
+            todo.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            todo.extend((v, depth + 1) for v in item)
+    return deepest
+
+
 def _too_large(xml: bytes) -> Report | None:
     if len(xml) > MAX_UPLOAD_BYTES:
         report = Report()
@@ -104,6 +123,10 @@ def dry_run(xml: bytes | str, sample_data: dict | None = None) -> dryrun.DryRunR
     too_large = _too_large(xml)
     if too_large:
         return dryrun.DryRunReport(problems=too_large.problems)
+    if _depth(sample_data or {}) > SAMPLE_DEPTH:
+        report = Report()
+        report.add("", "", f"示例数据嵌套超过 {SAMPLE_DEPTH} 层，未试运行：流程变量用不到这么深的结构")
+        return dryrun.DryRunReport(problems=report.problems)
     sample = process_inputs.sample_inputs(_process_key(xml), clock.now())
     sample.update(sample_data or {})
     return dryrun.run(xml, sample, context_for(xml), calendar_store.get_calendar(), instances.bpmn_functions())

@@ -99,8 +99,8 @@ def close_session(_exc=None) -> None:
 
 
 def _holds_nul() -> bool:
-    """Whether the query, the form (names, values, file names) or a JSON body holds U+0000."""
-    if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+    """Whether the path (/start/%00), the query, the form (names, values, file names) or a JSON body holds U+0000."""
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
         return True
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return False

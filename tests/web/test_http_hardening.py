@@ -171,6 +171,8 @@ def test_a_nul_character_is_refused_with_a_message_not_stored(app, browser):
     assert db.session.scalar(select(func.count(TicketNote.id))) == 0
     response = zhuguan.get("/tickets/", query_string={"q": "网吧\x00"})
     assert response.status_code == 400 and "空字符" in response.get_data(as_text=True)
+    response = zhuguan.get("/processes/x%00y")  # a path segment a view would look up
+    assert response.status_code == 400 and "空字符" in response.get_data(as_text=True)
     liucheng = browser("liucheng")
     token = liucheng.csrf("/modeler/edit?process=ticket_lifecycle")
     response = liucheng.client.put("/modeler/api/draft", data=json.dumps({"process_key": "x\x00", "xml": "<definitions/>"}),

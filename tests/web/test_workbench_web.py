@@ -99,6 +99,11 @@ def test_dry_run_reports_path_and_timers(app, browser):
     assert report["problems"] == []
     bad = send(b, "POST", "/modeler/api/dry-run", {"xml": TICKET_BPMN, "sample_data": [1, 2]})
     assert bad.status_code == 400 and "JSON 对象" in bad.get_json()["message"]
+    deep: dict = {}
+    for _level in range(600):  # parses, but copying it into the process would recurse past the stack
+        deep = {"a": deep}
+    answer = send(b, "POST", "/modeler/api/dry-run", {"xml": TICKET_BPMN, "sample_data": {"x": deep}})
+    assert answer.status_code == 200 and "嵌套超过 20 层" in answer.get_json()["problems"][0]["message"]
 
 
 def test_rollback_redeploys_an_old_version_as_newest(app, browser):
