@@ -27,7 +27,7 @@ from app.services import (
     search_index,
     ticket_rules,
 )
-from app.services.masking import mask_phone
+from app.services.masking import mask_phone, mask_text
 from app.services.reports import conditions
 from app.services.uow import unit_of_work
 
@@ -242,8 +242,9 @@ def record_search(f: LedgerFilter, user: User, page: Page) -> None:
     if phone and access.sees_addresses_of_visible(user):
         access.record(user, "view", f"{TITLE}：按来电号码查询", masked=False, detail=f"来电号码 {mask_phone(phone)}，{found}")
     else:
+        typed = mask_text(f.q) if not access.sees_addresses_of_visible(user) else f.q  # as they are shown it
         access.record(user, "view", f"{TITLE}搜索", masked=not access.sees_addresses_of_visible(user),
-                      detail=f"搜索“{f.q}”，{found}")
+                      detail=f"搜索“{typed}”，{found}")
 
 
 def search(f: LedgerFilter, user: User, page: int = 1, per_page: int = 30) -> tuple[list[Ticket], int]:

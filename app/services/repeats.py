@@ -490,8 +490,11 @@ def register(user: User, kind: str = "", q: str = "", date_from: datetime | None
         .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
     rows = {r.id: RegisterRow(r.kind, r.key_kind, r.key_value, mask_key(r.key_kind, r.key_value, unmasked),
                               first_at=r.first_at, last_at=r.last_at) for r in found}
-    if unmasked and any(r.key_kind in ("phone", "address") for r in found):  # (its commit expires loaded rows:
-        access.record(user, "view", "repeat register")  # so before the tickets are read)
+    shown = sum(r.key_kind in ("phone", "address") for r in found)
+    if (unmasked and shown) or q:  # callers' numbers or addresses shown, or a search that may be by one
+        access.record(user, "view", "重复反映登记", masked=not unmasked,
+                      detail=(f"搜索“{mask_phone(q) if phone_in_query(q) else q}”，" if q else "")
+                      + f"第 {max(page, 1)} 页，按号码或地址的 {shown} 组")
     if rows:  # the tickets of the groups on this page, newest first
         for group_id, t in db.session.execute(
                 select(RepeatGroupMember.group_id, Ticket).join(Ticket, Ticket.id == RepeatGroupMember.ticket_id)

@@ -112,11 +112,7 @@ def register():
     rows = repeats.register(current_user, kind, q, date_from, date_to, min_count, page=page)
     counts = repeats.register_totals(current_user, kind, q, date_from, date_to, min_count)
     pages = max(1, -(-counts["groups"] // repeats.REGISTER_PAGE))
-    unmasked = repeats.may_unmask(current_user)
-    callers = sum(row.kind == "caller" for row in rows)
-    if callers or q:  # callers' numbers shown (or masked), or a search that may be by one: in the access log
-        access.record(current_user, "view", "重复反映登记", masked=not unmasked,
-                      detail=(f"搜索“{q}”，" if q else "") + f"第 {page} 页，重复来电号码 {callers} 组")
+    unmasked = repeats.may_unmask(current_user)  # (the access log line is the service's)
     return render_template("repeats/register.html", rows=rows, counts=counts, kind=kind, page=page, pages=pages,
                            q=q, min_count=min_count, date_from=from_text, date_to=to_text, kinds=LINK_KINDS,
                            unmasked=unmasked)
