@@ -58,10 +58,13 @@ def deadline_text(deadline: datetime | None) -> str:
     return deadline.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if deadline else ""
 
 
-def summary(text: str, deadline: datetime | None) -> str:
-    """What the alert says: the text (shortened) and the deadline the platform set."""
+def summary(text: str, deadline: datetime | None, now: datetime | None = None) -> str:
+    """What the alert says: the text (shortened) and the deadline the platform set (said when it has passed)."""
     short = text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
-    return short + (f"（要求 {deadline_text(deadline)} 前反馈）" if deadline else "")
+    if not deadline:
+        return short
+    passed = "，已过" if now is not None and deadline <= now else ""
+    return short + f"（要求 {deadline_text(deadline)} 前反馈{passed}）"
 
 
 def accepted_kinds(ticket: Ticket) -> list[str]:
@@ -84,11 +87,14 @@ def receive(ticket_no: str, kind: str, text: str, deadline: datetime | None, pla
         return _receive(ticket_no, kind, text, deadline, platform, message_id)
 
 
-def deadline_problems(deadline: datetime | None, now: datetime) -> dict[str, str]:
-    """What is wrong with the deadline a platform set on a message (none: fine): one already passed
-    or more than a year away is a typing error on the platform's side, not a time to work to."""
-    if deadline is not None and deadline <= now:
-        return {"deadline": _("%(value)s 已过（早于收到消息的时间），请核对时限后重发。", value=deadline_text(deadline))}
+def deadline_problems(deadline: datetime | None, now: datetime, received_at: datetime | None = None) -> dict[str, str]:
+    """What is wrong with the deadline a platform set on a message (none: fine). One before the ticket
+    was received, or more than a year away, is a typing error on the platform's side; one passed since
+    is taken (a 催办 of an overdue ticket cites the deadline it missed; a message delayed in transit),
+    and the alert says it has passed."""
+    if deadline is not None and received_at is not None and deadline < received_at:
+        return {"deadline": _("%(value)s 早于工单接收时间 %(received)s，请核对时限后重发。",
+                              value=deadline_text(deadline), received=deadline_text(received_at))}
     if deadline is not None and deadline > one_year_after(now):
         return {"deadline": _("%(value)s 距现在超过一年，不是合理的时限。", value=deadline_text(deadline))}
     return {}
@@ -127,10 +133,10 @@ def _receive(ticket_no, kind, text, deadline, platform, message_id) -> MessageRe
         if instance is None or instance.status != "running" or ticket.closed_at is not None:
             raise Conflict(_refusal(ticket, kind))
         now = clock.now()
-        problems = deadline_problems(deadline, now)
+        problems = deadline_problems(deadline, now, ticket.received_at)
         if problems:
             raise InvalidInput(problems)
-        payload = {"text": text, "summary": summary(text, deadline), "platform": platform,
+        payload = {"text": text, "summary": summary(text, deadline, now), "platform": platform,
                    "deadline": to_iso(deadline) if deadline else None}
         try:
             snap = instances.send_message(instance, MESSAGE_NAMES[kind], payload, "message")

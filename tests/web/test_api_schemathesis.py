@@ -58,15 +58,16 @@ def _node_id_for_schemathesis(request):
 def _rule_problems(case) -> dict:
     """What the services refuse beyond what JSON Schema can say: in a pushed ticket
     (app/services/ticket_rules.py: a deadline after the dispatch, no dispatch in the future) and in a
-    督办/催办 (its deadline ahead, within a year): the document describes these rules in words; such a
+    督办/催办 (its deadline after the ticket's receipt, within a year): the document describes these rules in words; such a
     request must get 422 naming the field."""
     if not isinstance(case.body, dict):
         return {}
     if case.method.upper() == "POST" and case.path.endswith("/messages"):
         value = case.body.get("deadline")
         if isinstance(value, str) and re.fullmatch(schemas.DATETIME_PATTERN[1:-1], value):
-            problems = platform_messages.deadline_problems(schemas.parse_datetime(value), clock.now())
-            return problems if _message_reaches_its_ticket(case) else {}
+            ticket = _message_reaches_its_ticket(case)
+            return platform_messages.deadline_problems(schemas.parse_datetime(value), clock.now(),
+                                                       ticket.received_at) if ticket else {}
         return {}
     if case.method.upper() != "PUT":
         return {}
@@ -78,18 +79,19 @@ def _rule_problems(case) -> dict:
     return ticket_rules.problems(fields)
 
 
-def _message_reaches_its_ticket(case) -> bool:
-    """Whether the service gets as far as the deadline: the ticket exists, takes this kind now, and
+def _message_reaches_its_ticket(case) -> Ticket | None:
+    """The ticket, when the service gets as far as the deadline: it exists, takes this kind now, and
     the message_id is not one it already has (those are answered 404, 409 or 200 first)."""
     if schemas.validate(schemas.MESSAGE_IN, case.body):
-        return False  # refused for its shape first
+        return None  # refused for its shape first
     db.session.commit()  # end this session's read: an earlier generated PUT may have created the ticket since
     ticket = db.session.scalar(select(Ticket).where(Ticket.ticket_no == (case.path_parameters or {}).get("ticket_no")))
     if ticket is None or case.body.get("kind") not in platform_messages.accepted_kinds(ticket):
-        return False
+        return None
     message_id = case.body.get("message_id")
-    return not message_id or db.session.scalar(select(PlatformMessage.id).where(
-        PlatformMessage.ticket_id == ticket.id, PlatformMessage.message_id == message_id)) is None
+    repeated = message_id and db.session.scalar(select(PlatformMessage.id).where(
+        PlatformMessage.ticket_id == ticket.id, PlatformMessage.message_id == message_id)) is not None
+    return None if repeated else ticket
 
 
 @schema.parametrize()

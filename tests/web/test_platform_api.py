@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
+from app.engine.clock import clock
 from app.extensions import db
 from app.models import Alert, OutboxItem, PlatformMessage, ProcessInstance, Ticket, TicketEvent
 from app.services import apikeys
@@ -404,22 +407,28 @@ def test_supervision_and_urges_during_handling(app, browser, city):
     assert late.status_code == 409 and "待回访" in late.get_json()["errors"][0]["message"]
 
 
-def test_a_supervision_whose_deadline_has_passed_is_refused_and_nothing_is_kept(city):
+def test_a_deadline_before_the_ticket_or_a_year_away_is_refused_and_one_passed_since_is_taken(city):
     city.put("BJ-S2")
     ticket = city.ticket("BJ-S2")
     complete(ticket, "sign", "paidan", **SIGN)
     complete(ticket, "dispatch", "paidan", **DISPATCH)
-    past = city.message("BJ-S2", kind="督办", text="请于1月前反馈。", deadline="2020-01-10T17:00:00+08:00",
-                        message_id="DB-PAST")
-    assert past.status_code == 422
-    assert past.get_json()["errors"] == [{"field": "deadline", "message": "要求时限：2020-01-10 17:00 已过"
-                                          "（早于收到消息的时间），请核对时限后重发。"}]
+    before = city.message("BJ-S2", kind="督办", text="请于1月前反馈。", deadline="2020-01-10T17:00:00+08:00",
+                          message_id="DB-PAST")
+    assert before.status_code == 422
+    assert before.get_json()["errors"] == [{"field": "deadline", "message": "要求时限：2020-01-10 17:00 早于工单接收时间"
+                                            " 2026-11-25 09:40，请核对时限后重发。"}]
     far = city.message("BJ-S2", kind="督办", text="请反馈。", deadline="2099-01-10T17:00:00+08:00")
     assert far.status_code == 422 and "超过一年" in far.get_json()["errors"][0]["message"]
     assert count(PlatformMessage) == 0 and count(Alert) == 0
     # corrected, the same message id is taken
     assert city.message("BJ-S2", kind="督办", text="请于1月前反馈。", deadline="2027-01-10T17:00:00+08:00",
                         message_id="DB-PAST").status_code == 201
+    clock.advance(timedelta(hours=8))
+    # a 催办 citing the deadline the ticket has just missed (after it came in) is delivered, and says so
+    missed = city.message("BJ-S2", kind="催办", text="已超时，请立即反馈。", deadline="2026-11-25T17:00:00+08:00")
+    assert missed.status_code == 201, missed.get_data(as_text=True)
+    urge = db.session.scalars(select(Alert).where(Alert.kind == "催办").order_by(Alert.id.desc())).first()
+    assert "（要求 2026-11-25 17:00 前反馈，已过）" in urge.message
 
 
 def test_messages_for_closed_or_unknown_tickets(city):
