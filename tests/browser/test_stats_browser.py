@@ -37,7 +37,9 @@ TEXTS = "(sel) => [...document.querySelectorAll(sel + ' svg text')].map(t => t.t
 
 def _charts(page, url, selector, count):
     page.goto(url)
-    page.wait_for_function(f"document.querySelectorAll('{selector} [data-rendered]').length >= {count}")
+    # a function, not an expression: Playwright evaluates an expression with eval, which the page's CSP refuses
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel + ' [data-rendered]').length >= n",
+                           arg=[selector, count])
     return page.evaluate(TEXTS, selector)
 
 

@@ -57,12 +57,12 @@ def test_modeler_edits_lints_dry_runs_deploys_and_diffs(live_server):  # noqa: F
         page.mouse.move(at[0] - 20, at[1] - 10)
         page.mouse.move(*at, steps=5)
         page.mouse.click(*at)
-        page.wait_for_function(f"{tasks} === 1")
+        page.wait_for_function(f"() => {tasks} === 1")  # a function: an expression is eval (CSP)
         expect(page.locator("#problems")).to_contain_text("元素没有连接到流程中")
         page.keyboard.press("Escape")  # leave the name editing that a new shape opens
         page.locator('[data-tool="undo"]').click()
         expect(page.locator("#save-status")).to_be_visible()
-        page.wait_for_function(f"{tasks} === 0")
+        page.wait_for_function(f"() => {tasks} === 0")
         expect(page.locator("#problems")).not_to_contain_text("元素没有连接到流程中")
 
         # change a timer in the properties panel: 催办 two working days before the deadline
