@@ -13,7 +13,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from app import create_app
 from app.cli import serve_app, upgrade_database
 from app.config import PROJECT_DIR
-from app.demo import seed_demo
+from app.demo import history, seed_demo
+from app.engine.clock import clock
 from app.extensions import db
 from app.seed import seed_base
 
@@ -48,7 +49,8 @@ def main():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--reset", is_flag=True, help="start from an empty demo database")
-def demo(host, port, reset):
+@click.option("--no-history", is_flag=True, help="without the year of closed tickets the reports show")
+def demo(host, port, reset, no_history):
     """Start the desk with demo data on SQLite, timers firing in-process and a movable clock."""
     db_path = Path(os.environ.get("JIESU_DEMO_DB", PROJECT_DIR / "instance" / "demo.sqlite"))
     if reset:
@@ -59,6 +61,8 @@ def demo(host, port, reset):
         upgrade_database()
         seed_base()
         seed_demo()
+        if not no_history:
+            history.seed_demo_history(clock.now())
         db.session.remove()
     time.sleep(0)
     serve_app(app, host, port, with_worker=True)

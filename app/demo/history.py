@@ -146,3 +146,20 @@ def seed_history(count: int, start: datetime, end: datetime, now: datetime, seed
     link_enterprises()
     db.session.commit()
     return len(rows)
+
+
+DEMO_PREFIX = "LS"  # 历史: the demo's year of closed tickets
+
+
+def seed_demo_history(now: datetime, count: int = 1500) -> int:
+    """For ``jiesu demo``: a year of *closed* tickets (received 365 to 14 days before ``now``), so the report
+    pages, the rates' trend and the hot spots have something to show; none stays open (an open row has no
+    process, so it could not be worked on the board or in an inbox). Nothing when they are there already."""
+    if db.session.scalar(select(Ticket.id).where(Ticket.ticket_no.startswith(DEMO_PREFIX)).limit(1)) is not None:
+        return 0
+    rows = [r for r in make_rows(count, now - timedelta(days=365), now - timedelta(days=14), now, seed=7,
+                                 sections=section_ids(), prefix=DEMO_PREFIX) if r.get("closed_at")]
+    insert_rows(rows)
+    link_enterprises()
+    db.session.commit()
+    return len(rows)

@@ -85,3 +85,20 @@ def test_the_board_shows_rates_trend_and_open_by_section(app, browser):
     from app.services.reports import figures
     total_open = sum(r["open"] for r in figures.open_by_section())
     assert sum(data["sections"]["open"]) == total_open > 0
+
+
+def test_the_demos_year_of_history_is_closed_and_shows_in_last_months_report(app, browser):
+    from sqlalchemy import func, select
+
+    from app.demo import history as demo_history
+    from app.extensions import db
+    from app.models import Ticket
+
+    added = demo_history.seed_demo_history(clock.now(), count=300)
+    assert added > 200 and demo_history.seed_demo_history(clock.now(), count=300) == 0, "once"
+    open_rows = db.session.scalar(select(func.count(Ticket.id)).where(
+        Ticket.ticket_no.startswith(demo_history.DEMO_PREFIX), Ticket.closed_at.is_(None)))
+    assert open_rows == 0, "nothing the board or an inbox could not work on"
+    page = browser("tongji").get("/reports/?kind=month&month=2026-10").get_data(as_text=True)
+    received = re.search(r'data-count="received"><a class="report-fig "\s*href="[^"]+"[^>]*>(\d+)</a>', page)
+    assert "月报：2026年10月" in page and received and int(received.group(1)) > 10, received
