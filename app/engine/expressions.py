@@ -119,7 +119,8 @@ def make_environment(calendar: WorkCalendar, notifications: list, moves: list | 
     def notify(kind, message="", once=False) -> None:
         """Raise an alert for supervisors (recorded when the step is saved); the holders of the open
         tasks are told. ``once=True``: a ticket that already has an alert of this kind gets no second
-        one (a deadline missed is one fact, however many stages notice it); the holders are still told."""
+        one (for a deadline that is never computed again, such as 响应时限: missed once, however many
+        stages notice it); the holders are still told."""
         notifications.append(Notice(str(kind), str(message), bool(once)))
 
     def move_deadlines(**variables) -> None:

@@ -239,12 +239,12 @@ def record_search(f: LedgerFilter, user: User, page: Page) -> None:
         return
     found = f"超过 {page.cap} 件" if page.capped else f"{page.total} 件"
     phone = repeats.phone_in_query(f.q)
-    if phone and access.sees_addresses_of_visible(user):
+    sees_callers = access.sees_addresses_of_visible(user)
+    if phone and sees_callers:
         access.record(user, "view", f"{TITLE}：按来电号码查询", masked=False, detail=f"来电号码 {mask_phone(phone)}，{found}")
     else:
-        typed = mask_text(f.q) if not access.sees_addresses_of_visible(user) else f.q  # as they are shown it
-        access.record(user, "view", f"{TITLE}搜索", masked=not access.sees_addresses_of_visible(user),
-                      detail=f"搜索“{typed}”，{found}")
+        typed = f.q if sees_callers else mask_text(f.q)  # as they are shown it
+        access.record(user, "view", f"{TITLE}搜索", masked=not sees_callers, detail=f"搜索“{typed}”，{found}")
 
 
 def search(f: LedgerFilter, user: User, page: int = 1, per_page: int = 30) -> tuple[list[Ticket], int]:

@@ -10,6 +10,7 @@ and the form call them first to answer with the field named.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 
 from app.engine.clock import LOCAL_TZ, clock
@@ -32,14 +33,10 @@ def one_year_after(start):
         return start.replace(year=start.year + 1, day=28)
 
 
-# The full-width forms of ASCII (U+FF01..U+FF5E) and the ideographic space, as a Chinese IME types them
-_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-
-
 def half_width(value):
-    """``（010）１２３４５６７８`` as ``(010)12345678``: digits, letters, brackets and signs typed in full
-    width folded to the half-width ones every rule and search expects (anything else is left as typed)."""
-    return value.translate(_HALF_WIDTH) if isinstance(value, str) else value
+    """``（010）１２３４５６７８`` as ``(010)12345678``: what a Chinese IME types in full width folded as every
+    rule and search expects (NFKC, as the fingerprints and the search index fold text)."""
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
 
 
 def _local(value: datetime) -> str:

@@ -112,7 +112,6 @@ def register():
     rows = repeats.register(current_user, kind, q, date_from, date_to, min_count, page=page)
     counts = repeats.register_totals(current_user, kind, q, date_from, date_to, min_count)
     pages = max(1, -(-counts["groups"] // repeats.REGISTER_PAGE))
-    unmasked = repeats.may_unmask(current_user)  # (the access log line is the service's)
     return render_template("repeats/register.html", rows=rows, counts=counts, kind=kind, page=page, pages=pages,
                            q=q, min_count=min_count, date_from=from_text, date_to=to_text, kinds=LINK_KINDS,
-                           unmasked=unmasked)
+                           unmasked=repeats.may_unmask(current_user))

@@ -15,6 +15,7 @@ from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine.clock import LOCAL_TZ
 from app.models import CaseRequest, Enterprise, EnterpriseTicket, Ticket
 from app.models.ticket import STATE_NEW
+from app.services import board
 
 EMPTY = "-"
 NOT_COUNTED = tuple(str(s) for s in lifecycle.NOT_COUNTED)
@@ -45,7 +46,7 @@ def statuses(now: datetime) -> dict:
         "open": Ticket.closed_at.is_(None),
         "overdue": overdue(now),
         # 督办看板's 已超期: open and past the first deadline it can miss (响应时限 or 办理时限, ticket.first_due)
-        "due_passed": and_(Ticket.closed_at.is_(None), Ticket.first_due.is_not(None), Ticket.first_due <= now),
+        "due_passed": and_(Ticket.closed_at.is_(None), board.overdue_sql(now)),
         "extended": Ticket.original_reply_deadline.is_not(None),
         "excluded": Ticket.excluded.is_(True),
         "carried": Ticket.carried.is_(True),
