@@ -9,7 +9,7 @@ from collections import Counter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import instances
+from app.engine import instances, pruning
 from app.engine.expressions import to_iso
 from app.models import ProcessInstance
 
@@ -20,7 +20,7 @@ def path(wf) -> list[str]:
     """Element ids of the completed tasks, in the order they completed (each once)."""
     done = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id]
     done.sort(key=lambda t: t.last_state_change)
-    seen: dict[str, None] = {}
+    seen: dict[str, None] = dict.fromkeys(pruning.pruned_path(wf))  # before a long loop's history was shortened
     for task in done:
         seen.setdefault(task.task_spec.bpmn_id, None)
     return list(seen)

@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import errors, sizes
+from app.engine import errors, pruning, sizes
 from app.engine.clock import clock, install_spiff_clock
 from app.engine.events import SERIALIZER_CONFIG
 from app.engine.expressions import due_instant, make_script_engine, to_iso
@@ -304,9 +304,12 @@ class Runtime:
         """
         ends = [t for t in wf.get_tasks(state=TaskState.COMPLETED)
                 if isinstance(t.task_spec, EndEvent) and t.workflow is wf and not _in_boundary_branch(t)]
+        dropped = pruning.pruned_end(wf)  # an end reached before a long loop's history was shortened
         if not ends:
-            return ""
+            return dropped[1] if dropped else ""
         last = max(ends, key=lambda t: t.last_state_change)
+        if dropped and dropped[0] > last.last_state_change:
+            return dropped[1]
         return last.task_spec.bpmn_name or last.task_spec.bpmn_id
 
     def _ready_task(self, task) -> ReadyTask:

@@ -146,7 +146,9 @@ class SizeGuardingPolicy(RestrictingNodeTransformer):
 # call activity calling its own process, a multi-instance of a hundred thousand items computed from data.
 # elements the engine completes in one operation (ticket.bpmn: a few dozen); below SpiffWorkflow's own limit:
 # it looks for ready tasks at most 1,000 levels down the task tree (TaskIterator's max_depth), and an instance
-# whose path gets deeper just stops, silently, with nothing to do (each element passed is one level more)
+# whose path gets deeper just stops, silently, with nothing to do (each element passed is one level more).
+# A loop's finished path is shortened after each operation (pruning.py), so this bound meets only an
+# instance whose open tasks start near the root (a branch open since the start) and that loops for ever.
 MAX_ELEMENTS_PER_OPERATION = 900
 MAX_TREE_DEPTH = 990
 MAX_INSTANCES = 1_000  # instances of one multi-instance activity
