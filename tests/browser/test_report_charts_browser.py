@@ -1,4 +1,5 @@
-"""统计报表's charts in real Chromium: names that come from tickets (streets, topics) are text in the tooltips.
+"""统计报表's charts in real Chromium: names that come from tickets (streets, topics) are text in the tooltips;
+the rates' targets are drawn when there is no rate yet.
 
 The fixtures of tests/browser/test_browser.py (the app served by waitress, headless Chromium).
 """
@@ -38,3 +39,24 @@ def test_the_heat_map_tooltip_shows_a_pushed_street_as_text(live_server):  # noq
           return chart.getOption().tooltip[0].formatter({value: [0, row, 1]});
         }""")
         assert "&lt;img" in shown and "<img" not in shown, shown
+
+
+def test_the_rates_chart_draws_its_targets_for_months_without_tickets(live_server):  # noqa: F811
+    """A new desk's first report: no rate in any month of the trend, yet the three dashed target lines."""
+    _require_chromium()
+    with chromium_page(live_server) as page:
+        page.goto(f"{live_server.url}/login")
+        page.fill("input[name=username]", "tongji")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{live_server.url}/reports/?kind=month&month=2026-05")
+        page.wait_for_selector('[data-chart="rates"] svg')
+        drawn = page.evaluate("""() => {
+          const chart = echarts.getInstanceByDom(document.querySelector('[data-chart="rates"]'));
+          const series = chart.getOption().series;
+          return {empty: series.every((s) => s.data.every((v) => v == null)),
+                  targets: series.filter((s) => s.markLine).length,
+                  lines: document.querySelectorAll('[data-chart="rates"] svg path[stroke-dasharray]').length};
+        }""")
+        assert drawn["empty"] and drawn["targets"] == 3, drawn
+        assert drawn["lines"] == 3, drawn

@@ -25,7 +25,8 @@
         color: palette, tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
         legend: { top: 0 }, grid: grid,
         xAxis: { type: "category", data: d.months },
-        yAxis: { type: "value", min: function (v) { return Math.max(0, Math.floor(Math.min(v.min, 85) / 5) * 5); }, max: 100, axisLabel: { formatter: "{value}%" } },
+        // (no rate at all: ECharts gives no minimum, and a NaN axis would draw no target line)
+        yAxis: { type: "value", min: function (v) { return Math.max(0, Math.floor(Math.min(isFinite(v.min) ? v.min : 85, 85) / 5) * 5); }, max: 100, axisLabel: { formatter: "{value}%" } },
         series: d.series.map(function (s) {
           var first = s.target != null && !labelled[s.target];
           if (first) { labelled[s.target] = true; }
