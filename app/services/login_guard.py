@@ -10,7 +10,10 @@ Device cookies (OWASP's defence against lockout abuse): a browser where an accou
 correctly keeps a signed cookie naming that account. From such a browser the account's lockout
 does not apply: someone who types wrong passwords for 王磊 from elsewhere locks 王磊 out of every
 other machine, not out of his own desk. Failures from a trusted browser count against that
-browser alone (kind ``device``), with the account's limit; the address limit applies to all.
+browser alone (kind ``device``), with the account's limit. The address limit stops a machine that guesses
+at many accounts; the desk's 27 staff often reach the server from one address (an office NAT, a proxy), so a
+browser trusted for the account it signs in to is neither stopped by an address lock nor counted toward one:
+someone's guessing locks out the untrusted browsers behind that address, not the colleagues at their desks.
 """
 
 from __future__ import annotations
@@ -117,11 +120,11 @@ def _locked_message(lock: LoginLock, now: datetime) -> LoginLocked:
 
 
 def check(username: str, address: str, device: str | None = None) -> None:
-    """Raise LoginLocked if the account (or, from its trusted browser ``device``, that browser) or the
-    address is locked now (before any password is checked)."""
+    """Raise LoginLocked if the account or the address is locked now (from the account's trusted browser
+    ``device``: if that browser is), before any password is checked."""
     now = clock.wall_now()
-    who = ("device", device) if device else ("account", normalise(username))
-    for kind, key in (who, ("address", address or "")):
+    rules = [("device", device)] if device else [("account", normalise(username)), ("address", address or "")]
+    for kind, key in rules:
         lock = _active_lock(kind, key, now) if key else None
         if lock is not None:
             raise _locked_message(lock, now)
@@ -146,9 +149,9 @@ def failed(username: str, address: str, user: User | None, device: str | None = 
                             detail=("本浏览器上 " if device else "") + f"{failures} 次密码错误，锁定至 "
                                    f"{lock.until.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}")
         outcome = _locked_message(lock, now)
-    if address:
+    if address and not device:
         address_failures = db.session.scalar(select(func.count(LoginFailure.id)).where(
-            LoginFailure.address == address, LoginFailure.at > since))
+            LoginFailure.address == address, LoginFailure.device.is_(None), LoginFailure.at > since))
         if address_failures >= lim.address and _active_lock("address", address, now) is None:
             lock = LoginLock(kind="address", key=address[:64], locked_at=now, until=now + lim.lock)
             db.session.add(lock)

@@ -71,6 +71,25 @@ def test_one_address_guessing_many_accounts_is_stopped(app, browser):
     assert "address_lockout" in kinds()
 
 
+def test_colleagues_behind_the_same_address_keep_signing_in_at_their_own_browsers(app, browser):
+    """The office reaches the server through one NAT address: someone's guessing there locks that address
+    for browsers that never signed in, not for the staff at their own desks (nor do their typos count)."""
+    app.config["JIESU_LOGIN_MAX_FAILURES_PER_ADDRESS"] = 5
+    office = "10.9.0.1"
+    desk = _desk(browser, "wenhua", address=office)
+    for n in range(2):  # his own typos at his desk: not the office's
+        desk.post("/login", {"username": "wenhua", "password": f"typo-{n}"}, environ_base={"REMOTE_ADDR": office})
+    for name in ("a1", "a2", "a3", "a4"):
+        attempt(browser, name, "guess", address=office)
+    assert attempt(browser, "zhiban", "jiesu2026", address=office).status_code == 302, \
+        "4 untrusted failures: the address is still open"
+    attempt(browser, "a5", "guess", address=office)
+    response = attempt(browser, "zhiban", "jiesu2026", address=office)
+    assert response.status_code == 429 and "本机地址" in response.get_data(as_text=True)
+    response = desk.post("/login", {"username": "wenhua", "password": "jiesu2026"}, environ_base={"REMOTE_ADDR": office})
+    assert response.status_code == 302, "a browser trusted for its account is not stopped by the address lock"
+
+
 def test_every_login_and_logout_is_in_the_audit_page(app, browser):
     attempt(browser, "huifang", "wrong")
     b = browser("huifang")
