@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.engine import cache, instances, progress, pruning
+from app.engine import cache, instances, migration, progress, pruning
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Alert, ProcessInstance, WorkItem
@@ -127,3 +127,29 @@ def test_a_short_instance_is_left_as_it_is(app):
     tree = _tree(instance)
     assert pruning.prune(tree) == 0
     assert pruning.pruned_path(tree) == []
+
+
+def test_a_shortened_instance_migrates_to_a_new_version_and_runs_on(app, monkeypatch):
+    """A process owner changes the long-running diagram: the instance whose history was shortened moves
+    to the new version (its deadline recomputed) and the loop goes on there."""
+    monkeypatch.setattr(pruning, "PRUNE_AT", 12)
+    monkeypatch.setattr(pruning, "KEEP", 3)
+    clock.freeze(shanghai(2026, 11, 2, 9, 0))
+    retire_report_cycle()
+    xml = (BPMN / "long_loop.bpmn").read_text(encoding="utf-8")
+    instances.deploy(xml)
+    instance, _snap = instances.start("long_loop", {"total": 30}, business_key="migrated")
+    for _ in range(10):
+        clock.freeze(instance.next_timer_at + timedelta(seconds=1))
+        instances.fire_timers(instance)
+    assert pruning.pruned_path(_tree(instance)), "the history was shortened"
+    newer = instances.deploy(xml.replace('name="下一轮"', 'name="开始下一轮"').replace(
+        "next_at = add_hours(now(), 1)", "next_at = add_hours(now(), 2)"))
+    snap, result = migration.migrate(instance, newer)
+    assert result.safe and snap is not None, result.reasons
+    assert instance.version_id == newer.id
+    for _ in range(20):
+        clock.freeze(instance.next_timer_at + timedelta(seconds=1))
+        snap = instances.fire_timers(instance)
+    assert instance.status == "completed" and snap.end_event == "轮次完成"
+    assert snap.data["rounds"] == 30
