@@ -150,6 +150,13 @@ def _report_filters(query, f: LedgerFilter):
         last = date.fromisoformat(f.received_to) if f.received_to else None
     except ValueError as exc:
         raise ServiceError(_("日期格式应为 YYYY-MM-DD。")) from exc
+    try:
+        for d in (first, last):
+            if d is not None:
+                query_args.in_years(d)
+    except ValueError:
+        raise ServiceError(_("日期应在 %(low)s 年至 %(high)s 年之间。", low=query_args.YEARS[0],
+                             high=query_args.YEARS[1])) from None
     query = query.where(*conditions.received_between(first, last))
     if f.status:  # one or more report counts, comma-separated, all of them
         known = conditions.statuses(clock.now())

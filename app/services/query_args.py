@@ -43,6 +43,15 @@ def year(value) -> int:
     return _within(value, *YEARS)
 
 
+def in_years(d):
+    """``d`` (a date) if its year is within YEARS, else ValueError: a report, the ledger's 接收日期 or a
+    考核期 of 0001-01-01 or 9999-12-31 once overflowed ``date`` arithmetic or the database's
+    timestamps (a 500)."""
+    if not YEARS[0] <= d.year <= YEARS[1]:
+        raise ValueError(f"{d} is not within the years {YEARS[0]}..{YEARS[1]}")
+    return d
+
+
 def row_id_or_none(value) -> int | None:
     """An id written as digits (a stored filter, a form's list), or None."""
     try:

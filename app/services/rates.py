@@ -37,7 +37,7 @@ from app.engine import calendar_store
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import Ticket
-from app.services import _, _l, settings, time_rules
+from app.services import _, _l, query_args, settings, time_rules
 
 DEFAULTS = {
     "rate_weight_basic_resolved": 0.8,
@@ -121,10 +121,11 @@ class Rate:
 
 def period_bounds(label: str) -> tuple[datetime, datetime]:
     """'2026-11' -> [start, end) in Asia/Shanghai, honouring the month-boundary setting. ValueError unless
-    the label is YYYY-MM (a typed 2026-1 is refused, as the 三率 page refuses it, not read as January)."""
+    the label is YYYY-MM within query_args.YEARS (a typed 2026-1 is refused, as the 三率 page refuses it, not read as January)."""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", label or ""):
         raise ValueError(f"not a YYYY-MM period: {label!r}")
     year, month = (int(part) for part in label.split("-"))
+    query_args.in_years(date(year, month, 1))  # 0001-01, 9999-12: ValueError, as a malformed label
     start_day = int(setting("assessment_start_day"))
     if start_day <= 1:
         start = date(year, month, 1)

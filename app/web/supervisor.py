@@ -1,5 +1,3 @@
-import re
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -19,10 +17,11 @@ def index():
 @bp.route("/rates")
 def rate_details():
     period = request.args.get("period") or rates.current_period()
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+    try:
+        start, end = rates.period_bounds(period)  # (ValueError: not YYYY-MM, or a year like 9999)
+    except ValueError:
         flash(_("考核期格式应为 YYYY-MM。"), "danger")
         return redirect(url_for("supervisor.rate_details"))
-    start, end = rates.period_bounds(period)
     listed = rates.LISTED_ALL if request.args.get("all") == "1" else rates.LISTED  # 列出全部
     return render_template("rates.html", rates=rates.compute(period, listed=listed), period=period, start=start, end=end,
                            weights=(rates.setting("rate_weight_basic_resolved"),

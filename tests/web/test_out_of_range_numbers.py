@@ -61,3 +61,36 @@ def test_a_posted_year_out_of_range_is_refused_in_chinese(app, browser, url):
     response = b.post(url, {"year": "10000"}, form_url="/admin/calendar")
     assert response.status_code == 302
     assert "年份应在 2000 至 2100 之间。" in b.get(response.headers["Location"]).get_data(as_text=True)
+
+
+DAYS_OUT_OF_RANGE = [
+    "/reports/?kind=day&date=9999-12-31", "/reports/?kind=day&date=0001-01-01", "/reports/?kind=week&date=9999-12-31",
+    "/reports/?kind=month&month=9999-12", "/reports/?kind=assessment&month=0001-01",
+    "/reports/?kind=range&from=0001-01-01&to=0001-01-05", "/reports/print?kind=range&from=9999-12-25&to=9999-12-31",
+    "/reports/report.xlsx?kind=month&month=0001-01", "/reports/report.pdf?kind=week&date=0001-01-01",
+    "/reports/hotspots?kind=month&month=9999-12", "/reports/topic?kind=week&date=9999-12-31",
+    "/reports/callbacks.xlsx?kind=day&date=9999-12-31",
+    "/tickets/?received_from=0001-01-01", "/tickets/?received_to=9999-12-31", "/tickets/?period=0001-01",
+]
+
+
+@pytest.mark.parametrize("url", DAYS_OUT_OF_RANGE)
+def test_a_date_of_year_1_or_9999_is_refused_in_chinese_not_a_500(app, browser, url):
+    # date(9999, 12, 31) + 1 day, or year 1 in Asia/Shanghai turned to UTC, overflowed: a 500
+    response = browser("zhuguan").get(url, follow_redirects=True)
+    assert response.status_code in (200, 400, 422), (url, response.status_code)
+    page = response.get_data(as_text=True)
+    assert "日期应在 2000 年至 2100 年之间" in page or "格式应为" in page, url
+
+
+@pytest.mark.parametrize("period", ["9999-12", "0001-01"])
+def test_an_assessment_period_out_of_range_on_the_rates_page_is_refused(app, browser, period):
+    response = browser("zhuguan").get(f"/supervisor/rates?period={period}", follow_redirects=True)
+    assert response.status_code == 200
+    assert "考核期格式应为 YYYY-MM。" in response.get_data(as_text=True)
+
+
+def test_an_inspection_plan_month_out_of_range_is_refused(app, browser):
+    response = browser("zhuguan").get("/inspections/plan?month=9999-12", follow_redirects=True)
+    assert response.status_code in (200, 422)
+    assert "日期应在 2000 年至 2100 年之间" in response.get_data(as_text=True)

@@ -19,7 +19,7 @@ from app.models import (
     InspectionCampaign,
     User,
 )
-from app.services import Conflict, PermissionDenied, ServiceError, _, settings
+from app.services import Conflict, PermissionDenied, ServiceError, _, query_args, settings
 from app.services.inspections.access import can_plan, inspectors
 from app.services.inspections.starting import start
 from app.services.uow import unit_of_work
@@ -55,7 +55,11 @@ def parse_month(text: str | None) -> date:
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ServiceError(_("月份格式应为 YYYY-MM（如 2026-12）。"))
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    try:
+        return query_args.in_years(date(int(match.group(1)), int(match.group(2)), 1))
+    except ValueError:  # 0001-01, 9999-12: the plan's periods and deadlines would overflow
+        raise ServiceError(_("日期应在 %(low)s 年至 %(high)s 年之间。", low=query_args.YEARS[0],
+                             high=query_args.YEARS[1])) from None
 
 
 def period_of(month: date, months: int) -> str:

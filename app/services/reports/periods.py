@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.engine.clock import LOCAL_TZ, clock
-from app.services import N_, ServiceError, _, rates
+from app.services import N_, ServiceError, _, query_args, rates
 
 KINDS = ("day", "week", "month", "assessment", "range")
 KIND_LABELS = {"day": N_("日报"), "week": N_("周报"), "month": N_("月报"), "assessment": N_("考核期报告"),
@@ -146,16 +146,26 @@ class Period:
 
 def _date(text: str, what: str) -> date:
     try:
-        return date.fromisoformat(str(text).strip())
+        d = date.fromisoformat(str(text).strip())
     except ValueError as exc:
         raise ServiceError(_("%(what)s的日期格式应为 YYYY-MM-DD。", what=what)) from exc
+    return _within_years(d)
 
 
 def _month(text: str) -> str:
     text = str(text or "").strip()
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
         raise ServiceError(_("月份格式应为 YYYY-MM。"))
+    _within_years(date.fromisoformat(text + "-01"))
     return text
+
+
+def _within_years(d: date) -> date:
+    try:
+        return query_args.in_years(d)
+    except ValueError:
+        raise ServiceError(_("日期应在 %(low)s 年至 %(high)s 年之间。", low=query_args.YEARS[0],
+                             high=query_args.YEARS[1])) from None
 
 
 def day(d: date) -> Period:
