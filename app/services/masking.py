@@ -87,7 +87,8 @@ def luhn_ok(digits: str) -> bool:
 
 # Not glued to letters or digits on either side (Chinese characters and punctuation are fine).
 _B, _E = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# (not \w before it: a Chinese character is \w, and 邮箱zsf@example.com was left as it was)
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ID = re.compile(_B + r"\d{17}[\dXx]" + _E)
 _CARD = re.compile(_B + r"\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?" + _E)
 _MOBILE = re.compile(_B + r"(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})" + _E)

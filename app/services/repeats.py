@@ -44,6 +44,7 @@ from app.services import (
     ServiceError,
     _,
     access,
+    masking,
     repeat_groups,
     rules_settings,
     textsim,
@@ -155,9 +156,10 @@ def fingerprint(ticket: Ticket, new: bool = False) -> TicketFingerprint:
     return fp
 
 
-def _text_tokens(ticket: Ticket) -> list[str]:
-    """Title and content words, without the ticket's own enterprise and address (what candidates share)."""
-    text = unicodedata.normalize("NFKC", f"{ticket.title}\n{ticket.content}")
+def _text_tokens(ticket: Ticket, mask: masking.Mask = masking.FULL) -> list[str]:
+    """Title and content words, without the ticket's own enterprise and address (what candidates share);
+    with ``mask``, the words of the text as that reader is shown it."""
+    text = unicodedata.normalize("NFKC", f"{mask.text(ticket.title)}\n{mask.text(ticket.content)}")
     names = (ticket.enterprise, ticket.address, normalise_enterprise(ticket.enterprise), normalise_address(ticket.address))
     remove = tuple(sorted({unicodedata.normalize("NFKC", v).strip() for v in names if v}, key=len, reverse=True))
     return textsim.tokens(text, remove)
@@ -338,9 +340,11 @@ def mask_key(key_kind: str, value: str, unmasked: bool) -> str:
     return value[:3] + "*" * max(3, len(value) - 3)
 
 
-def compare(link: RepeatLink) -> dict:
-    """What the side-by-side page shows besides the two tickets: the words they share."""
-    shared = textsim.common_tokens(_text_tokens(link.ticket), _text_tokens(link.earlier))
+def compare(link: RepeatLink, user: User) -> dict:
+    """What the side-by-side page shows besides the two tickets: the words they share, of the texts as
+    ``user`` is shown them (a masked reader was shown the caller's number, name and card among them)."""
+    shared = textsim.common_tokens(_text_tokens(link.ticket, masking.for_viewer(user, link.ticket)),
+                                   _text_tokens(link.earlier, masking.for_viewer(user, link.earlier)))
     return {"shared_words": shared}
 
 

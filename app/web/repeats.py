@@ -57,7 +57,7 @@ def compare(link_id):
         access.log_ticket_view(current_user, t, f"重复反映比对 #{link.id}",
                                masked=not access.may_see_personal_data(current_user, t))
     return render_template("repeats/compare.html", link=link, labels=tickets.FIELD_LABELS,
-                           can_decide=repeats.can_decide(current_user), **repeats.compare(link))
+                           can_decide=repeats.can_decide(current_user), **repeats.compare(link, current_user))
 
 
 @bp.route("/<int:link_id>/decide", methods=["POST"])

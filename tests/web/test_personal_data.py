@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AccessLog, Attachment, Section, User
+from app.models import AccessLog, Attachment, RepeatLink, Section, User
 from app.services import ledger
 from tests.helpers import DISPATCH, HANDLE, RESPOND, SIGN, complete, new_ticket, open_item, run_to, user
 
@@ -228,3 +228,19 @@ def test_a_masked_reader_cannot_confirm_a_masked_number_name_or_email_by_searchi
         assert "T-MASKED" in zhuguan.get("/tickets/", query_string={"q": hidden}).get_data(as_text=True), hidden
     for shown in ("KTV", "噪音", "T-MASKED"):
         assert "T-MASKED" in tongji.get("/tickets/", query_string={"q": shown}).get_data(as_text=True), shown
+
+
+def test_the_words_two_repeat_tickets_share_are_the_words_a_masked_reader_is_shown(app, browser):
+    """重复反映对比's 共同关键词 once listed the caller's number, name and card number to an analyst."""
+    content = f"张三丰反映网吧接纳未成年人，联系电话{PHONE}，卡号4111111111111111，邮箱zsf@example.com。"
+    first = new_ticket("T-0001", caller_name="张三丰", caller_phone=PHONE, content=content)
+    new_ticket("T-0002", caller_name="张三丰", caller_phone=PHONE, content=content)
+    link = db.session.scalar(select(RepeatLink).where(RepeatLink.earlier_id == first.id))
+    assert link is not None
+    for who in ("tongji", "jiancha", "shenhe"):
+        page = browser(who).get(f"/repeats/{link.id}").get_data(as_text=True)
+        assert "共同关键词" in page and "未成年人" in page, who
+        for secret in (PHONE, "张三丰", "4111111111111111", "zsf@"):
+            assert secret not in page, (who, secret)
+    dispatcher = browser("paidan").get(f"/repeats/{link.id}").get_data(as_text=True)
+    assert PHONE in dispatcher and "张三丰" in dispatcher
