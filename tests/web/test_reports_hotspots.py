@@ -94,3 +94,18 @@ def test_a_topic_with_a_line_break_is_refused_with_a_message(app, browser):
     response = b.post(url, {"topic": '网吧"\r\nX-Evil: 1', "text": "分析"}, form_url=url)
     assert response.status_code == 200 and "X-Evil" not in str(response.headers)
     assert "问题分类含有换行等控制字符" in response.get_data(as_text=True)
+
+
+def test_a_cluster_of_complaints_shows_no_callers_name_among_its_words(app):
+    """A caller whose name the texts repeat (张三丰反映…): the cluster's words once listed it to analysts."""
+    now = clock.now()
+    rows = history.make_rows(4, shanghai(2026, 11, 10), shanghai(2026, 11, 20), now, seed=3,
+                             sections=history.section_ids(), prefix="Z")
+    for row in rows:
+        row.update(topic="文化->文化市场->网吧", ticket_type="投诉", caller_name="张三丰", title="张三丰反映网吧接纳未成年人",
+                   content="张三丰反映极速网咖接纳未成年人上网，张三丰要求查处。", excluded=False)
+    history.insert_rows(rows)
+    db.session.commit()
+    clusters = hotspots.clusters(periods.month("2026-11"))
+    assert clusters and "极速网咖" in clusters[0]["words"]
+    assert not any("张三丰" in w for c in clusters for w in c["words"])

@@ -61,8 +61,12 @@ def _texts(period: Period) -> list[tuple[int, str, str]]:
     """The period's texts with personal data masked first: keywords and clusters are read by everyone."""
     rows = db.session.execute(select(Ticket.id, Ticket.topic, Ticket.title, Ticket.content, Ticket.caller_name)
                               .where(_scope(period)).order_by(Ticket.received_at.desc()).limit(MAX_TEXTS))
-    return [(i, topic, masking.mask_names(masking.mask_text(f"{title}。{content}"), masking.caller_names(caller)))
-            for i, topic, title, content, caller in rows]
+    return [(i, topic, _masked(title, content, caller)) for i, topic, title, content, caller in rows]
+
+
+def _masked(title: str, content: str, caller: str) -> str:
+    """A ticket's text as every reader of a report may see it: numbers and the caller's name masked."""
+    return masking.mask_names(masking.mask_text(f"{title}。{content}"), masking.caller_names(caller))
 
 
 def keyword_rise(period: Period, top: int = 20) -> list[dict]:
@@ -92,7 +96,8 @@ def phrases(period: Period, top: int = 20) -> list[tuple[str, float]]:
 
 def clusters(period: Period, min_size: int = 3, limit: int = 10) -> list[dict]:
     """Similar complaints (leader clustering by the repeat detection's similarity, within a topic)."""
-    rows = list(db.session.execute(select(Ticket.id, Ticket.topic, Ticket.title, Ticket.content, Ticket.street)
+    rows = list(db.session.execute(select(Ticket.id, Ticket.topic, Ticket.title, Ticket.content, Ticket.street,
+                                          Ticket.caller_name)
                                    .where(_scope(period), Ticket.ticket_type.in_(COMPLAINT_TYPES))
                                    .order_by(Ticket.received_at).limit(MAX_TEXTS)))
     by_topic: dict[str, list] = {}
@@ -102,7 +107,8 @@ def clusters(period: Period, min_size: int = 3, limit: int = 10) -> list[dict]:
     for topic, items in by_topic.items():
         groups: list[dict] = []
         for r in items:
-            toks = [w for w in textsim.tokens(masking.mask_text(f"{r.title}。{r.content}")) if not _NUMBERISH.search(w)]
+            # (the caller's name too: a cluster's words are shown to analysts and leaders)
+            toks = [w for w in textsim.tokens(_masked(r.title, r.content, r.caller_name)) if not _NUMBERISH.search(w)]
             for g in groups:
                 if textsim.similarity(toks, g["tokens"]) >= CLUSTER_THRESHOLD:
                     g["ids"].append(r.id)
