@@ -109,3 +109,13 @@ def test_a_cluster_of_complaints_shows_no_callers_name_among_its_words(app):
     clusters = hotspots.clusters(periods.month("2026-11"))
     assert clusters and "极速网咖" in clusters[0]["words"]
     assert not any("张三丰" in w for c in clusters for w in c["words"])
+
+
+def test_a_typed_topic_gives_the_word_file_a_plain_name(app, browser):
+    b = browser("tongji")
+    url = "/reports/topic?kind=month&month=2026-11"
+    response = b.post(url, {"topic": '文化->网吧"; filename="../../evil.exe', "text": ""}, form_url=url)
+    assert response.status_code == 200 and "wordprocessingml" in response.mimetype
+    disposition = response.headers["Content-Disposition"]
+    assert "evil.exe" not in disposition and "/" not in disposition and '\\"' not in disposition
+    assert "%E7%BD%91%E5%90%A7filenameevilexe-2026-11.docx" in disposition  # 网吧filenameevilexe

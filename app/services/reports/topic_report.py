@@ -146,6 +146,9 @@ def docx(r: dict) -> bytes:
 
 
 def file_name(r: dict) -> str:
-    return f"专题分析报告-{r['topic'].split('->')[-1]}-{r['period'].key}.docx"
+    """专题分析报告-网吧-2026-11.docx; the topic is typed, so only its letters, digits and - _ are kept (no
+    quotes, slashes or ``..`` in a download's name)."""
+    last = "".join(c for c in r["topic"].split("->")[-1] if c.isalnum() or c in "-_")[:40] or "topic"
+    return f"专题分析报告-{last}-{r['period'].key}.docx"
 
 
