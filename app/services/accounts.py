@@ -78,6 +78,17 @@ def sign_in(username: str, password: str, address: str = "", user_agent: str = "
     return SignedIn(user, token, device_cookie if device else login_guard.new_device(user))
 
 
+def _wrong_current_password(user: User, address: str, token: str | None) -> None:
+    with unit_of_work():
+        security_log.record("login_failed", user, address=address, detail="修改密码时当前密码错误")
+        # counted for this session alone (as login_guard counts a trusted browser's), not the account
+        locked = login_guard.failed(user.username, address, user, device=sessions.failure_key(token))
+        if locked is not None:
+            sessions.end(token, "password_guessing")
+    if locked is not None:
+        raise locked
+
+
 def _user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username)) if username else None
 
@@ -89,10 +100,15 @@ def sign_out(user: User, token: str | None, address: str = "") -> None:
 
 
 def change_password(user: User, current: str, new: str, repeat: str, address: str = "",
-                    user_agent: str = "") -> str:
-    """The user's own change: every session of theirs ends, this browser gets a new one (its token)."""
+                    user_agent: str = "", token: str | None = None) -> str:
+    """The user's own change: every session of theirs ends, this browser gets a new one (its token).
+
+    A wrong current password is a failed sign-in of this session (``token``): as many as lock an account
+    end the session (LoginLocked), so a desk left signed in does not let anyone guess the password at
+    leisure and then change it; they count against the address too."""
     errors = {}
     if not user.check_password(current or ""):
+        _wrong_current_password(user, address, token)
         errors["current"] = _("当前密码不正确。")
     problem = passwords.problem(new, user.username, user.name)
     if problem:

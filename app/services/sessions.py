@@ -84,6 +84,11 @@ def resolve(token: str | None) -> User | None:
     return user
 
 
+def failure_key(token: str | None) -> str:
+    """How login_guard counts wrong passwords typed inside one session (``LoginFailure.device``, 64 chars)."""
+    return "session:" + _digest(token or "")[:56]
+
+
 def end(token: str | None, reason: str) -> None:
     """End one session (logout), in the caller's transaction."""
     if token:

@@ -81,10 +81,20 @@ def change_password():
         token = {}
 
         def change():
-            token["value"] = accounts.change_password(current_user, form.current.data, form.new.data,
-                                                      form.repeat.data, _address(), _agent())
+            try:
+                token["value"] = accounts.change_password(current_user, form.current.data, form.new.data,
+                                                          form.repeat.data, _address(), _agent(),
+                                                          current_user.session_token)
+            except accounts.LoginLocked as exc:
+                token["locked"] = str(exc)
+                raise
 
         status = flow.submit_form(form, change)
+        if token.get("locked"):  # too many wrong current passwords: this session has ended
+            logout_user()
+            session.clear()
+            flash(token["locked"], "danger")
+            return redirect(url_for("auth.login"))
         if status is None:
             user = current_user._get_current_object()
             _start_session(user, token["value"])

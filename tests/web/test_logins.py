@@ -197,3 +197,20 @@ def test_changing_ones_own_password_keeps_this_browser_trusted(app, browser):
     for n in range(10):
         attempt(browser, "huifang", f"guess-{n}", address=f"10.0.1.{n}")
     assert desk.post("/login", {"username": "huifang", "password": "Qz7#mintgreen-lantern"}).status_code == 302
+
+
+def test_guessing_the_current_password_on_a_desk_left_signed_in_ends_the_session(app, browser):
+    """修改密码 checked the current password without a limit: whoever sat at a signed-in desk could guess it
+    at leisure, then change it. Ten wrong ones end the session; the owner still signs in."""
+    desk = browser("huifang")
+    new = {"new": "Qz7#mintgreen-lantern", "repeat": "Qz7#mintgreen-lantern"}
+    for n in range(9):
+        response = desk.post("/account/password", {"current": f"guess-{n}", **new})
+        assert response.status_code == 422 and "当前密码不正确" in response.get_data(as_text=True)
+    response = desk.post("/account/password", {"current": "guess-9", **new})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert desk.get("/").status_code == 302, "signed out"
+    assert "已被暂时锁定" in desk.get("/login").get_data(as_text=True)
+    assert kinds("huifang").count("login_failed") == 10 and "lockout" in kinds("huifang")
+    assert user("huifang").check_password("jiesu2026"), "the password was not changed"
+    assert browser().post("/login", {"username": "huifang", "password": "jiesu2026"}).status_code == 302
