@@ -105,7 +105,7 @@ def change_password(user: User, current: str, new: str, repeat: str, address: st
 
     A wrong current password is a failed sign-in of this session (``token``): as many as lock an account
     end the session (LoginLocked), so a desk left signed in does not let anyone guess the password at
-    leisure and then change it; they count against the address too."""
+    leisure and then change it (like a trusted browser's, they are not counted toward the address's lock)."""
     errors = {}
     if not user.check_password(current or ""):
         _wrong_current_password(user, address, token)
