@@ -115,7 +115,7 @@ def _query(f: LedgerFilter, user: User):
     if f.ticket_type:
         query = query.where(Ticket.ticket_type == f.ticket_type)
     if f.topic:
-        query = query.where(Ticket.topic.ilike(f"%{f.topic}%"))
+        query = query.where(Ticket.topic.icontains(f.topic, autoescape=True))  # a typed % or _ is itself
     if f.section_id:
         query = query.where(Ticket.section_id == f.section_id)
     if f.state:

@@ -28,6 +28,7 @@ def test_filters_and_free_text_search(app, browser):
 
     assert numbers("period=2026-11") == ["NOV-1", "NOV-2"]
     assert numbers("topic=网吧") == ["NOV-1"]
+    assert numbers("topic=%25") == [] and numbers("topic=_") == [], "a typed % or _ is no wildcard"
     assert numbers("type=投诉&period=2026-10") == ["OCT-1"]
     assert numbers("overdue=1") == ["NOV-2", "OCT-1"]  # both still open past their deadline
     assert numbers("excluded=no") == ["NOV-1", "NOV-2", "OCT-1"]

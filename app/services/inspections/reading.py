@@ -103,7 +103,7 @@ def search(status: str = "", source: str = "", q: str = "", page: int = 1, per_p
     if source:
         query = query.where(Inspection.source == source)
     if q:
-        query = query.where(Inspection.subject_name.ilike(f"%{q.strip()}%"))
+        query = query.where(Inspection.subject_name.icontains(q.strip(), autoescape=True))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Inspection.created_at.desc(), Inspection.id.desc())
                               .offset((page - 1) * per_page).limit(per_page))
