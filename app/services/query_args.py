@@ -69,3 +69,12 @@ def as_args(filter_, names: dict[str, str] | None = None) -> dict:
     names = names or {}
     return {names.get(f.name, f.name): "1" if value is True else value
             for f in fields(filter_) if (value := getattr(filter_, f.name))}
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_containing(text: str) -> str:
+    """A LIKE pattern (with ``escape=LIKE_ESCAPE``) for values holding ``text``: a typed % or _ is itself."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

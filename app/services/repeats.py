@@ -45,6 +45,7 @@ from app.services import (
     _,
     access,
     masking,
+    query_args,
     repeat_groups,
     rules_settings,
     textsim,
@@ -464,16 +465,16 @@ SEARCH_IDS = 5000  # a search matching at most this many groups filters by their
 def _searched(needle: str, unmasked: bool):
     """Groups whose key (as this reader sees it) or one of whose tickets' number or enterprise holds the words:
     found once by one scan of the narrow member table, then filtered by id (else by the subquery itself)."""
-    like = f"%{needle}%"
+    like = query_args.like_containing(needle)
     member = aliased(RepeatGroupMember)  # (not the members the totals count)
     in_tickets = (exists().where(member.group_id == RepeatGroup.id,
-                                 or_(member.ticket_no_lower.like(like), member.enterprise_lower.like(like)))
+                                 or_(member.ticket_no_lower.like(like, escape=query_args.LIKE_ESCAPE), member.enterprise_lower.like(like, escape=query_args.LIKE_ESCAPE)))
                   .correlate(RepeatGroup))
-    shown = RepeatGroup.key_value.like(like) if unmasked else and_(RepeatGroup.key_kind == "enterprise",
-                                                                   RepeatGroup.key_value.like(like))
+    shown = RepeatGroup.key_value.like(like, escape=query_args.LIKE_ESCAPE) if unmasked else and_(RepeatGroup.key_kind == "enterprise",
+                                                                   RepeatGroup.key_value.like(like, escape=query_args.LIKE_ESCAPE))
     ids = db.session.scalars(union(
-        select(RepeatGroupMember.group_id).where(or_(RepeatGroupMember.ticket_no_lower.like(like),
-                                                     RepeatGroupMember.enterprise_lower.like(like))),
+        select(RepeatGroupMember.group_id).where(or_(RepeatGroupMember.ticket_no_lower.like(like, escape=query_args.LIKE_ESCAPE),
+                                                     RepeatGroupMember.enterprise_lower.like(like, escape=query_args.LIKE_ESCAPE))),
         select(RepeatGroup.id).where(shown)).limit(SEARCH_IDS + 1)).all()
     return RepeatGroup.id.in_(ids) if len(ids) <= SEARCH_IDS else or_(shown, in_tickets)
 

@@ -22,6 +22,7 @@ from app.services import (
     _,
     login_guard,
     passwords,
+    query_args,
     security_log,
     sessions,
 )
@@ -216,8 +217,8 @@ def unlock(kind: str, key: str, actor: User | None) -> int:
 def list_users(q: str = "", role: str = "", show_disabled: bool = True) -> list[User]:
     query = select(User).order_by(User.active.desc(), User.username)
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where((User.username.ilike(like)) | (User.name.ilike(like)))
+        like = query_args.like_containing(q.strip())
+        query = query.where((User.username.ilike(like, escape=query_args.LIKE_ESCAPE)) | (User.name.ilike(like, escape=query_args.LIKE_ESCAPE)))
     if not show_disabled:
         query = query.where(User.active.is_(True))
     users = list(db.session.scalars(query))

@@ -39,11 +39,11 @@ def _old_groups(kind, q, date_from, date_to, min_count, unmasked):
     needle = (q or "").strip().lower()
     if needle:
         groups = groups.join(Ticket, Ticket.id == members.c.tid)
-        like = f"%{needle}%"
-        in_tickets = func.max(case((or_(func.lower(Ticket.ticket_no).like(like),
-                                        func.lower(Ticket.enterprise).like(like)), 1), else_=0)) == 1
-        shown = members.c.key_value.like(like) if unmasked else and_(members.c.key_kind == "enterprise",
-                                                                     members.c.key_value.like(like))
+        like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"  # % and _ typed are themselves
+        in_tickets = func.max(case((or_(func.lower(Ticket.ticket_no).like(like, escape="\\"),
+                                        func.lower(Ticket.enterprise).like(like, escape="\\")), 1), else_=0)) == 1
+        shown = members.c.key_value.like(like, escape="\\") if unmasked else and_(members.c.key_kind == "enterprise",
+                                                                     members.c.key_value.like(like, escape="\\"))
         groups = groups.having(or_(in_tickets, func.max(case((shown, 1), else_=0)) == 1))
     return members, groups
 

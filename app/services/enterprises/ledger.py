@@ -20,7 +20,7 @@ from app.models import (
     RectificationOrder,
     Ticket,
 )
-from app.services import N_, InvalidInput, NotFound, PermissionDenied, _, _l
+from app.services import N_, InvalidInput, NotFound, PermissionDenied, _, _l, query_args
 from app.services import credit_code as credit
 from app.services.enterprises.licence import ensure_watch
 from app.services.spreadsheets import CellError, parse_date
@@ -194,9 +194,9 @@ def search(q: str = "", kind: str = "", risk: str = "", expiring: bool = False, 
            per_page: int = 50) -> tuple[list[Enterprise], int]:
     query = select(Enterprise)
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(Enterprise.name.ilike(like), Enterprise.credit_code.ilike(like.upper()),
-                                Enterprise.address.ilike(like), Enterprise.licence_no.ilike(like)))
+        like, E = query_args.like_containing(q.strip()), query_args.LIKE_ESCAPE
+        query = query.where(or_(Enterprise.name.ilike(like, escape=E), Enterprise.credit_code.ilike(like.upper(), escape=E),
+                                Enterprise.address.ilike(like, escape=E), Enterprise.licence_no.ilike(like, escape=E)))
     if kind:
         query = query.where(Enterprise.kind == kind)
     if risk:
