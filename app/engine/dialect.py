@@ -151,8 +151,11 @@ def normalise(xml: bytes) -> bytes:
         for node in root.iterfind(f".//{{{BPMN_NS}}}{tag}"):
             if node.text and node.text.strip():
                 node.text = timer_to_python(node.text)
-    for tag in ("conditionExpression", "loopCardinality", "completionCondition"):
+    for tag in ("conditionExpression", "loopCardinality", "completionCondition", "loopCondition"):
         for node in root.iterfind(f".//{{{BPMN_NS}}}{tag}"):
             if node.text and node.text.strip():
                 node.text = juel_to_python(node.text)
+    for node in root.iterfind(f".//{{{BPMN_NS}}}conditionalEventDefinition/{{{BPMN_NS}}}condition"):
+        if node.text and node.text.strip():  # a conditional event's condition, as Camunda writes it (${…})
+            node.text = juel_to_python(node.text)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -66,12 +66,17 @@ def collect(root) -> list[Expression]:
         if node is not None and (node.text or "").strip():
             found.append(Expression(flow.get("id"), _name(flow), "条件", node.text.strip(),
                                     dialect.juel_to_python(node.text), juel=dialect.is_juel(node.text)))
-    for tag, what in (("loopCardinality", "循环次数"), ("completionCondition", "完成条件")):
+    for tag, what in (("loopCardinality", "循环次数"), ("completionCondition", "完成条件"), ("loopCondition", "循环条件")):
         for node in root.iter(f"{B}{tag}"):
             owner = node.getparent().getparent()
             if (node.text or "").strip():
                 found.append(Expression(owner.get("id"), _name(owner), what, node.text.strip(),
                                         dialect.juel_to_python(node.text), juel=dialect.is_juel(node.text)))
+    for definition in root.iter(f"{B}conditionalEventDefinition"):
+        node, event = definition.find(f"{B}condition"), definition.getparent()
+        if node is not None and (node.text or "").strip():
+            found.append(Expression(event.get("id"), _name(event), "条件", node.text.strip(),
+                                    dialect.juel_to_python(node.text), juel=dialect.is_juel(node.text)))
     for task in root.iter(f"{B}scriptTask"):
         script = task.find(f"{B}script")
         python = (task.get("scriptFormat") or "python").strip().lower() in ("python", "py", "text/x-python")
