@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
@@ -71,6 +73,16 @@ def _timer_tasks(wf) -> list:
         for member in getattr(definition, "event_definitions", None) or [definition]:
             if isinstance(member, TimerEventDefinition):
                 found.append(task)
+    return found
+
+
+def _waiting_for(wf, kind) -> list:
+    """(task, definition) for each event of ``kind`` (signal, conditional) the instance waits on."""
+    found = []
+    for task in wf.event_manager.tasks.values():
+        definition = task.task_spec.event_definition
+        found.extend((task, member) for member in getattr(definition, "event_definitions", None) or [definition]
+                     if isinstance(member, kind))
     return found
 
 
@@ -188,9 +200,21 @@ def _walk(runtime: Runtime, parsed, sample: dict, report: DryRunReport, timers: 
             runtime.run(wf)
             continue
         messages = runtime.waiting_messages(wf)
+        signals, conditions = _waiting_for(wf, SignalEventDefinition), _waiting_for(wf, ConditionalEventDefinition)
         if messages:
             report.problems.append(Problem("", "", f"流程在等待消息：{'、'.join(messages)}；试运行不发送消息，到此为止",
                                            WARNING))
+        elif signals:
+            task, definition = signals[0]
+            names = "、".join(dict.fromkeys(d.name or t.task_spec.bpmn_id for t, d in signals))
+            report.problems.append(Problem(task.task_spec.bpmn_id, task.task_spec.bpmn_name or "",
+                                           f"流程在等待信号：{names}，但流程中已没有步骤会发出它（本系统不在流程之间传递信号）："
+                                           "请在同一流程中用信号抛出事件发出它，或改用消息事件"))
+        elif conditions:
+            task, definition = conditions[0]
+            report.problems.append(Problem(task.task_spec.bpmn_id, task.task_spec.bpmn_name or "",
+                                           f"流程在等待条件事件的条件 {definition.expression!r} 成立，但已没有步骤能改变流程数据："
+                                           "请检查条件，或在示例数据中给出它用到的变量"))
         else:
             report.problems.append(Problem("", "", "流程停住了：没有可办理的任务，也没有等待中的定时器"))
         return

@@ -114,6 +114,9 @@ def _user_task_meta(spec, node) -> dict:
     }
 
 
+_NOT_UTF8 = ("有字符不符合文件声明的编码（没有声明时按 UTF-8 读）：请在建模工具中另存为 UTF-8，"
+             "或在第一行写明文件实际的编码，例如 <?xml version=\"1.0\" encoding=\"GBK\"?>")
+
 _XML_REASONS = (  # libxml2's messages (English) in a process owner's words; the first that matches
     ("Opening and ending tag mismatch", "开始标签和结束标签不匹配"),
     ("Premature end of data", "文件不完整：在标签闭合之前就结束了"),
@@ -131,7 +134,9 @@ _XML_REASONS = (  # libxml2's messages (English) in a process owner's words; the
     ("Entity", "引用了未定义的实体"),
     ("Namespace prefix", "使用了未声明的命名空间前缀"),
     ("Char 0x", "含有 XML 不允许的字符"),
-    ("Input is not proper UTF-8", "文件不是 UTF-8 编码"),
+    ("Input is not proper UTF-8", _NOT_UTF8),
+    ("Invalid bytes in character encoding", _NOT_UTF8),
+    ("Unsupported encoding", "文件第一行声明的编码（encoding=\"…\"）无法识别：请在建模工具中另存为 UTF-8"),
     ("Huge input lookup", "文件嵌套或文本过大"),
     ("Excessive depth", "元素嵌套过深"),
 )
@@ -146,6 +151,18 @@ _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)\b|<\x00!\x00(D\x00O\x00C|E\x00N\
 def _xml_reason(message: str | None) -> str:
     text = message or ""
     return next((reason for prefix, reason in _XML_REASONS if prefix in text), "XML 格式错误")
+
+
+def _not_bpmn(root) -> str:
+    """Why a well-formed XML file is no BPMN diagram, naming what it is instead."""
+    qname = etree.QName(root)
+    namespace = (qname.namespace or "").lower()
+    if qname.localname == "definitions" and "dmn" in namespace:
+        return "这是 DMN 决策表文件，不是 BPMN 流程图：本系统不执行 DMN 决策，请上传 BPMN 文件（.bpmn）"
+    if qname.localname == "definitions":
+        found = f"的命名空间 {qname.namespace} 不是" if qname.namespace else "没有声明"
+        return f"根元素 definitions {found} BPMN 2.0 的命名空间（{dialect.BPMN_NS}）：请在建模工具中打开并重新保存为 BPMN 2.0 文件"
+    return f"不是 BPMN 流程图：根元素是 {qname.localname}，BPMN 2.0 文件的根元素应为 bpmn:definitions"
 
 
 def _column(exc) -> str:
@@ -243,12 +260,14 @@ def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) ->
         report.add("", "", f"不是有效的 BPMN XML（第 {exc.lineno or 1} 行{_column(exc)}）：{_xml_reason(exc.msg)}")
         raise DiagramError(report) from exc
     if root.tag != f"{{{dialect.BPMN_NS}}}definitions":
-        report.add("", "", "不是有效的 BPMN XML：根元素应为 bpmn:definitions（BPMN 2.0）")
+        report.add("", "", _not_bpmn(root))
         raise DiagramError(report)
     processes = root.findall("bpmn:process", dialect.NS)
     executable = [p for p in processes if p.get("isExecutable", "true") != "false"]
     if not executable:
-        report.add("", "", "文件中没有可执行的流程（bpmn:process isExecutable=\"true\"）")
+        report.add("", "", "文件中没有可执行的流程（bpmn:process isExecutable=\"true\"）：请在建模工具中选中流程（或泳池），"
+                           "勾选“可执行”（Executable）后保存；Signavio、ADONIS 等工具导出的流程默认不可执行" if processes
+                   else "文件中没有流程（bpmn:process）：只有协作图（泳池）或空白画布时没有可以运行的步骤")
         raise DiagramError(report)
     key = process_key or executable[0].get("id")
     report.process_key, report.process_name = key, executable[0].get("name") or key
