@@ -58,8 +58,28 @@ def dry_run_errors(name: str) -> list:
 
 def test_a_dry_run_stopped_at_a_signal_or_a_condition_names_it(app):
     """Both ended as '流程停住了：没有可办理的任务，也没有等待中的定时器', naming neither the event nor the cause."""
-    [problem] = dry_run_errors("signal_never_sent.bpmn")
+    [problem] = dry_run_errors("signal_sent_too_late.bpmn")
     assert (problem.element_id, problem.element_name) == ("wait_alert", "等待全区预警")
     assert problem.message.startswith("流程在等待信号：全区预警，但流程中已没有步骤会发出它")
     [problem] = dry_run_errors("conditional_never_true.bpmn")
     assert problem.element_id == "when_high" and "level == 'low'" in problem.message
+
+
+def test_a_signal_nothing_in_the_file_sends_is_refused(app):
+    """It passed the check and deployed: every instance would have waited at it for ever."""
+    found = [(p.element_id, p.message) for p in deployment.lint(diagram("signal_never_sent.bpmn")).errors]
+    assert found == [("wait_alert", "等待的信号 全区预警 在此文件中没有任何地方发出（本系统不在流程之间传递信号），它会永远等待："
+                                    "请在同一流程中用信号抛出事件发出它，或改用消息事件")]
+    sent = diagram("signal_never_sent.bpmn").replace(
+        b'<bpmn:endEvent id="end"',
+        b'<bpmn:intermediateThrowEvent id="send"><bpmn:signalEventDefinition signalRef="alert_signal"/>'
+        b'</bpmn:intermediateThrowEvent><bpmn:sequenceFlow id="f9" sourceRef="start" targetRef="send"/>'
+        b'<bpmn:sequenceFlow id="f10" sourceRef="send" targetRef="end"/><bpmn:endEvent id="end"')
+    assert not [p for p in deployment.lint(sent).errors if "信号" in p.message]
+
+
+def test_a_process_that_starts_on_a_signal_is_refused(app):
+    xml = diagram("signal_never_sent.bpmn").replace(b'<bpmn:startEvent id="start"', b'<bpmn:startEvent id="start_1"').replace(
+        b'<bpmn:endEvent id="end"', b'<bpmn:startEvent id="start"><bpmn:signalEventDefinition signalRef="alert_signal"/>'
+        b'</bpmn:startEvent><bpmn:endEvent id="end"')
+    assert any(p.element_id == "start" and "流程永远不会开始" in p.message for p in deployment.lint(xml).errors)

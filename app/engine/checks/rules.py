@@ -109,6 +109,25 @@ def _platform_and_layout(root, report: Report) -> None:
                    "请用 Camunda Modeler 等建模工具打开并保存后再上传", WARNING)
 
 
+def _signals(root, report: Report) -> None:
+    """A signal is only sent by a throw event of the same instance (nothing passes signals between processes):
+    a catch no throw of the file sends waits for ever, and a process's own signal start event never starts it."""
+    thrown = {d.get("signalRef") for tag in ("intermediateThrowEvent", "endEvent") for event in root.iter(f"{B}{tag}")
+              for d in event.iterfind(f"{B}signalEventDefinition")}
+    names = {s.get("id"): (s.get("name") or s.get("id")) for s in root.iter(f"{B}signal")}
+    for tag in ("startEvent", "intermediateCatchEvent", "boundaryEvent"):
+        for event in root.iter(f"{B}{tag}"):
+            for definition in event.iterfind(f"{B}signalEventDefinition"):
+                ref = definition.get("signalRef") or ""
+                name = names.get(ref, ref)
+                if tag == "startEvent" and event.getparent().tag == f"{B}process":
+                    report.add(*element_label(event), f"开始事件等待信号 {name}：本系统不在流程之间传递信号，流程永远不会开始；"
+                                                      "请改成空白开始事件或消息开始事件")
+                elif ref and ref not in thrown:
+                    report.add(*element_label(event), f"等待的信号 {name} 在此文件中没有任何地方发出（本系统不在流程之间传递信号），"
+                                                      "它会永远等待：请在同一流程中用信号抛出事件发出它，或改用消息事件")
+
+
 def check(root, report: Report, context: CheckContext | None) -> None:
     _platform_and_layout(root, report)
     safety.duplicate_ids(root, report)
@@ -135,6 +154,7 @@ def check(root, report: Report, context: CheckContext | None) -> None:
     for tag in ("serviceTask", "sendTask"):
         for node in root.iter(f"{B}{tag}"):
             _service_task(report, node, tag)
+    _signals(root, report)
     for node in root.iter(f"{B}receiveTask"):
         if not node.get("messageRef"):
             report.add(*element_label(node), "接收任务没有设置消息（messageRef），它会永远等待")
