@@ -160,6 +160,10 @@ def install(app: Flask) -> None:
             db.session.rollback()
             log.error("server error on %s %s", request.method, request.path,
                       exc_info=getattr(exc, "original_exception", None))
+        if request.is_json or request.accept_mimetypes.best == "application/json":  # the modeler's fetch calls
+            heading, text = PAGES.get(exc.code or 500, PAGES[500])
+            text = gettext(text, limit=size_text(request.max_content_length)) if exc.code == 413 else gettext(text)
+            return {"message": f"{gettext(heading)}：{text}", "problems": []}, exc.code or 500
         response = page(exc.code or 500)
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))

@@ -83,3 +83,8 @@ def test_a_process_that_starts_on_a_signal_is_refused(app):
         b'<bpmn:endEvent id="end"', b'<bpmn:startEvent id="start"><bpmn:signalEventDefinition signalRef="alert_signal"/>'
         b'</bpmn:startEvent><bpmn:endEvent id="end"')
     assert any(p.element_id == "start" and "流程永远不会开始" in p.message for p in deployment.lint(xml).errors)
+
+
+def test_an_unnamed_flow_out_of_a_gateway_is_named_by_its_id_apart_from_the_text(app):
+    found = {p.message for p in deployment.lint(diagram("unnamed_gateway_flows.bpmn")).errors}
+    assert "出口 EAID_to_a 既没有条件，也不是默认出口：请加条件或把它设为默认出口" in found, found

@@ -61,7 +61,7 @@ def _gateways(report: Report, process) -> None:
                         report.add(*element_label(flow), "默认出口上的条件不会被计算", WARNING)
                 elif not has_condition:
                     report.add(*element_label(gateway), f"出口 {flow.get('id')}"
-                                                 f"{'（' + flow.get('name') + '）' if flow.get('name') else ''}"
+                                                 f"{'（' + flow.get('name') + '）' if flow.get('name') else ' '}"
                                                  "既没有条件，也不是默认出口：请加条件或把它设为默认出口")
 
 
