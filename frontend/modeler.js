@@ -314,12 +314,63 @@ document.querySelectorAll("[data-tool]").forEach((button) => {
 $("deploy-form").addEventListener("submit", deploy);
 
 // a file from this computer (a diagram drawn elsewhere, one the deploy check refused): opened as the draft
+// Why the canvas is empty, over it: bpmn-js's own elements stay, so 打开文件 can still put a diagram there.
+function canvasAlert(text) {
+  $("canvas-alert")?.remove();
+  if (text) {
+    $("canvas").prepend(el("div", { class: "alert alert-danger m-3 position-absolute top-0 start-0 end-0",
+                                    style: "z-index: 10", id: "canvas-alert" }, text));
+  }
+}
+
+// The file's text in the encoding it declares (GBK, GB18030, windows-1252, UTF-16 from other tools), not always UTF-8.
+async function readDiagramFile(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let encoding = "utf-8";
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0x3c && bytes[1] === 0x00)) encoding = "utf-16le";
+  else if ((bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes[0] === 0x00 && bytes[1] === 0x3c)) encoding = "utf-16be";
+  else {
+    const head = new TextDecoder("latin1").decode(bytes.subarray(0, 256));
+    const declared = /^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)["']/i.exec(head);
+    if (declared) encoding = declared[1];
+  }
+  let decoder;
+  try {
+    decoder = new TextDecoder(encoding, { fatal: true });
+  } catch (err) {
+    throw new Error(t.unknownEncoding.replace("%(name)s", encoding));
+  }
+  try {
+    return decoder.decode(bytes);
+  } catch (err) {
+    throw new Error(t.badEncoding);
+  }
+}
+
+// Why bpmn-js could not read a file, in Chinese: the deploy check's reason (it names the line), else a general one.
+async function importProblem(xml) {
+  try {
+    const report = await api(cfg.urls.lint, { method: "POST", csrf: cfg.csrf, json: { xml } });
+    const found = (report.problems || []).find((p) => p.severity === "error" && !p.element_id);
+    if (found) return found.message;
+  } catch (err) {
+    if (err.message && !/^HTTP \d+$/.test(err.message)) return err.message;
+  }
+  return t.importFailed;
+}
+
 $("open-file").addEventListener("change", async (e) => {
   const file = e.target.files[0];
   e.target.value = "";
   if (!file || !window.confirm(t.confirmOpen)) return;
-  const xml = await file.text();
-  const before = await currentXml();
+  let xml;
+  try {
+    xml = await readDiagramFile(file);
+  } catch (err) {
+    setStatus(`${t.notBpmn}：${err.message}`, "danger");
+    return;
+  }
+  const before = await currentXml().catch(() => null); // (nothing when the draft itself could not be shown)
   if (!/<([\w-]+:)?definitions[\s>]/.test(xml)) {
     setStatus(`${t.notBpmn}：${t.notXml}`, "danger");
     return;
@@ -331,10 +382,12 @@ $("open-file").addEventListener("change", async (e) => {
   try {
     await modeler.importXML(xml);
   } catch (err) {
-    await modeler.importXML(before).catch(() => {}); // the diagram that was there stays
-    setStatus(`${t.notBpmn}：${err.message}`, "danger");
+    console.warn(err);
+    if (before) await modeler.importXML(before).catch(() => {}); // the diagram that was there stays
+    setStatus(`${t.notBpmn}：${await importProblem(xml)}`, "danger");
     return;
   }
+  canvasAlert(null);
   modeler.get("canvas").zoom("fit-viewport", "auto");
   clearDryRun();
   state.dirty = true;
@@ -375,7 +428,7 @@ window.addEventListener("pagehide", saveOnLeave);
   if (!/<([\w-]+:)?BPMNDiagram[\s>]/.test(restore ? kept.xml : loaded.xml)) {
     // nothing to draw: importing it would leave bpmnlint linting a diagram without a root
     if (restore) localStorage.removeItem(localKey);
-    $("canvas").replaceChildren(el("div", { class: "alert alert-danger m-3" }, `${t.openFailed}：${t.noLayout}`));
+    canvasAlert(`${t.openFailed}：${t.noLayout}`);
     return;
   }
   try {
@@ -383,8 +436,9 @@ window.addEventListener("pagehide", saveOnLeave);
     if (warnings.length) console.warn(warnings);
   } catch (err) {
     if (restore) localStorage.removeItem(localKey); // a broken local copy must not block the page
-    const reason = /no diagram to display/i.test(err.message) ? t.noLayout : err.message;
-    $("canvas").replaceChildren(el("div", { class: "alert alert-danger m-3" }, `${t.openFailed}：${reason}`));
+    console.warn(err);
+    const reason = /no diagram to display/i.test(err.message) ? t.noLayout : await importProblem(restore ? kept.xml : loaded.xml);
+    canvasAlert(`${t.openFailed}：${reason}`);
     return;
   }
   modeler.get("canvas").zoom("fit-viewport", "auto");

@@ -65,6 +65,10 @@ def edit():
         "opened": _("已打开文件 %(name)s，正在保存为草稿……"),
         "notBpmn": _("文件无法作为 BPMN 流程图打开"),
         "notXml": _("它不是 BPMN 2.0 的 XML 文件（找不到 definitions 元素）"),
+        "badEncoding": _("文件中有字符不符合它声明的编码（没有声明时按 UTF-8 读）：请在建模工具中另存为 UTF-8，"
+                         "或在第一行写明文件实际的编码，例如 encoding=\"GBK\""),
+        "unknownEncoding": _("文件第一行声明的编码 %(name)s 无法识别：请在建模工具中另存为 UTF-8"),
+        "importFailed": _("建模器读不懂其中的元素或属性：请在 Camunda Modeler 中打开该文件，按提示修正后另存再打开"),
         "noLayout": _("文件没有图形布局（BPMN DI），画布无法显示。请用 Camunda Modeler 等建模工具打开并重新保存后再上传。"),
     }
     config = {

@@ -1,0 +1,37 @@
+"""A process owner opens diagrams drawn elsewhere in the modeler (打开文件), in Chromium as 何工."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.extensions import db
+from tests.browser.test_browser import _require_chromium, chromium_page, live_server  # noqa: F401
+from tests.browser.test_workbench_browser import js, log_in
+
+BPMN = Path(__file__).resolve().parents[1] / "bpmn"
+
+
+def test_files_drawn_elsewhere_open_in_the_modeler_or_say_why_not_in_chinese(live_server):  # noqa: F811
+    """A version without layout wiped the canvas, so 打开文件 could not put a diagram there any more (the page
+    threw); a GB18030 file was read as UTF-8 (its Chinese names garbled); bpmn-js's English reason was shown."""
+    _require_chromium()
+    from playwright.sync_api import expect
+
+    from app.engine import instances
+
+    with live_server.app.app_context():
+        instances.deploy((BPMN / "safety" / "without_layout.bpmn").read_bytes())
+        db.session.commit()
+    with chromium_page(live_server) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/modeler/edit?process=without_layout")
+        expect(page.locator("#canvas")).to_contain_text("流程图无法打开：文件没有图形布局（BPMN DI）")
+        page.locator("#open-file").set_input_files(str(BPMN / "foreign" / "unbound_prefix.bpmn"))
+        expect(page.locator("#save-status")).to_contain_text("文件无法作为 BPMN 流程图打开：不是有效的 BPMN XML（第 5 行")
+        expect(page.locator("#save-status")).to_contain_text("使用了未声明的命名空间前缀")
+        page.locator("#open-file").set_input_files(str(BPMN / "foreign" / "gb18030_with_layout.bpmn"))
+        expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
+        assert js(page, "window.jiesuModeler.get('elementRegistry').get('UserTask_1').businessObject.name") == "审批发票"
+        expect(page.locator("#canvas-alert")).to_have_count(0)
+        assert page.problems == [], page.problems
