@@ -129,3 +129,14 @@ def shown_task_page(client, item_id: int) -> str:
         assert fragment.status_code == 200, (url, fragment.status_code)
         page += fragment.get_data(as_text=True)
     return page
+
+
+
+def export_ledger(browser, query: str = ""):
+    """Press the 案件台账's 导出 Excel button on the ledger filtered by ``query``: the form's action (which
+    carries the filters) is read from the page, as a person's browser would, and posted with the CSRF token."""
+    ledger_url = "/tickets/" + (f"?{query}" if query else "")
+    page = browser.get(ledger_url).get_data(as_text=True)
+    form = re.search(r'<form method="post"[^>]*id="export-form" action="([^"]+)">', page)
+    assert form, "no 导出 form on the ledger"
+    return browser.post(html.unescape(form.group(1)), form_url=ledger_url)

@@ -45,10 +45,15 @@ def index():
                            sees_callers=access.sees_addresses_of_visible(current_user))
 
 
-@bp.route("/export.xlsx")
+@bp.route("/export.xlsx", methods=["GET", "POST"])
 def export():
-    """导出: a small result is the file at once; a large one is queued and its 导出任务 page shown. A GET
-    like the link it was: a reload finds the job still running instead of queueing another."""
+    """导出: a small result is the file at once; a large one is queued and its 导出任务 page shown. Queueing
+    is a change, so it is a POST (the ledger's 导出 button is a form with the CSRF token; the filters ride
+    in its action's query, as the ledger's own links carry them). A GET (an old bookmark, a link copied
+    before) queues nothing: it shows the ledger with the same filters and its 导出 button."""
+    if request.method == "GET":
+        flash(_("请点击“导出 Excel”按钮导出当前筛选的工单。"), "info")
+        return flow.with_query("tickets.index")
     filters = ledger.LedgerFilter.from_args(request.args)
     try:
         result = ledger_export.start(filters, current_user)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -13,7 +14,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AccessLog, ExportJob
 from app.services import ledger, ledger_export
-from tests.helpers import new_ticket, user
+from tests.helpers import export_ledger, new_ticket, user
+
+
+def _query_of(response) -> dict:
+    return parse_qs(urlsplit(response.headers["Location"]).query)
 
 
 def _three():
@@ -23,9 +28,33 @@ def _three():
 
 def test_a_small_export_is_still_the_file_at_once(app, browser):
     _three()
-    response = browser("zhuguan").get("/tickets/export.xlsx")
+    response = export_ledger(browser("zhuguan"))
     assert response.status_code == 200 and response.data.startswith(b"PK")
     assert db.session.scalar(select(ExportJob)) is None
+
+
+def test_exporting_is_a_post_with_the_token_and_a_get_queues_nothing(app, browser, monkeypatch):
+    """Queueing a job is a change: the ledger's 导出 button is a small form posting the token, with the
+    filters the user set; a GET (an old bookmark) and a POST without the token queue nothing."""
+    monkeypatch.setattr(ledger_export, "IMMEDIATE_ROWS", 2)
+    _three()
+    zhuguan = browser("zhuguan")
+    page = zhuguan.get("/tickets/?type=投诉&overdue=1").get_data(as_text=True)
+    form = re.search(r'<form method="post"[^>]*id="export-form" action="([^"]+)">(.*?)</form>', page, re.S)
+    assert form and 'name="csrf_token"' in form.group(2) and 'id="export"' in form.group(2)
+    assert "type=%E6%8A%95%E8%AF%89" in form.group(1) and "overdue=1" in form.group(1)
+
+    response = zhuguan.get("/tickets/export.xlsx?type=投诉")
+    assert response.status_code == 302 and _query_of(response) == {"type": ["投诉"]}, "back to the ledger, filters kept"
+    assert "请点击“导出 Excel”按钮" in zhuguan.get(response.headers["Location"]).get_data(as_text=True)
+    refused = zhuguan.client.post("/tickets/export.xlsx?type=投诉")  # no token: a forged request
+    assert refused.status_code in (400, 403) and "/exports/" not in refused.headers.get("Location", "")
+    assert db.session.scalar(select(ExportJob)) is None, "neither queued a job"
+
+    response = export_ledger(zhuguan, "type=投诉")
+    job = db.session.scalar(select(ExportJob))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/exports/{job.id}")
+    assert job.args == {"type": "投诉"}, "the user's filter"
 
 
 def test_a_large_export_is_a_job_with_progress_then_a_download(app, browser, monkeypatch):
@@ -34,14 +63,14 @@ def test_a_large_export_is_a_job_with_progress_then_a_download(app, browser, mon
     zhuguan = browser("zhuguan")
     ledger_page = zhuguan.get("/tickets/").get_data(as_text=True)
     assert 'id="export-jobs"' in ledger_page and "导出任务" in ledger_page
-    response = zhuguan.get("/tickets/export.xlsx?type=投诉")
+    response = export_ledger(zhuguan, "type=投诉")
     assert response.status_code == 302
     job = db.session.scalar(select(ExportJob))
     assert response.headers["Location"].endswith(f"/exports/{job.id}")
     page = zhuguan.get(f"/exports/{job.id}").get_data(as_text=True)
     assert "排队中" in page and 'id="job-progress"' in page and "js/exports.js" in page
     assert 'data-finished="false"' in page and 'id="export-download"' not in page
-    assert zhuguan.get("/tickets/export.xlsx?type=投诉").headers["Location"].endswith(f"/exports/{job.id}"), \
+    assert export_ledger(zhuguan, "type=投诉").headers["Location"].endswith(f"/exports/{job.id}"), \
         "clicking again finds the same job"
     status = json.loads(zhuguan.get(f"/exports/{job.id}/status").data)
     assert status["state_label"] == "排队中" and not status["finished"] and status["percent"] == 0
@@ -65,7 +94,7 @@ def test_a_large_export_is_a_job_with_progress_then_a_download(app, browser, mon
 def test_only_the_requester_and_admins_may_open_or_download_an_export(app, browser, monkeypatch):
     monkeypatch.setattr(ledger_export, "IMMEDIATE_ROWS", 2)
     _three()
-    browser("zhuguan").get("/tickets/export.xlsx")
+    export_ledger(browser("zhuguan"))
     job = db.session.scalar(select(ExportJob))
     ledger_export.run_pending()
     other = browser("tongji")  # an analyst may export too, but not open someone else's
@@ -82,7 +111,7 @@ def test_a_failed_export_says_why_in_chinese(app, browser, monkeypatch):
     monkeypatch.setattr(ledger_export, "IMMEDIATE_ROWS", 2)
     _three()
     zhuguan = browser("zhuguan")
-    zhuguan.get("/tickets/export.xlsx")
+    export_ledger(zhuguan)
     job = db.session.scalar(select(ExportJob))
 
     def broken(*_args, **_kw):
@@ -99,7 +128,7 @@ def test_a_failed_export_says_why_in_chinese(app, browser, monkeypatch):
 def test_a_bad_filter_is_refused_at_the_request(app, browser, monkeypatch):
     monkeypatch.setattr(ledger_export, "IMMEDIATE_ROWS", 0)
     zhuguan = browser("zhuguan")
-    response = zhuguan.get("/tickets/export.xlsx?period=11-2026")
+    response = zhuguan.post("/tickets/export.xlsx?period=11-2026", form_url="/tickets/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/tickets/?period=11-2026")
     assert db.session.scalar(select(ExportJob)) is None
     page = zhuguan.get(response.headers["Location"])
@@ -129,7 +158,7 @@ def test_a_flag_of_the_ledger_survives_its_links_and_a_queued_export(app, browse
     assert f.as_args()["overdue"] == "1" and ledger.LedgerFilter.from_args(f.as_args()) == f
     assert ledger.LedgerFilter.from_args({"overdue": True}).overdue  # a job stored by the earlier code
     page = browser("zhuguan").get("/tickets/?overdue=1&period=2026-11").get_data(as_text=True)
-    link = re.search(r'href="(/tickets/export\.xlsx\?[^"]*)"', page).group(1).replace("&amp;", "&")
+    link = re.search(r'action="(/tickets/export\.xlsx\?[^"]*)"', page).group(1).replace("&amp;", "&")
     assert "overdue=1" in link and "overdue=True" not in link
     job = ledger_export.request_export(f, user("zhuguan"))
     db.session.expire_all()

