@@ -392,7 +392,7 @@ def reopen(link_id: int, user: User, reason: str, was: str) -> RepeatLink:
     if not reason:
         raise InvalidInput({"reason": _("请填写撤销的原因。")})
     if len(reason) > 300:
-        raise InvalidInput({"reason": _("说明不能超过 300 个字（现 %(n)s 个字）。", n=len(reason))})
+        raise InvalidInput({"reason": _("撤销原因不能超过 300 个字（现 %(n)s 个字）。", n=len(reason))})
     with unit_of_work():
         link = get_link(link_id)
         if link.status == "suggested" or link.status != was:

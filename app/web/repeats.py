@@ -7,7 +7,17 @@ from flask_login import current_user
 
 from app.engine.clock import LOCAL_TZ
 from app.models.repeats import LINK_KINDS
-from app.services import N_, ServiceError, access, early_warning, query_args, repeats, tickets
+from app.services import (
+    N_,
+    Conflict,
+    InvalidInput,
+    ServiceError,
+    access,
+    early_warning,
+    query_args,
+    repeats,
+    tickets,
+)
 from app.services.catalogue import gettext as _
 from app.web import flow
 
@@ -50,6 +60,12 @@ def _signals():
 
 @bp.route("/<int:link_id>")
 def compare(link_id):
+    return _compare_page(link_id)
+
+
+def _compare_page(link_id, status: int = 200, reopen_reason: str | None = None, reopen_error: str = ""):
+    """The 比对 page; after a refused 撤销 (``reopen_reason`` given) its form open with the reason as typed and
+    the message on the field."""
     link = repeats.get_link(link_id)
     if not (access.can_view_ticket(current_user, link.ticket) and access.can_view_ticket(current_user, link.earlier)):
         abort(403)
@@ -57,7 +73,8 @@ def compare(link_id):
         access.log_ticket_view(current_user, t, f"重复反映比对 #{link.id}",
                                masked=not access.may_see_personal_data(current_user, t))
     return render_template("repeats/compare.html", link=link, labels=tickets.FIELD_LABELS,
-                           can_decide=repeats.can_decide(current_user), **repeats.compare(link, current_user))
+                           can_decide=repeats.can_decide(current_user), reopen_reason=reopen_reason,
+                           reopen_error=reopen_error, **repeats.compare(link, current_user)), status
 
 
 @bp.route("/<int:link_id>/decide", methods=["POST"])
@@ -79,14 +96,21 @@ def decide(link_id):
 @bp.route("/<int:link_id>/reopen", methods=["POST"])
 def reopen(link_id):
     """撤销: a decision taken back, the link 待确认 again (the reason is kept on the timeline)."""
-    back = url_for("repeats.compare", link_id=link_id)
+    reason = request.form.get("reason", "")
     try:
-        repeats.reopen(link_id, current_user, request.form.get("reason", ""), request.form.get("was", ""))
+        repeats.reopen(link_id, current_user, reason, request.form.get("was", ""))
+    except InvalidInput as exc:  # the page again: the reason as typed, what is wrong with it on the field
+        flash(_("撤销未完成，请按提示修改撤销原因。"), "danger")
+        return _compare_page(link_id, flow.status_for(exc), reopen_reason=reason,
+                             reopen_error="；".join(str(m) for m in exc.errors.values()))
+    except Conflict as exc:  # decided or taken back meanwhile: the page as it is now, the reason still there
+        status = flow.refused(exc)
+        return _compare_page(link_id, status, reopen_reason=reason)
     except ServiceError as exc:
         flow.refused(exc)
-        return redirect(back)
+        return redirect(url_for("repeats.compare", link_id=link_id))
     flash(_("已撤销，该关联重新待确认。"), "success")
-    return redirect(back)
+    return redirect(url_for("repeats.compare", link_id=link_id))
 
 
 def _day(name: str, end: bool = False):

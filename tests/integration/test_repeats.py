@@ -275,6 +275,44 @@ def test_a_decision_taken_back_leaves_the_register_and_can_be_made_again(app, br
     assert link.status == "rejected" and link.decided_by.username == "zhiban"
 
 
+def test_a_refused_take_back_keeps_the_typed_reason_and_says_what_is_wrong(app, browser):
+    """撤销 refused: the 比对 page again, its 撤销 form open with the reason as typed and the message on the
+    field (too long, blank), or, when someone decided meanwhile, the page as it is now with the reason kept."""
+    import re
+
+    caller_ticket("K-1")
+    clock.advance(timedelta(days=1))
+    [link] = links(caller_ticket("K-2"))
+    paidan = browser("paidan")
+    paidan.post(f"/repeats/{link.id}/decide", {"decision": "confirm"}, form_url=f"/repeats/{link.id}")
+
+    typed = "号码是单位总机" * 50  # 350 characters: past the 300 the field allows
+    response = paidan.post(f"/repeats/{link.id}/reopen", {"reason": typed, "was": "confirmed"},
+                           form_url=f"/repeats/{link.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<details class="mt-2" id="reopen" open>' in page
+    field = re.search(r'<input class="form-control is-invalid" id="reason"[^>]*>', page).group(0)
+    assert f'value="{typed}"' in field
+    assert "撤销原因不能超过 300 个字（现 350 个字）" in page and "撤销未完成" in page
+    db.session.expire_all()
+    assert link.status == "confirmed"
+
+    page = paidan.post(f"/repeats/{link.id}/reopen", {"reason": "   ", "was": "confirmed"},
+                       form_url=f"/repeats/{link.id}").get_data(as_text=True)
+    assert "请填写撤销的原因" in page and 'id="reason-error"' in page
+
+    repeats.reopen(link.id, user("zhiban"), "先撤销", "confirmed")
+    repeats.decide(link.id, user("zhiban"), False, "核实不是同一人")  # 已否定 meanwhile
+    response = paidan.post(f"/repeats/{link.id}/reopen", {"reason": "单位总机", "was": "confirmed"},
+                           form_url=f"/repeats/{link.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "已有人处理过" in page and "撤销“已否定”" in page
+    assert 'value="单位总机"' in page and 'name="was" value="rejected"' in page
+    db.session.expire_all()
+    assert link.status == "rejected"
+
+
 def test_the_register_and_ledger_searches_are_in_the_access_log(app, browser):
     caller_ticket("L-1")
     clock.advance(timedelta(days=1))
