@@ -64,14 +64,40 @@
     return out;
   }
 
+  // A text as the server gives it back: full width folded (NFKC, as the server folds 工单编号 and 来电号码),
+  // one kind of line break, no spaces at the ends of lines or of the text (a textarea written by hand
+  // loses its first line break; the server strips what it stores).
+  function folded(text) {
+    var value = String(text == null ? "" : text);
+    if (value.normalize) { value = value.normalize("NFKC"); }
+    return value.replace(/\r\n?/g, "\n").replace(/[ \t\u3000]+$/gm, "").replace(/^\s+|\s+$/g, "");
+  }
+
+  function sameOptions(el, value) {
+    var chosen = Array.prototype.filter.call(el.options, function (o) { return o.selected; })
+      .map(function (o) { return o.value; });
+    return chosen.length === value.length && chosen.every(function (v) { return value.indexOf(v) >= 0; });
+  }
+
+  // Does the draft differ from what the page shows? The page after a refused submission shows what was
+  // typed (perhaps folded by the server): then there is nothing to restore and no note to show.
   function changedFromPage(form, saved) {
+    var seen = {};
     return fields(form).some(function (el) {
       var value = saved[el.name];
       if (value === undefined) { return false; }
       var type = (el.type || "").toLowerCase();
-      if (type === "checkbox" || type === "radio") { return el.checked !== (value.indexOf(el.value) >= 0); }
-      if (el.tagName === "SELECT" && el.multiple) { return false; }
-      return el.value !== value;
+      if (type === "checkbox" || type === "radio") {
+        if (!Array.isArray(value)) { return false; }
+        if (seen[el.name]) { return false; }  // the group as a whole, once
+        seen[el.name] = true;
+        var checked = Array.prototype.filter.call(form.elements, function (other) {
+          return other.name === el.name && savable(other) && other.checked;
+        }).map(function (other) { return other.value; });
+        return checked.length !== value.length || checked.some(function (v) { return value.indexOf(v) < 0; });
+      }
+      if (el.tagName === "SELECT" && el.multiple) { return Array.isArray(value) && !sameOptions(el, value); }
+      return folded(el.value) !== folded(value);
     });
   }
 
@@ -84,7 +110,7 @@
         el.checked = value.indexOf(el.value) >= 0;
       } else if (el.tagName === "SELECT" && el.multiple) {
         Array.prototype.forEach.call(el.options, function (o) { o.selected = value.indexOf(o.value) >= 0; });
-      } else {
+      } else if (folded(el.value) !== folded(value)) {  // what the page shows folded stays as it is
         el.value = value;
       }
     });
