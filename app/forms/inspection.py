@@ -24,6 +24,7 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_iso
 from app.models import ENTERPRISE_KINDS, RISK_LEVELS
 from app.services.catalogue import lazy_gettext as _l
+from app.services.enterprises.ledger import LIMITS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DEFAULT_REQUIREMENTS = "立即对上述问题进行整改，并于整改期限届满前将整改情况书面报送我局。"
@@ -219,17 +220,19 @@ class CampaignForm(FlaskForm):
 
 
 class EnterpriseForm(FlaskForm):
-    name = StringField(_l("企业名称"))
+    """企业台账's edit form. The service checks the lengths (LIMITS, shared with the import); the fields carry
+    the same limits into the page."""
+    name = StringField(_l("企业名称"), render_kw={"maxlength": LIMITS["name"]})
     credit_code = StringField(_l("统一社会信用代码"), render_kw={"autocapitalize": "characters", "maxlength": 24})
     kind = SelectField(_l("企业类型"), choices=[("", _l("请选择"))] + [(k, v[0]) for k, v in ENTERPRISE_KINDS.items()])
-    licence_no = StringField(_l("许可证号"))
+    licence_no = StringField(_l("许可证号"), render_kw={"maxlength": LIMITS["licence_no"]})
     licence_expiry = DateField(_l("许可证有效期至"), validators=[Optional()])
-    address = StringField(_l("地址"))
-    street = StringField(_l("街乡镇"))
-    contact_name = StringField(_l("联系人"))
-    contact_phone = StringField(_l("联系电话"))
+    address = StringField(_l("地址"), render_kw={"maxlength": LIMITS["address"]})
+    street = StringField(_l("街乡镇"), render_kw={"maxlength": LIMITS["street"]})
+    contact_name = StringField(_l("联系人"), render_kw={"maxlength": LIMITS["contact_name"]})
+    contact_phone = StringField(_l("联系电话"), render_kw={"maxlength": LIMITS["contact_phone"]})
     risk_level = SelectField(_l("风险等级"), choices=list(RISK_LEVELS.items()), default="medium")
-    note = TextAreaField(_l("备注"))
+    note = TextAreaField(_l("备注"), render_kw={"maxlength": LIMITS["note"]})
 
     def raw(self) -> dict:
         data = {name: self[name].data for name in ("name", "credit_code", "kind", "licence_no", "address", "street",

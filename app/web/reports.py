@@ -126,7 +126,7 @@ def topic_report():
                          download_name=topic_report_service.file_name(assembled),
                          mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     return render_template("reports/topic.html", period=period, topic=topic, text=text, t=assembled,
-                           topics=topic_report_service.topics_seen(), kinds=list(periods.KIND_LABELS.items()),
+                           max_text=topic_report_service.MAX_TEXT, topics=topic_report_service.topics_seen(), kinds=list(periods.KIND_LABELS.items()),
                            title=topic_report_service.title_of(assembled) if assembled else "")
 
 

@@ -165,3 +165,54 @@ def test_a_diagrams_words_are_text_not_markup(app):
     assert "<img" not in html and "<b>" not in html and "<script>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;类别" in html and "&lt;b&gt;选项0&lt;/b&gt;" in html
     assert "&lt;script&gt;alert(2)&lt;/script&gt;说明" in html
+
+
+def _server_limit(form, field) -> int | None:
+    """The length the server allows for a field: its Length validators, or for 企业台账's form the service's
+    limits (the service checks them, for the form and the import alike)."""
+    from wtforms.validators import Length
+
+    from app.forms.inspection import EnterpriseForm
+    from app.services.enterprises.ledger import LIMITS
+
+    maxima = [v.max for v in field.validators if isinstance(v, Length) and v.max not in (None, -1)]
+    if isinstance(form, EnterpriseForm) and field.name in LIMITS:
+        maxima.append(LIMITS[field.name])
+    return min(maxima) if maxima else None
+
+
+def test_every_length_limit_of_the_desks_forms_is_in_the_page(app):
+    """A text field the server limits carries the same limit in the page (data-maxlength, which app.js turns into
+    a line under the field while typing past it), every task form of the diagrams and every hand-written form."""
+    from app.forms.inspection import EnterpriseForm
+
+    with app.test_request_context("/"):
+        forms = []
+        for version in db.session.query(ProcessVersion).all():
+            for spec_name, meta in (version.task_meta or {}).items():
+                if isinstance(meta, dict) and (meta.get("fields") or meta.get("form_key")):
+                    forms.append(form_for_task(version.id, spec_name, meta))
+        forms.extend(form for cls in _forms_of_the_desk() for form in list(_instances(cls))[:1])
+        checked, wrong = 0, []
+        for form in forms:
+            for field in form:
+                if field.type not in ("StringField", "TextAreaField"):
+                    continue
+                limit, shown = _server_limit(form, field), _limits(field_html(field))
+                checked += limit is not None
+                if shown != ([str(limit)] if limit is not None else shown) or (shown and limit is None
+                                                                               and field.name != "credit_code"):
+                    wrong.append((type(form).__name__, field.name, limit, shown))
+        assert checked > 40 and not wrong, wrong
+        assert _limits(field_html(EnterpriseForm().note)) == ["500"], "a limit the service checks"
+
+
+def test_hand_written_fields_carry_the_servers_limit(app, browser):
+    from app.services.reports import archive, topic_report
+    from tests.helpers import new_ticket
+
+    new_ticket(topic="文化->文化市场->网吧")
+    page = browser("tongji").get("/reports/topic?topic=文化->文化市场->网吧").get_data(as_text=True)
+    assert re.search(rf'<textarea[^>]*name="text"[^>]*data-maxlength="{topic_report.MAX_TEXT}"', page)
+    template = app.jinja_env.loader.get_source(app.jinja_env, "reports/saved.html")[0]
+    assert re.search(rf'name="note" data-maxlength="{archive.NOTE_LIMIT}"', template)

@@ -30,6 +30,7 @@ PROCESS = diagram.PROCESS
 BUSINESS_KEY = "report_cycle"
 REPORT_HOUR = 8
 AUTHOR_ROLES = ("analyst",)
+NOTE_LIMIT = 2000  # a published report's 说明 (templates/reports/saved.html carries it)
 
 
 # -- the cycle --------------------------------------------------------------------------------------
@@ -154,8 +155,8 @@ def publish(record_id: int, user: User, note: str = "") -> ReportRecord:
     """发布: the draft's figures, recomputed at this instant, frozen; the version it corrects superseded."""
     _author(user)
     note = (note or "").strip()
-    if len(note) > 2000:
-        raise InvalidInput({"note": _("说明不能超过 2000 个字。")})
+    if len(note) > NOTE_LIMIT:
+        raise InvalidInput({"note": _("说明不能超过 %(n)s 个字。", n=NOTE_LIMIT)})
     with unit_of_work():
         record = get(record_id)
         if record.status != "draft":

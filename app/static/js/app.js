@@ -4,7 +4,40 @@
 //   data-print       on a button: print the page
 //   data-confirm     on a <form>: ask this question first; the form is sent only if confirmed
 //   data-clear-choice="name" on a button: uncheck the radio buttons of that (optional) field
+//   data-maxlength="n" on a text field: the server's length limit. Past it, a line under the field says so
+//                    while typing (the browser's maxlength would cut pasted text without a word; the
+//                    server refuses the text, naming the field, and keeps all of it)
 (function () {
+  var texts = document.querySelector('meta[name="jiesu-form-texts"]');
+  var TOO_LONG = (texts && texts.getAttribute('data-too-long')) || '已超过 {limit} 字的上限（现 {count} 字），请删减后再提交。';
+  function length(value) {  // as the server counts it: characters, a line break sent as two
+    return Array.from(value).length + (value.match(/\n/g) || []).length;
+  }
+  function checkLength(el) {
+    var limit = parseInt(el.getAttribute('data-maxlength'), 10);
+    if (!limit) return;
+    var id = (el.id || el.name) + '-too-long';
+    var hint = document.getElementById(id);
+    var count = length(el.value || '');
+    if (count <= limit) {
+      if (hint) hint.remove();
+      return;
+    }
+    if (!hint) {
+      hint = document.createElement('div');
+      hint.id = id;
+      hint.className = 'form-text text-danger length-hint';
+      hint.setAttribute('role', 'status');
+      el.insertAdjacentElement('afterend', hint);
+    }
+    hint.textContent = TOO_LONG.replace('{limit}', limit).replace('{count}', count);
+  }
+  document.addEventListener('input', function (event) {
+    if (event.target.matches && event.target.matches('[data-maxlength]')) checkLength(event.target);
+  });
+  document.addEventListener('DOMContentLoaded', function () {  // after drafts.js restored a kept draft
+    document.querySelectorAll('[data-maxlength]:not(.is-invalid)').forEach(checkLength);
+  });
   document.addEventListener('change', function (event) {
     var el = event.target;
     if (el.matches && el.matches('[data-autosubmit]') && el.form) el.form.submit();
