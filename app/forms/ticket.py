@@ -24,7 +24,7 @@ def _choices(values):
 class TicketForm(FlaskForm):
     channel = ChoiceField(_l("反映渠道"), choices=_choices(CHANNELS), default="电话",
                          validators=[Optional()])
-    ticket_no = StringField(_l("工单编号"), filters=[ticket_rules.half_width], validators=[Length(max=40, message=_l("工单编号不能超过 40 个字符"))],
+    ticket_no = StringField(_l("工单编号"), filters=[ticket_rules.half_width], validators=[Length(max=ticket_rules.TICKET_NO_MAX, message=_l("工单编号不能超过 40 个字符"))],
                             description=_l("平台工单填平台编号；来访、信件等没有编号的留空，保存时自动编号（如 LF202612010001）"))
     ticket_type = SelectField(_l("工单类型"), choices=_choices(TICKET_TYPES), default="投诉")
     topic = StringField(_l("问题分类"), validators=[Length(max=120, message=_l("问题分类不能超过 120 个字"))],

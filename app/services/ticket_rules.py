@@ -1,7 +1,7 @@
 """The field rules of a ticket, whichever way it arrives: the platform API, the file import, the form.
 
-``problems(fields)`` returns {field: message} for what no channel may store: a phone number
-that is not one, dates outside sane bounds (before 2000, a call or dispatch in the future, a
+``problems(fields)`` returns {field: message} for what no channel may store: a 工单编号 of other
+characters than letters, digits, - _ /, a phone number that is not one, dates outside sane bounds (before 2000, a call or dispatch in the future, a
 deadline more than a year ahead), a deadline not after the dispatch, a call after its
 dispatch. ``tickets.create_ticket`` enforces them for every channel; the API, the import preview
 and the form call them first to answer with the field named.
@@ -21,6 +21,12 @@ PHONE_PATTERN = r"^[0-9+*() -]{5,30}$"
 # PHONE_PATTERN's characters once the caller's edges are stripped: the schema counts " 9*63" as 5 characters, its
 # stored "9*63" is 4 (the API judged the value as sent; every channel refuses what is no number at all)
 _PHONE_STRIPPED = re.compile(r"^[0-9+*() -]{1,30}$")
+# A 工单编号 typed at the desk or read from a file: letters, digits, - _ / (a bureau's own numbering, 京-2026/015),
+# starting with a letter or digit, at most 40 (the column). The platform API's path parameter (TICKET_NO_PATTERN in
+# app/web/api/schemas.py) is a subset of it: no "/" in a URL segment.
+TICKET_NO_MAX = 40
+_TICKET_NO = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_/-]*$")
+_TICKET_NO_CHAR = re.compile(r"[0-9A-Za-z_/-]")
 EARLIEST = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks of the platforms and of the desk disagree a little
 
@@ -75,10 +81,27 @@ def phone_problem(phone: str) -> str | None:
     return None
 
 
+def ticket_no_problem(number: str) -> str | None:
+    """What is wrong with the characters of a 工单编号 (None: nothing; an empty one is numbered when stored). Its
+    length (TICKET_NO_MAX) each channel checks where it reads it: the form's field, the import's column, the API."""
+    if not number:
+        return None
+    wrong = list(dict.fromkeys(c for c in number if not _TICKET_NO_CHAR.match(c)))
+    if wrong:
+        shown = "、".join(_("空格") if c.isspace() else c for c in wrong)
+        return _("工单编号只能包含字母、数字和 - _ /，不能有“%(chars)s”", chars=shown)
+    if not _TICKET_NO.match(number):
+        return _("工单编号应以字母或数字开头")
+    return None
+
+
 def problems(fields: dict, now: datetime | None = None) -> dict[str, str]:
     """{field: message} for every rule ``fields`` (ticket field names, aware datetimes) breaks."""
     now = now or clock.now()
     errors: dict[str, str] = {}
+    number_problem = ticket_no_problem((fields.get("ticket_no") or "").strip())
+    if number_problem:
+        errors["ticket_no"] = number_problem
     phone = (fields.get("caller_phone") or "").strip()
     if phone and not _PHONE_STRIPPED.match(phone):
         # every channel refuses what the API's published schema refuses (and nothing more: a platform's

@@ -115,6 +115,15 @@ def test_other_field_problems(app):
 
 
 
+def test_a_ticket_number_of_other_characters_is_refused_naming_the_column(app):
+    row = ti.parse_row(13, _fields(record("BJ 2026<01>")))
+    assert row.fields is None and row.errors == ["第 13 行「工单编号」：工单编号只能包含字母、数字和 - _ /，不能有“空格、<、>”"]
+    row = ti.parse_row(14, _fields(record("/2026-015")))
+    assert row.errors == ["第 14 行「工单编号」：工单编号应以字母或数字开头"]
+    for no in ("ＪＸ－２０２６／０１５", "JX-2026/015", "BJ12345-2026-000101", "lf_2026_1"):  # full width folded
+        assert ti.parse_row(15, _fields(record(no))).fields is not None, no
+
+
 def test_import_twice_changes_nothing_the_second_time(mixed_xlsx):
     before, instances_before = count(), count(ProcessInstance)
     first = ti.run_import(ti.read_file(mixed_xlsx))

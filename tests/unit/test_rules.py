@@ -44,6 +44,30 @@ def test_ticket_rules_name_each_broken_field():
     assert errors["platform_deadline"] == "办理时限应晚于派单时间"
 
 
+@pytest.mark.parametrize(("number", "message"), [
+    ("BJ12345-2026-000101", None), ("JX-2026/015", None), ("lf_2026_1", None), ("", None),
+    ("BJ 001", "工单编号只能包含字母、数字和 - _ /，不能有“空格”"),
+    ("编号<script>", "工单编号只能包含字母、数字和 - _ /，不能有“编、号、<、>”"),
+    ("-001", "工单编号应以字母或数字开头"),
+])
+def test_a_ticket_number_is_letters_digits_and_dash_underscore_slash(number, message):
+    assert ticket_rules.problems({"ticket_no": number}, now=NOW).get("ticket_no") == message
+
+
+def test_every_number_the_platform_api_takes_passes_the_shared_rule():
+    """The API's path parameter (schemas.TICKET_NO_PATTERN) is a subset: a platform's push is never refused by it."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from app.web.api.schemas import TICKET_NO_PATTERN
+
+    @given(st.from_regex(TICKET_NO_PATTERN, fullmatch=True))
+    def check(number):
+        assert ticket_rules.ticket_no_problem(number) is None
+
+    check()
+
+
 def test_ticket_rules_accept_what_platforms_really_send():
     assert ticket_rules.problems({"caller_phone": "138****2222", "called_at": NOW - timedelta(hours=1),
                                   "dispatched_at": NOW, "platform_deadline": NOW + timedelta(days=10)},

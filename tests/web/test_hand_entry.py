@@ -112,3 +112,17 @@ def test_full_width_digits_and_brackets_are_taken_as_typed_on_a_chinese_ime(app,
     response = browser("paidan").post("/tickets/new", dict(WALK_IN, caller_phone="１３８００１３８"))
     assert response.status_code == 422
     assert "手机号码应为 11 位，现为 8 位" in response.get_data(as_text=True), "checked after folding, said precisely"
+
+
+def test_a_ticket_number_typed_by_hand_takes_letters_digits_and_dash_underscore_slash(app, browser):
+    clock.freeze(shanghai(2026, 12, 1, 10, 0))
+    paidan = browser("paidan")
+    response = paidan.post("/tickets/new", dict(WALK_IN, channel="电话", source="市级直派", ticket_no="京12345；2026"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "工单编号只能包含字母、数字和 - _ /，不能有“京、;”" in page  # (the IME's full width folded first)
+    assert 'value="京12345;2026"' in page, "the number as typed stays in the field"
+    assert db.session.scalar(select(Ticket).where(Ticket.ticket_no.like("%12345%"))) is None
+    response = paidan.post("/tickets/new", dict(WALK_IN, channel="电话", source="市级直派", ticket_no="JX-2026/015_a"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert db.session.scalar(select(Ticket.ticket_no).order_by(Ticket.id.desc())) == "JX-2026/015_a"
