@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import String, and_, bindparam, cast, func, literal, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from app.engine import calendar_store, instances
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import Ticket, User, WorkItem
+from app.models.early_warning import EarlyWarning
 from app.services import Conflict, PermissionDenied, ServiceError, _, time_rules, timeline
 from app.services.completion import ALREADY_DONE, Who, can_complete, get_item, is_candidate
+from app.services.early_warning import BUSINESS_PREFIX
 from app.services.uow import unit_of_work
 
 
@@ -37,7 +39,11 @@ def _tab_statements(tab: str, tokens: int, state: bool, section: bool, ticket_ty
     else:
         query = select(WorkItem).where(WorkItem.state == "ready", WorkItem.assignee_id == bindparam("user_id"))
     if state or section or ticket_type:
-        query = query.join(Ticket, WorkItem.ticket_id == Ticket.id)
+        # the ticket a row is about: its own, or for a 预警 task (no ticket of its own) the warning's, as the
+        # row shows it (early_warning.warnings_of_tasks); a task about no ticket cannot match a ticket filter
+        warning_key = literal(BUSINESS_PREFIX, String) + cast(EarlyWarning.id, String)
+        query = (query.outerjoin(EarlyWarning, and_(WorkItem.ticket_id.is_(None), WorkItem.business_key == warning_key))
+                 .join(Ticket, Ticket.id == func.coalesce(WorkItem.ticket_id, EarlyWarning.ticket_id)))
         if state:
             query = query.where(Ticket.state == bindparam("state"))
         if section:

@@ -391,3 +391,35 @@ def test_the_acknowledgement_note_is_masked_for_the_leader(app, browser):
     assert "已回电来电人137****0001，情绪稳定" in page and "13700000001" not in page
     assert "13700000001" in browser("zhuguan").get("/warnings/?status=acknowledged").get_data(as_text=True), \
         "a supervisor sees it"
+
+
+def test_the_inbox_filters_take_a_warning_row_by_its_ticket(app, browser):
+    """待认领 filtered by 类型 / 状态 / 科室: a 预警 row (its task has no ticket of its own) is judged by the ticket the
+    row shows, like every other row; the page says which rows the filters cover."""
+    from app.models import Section
+
+    ticket = new_ticket("T-EW-F", urgency="特急", ticket_type="投诉")
+    new_ticket("T-EW-O", ticket_type="咨询")
+    paidan = browser("paidan")
+
+    def warning_rows(query):
+        page = paidan.get(f"/?tab=claimable&{query}").get_data(as_text=True)
+        return [row.split("</tr>")[0] for row in page.split('data-task="ew_acknowledge"')[1:]], page
+
+    rows, page = warning_rows("type=投诉")
+    assert len(rows) == 1 and "T-EW-F" in rows[0], "the matching warning stays with the filter on"
+    assert 'id="inbox-filter-note"' in page and "预警任务按预警的工单" in page
+    assert warning_rows("type=咨询")[0] == [], "a warning about a 投诉 is not a 咨询"
+    assert len(warning_rows("state=待签收&type=投诉")[0]) == 1
+    assert warning_rows("state=办理中")[0] == []
+    assert 'id="inbox-filter-note"' not in warning_rows("")[1]
+
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+    db.session.expire_all()
+    section = db.session.scalar(select(Section).where(Section.name == "文化市场管理科"))
+    other = db.session.scalar(select(Section).where(Section.id != section.id))
+    supervisor = browser("zhuguan")
+    for section_id, shown in ((section.id, True), (other.id, False)):
+        page = supervisor.get(f"/?tab=claimable&section={section_id}").get_data(as_text=True)
+        assert ('data-task="ew_acknowledge"' in page) is shown, section_id
