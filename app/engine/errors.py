@@ -8,9 +8,49 @@ the cause in words a process owner reads. The English original stays in ``detail
 
 from __future__ import annotations
 
+import logging
+
 from app.engine.clock import DurationTooLong
 from app.engine.evaluator import ExpressionError
 from app.engine.sizes import TooLarge, TooManySteps
+
+log = logging.getLogger(__name__)
+
+
+def N_(message: str) -> str:
+    """Marks a kind's description for the catalogue (services show it translated, ``_(describe(exc))``)."""
+    return message
+
+
+# What went wrong, by exception class, most specific first: a user never reads a Python class name.
+_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    (TimeoutError, N_("操作超时")),
+    (ZeroDivisionError, N_("除以零")),
+    (OverflowError, N_("数值超出范围")),
+    (ArithmeticError, N_("计算出错")),
+    (RecursionError, N_("递归过深")),
+    (MemoryError, N_("内存不足")),
+    (UnicodeError, N_("文字编码不正确")),
+    (KeyError, N_("键不存在")),
+    (IndexError, N_("索引越界")),
+    (LookupError, N_("要找的数据不存在")),
+    (NameError, N_("名称未定义")),
+    (TypeError, N_("类型不符")),
+    (ValueError, N_("数值错误")),
+    (AttributeError, N_("属性不存在")),
+    (NotImplementedError, N_("不支持的操作")),
+    (PermissionError, N_("没有文件或目录的访问权限")),
+    (FileNotFoundError, N_("文件不存在")),
+    (ConnectionError, N_("连接中断")),
+    (OSError, N_("文件或网络读写失败")),
+    (AssertionError, N_("内部检查未通过")),
+)
+GENERIC = N_("内部错误")
+
+
+def describe(exc: BaseException) -> str:
+    """A short Chinese name for what went wrong (超时, 除以零, …); never the exception's class name."""
+    return next((text for kind, text in _KINDS if isinstance(exc, kind)), GENERIC)
 
 
 def _task_from_traceback(exc: BaseException):
@@ -28,7 +68,7 @@ def _task_from_traceback(exc: BaseException):
     return found
 
 
-def _cause(exc: BaseException) -> BaseException:
+def root_cause(exc: BaseException) -> BaseException:
     """The original exception under SpiffWorkflow's wrappers."""
     seen = exc
     while True:
@@ -52,6 +92,8 @@ def explain(cause: BaseException) -> str:
         return f"变量或函数 {name} 不存在（表单没有这个字段，或脚本还没有给它赋值）"
     if isinstance(cause, KeyError):
         return f"数据中没有 {text}"
+    if isinstance(cause, IndexError):
+        return "列表中没有这个位置（索引越界）"
     if isinstance(cause, ZeroDivisionError):
         return "除数为零"
     if isinstance(cause, TypeError):
@@ -68,7 +110,12 @@ def explain(cause: BaseException) -> str:
         return "访问了不存在或不允许的属性"
     if isinstance(cause, RecursionError):
         return "递归过深（可能是死循环）"
-    return f"内部错误（{type(cause).__name__}）"
+    if isinstance(cause, TimeoutError):
+        return "操作超时，请稍后重试"
+    if isinstance(cause, AssertionError):
+        return "脚本中的 assert 条件不成立"
+    log.warning("engine error without a Chinese reason: %s: %s", type(cause).__name__, cause)
+    return f"{describe(cause)}，详情已记入服务器日志"
 
 
 def engine_error(exc: BaseException, cls, task=None, expression: str | None = None):
@@ -81,7 +128,7 @@ def engine_error(exc: BaseException, cls, task=None, expression: str | None = No
         spec = getattr(found, "task_spec", None)
     element_id = getattr(spec, "bpmn_id", "") or ""
     element_name = getattr(spec, "bpmn_name", "") or ""
-    cause = _cause(exc)
+    cause = root_cause(exc)
     reason = explain(cause)
     step = element_name or element_id
     message = f"流程在步骤「{step}」出错：{reason}" if step else f"流程出错：{reason}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import json
+import logging
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,11 +28,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import instances, progress
+from app.engine import errors, instances, progress
 from app.engine.expressions import to_datetime, to_iso
 from app.engine.runtime import EngineError, Runtime, Snapshot
 from app.engine.specs import SPEC_REGISTRY
 from app.models import ProcessInstance, ProcessVersion
+
+log = logging.getLogger(__name__)
 
 # spec attributes whose change does not matter to a task that already ran (its links to other steps
 # included: where it led is history; a gateway's conditions are not, see cond_task_specs)
@@ -149,11 +152,20 @@ def recompute_moves(runtime: Runtime, wf) -> dict[str, list]:
         try:
             fresh = _evaluate_script(runtime, task)
         except Exception as exc:
-            raise EngineError(f"重新计算 {task.task_spec.bpmn_name or task.task_spec.bpmn_id} 的时限失败：{exc}") from exc
+            raise EngineError(f"重新计算 {task.task_spec.bpmn_name or task.task_spec.bpmn_id} 的时限失败：{_reason(exc)}",
+                              task.task_spec.bpmn_id, task.task_spec.bpmn_name or "", f"{type(exc).__name__}: {exc}") from exc
         for name in outputs:
             if name in current and current[name] == task.data.get(name) and fresh.get(name) != current[name]:
                 moves[name] = [current[name], fresh.get(name)]
     return moves
+
+
+def _reason(exc: BaseException) -> str:
+    """The Chinese reason shown for a failed recomputation or trial migration (the English goes to the log)."""
+    if isinstance(exc, EngineError):
+        return str(exc)
+    log.warning("migration/recompute failed: %s: %s", type(exc).__name__, exc, exc_info=exc)
+    return errors.explain(errors.root_cause(exc))
 
 
 def apply_moves(wf, moves: dict[str, list]) -> None:
@@ -305,7 +317,7 @@ def _migrate(instance: ProcessInstance, target: ProcessVersion):
         new_runtime.snapshot(wf)  # candidate groups, assignees and due dates evaluate on the new version
         json.loads(new_runtime.dump(wf))
     except Exception as exc:  # whatever the engine says, the instance stays where it was
-        result.reasons.append(f"迁移试算失败：{exc}")
+        result.reasons.append(f"迁移试算失败：{_reason(exc)}")
         return new_runtime, None, result
     result.safe = True
     result.timers_after = progress.timers(wf)

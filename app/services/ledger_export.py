@@ -41,6 +41,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from app.engine import errors
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import ExportJob, Section, Ticket, TicketNote, User
@@ -337,7 +338,7 @@ def run(job_id: int, attempt: int, should_stop: Callable[[], bool] | None = None
         db.session.rollback()
         log.exception("export job %s failed", job_id)
         fail(job_id, attempt, _("生成导出文件时出错（%(error)s）。请重新导出；如仍然失败，请联系系统管理员。",
-                                error=type(exc).__name__))
+                                error=_(errors.describe(exc))))
         return "failed"
     finally:
         writer.discard()

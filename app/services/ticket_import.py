@@ -23,6 +23,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from app.engine import errors
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import ImportJob, Ticket, User
@@ -284,7 +285,7 @@ def _import_row(row: ImportRow, actor: User | None, summary: ImportSummary) -> N
         db.session.rollback()
         log.exception("import row %s (%s) failed", row.row, row.ticket_no)
         summary.add_problem(row, FAILED, [_("第 %(row)s 行：保存失败（%(error)s），请稍后重新导入此文件",
-                                            row=row.row, error=type(exc).__name__)])
+                                            row=row.row, error=_(errors.describe(exc)))])
     else:
         if result.created:
             summary.created += 1

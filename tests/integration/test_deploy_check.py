@@ -377,6 +377,19 @@ def test_a_dry_run_failure_is_said_in_chinese_without_the_engines_english(app):
     assert "ZeroDivisionError" not in problem.message and "division" not in problem.message
 
 
+
+@pytest.mark.parametrize(("script", "reason"), [
+    ("ratio = [1][5 if poisoned else 0]", "列表中没有这个位置（索引越界）"),
+    ("assert not poisoned", "脚本中的 assert 条件不成立"),
+])
+def test_a_failure_of_any_kind_is_said_in_chinese_never_by_its_class_name(app, script, reason):
+    xml = diagram("poisoned_timer").replace(
+        b"ratio = 1 / (0 if poisoned else 1)", script.encode())
+    run = deployment.dry_run(xml, {"poisoned": True})
+    [problem] = [p for p in run.problems if p.element_id == "after_timer" and p.severity == "error"]
+    assert problem.message.startswith(f"流程在步骤「定时器之后」出错：{reason}"), problem.message
+    assert "Error" not in problem.message, problem.message
+
 # -- what an earlier walk-through found: each refused with the element (or id) named, in Chinese -------------
 
 @pytest.mark.parametrize(("name", "element", "reason"), [

@@ -13,10 +13,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from app.engine.clock import clock
 from app.extensions import db
 from app.models import ImportJob, ProcessInstance, Ticket
 from app.services import intake
 from app.services import ticket_import as ti
+from app.services.spreadsheets import jobs
 from app.services.spreadsheets.reading import check_filename
 from tests.conftest import shanghai
 
@@ -324,3 +326,33 @@ def test_a_file_over_the_size_limit_is_refused(app, browser, mixed_xlsx):
     assert "文件太大，单次导入上限为 1 KB，请拆分后导入。" in response.get_data(as_text=True)
     assert staged_files(app) == []
     assert count(ImportJob) == 0
+
+
+def test_a_row_that_fails_unexpectedly_says_why_in_chinese(app, tmp_path, monkeypatch, caplog):
+    def slow(*_args, **_kw):
+        raise TimeoutError("database did not answer")
+
+    monkeypatch.setattr(intake, "receive_ticket", slow)
+    path = write_csv(tmp_path / "t.csv", [record("T-1")])
+    summary = ti.run_import(ti.read_file(path))
+    assert summary.failed == 1
+    [message] = summary.problems[0]["messages"]
+    assert message == "第 2 行：保存失败（操作超时），请稍后重新导入此文件"
+    assert "TimeoutError" in caplog.text, "the class and the detail stay in the server log"
+
+
+def test_an_interrupted_import_job_says_why_in_chinese(app):
+    job = ImportJob(token="t-interrupted", filename="t.csv", status="queued", total=3, errors=[],
+                    created_at=clock.now())
+    db.session.add(job)
+    db.session.commit()
+
+    def cut_off(_progress):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    assert jobs.run(job.id, cut_off) is None
+    db.session.expire_all()
+    job = db.session.get(ImportJob, job.id)
+    assert job.status == "failed"
+    assert job.message.startswith("导入中断（连接中断）：已导入的行保留")
+    assert "Error" not in job.message

@@ -18,6 +18,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import update
 
+from app.engine import errors
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import ImportJob
@@ -87,7 +88,7 @@ def run(job_id: int, work: Callable):
         log.exception("import job %s failed", job_id)
         _write(job_id, status="failed", finished_at=clock.now(),
                message=_("导入中断（%(error)s）：已导入的行保留，重新导入同一文件可补齐其余行。",
-                         error=type(exc).__name__)[:500])
+                         error=_(errors.describe(exc)))[:500])
         return None
     _write(job_id, status="done", errors=summary.problems, finished_at=clock.now(), **summary.counts())
     return summary
