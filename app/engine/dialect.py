@@ -158,4 +158,17 @@ def normalise(xml: bytes) -> bytes:
     for node in root.iterfind(f".//{{{BPMN_NS}}}conditionalEventDefinition/{{{BPMN_NS}}}condition"):
         if node.text and node.text.strip():  # a conditional event's condition, as Camunda writes it (${…})
             node.text = juel_to_python(node.text)
+    for node in root.iterfind(f".//{{{BPMN_NS}}}multiInstanceLoopCharacteristics"):
+        collection = node.get(f"{{{CAMUNDA_NS}}}collection")
+        if collection and collection_variable(collection):
+            node.set(f"{{{CAMUNDA_NS}}}collection", collection_variable(collection))  # ${reviewers} -> reviewers
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+_COLLECTION = re.compile(r"\s*(?:\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}|([A-Za-z_][A-Za-z0-9_]*))\s*")
+
+
+def collection_variable(text: str) -> str | None:
+    """The variable a ``camunda:collection`` names (``reviewers`` or ``${reviewers}``); None for another expression."""
+    found = _COLLECTION.fullmatch(text or "")
+    return (found.group(1) or found.group(2)) if found else None

@@ -37,6 +37,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine import multi_instance
 from app.engine.service_tasks import ExpressionTaskParser
 
 
@@ -85,3 +86,6 @@ SERIALIZER_CONFIG[RepeatingBoundaryEvent] = CAMUNDA_CONFIG[BoundaryEvent]
 # these a version with one could not be stored (a 500 when the modeler deployed it)
 SERIALIZER_CONFIG[ParallelMultiInstanceTask] = MultiInstanceTaskConverter
 SERIALIZER_CONFIG[SequentialMultiInstanceTask] = MultiInstanceTaskConverter
+# every multi-instance activity is one of app/engine/multi_instance.py's classes (specs.parse adopts them);
+# registered last, they are what the stored type names restore as
+SERIALIZER_CONFIG = {**SERIALIZER_CONFIG, **multi_instance.SERIALIZER_ENTRIES}

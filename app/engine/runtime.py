@@ -30,7 +30,6 @@ from app.engine.specs import load_specs
 from app.engine.workcalendar import WorkCalendar
 
 install_spiff_clock()  # idempotent: SpiffWorkflow's timers read our clock, naive times are Beijing time
-sizes.install_instance_bound()  # idempotent: a parallel multi-instance of more than MAX_INSTANCES is refused
 
 _TIMER_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 

@@ -177,35 +177,3 @@ def too_deep(name: str) -> TooManySteps:
 def too_many_instances(count: int) -> TooManySteps:
     return TooManySteps(f"多实例要创建 {count} 个实例，超过 {MAX_INSTANCES} 个的上限，已停止："
                         "请检查循环次数（loopCardinality）或集合（camunda:collection）的数据")
-
-
-def _planned_instances(spec, my_task) -> int | None:
-    if spec.data_input is not None:
-        data = spec.data_input.get(my_task)
-        return len(data) if hasattr(data, "__len__") else None
-    if spec.cardinality is None:
-        return None
-    count = my_task.workflow.script_engine.evaluate(my_task, spec.cardinality)  # evaluated again by SpiffWorkflow
-    return count if isinstance(count, int) else None
-
-
-def install_instance_bound() -> None:
-    """A parallel multi-instance creates all its instances at once, before the element count can see one
-    of them complete: refuse more than MAX_INSTANCES first (a sequential one creates them one by one)."""
-    from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import ParallelMultiInstanceTask
-
-    original = ParallelMultiInstanceTask.create_children
-    if getattr(original, "jiesu_bounded", False):
-        return
-
-    def create_children(self, my_task):
-        count = _planned_instances(self, my_task)
-        if count is not None and count > MAX_INSTANCES:
-            error = too_many_instances(count)
-            inner = my_task.workflow.spec.task_specs.get(self.task_spec)  # the activity, with its name
-            error.task_spec = inner if getattr(inner, "bpmn_name", None) else self
-            raise error
-        return original(self, my_task)
-
-    create_children.jiesu_bounded = True
-    ParallelMultiInstanceTask.create_children = create_children

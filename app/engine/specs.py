@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from app.engine import dialect
+from app.engine import dialect, multi_instance
 from app.engine.checks import CheckContext, Report, rules
 from app.engine.events import SERIALIZER_CONFIG, JiesuCamundaParser
 
@@ -285,6 +285,8 @@ def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) ->
         parser.add_bpmn_xml(dialect.parse_xml(xml), filename=f"{key}.bpmn")
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
+        for each in (spec, *subprocess_specs.values()):
+            multi_instance.adopt(each)  # the cardinality evaluated once, the collection read as Camunda does
     except ValidationException as exc:
         report.add(getattr(exc, "id", "") or "", getattr(exc, "name", "") or "", _spiff_reason(exc))
         raise DiagramError(report) from exc

@@ -461,6 +461,49 @@ def test_a_parallel_multi_instance_of_more_than_1000_from_data_stops_with_its_el
     assert [t.spec_name for t in snap.ready_tasks] == ["next_step"]
 
 
+@pytest.mark.parametrize(("name", "variables", "tasks"), [
+    ("multi_instance_cardinality_once", {"signers": 3}, ["countersign"] * 3),  # parallel user task
+    ("multi_instance_sequential_cardinality_once", {"rounds": 3}, ["next_step"]),  # sequential script task
+])
+def test_a_loop_cardinality_is_evaluated_once_its_side_effects_happen_once(app, name, variables, tasks):
+    """It was evaluated twice (the bound on instances, then the engine): notify() in it raised two alerts."""
+    run = deployment.dry_run(diagram(name), variables)
+    assert run.ok, [str(p) for p in run.problems]
+    instances.deploy(diagram(name))
+    for _each in range(2):  # the second instance reads the same stored spec
+        _instance, snap = instances.start(name, variables)
+        assert [t.spec_name for t in snap.ready_tasks] == tasks
+        assert len(snap.notifications) == 1, snap.notifications
+
+
+def test_a_collection_gives_one_task_per_item_in_a_stored_version_as_in_the_dry_run(app):
+    """A stored version came back with SpiffWorkflow's default classes, which ignore camunda:collection: the dry
+    run passed and every real instance failed (数据类型不符)."""
+    run = deployment.dry_run(diagram("multi_instance_collection"), {"reviewers": ["张三", "李四"]})
+    assert run.ok, [str(p) for p in run.problems]
+    instances.deploy(diagram("multi_instance_collection"))
+    for reviewers in (["张三", "李四"], ["王五", "赵六", "孙七"]):  # instances run the spec as stored
+        instance, snap = instances.start("multi_instance_collection", {"reviewers": reviewers})
+        assert [t.data["reviewer"] for t in snap.ready_tasks] == reviewers
+    for task in snap.ready_tasks:
+        snap = instances.complete_task(instance, task.guid, {})
+    assert snap.completed
+
+
+def test_a_loop_cardinality_that_is_a_list_is_refused_in_chinese(app):
+    instances.deploy(diagram("multi_instance_cardinality_list"))
+    with pytest.raises(EngineError) as err:
+        instances.start("multi_instance_cardinality_list", {"reviewers": ["张三", "李四"]})
+    assert err.value.element_id == "countersign"
+    assert "循环次数（loopCardinality）'reviewers' 得到 ['张三', '李四']，不是整数" in str(err.value)
+    assert "camunda:collection" in str(err.value)
+
+
+def test_a_collection_that_is_an_expression_is_refused_at_deploy(app):
+    assert ("countersign", "会签", "集合（camunda:collection）'${reviewers[0:2]}' 只能写一个流程变量的名字（例如 reviewers 或 "
+            "${reviewers}）：要先算出名单，请在前面用脚本任务把它存入一个变量") in errors("multi_instance_collection_expression")
+
+
 def test_an_endless_loop_of_script_tasks_stops_that_instance_only(app):
     """After its timer, one instance loops tick -> again -> tick: the sweep stops it as an incident at 900
     elements, naming where it was; the other instances' timers fire and they go on."""

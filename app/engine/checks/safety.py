@@ -163,6 +163,11 @@ def recursion(root, report: Report) -> None:
 
 def multi_instance(root, report: Report) -> None:
     for loop in root.iter(f"{B}multiInstanceLoopCharacteristics"):
+        collection = loop.get(f"{C}collection")
+        if collection is not None and not dialect.collection_variable(collection):
+            report.add(*element_label(loop.getparent()),
+                       f"集合（camunda:collection）{collection.strip()[:80]!r} 只能写一个流程变量的名字（例如 reviewers 或 "
+                       "${reviewers}）：要先算出名单，请在前面用脚本任务把它存入一个变量")
         node = loop.find(f"{B}loopCardinality")
         text = (node.text or "").strip() if node is not None else ""
         if not text:
