@@ -429,6 +429,39 @@ def test_a_choice_compared_with_one_of_its_options_passes(app):
     assert deployment.lint(fixed).ok, [str(p) for p in deployment.lint(fixed).errors]
 
 
+def _enum_findings(xml: bytes) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for p in deployment.lint(xml).problems:
+        if "不是它的选项" in p.message:
+            found.setdefault(p.element_id, []).append(p.message)
+    return found
+
+
+def test_a_choice_compared_in_the_usual_forms_is_judged_in_each(app):
+    found = _enum_findings(diagram("enum_condition_forms"))
+    expected = {"in_tuple": "passed", "either": "retrun", "negated": "escalated", "juel_eq": "上报", "as_text": "Pass"}
+    assert sorted(found) == sorted(expected)
+    for flow, value in expected.items():
+        [message] = found[flow]
+        assert f"把选择字段 decision 与“{value}”比较，但“{value}”不是它的选项（可选：“pass”、“return”、“escalate”）" in message
+    assert found["juel_eq"][0].endswith("（“上报”是选项 escalate 显示的名称，条件里要写 'escalate'）")
+    right = (diagram("enum_condition_forms").replace(b"'passed'", b"'return'").replace(b'"retrun"', b'"escalate"')
+             .replace(b"'escalated'", b"'escalate'").replace("'上报'".encode(), b"'escalate'").replace(b"'Pass'", b"'pass'"))
+    assert _enum_findings(right) == {}
+    assert deployment.lint(right).ok, [str(p) for p in deployment.lint(right).errors]
+
+
+def test_a_choice_a_script_also_sets_is_not_judged(app):
+    assert _enum_findings(diagram("enum_set_by_script")) == {}
+    assert deployment.lint(diagram("enum_set_by_script")).ok, [str(p) for p in deployment.lint(diagram("enum_set_by_script")).errors]
+
+
+def test_comparisons_the_check_cannot_judge_are_not_refused(app):
+    report = deployment.lint(diagram("enum_cannot_judge"))
+    assert _enum_findings(diagram("enum_cannot_judge")) == {}
+    assert report.ok, [str(p) for p in report.errors]
+
+
 def test_an_untranslated_parser_message_is_said_in_chinese_without_the_english(app):
     from app.engine import specs
 

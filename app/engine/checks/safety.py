@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
-from app.engine import dialect, sizes
+from app.engine import dialect, evaluator, sizes
 from app.engine.checks import Report, element_label
 
 B = f"{{{dialect.BPMN_NS}}}"
@@ -196,29 +196,83 @@ def enum_options(root) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in options.items() if k not in other and v}
 
 
+def _local_names(tree) -> set[str]:
+    """Names an expression binds itself (comprehension variables, lambda parameters): not the form's field."""
+    local: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.comprehension):
+            local |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.Lambda):
+            local |= {a.arg for a in node.args.args + node.args.kwonlyargs}
+        elif isinstance(node, ast.NamedExpr):
+            local.add(node.target.id)
+    return local
+
+
+def _texts(node) -> list[str] | None:
+    """The texts of a literal ``'a'`` or ``('a', 'b')`` / ``['a']`` / ``{'a'}``; None when it is anything else
+    (a variable, a call, a string to search in, a mixture): then the check cannot judge and says nothing."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.Tuple | ast.List | ast.Set) and node.elts and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+        return [e.value for e in node.elts]
+    return None
+
+
 def _compared(tree) -> list[tuple[str, str]]:
-    """(name, text) for each ``name == 'text'`` / ``!=`` / ``in ('a', 'b')`` in an expression."""
+    """(name, text) for each ``name == 'text'`` / ``!=`` / ``in ('a', 'b')`` / ``not in`` in an expression, however
+    combined (``or``, ``and``, ``not``, ``||``, ``!``, ``eq``, ``ne`` from JUEL) and on either side of ``==``.
+
+    Left out, as the check cannot judge them: a name the expression binds itself, ``''`` (an optional choice
+    left empty), ``name in 'text'`` (a search in a text), chained comparisons and anything computed."""
     found = []
+    local = _local_names(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Compare) or len(node.ops) != 1:
             continue
         left, op, right = node.left, node.ops[0], node.comparators[0]
         if isinstance(op, ast.Eq | ast.NotEq):
-            if isinstance(right, ast.Name):
+            if isinstance(right, ast.Name) and not isinstance(left, ast.Name):
                 left, right = right, left
-            if isinstance(left, ast.Name) and isinstance(right, ast.Constant) and isinstance(right.value, str):
-                found.append((left.id, right.value))
-        elif isinstance(op, ast.In | ast.NotIn) and isinstance(left, ast.Name) \
-                and isinstance(right, ast.Tuple | ast.List | ast.Set):
-            found += [(left.id, e.value) for e in right.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            texts = _texts(right) if isinstance(right, ast.Constant) else None
+        elif isinstance(op, ast.In | ast.NotIn):
+            texts = None if isinstance(right, ast.Constant) else _texts(right)
+        else:
+            continue
+        if isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == "str" \
+                and len(left.args) == 1 and not left.keywords:
+            left = left.args[0]  # str(decision) == 'pass'
+        if isinstance(left, ast.Name) and left.id not in local and texts is not None:
+            found += [(left.id, text) for text in texts if text != ""]
     return found
+
+
+def assigned_elsewhere(root, expressions: list) -> set[str]:
+    """Variables something other than a form gives values (scripts, result and element variables, output
+    parameters, a called process's outputs): a choice field's options are not all they can hold."""
+    names: set[str] = set()
+    for exp in expressions:
+        if exp.mode == "exec" and not evaluator.problems(exp.python, "exec"):
+            names |= evaluator.names(exp.python, "exec")[1]
+    for node in root.iter():
+        for attr in ("resultVariable", "elementVariable"):
+            if node.get(f"{C}{attr}"):
+                names.add(node.get(f"{C}{attr}").strip())
+    names |= {(p.get("name") or "").strip() for p in root.iter(f"{C}outputParameter")}
+    names |= {(o.get("target") or "").strip() for o in root.iter(f"{C}out")}
+    return names
 
 
 def enum_comparisons(root, report: Report, expressions: list) -> None:
     """A condition or required_if comparing a choice field with a value that is none of its options."""
     choices = enum_options(root)
+    for name in assigned_elsewhere(root, expressions) if choices else ():
+        choices.pop(name, None)  # it may hold values no option has: not judged
     if not choices:
         return
+    labels = {(f.get("id"), v.get("name")): v.get("id") for f in root.iter(f"{C}formField")
+              if f.get("type") == "enum" for v in f.iter(f"{C}value") if v.get("name") and v.get("id")}
     for exp in expressions:
         if exp.what != "条件" and not exp.what.endswith("的必填条件"):
             continue
@@ -226,11 +280,13 @@ def enum_comparisons(root, report: Report, expressions: list) -> None:
             tree = ast.parse(exp.python.strip(), mode="eval")
         except SyntaxError:
             continue  # said by the expression check
-        for name, value in _compared(tree):
+        for name, value in dict.fromkeys(_compared(tree)):
             options = choices.get(name)
             if options is None or value in options:
                 continue
             listed = "、".join(f"“{o}”" for o in options)
+            label = labels.get((name, value))
+            hint = f"（“{value}”是选项 {label} 显示的名称，条件里要写 '{label}'）" if label else ""
             report.add(exp.element_id, exp.element_name, f"{exp.what} {exp.source.strip()[:120]!r} 把选择字段 {name} "
                                                          f"与“{value}”比较，但“{value}”不是它的选项（可选：{listed}）："
-                                                         "这个条件永远不会按预期成立；请改为其中一个选项的值")
+                                                         f"这个条件永远不会按预期成立；请改为其中一个选项的值{hint}")
