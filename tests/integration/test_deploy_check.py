@@ -68,7 +68,7 @@ def test_elements_that_start_or_end_by_themselves_need_no_flow(app):
 
 
 def test_deleting_callback_from_the_ticket_diagram_is_refused_naming_what_it_leaves_hanging(app):
-    """The modeler deletes a task with its flows: the path before it stops, the gateway after it is cut off."""
+    """The modeler deletes a task with its flows: the path before it (its merging gateway) stops, the gateway after it is cut off."""
     from lxml import etree
 
     root = etree.fromstring(PROCESSES.joinpath("ticket.bpmn").read_bytes())
@@ -77,7 +77,7 @@ def test_deleting_callback_from_the_ticket_diagram_is_refused_naming_what_it_lea
         if "callback" in (node.get("id"), node.get("sourceRef"), node.get("targetRef")):
             node.getparent().remove(node)
     found = {(p.element_id, p.message) for p in deployment.lint(etree.tostring(root)).errors}
-    assert ("record_reply", "元素没有出口，流程走到这里会停住而不办结：请连到下一步或结束事件") in found
+    assert ("merge_callback", "元素没有出口，流程走到这里会停住而不办结：请连到下一步或结束事件") in found
     assert ("callback_gateway", "元素没有入口，永远不会执行：请从开始事件（或上一步）连一条顺序流到它") in found
     with pytest.raises(deployment.DeployRefused):
         deployment.deploy(etree.tostring(root))

@@ -27,7 +27,7 @@ def test_prefixes_indentation_exporter_and_drawing_order_do_not_count():
 
 def test_what_means_something_changes_the_fingerprint():
     assert _fp(TICKET.replace('name="回访"', 'name="电话回访"', 1)) != _fp(TICKET)
-    moved = TICKET.replace('<dc:Bounds x="1660" y="1120"', '<dc:Bounds x="1670" y="1120"', 1)
+    moved = TICKET.replace('<dc:Bounds x="1820" y="1280"', '<dc:Bounds x="1830" y="1280"', 1)
     assert moved != TICKET and _fp(moved) != _fp(TICKET)
     # the order of a form's options is what the user sees
     a, b = '<camunda:value id="签收" name="签收" />', '<camunda:value id="退回" name="退回" />'

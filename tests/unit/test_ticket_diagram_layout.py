@@ -107,3 +107,19 @@ def test_labels_do_not_cover_other_shapes(diagram):
         for other_owner, other_label in labels.items():
             if other_owner != owner:
                 assert not label.overlaps(other_label), (owner, other_owner)
+
+
+ACTIVITIES_AND_EVENTS = ("task", "userTask", "scriptTask", "serviceTask", "sendTask", "receiveTask", "manualTask",
+                         "businessRuleTask", "callActivity", "subProcess", "startEvent", "endEvent", "boundaryEvent",
+                         "intermediateCatchEvent", "intermediateThrowEvent")
+
+
+def test_no_task_or_event_joins_flows_without_a_gateway(diagram):
+    """bpmnlint's fake-join (a warning in the modeler): several flows into a task or event merge at a gateway first."""
+    _root, process, _nodes, flows, _shapes, _edges, _boxes = diagram
+    into: dict[str, list[str]] = {}
+    for flow_id, flow in flows.items():
+        if flow.tag == f"{{{NS['bpmn']}}}sequenceFlow":
+            into.setdefault(flow.get("targetRef"), []).append(flow_id)
+    joining = {n.get("id") for tag in ACTIVITIES_AND_EVENTS for n in process.iter(f"{{{NS['bpmn']}}}{tag}")}
+    assert {node: ids for node, ids in into.items() if node in joining and len(ids) > 1} == {}
