@@ -1,5 +1,6 @@
 """The layout's costly parts done once: the navbar's menus of a user, kept per process, and the
-templates' links (``url_for``), remembered per endpoint, arguments and script root.
+templates' links (``url_for``), remembered per endpoint, arguments and script root; a static file's link
+carries a digest of its content (``?v=``).
 
 The menus depend only on who the user is (id, roles, section), the language, the counts they show
 and whether a process may be started; that combination is the key. An entry lives a minute and is
@@ -8,6 +9,9 @@ Nothing per request (CSRF tokens, the clock, the duty banner) is in the cached p
 """
 
 from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 from flask import g, request, url_for
 from jinja2 import pass_context
@@ -53,6 +57,8 @@ def remembered_url_for(endpoint: str, **values) -> str:
     key = tuple(key)
     found = _urls.get(key)
     if found is None:
+        if endpoint == "static" and "v" not in values:
+            values["v"] = static_version(ctx.app, values.get("filename") or "")
         found = url_for(endpoint, **values)
         if len(_urls) >= _URLS_KEPT:  # many tickets' links: start again rather than grow
             _urls.clear()
@@ -61,6 +67,21 @@ def remembered_url_for(endpoint: str, **values) -> str:
 
 
 _REMEMBERED_TYPES = frozenset({str, int, type(None)})
+_versions: dict = {}
+
+
+def static_version(app, filename: str) -> str | None:
+    """A digest of a static file's content, added to its links as ``?v=``: a browser (or the proxy, which
+    keeps /static/ for days: deploy/nginx/jiesu.conf) fetches a file again as soon as an upgrade changes it.
+    Read once per file and process (processes restart on an upgrade); None for a file that is not there."""
+    key = (app.static_folder, filename)
+    if key not in _versions:
+        path = Path(app.static_folder, filename)
+        try:
+            _versions[key] = hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.is_file() else None
+        except OSError:
+            _versions[key] = None
+    return _versions[key]
 
 
 def register(app) -> None:

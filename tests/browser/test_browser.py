@@ -296,7 +296,7 @@ def _walk_the_main_line(page, server, tmp_path):
     outside = sorted({u for u in server.requests if urlsplit(u).hostname != "127.0.0.1"})
     assert not outside, f"requests left the machine: {outside}"
     static = [u for u in server.requests if "/static/" in u]
-    assert any(u.endswith("bootstrap.min.css") for u in static) and any("bootstrap-icons" in u for u in static)
+    assert any(urlsplit(u).path.endswith("bootstrap.min.css") for u in static) and any("bootstrap-icons" in u for u in static)
     assert not page.problems, page.problems
     assert page.refused == [(422, handle_path)], "only the deliberately incomplete 办理 form was refused"
     for shot in (task_shot, ticket_shot):

@@ -41,7 +41,7 @@ def _is_the_503_page(response):
     assert response.status_code == 503, page[:500]
     assert HEADING in page
     assert "Internal Server Error" not in page and "<title>500" not in page
-    assert 'href="/static/css/app.css"' in page, "the app's layout (its stylesheet, its main column)"
+    assert 'href="/static/css/app.css?v=' in page, "the app's layout (its stylesheet, its main column)"
     assert 'id="error" data-status="503"' in page, "the mark drafts.js reads: the draft is kept"
     assert response.headers.get("Retry-After")
     return page
