@@ -86,3 +86,42 @@ def test_a_refused_form_showing_what_was_typed_has_no_restore_note(live_server):
         expect(page.locator(".draft-restored")).to_contain_text("已恢复您在本机未提交的填写内容")
         expect(page.get_by_label("标题")).to_have_value("网吧接纳未成年人")
         assert not page.problems, page.problems
+
+
+def test_the_proxys_page_when_no_app_process_answers_keeps_what_was_typed(live_server):  # noqa: F811
+    """nginx answers 502 with errors/unavailable.html when no app process answers (deploy/nginx/jiesu.conf):
+    the page is Chinese, and the draft of the submission that met it is kept although the clerk then opens
+    another page of the desk (without the page's script, that page took the submission for a success)."""
+    from pathlib import Path
+
+    from playwright.sync_api import expect
+
+    _require_chromium()
+    with live_server.app.app_context():
+        item_id = db.session.scalar(select(WorkItem.id).where(WorkItem.ticket_id == live_server.ticket_id,
+                                                              WorkItem.spec_name == "sign"))
+        db.session.remove()
+    url = f"{live_server.url}/tasks/{item_id}"
+    proxy_page = (Path(live_server.app.static_folder) / "errors" / "unavailable.html").read_text(encoding="utf-8")
+    with chromium_page(live_server) as page:
+        log_in(page, live_server, "paidan")
+        page.goto(url)
+        page.get_by_role("radio", name="签收").check()
+        page.locator("#task-form [name=sign_note]").fill(NOTE)
+
+        def proxy(route):  # the app processes are restarting: nginx's error_page
+            if route.request.method == "POST":
+                route.fulfill(status=502, body=proxy_page, content_type="text/html; charset=utf-8")
+            else:
+                route.continue_()
+
+        page.route(f"{url}", proxy)
+        page.locator("#task-form button[type=submit]").click()
+        expect(page.locator("h1")).to_have_text("接诉工单台暂时无法连接")
+        expect(page.locator("body")).to_contain_text("您填写的内容已保留在本机浏览器中")
+        page.unroute(f"{url}")
+        page.goto(f"{live_server.url}/")  # the clerk goes to the inbox first
+        assert len(_drafts(page)) == 1, "the draft is kept"
+        page.goto(url)
+        expect(page.locator("#task-form [name=sign_note]")).to_have_value(NOTE)
+        expect(page.locator(".draft-restored")).to_contain_text("已恢复您在本机未提交的填写内容")
