@@ -41,7 +41,6 @@ from app.services import (
     InvalidInput,
     NotFound,
     PermissionDenied,
-    ServiceError,
     _,
     access,
     masking,
@@ -62,6 +61,7 @@ MAX_CANDIDATES = 50  # most recent earlier tickets compared per key
 MAX_LINKS = 10  # suggestions kept per kind for one new ticket
 DECIDER_ROLES = ("dispatcher", "duty", "supervisor")
 REGISTER_ROLES = ("dispatcher", "duty", "supervisor", "leader", "analyst")
+NOTE_LIMIT = 300  # a decision's 说明 and a take-back's 撤销原因 (characters; RepeatLink.note is String(300))
 
 _PLACEHOLDERS = {"", "无", "暂无", "不详", "未知", "不清楚", "空", "null", "none", "na", "n/a", "-", "--", "/"}
 _BEIJING_DISTRICTS = ("东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区", "门头沟区", "房山区", "通州区",
@@ -356,8 +356,8 @@ def decide(link_id: int, user: User, confirm: bool, note: str = "") -> RepeatLin
     if not can_decide(user):
         raise PermissionDenied(_("只有派单员、值班员或主管可以确认重复反映。"))
     note = (note or "").strip()
-    if len(note) > 300:
-        raise ServiceError(_("说明不能超过 300 个字（现 %(n)s 个字）。", n=len(note)))
+    if len(note) > NOTE_LIMIT:
+        raise InvalidInput({"note": _("说明不能超过 300 个字（现 %(n)s 个字）。", n=len(note))})
     with unit_of_work():
         link = get_link(link_id)
         if link.status != "suggested":
@@ -391,7 +391,7 @@ def reopen(link_id: int, user: User, reason: str, was: str) -> RepeatLink:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput({"reason": _("请填写撤销的原因。")})
-    if len(reason) > 300:
+    if len(reason) > NOTE_LIMIT:
         raise InvalidInput({"reason": _("撤销原因不能超过 300 个字（现 %(n)s 个字）。", n=len(reason))})
     with unit_of_work():
         link = get_link(link_id)

@@ -63,9 +63,10 @@ def compare(link_id):
     return _compare_page(link_id)
 
 
-def _compare_page(link_id, status: int = 200, reopen_reason: str | None = None, reopen_error: str = ""):
+def _compare_page(link_id, status: int = 200, reopen_reason: str | None = None, reopen_error: str = "",
+                  decide_note: str = "", decide_error: str = ""):
     """The 比对 page; after a refused 撤销 (``reopen_reason`` given) its form open with the reason as typed and
-    the message on the field."""
+    the message on the field; after a refused 确认 / 不是重复, the 说明 as typed with its message."""
     link = repeats.get_link(link_id)
     if not (access.can_view_ticket(current_user, link.ticket) and access.can_view_ticket(current_user, link.earlier)):
         abort(403)
@@ -74,15 +75,26 @@ def _compare_page(link_id, status: int = 200, reopen_reason: str | None = None, 
                                masked=not access.may_see_personal_data(current_user, t))
     return render_template("repeats/compare.html", link=link, labels=tickets.FIELD_LABELS,
                            can_decide=repeats.can_decide(current_user), reopen_reason=reopen_reason,
-                           reopen_error=reopen_error, **repeats.compare(link, current_user)), status
+                           reopen_error=reopen_error, decide_note=decide_note, decide_error=decide_error,
+                           note_limit=repeats.NOTE_LIMIT, **repeats.compare(link, current_user)), status
 
 
 @bp.route("/<int:link_id>/decide", methods=["POST"])
 def decide(link_id):
     confirm = request.form.get("decision") == "confirm"
     back = flow.safe_next(url_for("repeats.compare", link_id=link_id))
+    note = request.form.get("note", "")
     try:
-        link = repeats.decide(link_id, current_user, confirm, request.form.get("note", ""))
+        link = repeats.decide(link_id, current_user, confirm, note)
+    except InvalidInput as exc:  # the 比对 page again: the 说明 as typed, what is wrong with it on the field
+        flash(_("未处理，请按提示修改说明。"), "danger")
+        return _compare_page(link_id, flow.status_for(exc), decide_note=note,
+                             decide_error="；".join(str(m) for m in exc.errors.values()))
+    except Conflict as exc:  # decided meanwhile: from the 比对 page, that page as it is now (who decided what)
+        status = flow.refused(exc)
+        if not request.form.get("next"):
+            return _compare_page(link_id, status)
+        return redirect(back)
     except ServiceError as exc:
         flow.refused(exc)
         return redirect(back)

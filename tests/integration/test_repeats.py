@@ -313,6 +313,37 @@ def test_a_refused_take_back_keeps_the_typed_reason_and_says_what_is_wrong(app, 
     assert link.status == "rejected"
 
 
+def test_a_refused_decision_keeps_the_typed_note_and_says_what_is_wrong(app, browser):
+    """确认 / 不是重复 refused: the 比对 page again (422) with the 说明 as typed and the message on the field,
+    nothing decided; decided meanwhile: the page as it is now (409), saying who decided what."""
+    import re
+
+    caller_ticket("D-1")
+    clock.advance(timedelta(days=1))
+    [link] = links(caller_ticket("D-2"))
+    paidan = browser("paidan")
+    typed = "同一来电人反映同一网吧" * 31  # 341 characters: past the 300 the field allows
+    for decision in ("confirm", "reject"):
+        response = paidan.post(f"/repeats/{link.id}/decide", {"decision": decision, "note": typed},
+                               form_url=f"/repeats/{link.id}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, decision
+        field = re.search(r'<input class="form-control is-invalid" id="note"[^>]*>', page).group(0)
+        assert f'value="{typed}"' in field and 'data-maxlength="300"' in field and " maxlength=" not in field
+        assert 'id="note-error">说明不能超过 300 个字（现 341 个字）' in page and "未处理，请按提示修改说明" in page
+        assert 'id="decide-form"' in page
+        db.session.expire_all()
+        assert link.status == "suggested" and link.decided_by is None
+
+    repeats.decide(link.id, user("zhiban"), False, "核实不是同一人")  # 已否定 meanwhile
+    response = paidan.post(f"/repeats/{link.id}/decide", {"decision": "confirm", "note": "同一人"},
+                           form_url=f"/repeats/{link.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "该关联已由 刘洋 处理为“已否定”" in page and 'id="decide-form"' not in page
+    db.session.expire_all()
+    assert link.status == "rejected"
+
+
 def test_the_register_and_ledger_searches_are_in_the_access_log(app, browser):
     caller_ticket("L-1")
     clock.advance(timedelta(days=1))
