@@ -11,6 +11,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.services.catalogue import lazy_gettext as _l
 
+LIFT_NOTE_LIMIT = 200  # 解除说明 of 解除督办 (characters)
+
 
 class ExtensionForm(FlaskForm):
     reason = TextAreaField(_l("延期理由"), validators=[InputRequired(message=_l("请填写延期理由")),
@@ -50,7 +52,8 @@ class SuperviseForm(FlaskForm):
 
 
 class LiftForm(FlaskForm):
-    note = StringField(_l("说明"), validators=[Optional(), Length(max=200, message=_l("说明不能超过 200 个字"))])
+    note = StringField(_l("解除说明"), validators=[Optional(), Length(max=LIFT_NOTE_LIMIT,
+                                                                    message=_l("解除说明不能超过 200 个字"))])
 
 
 class CarriedReviewForm(FlaskForm):

@@ -18,11 +18,20 @@ from app.engine.clock import LOCAL_TZ, clock
 from app.engine.workcalendar import DayOverride
 from app.extensions import db
 from app.models import Alert, CalendarDay, CalendarYear
-from app.services import PermissionDenied, ServiceError, _, calendar_notice, query_args, settings
+from app.services import (
+    InvalidInput,
+    PermissionDenied,
+    ServiceError,
+    _,
+    calendar_notice,
+    query_args,
+    settings,
+)
 from app.services.uow import unit_of_work
 
 PENDING_KEY = "calendar_recompute_pending"  # {"at": iso, "years": [...]}: deadlines not yet recomputed
 ALERT_PREFIX = "calendar:"
+NAME_LIMIT = 40  # a special day's 名称 (characters; CalendarDay.name is String(40))
 
 
 def can_edit(user) -> bool:
@@ -80,6 +89,8 @@ def set_day(user, day: date, is_workday: bool, name: str) -> None:
     name = (name or "").strip()
     if not name:
         raise ServiceError(_("请填写名称（如“春节”或“春节调休”）。"))
+    if len(name) > NAME_LIMIT:
+        raise InvalidInput({"name": _("名称不能超过 %(max)s 个字（现 %(n)s 个字）。", max=NAME_LIMIT, n=len(name))})
     if is_workday and day.weekday() < 5:
         raise ServiceError(_("%(day)s 本来就是工作日，无需设为调休上班。", day=day))
     if not is_workday and day.weekday() >= 5:

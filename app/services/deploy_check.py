@@ -108,13 +108,13 @@ def deploy(xml: str | bytes, actor, comment: str) -> ProcessVersion:
     if not can_deploy(actor):
         raise PermissionDenied(_("只有流程管理员可以部署流程。"))
     data = _bytes(xml)
-    comment = (comment or "").strip()
+    comment = deployment.check_comment(comment)
     if not comment:
         raise DeployRefused(_("请填写部署说明（改了什么、为什么）。"), [])
     if any(p["severity"] == "error" for p in _rule_problems(data)):
         raise _refused(lint(data))  # with the engine's findings: the list 检查 shows
     try:
-        version = deployment.deploy(data, actor, comment[:300])
+        version = deployment.deploy(data, actor, comment)
     except deployment.DeployRefused as exc:
         raise _refused(exc.report.as_dict()["problems"]) from exc
     except deployment.Unchanged as exc:

@@ -15,10 +15,11 @@ from app.engine.clock import clock
 from app.engine.specs import DiagramError, check, parse
 from app.extensions import db
 from app.models import ROLES, ProcessVersion, Section, User
-from app.services import PermissionDenied, ServiceError, _, process_inputs
+from app.services import InvalidInput, PermissionDenied, ServiceError, _, process_inputs
 from app.services.relied_on import relied_on
 from app.services.uow import unit_of_work
 
+COMMENT_LIMIT = 300  # 部署说明 (characters; ProcessVersion.comment is String(300))
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # larger files are refused before they are parsed
 
 class DeployRefused(ServiceError):
@@ -96,8 +97,18 @@ def lint(xml: bytes | str) -> Report:
     return _too_large(xml) or check(xml, context_for(xml))
 
 
+def check_comment(comment: str) -> str:
+    """The 部署说明, stripped; past its limit refused naming it (never cut: the page keeps all of it)."""
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_LIMIT:
+        raise InvalidInput({"comment": _("部署说明不能超过 %(max)s 个字（现 %(n)s 个字）。", max=COMMENT_LIMIT,
+                                         n=len(comment))})
+    return comment
+
+
 def deploy(xml: bytes | str, actor: User | None = None, comment: str = "") -> ProcessVersion:
     """Check and store a new version in one transaction; refuse with the report, or as unchanged."""
+    comment = check_comment(comment)
     xml = _bytes(xml)
     too_large = _too_large(xml)
     if too_large:

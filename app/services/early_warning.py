@@ -40,8 +40,8 @@ from app.models.repeats import TicketFingerprint
 from app.services import (
     N_,
     Conflict,
+    InvalidInput,
     NotFound,
-    ServiceError,
     _,
     completion,
     repeats,
@@ -58,6 +58,7 @@ ALERT_KIND = "预警"
 ESCALATION_KIND = "预警升级"
 LEADER_ROLE = "leader"  # 分管领导
 SEE_ALL_ROLES = ("supervisor", "leader")
+ACK_NOTE_LIMIT = 500  # 确认意见 of the quick 确认 (characters; EarlyWarning.ack_note is String(500))
 
 RAISED = N_("预警：%(summary)s")
 CLUSTER_KNOWN = N_("集中反映：%(hours)s小时内第%(count)s件，已有未确认的预警 #%(warning)s")
@@ -326,8 +327,8 @@ def open_task(warning: EarlyWarning) -> WorkItem | None:
 def acknowledge(warning_id: int, user: User, note: str = "") -> EarlyWarning:
     """Quick 确认: completes the warning's 确认预警 task, exactly as its task form does."""
     note = (note or "").strip()
-    if len(note) > 500:
-        raise ServiceError(_("确认意见不能超过 500 个字（现 %(n)s 个字）。", n=len(note)))
+    if len(note) > ACK_NOTE_LIMIT:
+        raise InvalidInput({"note": _("确认意见不能超过 500 个字（现 %(n)s 个字）。", n=len(note))})
     warning = get_warning(warning_id)
     item = db.session.scalar(select(WorkItem).where(
         WorkItem.business_key == warning.business_key, WorkItem.spec_name == diagram.ACKNOWLEDGE, WorkItem.state == "ready"))

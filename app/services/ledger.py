@@ -36,6 +36,7 @@ COUNT_CAP = 10_000  # the ledger counts matches up to here ("10000+ 件"): an ex
 SEARCH_COUNT_CAP = 1_000  # with a text search each counted match is a heap visit: count fewer
 # Who writes 备注 on tickets: the people working them (analysts and inspectors read).
 NOTE_ROLES = ("dispatcher", "duty", "handler", "reviewer", "callback", "supervisor")
+NOTE_LIMIT = 2000  # a ticket note (characters; TicketNote.text)
 
 
 @dataclass
@@ -271,7 +272,7 @@ def add_note(ticket_id: int, user: User, text: str) -> TicketNote:
     text = (text or "").strip()
     if not text:
         raise ServiceError(_("备注不能为空。"))
-    if len(text) > 2000:
+    if len(text) > NOTE_LIMIT:
         raise ServiceError(_("备注不能超过 2000 个字。"))
     with unit_of_work():
         ticket = db.session.get(Ticket, ticket_id)

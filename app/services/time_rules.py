@@ -60,6 +60,9 @@ _lock = threading.Lock()
 _cache: dict = {"values": None, "checked": 0.0, "bind": None}
 
 
+COMMENT_LIMIT = 300  # 修改说明 (characters; TimeRuleVersion.comment is String(300))
+
+
 class InvalidRules(ServiceError):
     """Some values were refused; ``errors`` maps each rule to its message."""
 
@@ -170,6 +173,10 @@ def save(user, values: dict, comment: str = "") -> TimeRuleVersion:
     """Store a new version of the rules (all of them, or nothing); it applies to new tickets."""
     if not can_edit(user):
         raise PermissionDenied(_("只有主管或流程管理员可以修改时限规则。"))
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_LIMIT:  # (checked, never cut: the page keeps all of it)
+        raise InvalidRules({"comment": _("修改说明不能超过 %(max)s 个字（现 %(n)s 个字）。", max=COMMENT_LIMIT,
+                                         n=len(comment))})
     clean = validate(values)
     before = current()
     if all(before.get(k) == v for k, v in clean.items()):
@@ -177,7 +184,7 @@ def save(user, values: dict, comment: str = "") -> TimeRuleVersion:
     with unit_of_work():
         previous = latest()
         row = TimeRuleVersion(version=(previous.version + 1) if previous else 1, values=clean,
-                              changed_by_id=user.id, changed_at=clock.now(), comment=(comment or "").strip()[:300])
+                              changed_by_id=user.id, changed_at=clock.now(), comment=comment)
         db.session.add(row)
         for name in OFFICE_HOURS:
             store.put(name, clean[name])

@@ -9,7 +9,15 @@ from flask_login import current_user
 from app.engine.clock import LOCAL_TZ, clock
 from app.extensions import db
 from app.models import ProcessVersion
-from app.services import ServiceError, calendar_admin, calendar_watch, deployment, query_args, settings
+from app.services import (
+    InvalidInput,
+    ServiceError,
+    calendar_admin,
+    calendar_watch,
+    deployment,
+    query_args,
+    settings,
+)
 from app.services.catalogue import gettext as _
 from app.services.timers import sweep
 from app.web import flow, serving
@@ -20,11 +28,16 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.route("/calendar")
 def calendar():
-    year = request.args.get("year", clock.local_now().year, type=query_args.year)
+    return _calendar_page(request.args.get("year", clock.local_now().year, type=query_args.year))
+
+
+def _calendar_page(year: int, typed: dict | None = None):
+    """工作日历 of ``year``; ``typed``: a day refused, its form as typed (day, kind, name, errors)."""
     view = calendar_admin.year_view(year)
     next_year = calendar_admin.year_view(clock.local_now().year + 1)
     unconfirmed = calendar_watch.raise_due_alerts()
-    return render_template("admin/calendar.html", next_year=next_year, unconfirmed=unconfirmed, **view)
+    return render_template("admin/calendar.html", next_year=next_year, unconfirmed=unconfirmed,
+                           typed=typed or {}, name_limit=calendar_admin.NAME_LIMIT, **view)
 
 
 @bp.route("/calendar/day", methods=["POST"])
@@ -38,8 +51,15 @@ def calendar_day():
     if request.form.get("action") == "delete":
         if flow.attempt(calendar_admin.delete_day, current_user, day):
             flash(_("已删除 %(day)s 的特殊安排。", day=day), "success")
-    elif flow.attempt(calendar_admin.set_day, current_user, day, request.form.get("kind") == "workday",
-                      request.form.get("name", "")):
+    else:
+        typed = {"day": request.form.get("day", ""), "kind": request.form.get("kind", ""),
+                 "name": request.form.get("name", "")}
+        try:
+            calendar_admin.set_day(current_user, day, typed["kind"] == "workday", typed["name"])
+        except ServiceError as exc:  # the page again, the day as typed (and what is wrong on its field)
+            status = flow.refused(exc)
+            typed["errors"] = exc.errors if isinstance(exc, InvalidInput) else {}
+            return _calendar_page(day.year, typed), status
         flash(_("已保存 %(day)s。", day=day), "success")
     return redirect(url_for("admin.calendar", year=day.year))
 
@@ -143,7 +163,8 @@ def processes():
     versions = db.session.scalars(
         db.select(ProcessVersion).order_by(ProcessVersion.process_key, ProcessVersion.version.desc())
     ).all()
-    return render_template("admin/processes.html", versions=versions, problems=problems, dry=dry), status
+    return render_template("admin/processes.html", versions=versions, problems=problems, dry=dry,
+                           comment_limit=deployment.COMMENT_LIMIT), status
 
 
 @bp.route("/processes/<int:version_id>.bpmn")

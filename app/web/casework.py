@@ -4,7 +4,7 @@ Importing this module (register_blueprints does) also registers the side process
 their task handlers and the functions their diagrams call.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from app.diagrams import carried as carried_diagram
@@ -165,8 +165,10 @@ def supervise(ticket_id):
 def lift(ticket_id):
     ticket = _ticket(ticket_id)
     form = LiftForm()
-    if not form.validate_on_submit():
-        flash(_("说明不能超过 200 个字。"), "danger")
+    if not form.validate_on_submit():  # the ticket page again shows the 解除说明 as typed, the message under it
+        errors = [str(e) for field in form for e in field.errors]
+        session["lift_draft"] = {"ticket": ticket.id, "note": request.form.get("note", ""), "error": "；".join(errors)}
+        flash(_("未解除督办：%(why)s", why="；".join(errors)), "danger")
         return redirect(url_for("tickets.show", ticket_id=ticket.id))
     if flow.attempt(supervised_cases.lift, ticket.id, current_user, (form.note.data or "").strip()):
         flash(_("已解除督办。"), "success")

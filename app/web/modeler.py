@@ -9,7 +9,16 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from app.services import PermissionDenied, ServiceError, casework, deploy_check, drafts, query_args, versions
+from app.services import (
+    PermissionDenied,
+    ServiceError,
+    casework,
+    deploy_check,
+    deployment,
+    drafts,
+    query_args,
+    versions,
+)
 from app.services.catalogue import gettext as _
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -79,7 +88,8 @@ def edit():
                  "dryRun": url_for("modeler.dry_run"), "deploy": url_for("modeler.deploy")},
     }
     return render_template("workbench/modeler.html", config=config, process_key=key,
-                           sample=json.dumps(deploy_check.sample_data(key), ensure_ascii=False, indent=1))
+                           sample=json.dumps(deploy_check.sample_data(key), ensure_ascii=False, indent=1),
+                           comment_limit=deployment.COMMENT_LIMIT)
 
 
 @bp.route("/api/draft", methods=["GET", "PUT", "DELETE"])

@@ -87,7 +87,7 @@ def assign():
     form = {"day": source.get("day", clock.local_now().date().isoformat()), "shift": source.get("shift", ""),
             "user_id": source.get("user_id", ""), "duty_role": source.get("duty_role", ""),
             "note": source.get("note", "")}
-    errors, status = [], 200
+    errors, status, note_error = [], 200, ""
     try:
         day = date.fromisoformat(form["day"])
     except ValueError:
@@ -100,6 +100,7 @@ def assign():
                           form["duty_role"], form["note"])
         except ServiceError as exc:
             errors.extend(str(exc).split("；"))
+            note_error = str(exc.errors.get("note", "")) if isinstance(exc, InvalidInput) else ""
             status = 422 if not isinstance(exc, Conflict) else 409
             db.session.rollback()
         else:
@@ -116,7 +117,7 @@ def assign():
         current = [a for a in roster.assignments_between(day, day) if a.shift == form["shift"]]
     return render_template("roster/assign.html", form=form, errors=errors, people=roster.eligible_people(),
                            kinds=roster.SHIFT_LABELS, role_labels=roster.ROLE_LABELS, current=current,
-                           day=day), status
+                           day=day, note_error=note_error, note_limit=roster.NOTE_LIMIT), status
 
 
 @bp.route("/<int:assignment_id>/remove", methods=["POST"])

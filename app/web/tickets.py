@@ -125,6 +125,7 @@ def show(ticket_id):
                            masked=not access.may_see_personal_data(current_user, ticket))
     return render_template("tickets/show.html", ticket=ticket, events=tickets.timeline(ticket),
                            notes=ledger.notes(ticket), note_draft=session.pop("note_draft", ""),
+                           lift_draft=session.pop("lift_draft", None),
                            attachments=tickets.attachments(ticket),
                            items=tickets.work_items(ticket), labels=tickets.SHOWN_LABELS,
                            instance=tickets.ticket_instance(ticket),

@@ -35,7 +35,8 @@ def index():
         except (PermissionDenied, ServiceError) as exc:
             flash(str(exc), "warning")
     return render_template("workbench/rules.html", rules=time_rules.RULES, values=values, errors=errors,
-                           comment=comment, history=time_rules.history()), status
+                           comment=comment, comment_limit=time_rules.COMMENT_LIMIT,
+                           history=time_rules.history()), status
 
 
 @bp.route("/recompute", methods=["POST"])

@@ -29,3 +29,20 @@ def test_typing_past_a_fields_limit_says_so_and_cuts_nothing(live_server):  # no
         content.fill("甲" * 4998 + "\n乙")
         expect(page.locator("#content-too-long")).to_contain_text("现 5001 字")
         assert not page.problems, page.problems
+
+
+def test_a_hand_written_note_says_its_limit_and_keeps_a_long_paste(live_server):  # noqa: F811
+    """排班's 备注 (a hand-written field, once the browser's maxlength="200"): a paste past it stays whole and the
+    line under the field says so."""
+    from playwright.sync_api import expect
+
+    _require_chromium()
+    with chromium_page(live_server) as page:
+        log_in(page, live_server, "zhuguan")
+        page.goto(f"{live_server.url}/roster/assign?day=2026-11-25&shift=night")
+        note = page.locator("#note")
+        assert note.get_attribute("data-maxlength") == "200" and note.get_attribute("maxlength") is None
+        note.fill("替" * 207)
+        expect(note).to_have_value("替" * 207)
+        expect(page.locator("#note-too-long")).to_have_text("已超过 200 字的上限（现 207 字），请删减后再提交。")
+        assert not page.problems, page.problems

@@ -119,3 +119,19 @@ def test_recompute_keeps_an_approved_extension(app):
     migration.recompute_open(user("zhuguan"))
     db.session.refresh(ticket)
     assert ticket.reply_deadline == shanghai(2026, 12, 11, 10), "the extension's deadline stands"
+
+
+def test_a_change_note_past_its_limit_is_refused_on_its_field_and_kept(app, browser):
+    """修改说明 past 300 characters: the page again with all of it and the message on the field (it was cut
+    at 300 without a word); no version is saved."""
+    import re
+
+    values = {name: str(value) for name, value in rules(reply_workdays=8).items()}
+    typed = "按区政府办公室通知调整办理时限" * 21  # 315 characters
+    response = browser("zhuguan").post("/rules/", {**values, "comment": typed}, form_url="/rules/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    field = re.search(r'<input class="form-control form-control-sm is-invalid" id="rule-comment"[^>]*>', page).group(0)
+    assert f'value="{typed}"' in field and 'data-maxlength="300"' in field and " maxlength=" not in field
+    assert 'id="rule-comment-error">修改说明不能超过 300 个字（现 315 个字）' in page
+    assert db.session.scalar(select(func.count(TimeRuleVersion.id))) == 0

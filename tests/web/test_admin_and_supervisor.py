@@ -47,11 +47,11 @@ def test_admin_declares_a_holiday_and_deadlines_follow(app, browser):
 
 def test_calendar_refuses_nonsense(app, browser):
     owner = browser("liucheng")
-    response = owner.post("/admin/calendar/day", {"day": "2026-11-28", "kind": "holiday", "name": "x"},
+    response = owner.post("/admin/calendar/day", {"day": "2026-11-28", "kind": "holiday", "name": "周六补休"},
                           form_url="/admin/calendar")
-    assert response.status_code == 302
-    page = owner.get("/admin/calendar?year=2026").get_data(as_text=True)
-    assert "本来就是周末" in page
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "本来就是周末" in page
+    assert 'value="2026-11-28"' in page and 'value="周六补休"' in page, "the day as typed"
     response = owner.post("/admin/calendar/day", {"day": "not-a-date", "kind": "holiday", "name": "x"},
                           form_url="/admin/calendar")
     assert "日期格式不正确" in owner.get("/admin/calendar").get_data(as_text=True)
@@ -116,3 +116,25 @@ def test_migrations_match_the_models(app):
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE alembic_version"))
     assert diff == [], diff
+
+
+def test_a_day_name_past_its_column_is_refused_by_name_and_kept(app, browser):
+    """名称 of a special day: 40 characters at most (the column's); past it the calendar page again (422) with the
+    day as typed and the message on the field, nothing stored."""
+    import re
+
+    from app.models import CalendarDay
+
+    owner = browser("liucheng")
+    typed = "国务院办公厅通知的春节假期及调休安排说明" * 2 + "补"  # 41 characters
+    response = owner.post("/admin/calendar/day", {"day": "2028-01-26", "kind": "holiday", "name": typed,
+                                                  "year": "2028"}, form_url="/admin/calendar?year=2028")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    field = re.search(r'<input name="name" id="day-name"[^>]*>', page).group(0)
+    assert "is-invalid" in field and f'value="{typed}"' in field and 'data-maxlength="40"' in field
+    assert 'id="day-name-error">名称不能超过 40 个字（现 41 个字）' in page and 'value="2028-01-26"' in page
+    assert db.session.get(CalendarDay, date(2028, 1, 26)) is None
+    response = owner.post("/admin/calendar/day", {"day": "2028-01-26", "kind": "holiday", "name": typed[:40],
+                                                  "year": "2028"}, form_url="/admin/calendar?year=2028")
+    assert response.status_code == 302 and db.session.get(CalendarDay, date(2028, 1, 26)).name == typed[:40]

@@ -423,3 +423,21 @@ def test_the_inbox_filters_take_a_warning_row_by_its_ticket(app, browser):
     for section_id, shown in ((section.id, True), (other.id, False)):
         page = supervisor.get(f"/?tab=claimable&section={section_id}").get_data(as_text=True)
         assert ('data-task="ew_acknowledge"' in page) is shown, section_id
+
+
+def test_a_refused_acknowledgement_keeps_the_typed_note(app, browser):
+    """确认意见 past 500 characters: the 预警 list again (422), that row's field with all of it and the message
+    under it; the warning stays open."""
+    import re
+
+    ticket = new_ticket(no="AK-9", **GATHERING)
+    [warning] = warnings_of(ticket)
+    typed = "已联系旅行社和属地街道，" * 42  # 504 characters
+    response = browser("paidan").post(f"/warnings/{warning.id}/ack", {"note": typed}, form_url="/warnings/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "预警未确认，请按提示修改确认意见" in page
+    field = re.search(rf'<input name="note" id="ack-note-{warning.id}"[^>]*>', page).group(0)
+    assert "is-invalid" in field and f'value="{typed}"' in field and 'data-maxlength="500"' in field
+    assert f'id="ack-note-{warning.id}-error">确认意见不能超过 500 个字（现 504 个字）' in page
+    db.session.expire_all()
+    assert warning.status == "open" and warning.ack_note == ""

@@ -216,3 +216,68 @@ def test_hand_written_fields_carry_the_servers_limit(app, browser):
     assert re.search(rf'<textarea[^>]*name="text"[^>]*data-maxlength="{topic_report.MAX_TEXT}"', page)
     template = app.jinja_env.loader.get_source(app.jinja_env, "reports/saved.html")[0]
     assert re.search(rf'name="note" data-maxlength="{archive.NOTE_LIMIT}"', template)
+
+
+def _limit_of(page: str, pattern: str) -> str:
+    tag = re.search(pattern, page).group(0)
+    assert not re.search(r"\smaxlength=", tag), tag
+    return re.search(r'data-maxlength="(\d+)"', tag).group(1)
+
+
+def test_hand_written_notes_carry_the_servers_limit_not_the_browsers(app, browser):
+    """The hand-written fields (预警 确认意见, 解除说明, 排班备注, 重复反映 说明 and 撤销原因, 工单备注, 修改说明,
+    工作日历's 名称, 部署说明 in the modeler and on the upload page):
+    data-maxlength as the service checks it, and no template writes the browser's maxlength (it cut pasted text
+    without a word)."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from app.engine.clock import clock
+    from app.forms.casework import LIFT_NOTE_LIMIT
+    from app.services import early_warning, ledger, repeats, roster, time_rules
+    from tests.helpers import new_ticket
+    from tests.web.test_early_warning import GATHERING, warnings_of
+
+    templates = Path(app.root_path) / "templates"
+    cutting = [str(p.relative_to(templates)) for p in templates.rglob("*.html")
+               if re.search(r"<(input|textarea)[^>]*\smaxlength=", p.read_text(encoding="utf-8"))]
+    assert cutting == [], cutting
+
+    first = new_ticket(no="HW-1", caller_phone="13811112222", enterprise="", address="一号院")
+    clock.advance(timedelta(days=1))
+    second = new_ticket(no="HW-2", caller_phone="13811112222", enterprise="", address="二号院")
+    [link] = repeats.links_for(second)
+    paidan, zhuguan = browser("paidan"), browser("zhuguan")
+    page = paidan.get(f"/repeats/{link.id}").get_data(as_text=True)
+    assert _limit_of(page, r'<input[^>]*id="note"[^>]*>') == str(repeats.NOTE_LIMIT)
+    repeats.decide(link.id, _user("paidan"), True)
+    page = paidan.get(f"/repeats/{link.id}").get_data(as_text=True)
+    assert _limit_of(page, r'<input[^>]*id="reason"[^>]*>') == str(repeats.NOTE_LIMIT)
+
+    page = paidan.get(f"/tickets/{first.id}").get_data(as_text=True)
+    assert _limit_of(page, r'<textarea name="text"[^>]*>') == str(ledger.NOTE_LIMIT)
+    [warning] = warnings_of(new_ticket(no="HW-3", **GATHERING))
+    page = paidan.get("/warnings/").get_data(as_text=True)
+    assert _limit_of(page, rf'<input name="note" id="ack-note-{warning.id}"[^>]*>') == str(early_warning.ACK_NOTE_LIMIT)
+    page = zhuguan.get("/roster/assign?day=2026-11-25&shift=night").get_data(as_text=True)
+    assert _limit_of(page, r'<input[^>]*id="note"[^>]*>') == str(roster.NOTE_LIMIT)
+    page = zhuguan.get("/rules/").get_data(as_text=True)
+    assert _limit_of(page, r'<input[^>]*id="rule-comment"[^>]*>') == str(time_rules.COMMENT_LIMIT)
+    from app.services import calendar_admin, deployment
+
+    owner = browser("liucheng")
+    page = owner.get("/admin/calendar").get_data(as_text=True)
+    assert _limit_of(page, r'<input name="name" id="day-name"[^>]*>') == str(calendar_admin.NAME_LIMIT)
+    page = owner.get("/modeler/edit?process=ticket_lifecycle").get_data(as_text=True)
+    assert _limit_of(page, r'<input[^>]*id="deploy-comment"[^>]*>') == str(deployment.COMMENT_LIMIT)
+    page = owner.get("/admin/processes").get_data(as_text=True)
+    assert _limit_of(page, r'<input name="comment"[^>]*>') == str(deployment.COMMENT_LIMIT)
+    source = app.jinja_env.loader.get_source(app.jinja_env, "casework/_actions.html")[0]
+    assert _limit_of(source, r'<input name="note" id="lift-note"[^>]*>') == str(LIFT_NOTE_LIMIT)
+    assert casework.LiftForm.note.kwargs["validators"][1].max == LIFT_NOTE_LIMIT
+
+
+def _user(username):
+    from tests.helpers import user
+
+    return user(username)

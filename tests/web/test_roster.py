@@ -348,3 +348,19 @@ def test_a_shift_on_a_past_day_is_recorded_with_a_warning(app, browser):
                                follow_redirects=True).get_data(as_text=True)
         assert "已排班" in page
         assert (f"注意：{day} 已经过去" in page) is warned, day
+
+
+def test_a_note_past_its_limit_is_refused_and_kept_as_typed(app, browser):
+    """备注 of an assignment: past 200 characters the form comes back (422) with all of it and the message on the
+    field (it was cut at 200 without a word); nothing is saved."""
+    zhiban = user("zhiban")
+    typed = "替" * 180 + "临时替班，次日补休" * 3  # 207 characters
+    response = browser("zhuguan").post(
+        "/roster/assign", {"day": "2026-11-25", "shift": "night", "user_id": str(zhiban.id), "duty_role": "duty",
+                           "note": typed}, form_url="/roster/assign?day=2026-11-25&shift=night")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    field = re.search(r'<input class="form-control is-invalid" id="note"[^>]*>', page).group(0)
+    assert f'value="{typed}"' in field and 'data-maxlength="200"' in field and " maxlength=" not in field
+    assert 'id="note-error">备注不能超过 200 个字（现 207 个字）' in page
+    assert db.session.scalar(select(func.count(DutyAssignment.id))) == 0

@@ -137,3 +137,22 @@ def test_platform_code_can_start_supervision_inside_its_transaction(app):
     db.session.commit()
     [req] = casework.requests_for(ticket, "supervision")
     assert req.ground == "市级平台" and req.interval_days == 3 and ticket.supervised
+
+
+def test_a_refused_lift_keeps_the_typed_note(app, browser):
+    """解除说明 past 200 characters: the ticket page again with all of it in the field and the message naming it
+    (it was lost with a message naming no field); the ticket stays supervised."""
+    import re
+
+    ticket, _req = supervised_ticket()
+    zhuguan = browser("zhuguan")
+    typed = "已基本解决，" * 35  # 210 characters
+    response = zhuguan.post(f"/casework/tickets/{ticket.id}/supervise/lift", {"note": typed},
+                            form_url=f"/tickets/{ticket.id}", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    field = re.search(r'<input name="note" id="lift-note"[^>]*>', page).group(0)
+    assert "is-invalid" in field and f'value="{typed}"' in field and 'data-maxlength="200"' in field
+    assert 'id="lift-note-error">解除说明不能超过 200 个字' in page and "未解除督办" in page
+    db.session.expire_all()
+    assert ticket.supervised
+    assert 'value="' + typed not in zhuguan.get(f"/tickets/{ticket.id}").get_data(as_text=True), "shown once"

@@ -268,3 +268,25 @@ def test_a_deeply_nested_json_body_is_refused_with_a_message(app, browser):
     page = b.post("/admin/processes", {"action": "dry_run", "sample": "[" * 100_000,
                                        "bpmn": (io.BytesIO(TICKET_BPMN.encode()), "ticket.bpmn")})
     assert page.status_code == 200 and "示例数据不是有效的 JSON 对象" in page.get_data(as_text=True)
+
+
+def test_a_deploy_comment_past_its_column_is_refused_by_name_and_nothing_deployed(app, browser):
+    """部署说明: 300 characters at most (it was cut at 300 in the modeler, and not checked on the upload page);
+    past it refused naming it, nothing deployed, the comment as typed on the upload page."""
+    import io
+
+    b = browser("liucheng")
+    good = TICKET_BPMN.replace('name="回访"', 'name="回访（电话）"', 1)
+    typed = "把回访改名为回访（电话），便于区分上门回访。" * 14  # 308 characters
+    refused = send(b, "POST", "/modeler/api/deploy", {"xml": good, "comment": typed}).get_json()
+    assert refused == {"ok": False, "message": "部署说明不能超过 300 个字（现 308 个字）。", "problems": []}
+    page = b.post("/admin/processes", {"action": "deploy", "comment": typed,
+                                       "bpmn": (io.BytesIO(good.encode()), "ticket.bpmn")})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "部署说明不能超过 300 个字（现 308 个字）" in html
+    assert f'value="{typed}"' in html
+    assert db.session.scalar(select(func.count(ProcessVersion.id)).where(
+        ProcessVersion.process_key == "ticket_lifecycle")) == 1
+    done = send(b, "POST", "/modeler/api/deploy", {"xml": good, "comment": typed[:300]}).get_json()
+    assert done["ok"] and db.session.scalar(select(ProcessVersion.comment).where(
+        ProcessVersion.version == done["version"], ProcessVersion.process_key == "ticket_lifecycle")) == typed[:300]

@@ -20,7 +20,14 @@ from app.services.roster.duty import (
     on_duty_expression,
     role_label,
 )
-from app.services.roster.editing import assign, can_edit, check_assignment, eligible_people, unassign
+from app.services.roster.editing import (
+    NOTE_LIMIT,
+    assign,
+    can_edit,
+    check_assignment,
+    eligible_people,
+    unassign,
+)
 from app.services.roster.importing import IMPORT, template_workbook
 from app.services.roster.routing import ALERT_KIND, route_to_duty_dispatcher
 from app.services.roster.shifts import (
@@ -37,7 +44,7 @@ from app.services.roster.shifts import (
 from app.services.roster.views import gaps, table, upcoming_gaps
 
 __all__ = [
-    "ALERT_KIND", "IMPORT", "OFF_HOURS_KINDS", "ROLE_LABELS", "SHIFT_LABELS", "Shift", "assign",
+    "ALERT_KIND", "IMPORT", "NOTE_LIMIT", "OFF_HOURS_KINDS", "ROLE_LABELS", "SHIFT_LABELS", "Shift", "assign",
     "assignments_between", "can_edit", "check_assignment", "current_duty_officers", "duty_banner", "eligible_people",
     "gaps",
     "on_duty", "on_duty_expression", "role_label", "route_to_duty_dispatcher", "set_shift_times", "shift_at",

@@ -13,10 +13,12 @@ from app.engine.clock import clock
 from app.extensions import db
 from app.models import ROLES, User
 from app.models.roster import DUTY_ROLES, SHIFT_KINDS, DutyAssignment
-from app.services import Conflict, NotFound, PermissionDenied, ServiceError, _
+from app.services import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError, _
 from app.services.roster.duty import role_label
 from app.services.roster.shifts import describe, holiday_name, kinds_for, make_shift, shift_times
 from app.services.uow import unit_of_work
+
+NOTE_LIMIT = 200  # an assignment's 备注 (characters; DutyAssignment.note is String(200))
 
 
 def can_edit(user) -> bool:
@@ -98,6 +100,9 @@ def _clashes(day: date, kind: str, user: User, role: str, others, times) -> list
 def assign(actor: User, day: date, kind: str, user_id: int | None, role: str, note: str = "") -> DutyAssignment:
     """Put a person on a shift in a duty role (one transaction); refusals name what is wrong."""
     check_edit(actor)
+    note = (note or "").strip()
+    if len(note) > NOTE_LIMIT:  # (checked, never cut: the form keeps all of it)
+        raise InvalidInput({"note": _("备注不能超过 %(max)s 个字（现 %(n)s 个字）。", max=NOTE_LIMIT, n=len(note))})
     try:
         with unit_of_work(_("排班刚被他人修改，请刷新后重试。")):
             # serialise edits of one person's shifts (PostgreSQL); SQLite serialises writers anyway
@@ -107,7 +112,7 @@ def assign(actor: User, day: date, kind: str, user_id: int | None, role: str, no
             if problems:
                 raise ServiceError("；".join(problems))
             assignment = DutyAssignment(day=day, shift=kind, user_id=user.id, duty_role=role,
-                                        note=(note or "").strip()[:200], created_at=clock.now(),
+                                        note=note, created_at=clock.now(),
                                         created_by_id=actor.id)
             db.session.add(assignment)
     except IntegrityError as exc:  # the same assignment saved concurrently
