@@ -8,6 +8,8 @@ before anything is saved, so a preview that says "safe" has really run the migra
 Unsafe (refused, nothing changes) when a task that already ran was changed in a way the
 migration cannot redo (its routing, its type), when the step an instance waits at, or a step it
 already passed, is gone from the new version, or when the migrated state cannot be saved.
+A merging exclusive gateway the new version puts in front of a step (bpmnlint's fake-join fix) is no
+change of routing for a gateway that already led to that step.
 Already-run changes the migration *can* redo are the deadline computations: a script task
 whose outputs feed timers or due dates is evaluated again (``recompute``) with the rules in
 force and ``now()`` as it was when the script ran.
@@ -248,19 +250,45 @@ def _check(diffs, spec_diffs, result: MigrationResult, runtime_old: Runtime, new
 
 
 def _same_through_alignment(key: str, old, new, spec_diff) -> bool:
-    """Links to other steps that differ only because those steps were renamed (and aligned) are no change."""
+    """Links to other steps that differ only because those steps were renamed (and aligned), or because the
+    new version put a merging gateway in front of them (see ``_past_merges``), are no change."""
     def mapped(name):
         aligned = spec_diff.alignment.get(old._wf_spec.task_specs.get(name)) if name else None
         return aligned.name if aligned is not None else (None if name is None else f"?{name}")
 
+    def target(name):
+        return _past_merges(new._wf_spec, name, spec_diff)
+
     if key == "default_task_spec":
-        return mapped(getattr(old, key)) == getattr(new, key)
+        return mapped(getattr(old, key)) == target(getattr(new, key))
     if key == "cond_task_specs":
         before = SPEC_REGISTRY.convert(old).get(key) or []
         after = SPEC_REGISTRY.convert(new).get(key) or []
         return [(c["condition"], mapped(c["task_spec"])) for c in before] == \
-            [(c["condition"], c["task_spec"]) for c in after]
+            [(c["condition"], target(c["task_spec"])) for c in after]
     return False
+
+
+def _past_merges(wf_spec, name: str | None, spec_diff) -> str | None:
+    """The step a link of the new version reaches past the merging gateways the new version added.
+
+    A merging gateway (exclusive, one outgoing flow, no condition) only passes the flow on: a gateway that
+    already ran and now leads to one, which leads to the step it led to before, routes as it did (bpmnlint's
+    fake-join fix puts such gateways in front of tasks). A parallel or inclusive join waits, so it is no
+    pass-through; neither is a gateway the old version had (it is aligned, not added).
+    """
+    added = {spec.name for spec in spec_diff.added}
+    seen = set()
+    while name in added and name not in seen:
+        seen.add(name)
+        spec = wf_spec.task_specs.get(name)
+        converted = SPEC_REGISTRY.convert(spec) if spec is not None else {}
+        conditions = converted.get("cond_task_specs") or []
+        if converted.get("typename") != "ExclusiveGateway" or len(spec.outputs) != 1 or \
+                any(c.get("condition") for c in conditions):
+            break
+        name = spec.outputs[0].name
+    return name
 
 
 def _same_non_deadline(task, new_spec, runtime: Runtime, deadlines: set[str]) -> bool:
