@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.engine import instances, progress
 from app.engine.clock import clock
@@ -305,3 +305,31 @@ def test_a_joining_gateway_in_front_of_a_passed_step_is_no_pass_through(app):
     assert preview.result.reasons == ["已执行的步骤 是否二次办理（rework_gateway）已修改（网关条件），迁移无法补做"]
     db.session.refresh(lifecycle)
     assert lifecycle.version_id == old.id
+
+
+def test_the_report_cycle_on_its_diagram_before_the_merging_gateway_migrates_and_runs_on(app):
+    """报表周期 runs in every installation: its instance, which has looped through 继续计时？ to 计算下一个工作日
+    08:00, moves to the diagram with the merging gateway in front of that step and goes on making the reports."""
+    from app.models import ReportRecord
+    from app.services.reports import archive
+    from tests.helpers import retire_report_cycle
+
+    retire_report_cycle()
+    clock.freeze(shanghai(2026, 11, 24, 7, 0))  # Tue
+    old = deploy((OLD_XML_PATH.parent / "report_cycle_before_merge.bpmn").read_text(encoding="utf-8"), "合并网关之前")
+    cycle = archive.ensure_cycle()
+    assert cycle.version_id == old.id
+    clock.freeze(shanghai(2026, 11, 24, 8, 0, 1))
+    sweep()  # 08:00 Tue: reports made, round again through 继续计时？
+    made = db.session.scalar(select(func.count(ReportRecord.id)))
+    assert made > 0 and cycle.next_timer_at == shanghai(2026, 11, 25, 8)
+    target = deploy((ROOT / "processes" / "report_cycle.bpmn").read_text(encoding="utf-8"), "合并网关")
+
+    [outcome] = migration.migrate([cycle.id], target.id, user("liucheng"))
+    assert outcome.done, outcome.error
+    db.session.refresh(cycle)
+    assert cycle.version_id == target.id and cycle.next_timer_at == shanghai(2026, 11, 25, 8)
+    clock.freeze(shanghai(2026, 11, 25, 8, 0, 1))
+    sweep()
+    assert db.session.scalar(select(func.count(ReportRecord.id))) > made, "Wednesday's report is made"
+    assert cycle.next_timer_at == shanghai(2026, 11, 26, 8)
