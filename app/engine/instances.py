@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import wiring
-from app.engine import cache, calendar_store, errors, expressions, pruning, specs
+from app.engine import cache, calendar_store, deadlines, errors, expressions, pruning, specs
 from app.engine import runtime as runtime_module
 from app.engine.checks import CheckContext
 from app.engine.clock import clock
@@ -159,7 +159,8 @@ def _give_back(instance: ProcessInstance, wf) -> None:
 
 def _save(instance: ProcessInstance, runtime: Runtime, wf, snapshot: Snapshot) -> None:
     previous = instance.next_timer_at
-    pruning.prune(wf)  # a long-running loop's finished path (pruning.py)
+    # a long-running loop's finished path (pruning.py); the deadline scripts it drops are kept for recomputing
+    pruning.prune(wf, deadlines=lambda: deadlines.deadline_names(runtime))
     instance.state_json = runtime.dump(wf)
     cache.saved(instance, _version_key(instance), wf)
     instance.next_timer_at = None if snapshot.completed else snapshot.next_timer_at

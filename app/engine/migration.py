@@ -19,7 +19,6 @@ force and ``now()`` as it was when the script ran.
 
 from __future__ import annotations
 
-import ast
 import json
 import logging
 from copy import deepcopy
@@ -30,7 +29,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import errors, instances, progress
+from app.engine import errors, instances, progress, pruning
+from app.engine.deadlines import assigned as _assigned
+from app.engine.deadlines import deadline_names
+from app.engine.deadlines import read_names as _names
 from app.engine.expressions import to_datetime, to_iso
 from app.engine.runtime import EngineError, Runtime, Snapshot
 from app.engine.specs import SPEC_REGISTRY
@@ -74,48 +76,6 @@ class MigrationResult:
 
 # -- deadline recomputation ---------------------------------------------------------------------
 
-def _names(expression: str | None) -> set[str]:
-    if not expression:
-        return set()
-    try:
-        tree = ast.parse(expression, mode="eval")
-    except SyntaxError:
-        return set()
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-
-
-def _assigned(script: str) -> set[str]:
-    try:
-        tree = ast.parse(script)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in ast.walk(tree):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-            node, ast.AugAssign | ast.AnnAssign) else []
-        for target in targets:
-            names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-    return names
-
-
-def _all_specs(runtime: Runtime):
-    for spec in [runtime.spec, *runtime.subprocess_specs.values()]:
-        yield from spec.task_specs.values()
-
-
-def deadline_names(runtime: Runtime) -> set[str]:
-    """Variables read by a timer or a user task's due date: the instance's deadlines."""
-    names: set[str] = set()
-    for spec in _all_specs(runtime):
-        definition = getattr(spec, "event_definition", None)
-        for member in getattr(definition, "event_definitions", None) or [definition]:
-            if isinstance(member, TimerEventDefinition):
-                names |= _names(member.expression)
-    for meta in runtime.task_meta.values():
-        names |= _names(meta.get("due_date"))
-    return names
-
-
 def _ran_at(task) -> datetime:
     at = task.internal_data.get("jiesu_ran_at")
     return to_datetime(at) if at else datetime.fromtimestamp(task.last_state_change, UTC)
@@ -146,6 +106,7 @@ def recompute_moves(runtime: Runtime, wf) -> dict[str, list]:
     current = _current_values(wf)
     moves: dict[str, list] = {}
     done = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if getattr(t.task_spec, "script", None)]
+    done += pruning.dropped_scripts(wf, runtime.spec, runtime.subprocess_specs)  # before the path was shortened
     done.sort(key=lambda t: t.last_state_change)
     for task in done:
         outputs = _assigned(task.task_spec.script) & deadlines

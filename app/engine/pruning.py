@@ -12,20 +12,33 @@ finished branches that hang off them and the subprocesses of dropped tasks. Noth
 what the rest of the engine reads from the history is kept on the root task: the element ids passed (the
 path shown on the diagram, ``progress.path``) and the main flow's end event (``Runtime.outcome_end_event``).
 The ``KEEP`` levels cover the loop's current round, so the script that set a waiting timer's deadline is
-still there when a calendar change recomputes it (``migration.recompute_moves``). An instance whose open
-tasks start near the root (a parallel branch or an event subprocess open from the start) is left as it is.
+still there when a calendar change recomputes it (``migration.recompute_moves``); a deadline script that ran
+before them (a due date set once, or some rounds ago) is kept on the root too: its name, the data it ran on,
+what it set and when (``dropped_scripts``), which is all the recomputation reads. The path includes the steps
+of dropped subprocesses and call activities. An instance whose open tasks start near the root is left as it
+is: a parallel branch open since the start, a timer-started event subprocess (waiting from the start), a
+message-started one once it has run (SpiffWorkflow 3.2 starts it under the root and leaves a join predicted
+there), a loop inside a subprocess or called process (only the top level is shortened). So is, for the moment,
+one whose latest completed step would be dropped: the snapshot reads its data while nothing is ready.
 """
 
 from __future__ import annotations
+
+from copy import deepcopy
+from types import SimpleNamespace
 
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine.deadlines import assigned
+
 PRUNE_AT = 200  # levels above everything open before the history is shortened
 KEEP = 50  # finished levels kept directly above it
 PRUNED_PATH = "jiesu_pruned_path"  # root task's internal data: element ids of the dropped tasks, in order
 PRUNED_END = "jiesu_pruned_end"  # root task's internal data: (time, name) of the latest dropped end event
+# root task's internal data: the latest dropped run of each deadline script, by "process spec:task spec"
+PRUNED_SCRIPTS = "jiesu_pruned_scripts"
 
 
 def _chain(task) -> list:
@@ -65,9 +78,22 @@ def _subtree_ids(top) -> set:
     return ids
 
 
-def prune(wf) -> int:
+def _subprocess_tasks(wf, task) -> list:
+    """The tasks of the subprocess (or called process) a task ran, and of the ones nested in it."""
+    sp = wf.subprocesses.get(task.id)
+    if sp is None:
+        return []
+    tasks = list(sp.tasks.values())
+    for inner in list(tasks):
+        tasks.extend(_subprocess_tasks(wf, inner))
+    return tasks
+
+
+def prune(wf, deadlines=None) -> int:
     """Shorten the finished path of the top-level workflow ``wf`` (see the module's docstring); returns the
-    number of tasks dropped (0, at once, for an instance of fewer than PRUNE_AT tasks)."""
+    number of tasks dropped (0, at once, for an instance of fewer than PRUNE_AT tasks). ``deadlines``: a
+    callable giving the variables timers and due dates read (``deadlines.deadline_names``); the dropped
+    scripts that set one are kept on the root for a later recomputation (every dropped script when None)."""
     if len(wf.tasks) < PRUNE_AT:
         return 0
     chain = _common_level(wf)
@@ -76,17 +102,22 @@ def prune(wf) -> int:
     root, top = wf.task_tree, chain[max(1, len(chain) - 1 - KEEP)]
     kept = _subtree_ids(top)
     kept.add(root.id)
+    if wf.last_task is not None and wf.last_task.id not in kept:
+        return 0  # the snapshot's data comes from it while nothing is ready: later
     dropped = [t for t in wf.tasks.values() if t.id not in kept]
+    inner = [t for task in dropped for t in _subprocess_tasks(wf, task)]
 
-    passed = [t for t in dropped if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
+    passed = [t for t in dropped + inner if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
     passed.sort(key=lambda t: t.last_state_change)
     path = dict.fromkeys(root.internal_data.get(PRUNED_PATH, []))
     path.update(dict.fromkeys(t.task_spec.bpmn_id for t in passed))
     root.internal_data[PRUNED_PATH] = list(path)
-    ends = [t for t in passed if isinstance(t.task_spec, EndEvent) and not _after_boundary_event(t)]
+    ends = [t for t in passed if isinstance(t.task_spec, EndEvent) and t.workflow is wf
+            and not _after_boundary_event(t)]
     if ends:
         last = ends[-1]
         root.internal_data[PRUNED_END] = [last.last_state_change, last.task_spec.bpmn_name or last.task_spec.bpmn_id]
+    _keep_scripts(root, passed, deadlines() if deadlines is not None else None)
 
     for task in dropped:
         if task.id in wf.subprocesses:
@@ -96,9 +127,46 @@ def prune(wf) -> int:
         wf.event_manager.remove_task(task)
     root._children = [top.id]
     top._parent = root.id
-    if wf.last_task is not None and wf.last_task.id not in kept:
-        wf.last_task = None
     return len(dropped)
+
+
+def _keep_scripts(root, passed: list, deadlines: set[str] | None) -> None:
+    """The latest dropped run of each script that set a deadline: what ``migration.recompute_moves`` reads."""
+    scripts = dict(root.internal_data.get(PRUNED_SCRIPTS, {}))
+    for task in passed:  # oldest first: a later run of the same script replaces an earlier one
+        script = getattr(task.task_spec, "script", None)
+        if not script:
+            continue
+        outputs = assigned(script)
+        if deadlines is not None:
+            outputs &= deadlines
+        if not outputs:
+            continue
+        scripts[f"{task.workflow.spec.name}:{task.task_spec.name}"] = {
+            "spec": task.workflow.spec.name, "task": task.task_spec.name,
+            "parent_data": deepcopy(task.parent.data) if task.parent is not None else {},
+            "data": {k: deepcopy(task.data[k]) for k in sorted(outputs) if k in task.data},
+            "ran_at": task.internal_data.get("jiesu_ran_at"), "at": task.last_state_change,
+        }
+    if scripts:
+        root.internal_data[PRUNED_SCRIPTS] = scripts
+
+
+def dropped_scripts(wf, spec, subprocess_specs: dict) -> list:
+    """Stand-ins for the deadline scripts dropped from the path, with what ``migration.recompute_moves`` reads of
+    a completed script task (its spec from ``spec`` / ``subprocess_specs``: a migrated instance's new version)."""
+    records = wf.task_tree.internal_data.get(PRUNED_SCRIPTS, {}) if wf.task_tree is not None else {}
+    out = []
+    for record in records.values():
+        process = spec if record["spec"] == spec.name else subprocess_specs.get(record["spec"])
+        task_spec = process.task_specs.get(record["task"]) if process is not None else None
+        if task_spec is None or not getattr(task_spec, "script", None):
+            continue  # gone from this version
+        out.append(SimpleNamespace(
+            task_spec=task_spec, parent=SimpleNamespace(data=record["parent_data"]), data=record["data"],
+            internal_data={"jiesu_ran_at": record["ran_at"]} if record["ran_at"] else {},
+            last_state_change=record["at"]))
+    return out
 
 
 def _after_boundary_event(task) -> bool:
