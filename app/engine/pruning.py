@@ -172,8 +172,8 @@ def dropped_scripts(wf, spec, subprocess_specs: dict) -> list:
 def _after_boundary_event(task) -> bool:
     parent = task.parent
     while parent is not None:
-        if isinstance(parent.task_spec, BoundaryEvent):
-            return True
+        if isinstance(parent.task_spec, BoundaryEvent) and not parent.task_spec.cancel_activity:
+            return True  # as runtime._in_boundary_branch
         parent = parent.parent
     return False
 

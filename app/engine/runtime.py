@@ -298,8 +298,8 @@ class Runtime:
     def outcome_end_event(wf: BpmnWorkflow) -> str:
         """The name of the end event the main flow reached ('' while it has not).
 
-        End events after a boundary event (a reminder, an escalation) are side branches:
-        they do not decide how the process ended.
+        End events after a non-interrupting boundary event (a reminder, an escalation) are side
+        branches: they do not decide how the process ended.
         """
         ends = [t for t in wf.get_tasks(state=TaskState.COMPLETED)
                 if isinstance(t.task_spec, EndEvent) and t.workflow is wf and not _in_boundary_branch(t)]
@@ -401,9 +401,11 @@ def _waiting_events(wf: BpmnWorkflow) -> list:
 
 
 def _in_boundary_branch(task) -> bool:
+    """After a non-interrupting boundary event (a reminder, an escalation beside the task): a side branch. An
+    interrupting one (申诉期限 of exclusion.bpmn) replaces its task: its path is the main flow."""
     parent = task.parent
     while parent is not None:
-        if isinstance(parent.task_spec, BoundaryEvent):
+        if isinstance(parent.task_spec, BoundaryEvent) and not parent.task_spec.cancel_activity:
             return True
         parent = parent.parent
     return False

@@ -111,7 +111,7 @@ def test_an_appeal_upheld_excludes_the_ticket(app):
     assert req.status == "approved" and ticket.excluded
 
 
-def test_the_appeal_window_closes_by_timer(app):
+def test_the_appeal_window_closes_by_timer(app, browser):
     ticket = handled_ticket()  # refusal on Wed 25 Nov 10:00: 3 working days to appeal -> Mon 30 Nov 10:00
     exclusions.file_exclusion(ticket.id, user("wenhua"), "其他", "说明")
     complete(ticket, "exclusion_review", "zhuguan", **REFUSE)
@@ -121,6 +121,8 @@ def test_the_appeal_window_closes_by_timer(app):
     sweep()
     [req] = casework.requests_for(ticket, "exclusion")
     assert req.status == "rejected" and open_item(ticket, "exclusion_appeal") is None
+    page = browser("zhuguan").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "剔除申请未通过（申诉期满）" in page, "the interrupting 申诉期限 timer's end is the outcome"
     with pytest.raises(Conflict, match="未在期限内申诉"):
         exclusions.file_exclusion(ticket.id, user("wenhua"), "其他", "再来")
 
