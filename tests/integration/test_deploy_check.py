@@ -62,6 +62,20 @@ def test_refused_with_element_name_and_chinese_reason(app, name, element, reason
     assert db.session.query(ProcessVersion).filter_by(process_key=name).count() == 0
 
 
+def test_an_interrupting_event_subprocess_is_said_not_to_interrupt(app):
+    """SpiffWorkflow 3.2 runs it without stopping the main flow: a warning names the start event; the diagram
+    deploys, and an instance shows what the warning says (its task stays open after the timer)."""
+    report = deployment.lint(diagram("interrupting_event_subprocess"))
+    assert not report.errors, report.errors
+    [warning] = [w for w in report.warnings if w.element_id == "ls"]
+    assert "不会中断主流程" in warning.message and "isInterrupting" in warning.message
+    deployment.deploy(diagram("interrupting_event_subprocess"))
+    instance, snap = instances.start("evs", {}, business_key="evs")
+    clock.freeze(clock.now() + timedelta(hours=2))
+    snap = instances.fire_timers(instance)
+    assert [r.spec_name for r in snap.ready_tasks] == ["work"] and not snap.completed
+
+
 def test_elements_that_start_or_end_by_themselves_need_no_flow(app):
     problems = deployment.lint(diagram("flows_that_start_or_end_by_themselves")).problems
     assert not [p for p in problems if "没有入口" in p.message or "没有出口" in p.message], problems

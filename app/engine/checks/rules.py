@@ -128,8 +128,22 @@ def _signals(root, report: Report) -> None:
                                                       "它会永远等待：请在同一流程中用信号抛出事件发出它，或改用消息事件")
 
 
+def _interrupting_event_subprocesses(root, report: Report) -> None:
+    """SpiffWorkflow 3.2 runs an event subprocess whose start event is interrupting without stopping the main
+    flow (its tasks stay open, the instance runs on): said, so the owner does not count on the interruption."""
+    for sub in root.iter(f"{B}subProcess"):
+        if sub.get("triggeredByEvent") != "true":
+            continue
+        for start in sub.findall(f"{B}startEvent"):
+            if start.get("isInterrupting", "true") != "false":
+                report.add(*element_label(start), "事件子流程的中断型开始事件不会中断主流程：本系统的引擎会运行事件子流程，"
+                           "但主流程的任务照常继续。需要中断时请改用附着在任务上的中断型边界事件，"
+                           "或把开始事件设为非中断（isInterrupting=\"false\"）", severity=WARNING)
+
+
 def check(root, report: Report, context: CheckContext | None) -> None:
     _platform_and_layout(root, report)
+    _interrupting_event_subprocesses(root, report)
     safety.duplicate_ids(root, report)
     safety.references(root, report)
     safety.unknown_elements(root, report)
