@@ -145,6 +145,7 @@ def test_every_problem_at_once(city):
     (b"ticket_type=x", "application/x-www-form-urlencoded", 415),
     (b"[" * 100000 + b"]" * 100000, "application/json", 400),
     (b'{"ticket_type": "\\ud800", "title": "x", "content": "y"}', "application/json", 400),
+    (b'{"title": "x", "content": "y", "title": "z"}', "application/json", 400),
 ])
 def test_bodies_that_are_not_a_json_object(city, data, content_type, status):
     response = city.client.put("/api/v1/tickets/BJ-1", data=data, content_type=content_type, headers=city.headers)
@@ -152,6 +153,8 @@ def test_bodies_that_are_not_a_json_object(city, data, content_type, status):
     assert response.is_json and response.get_json()["errors"][0]["message"]
     if b"ud800" in data:
         assert "Unicode" in response.get_json()["errors"][0]["message"]
+    if data.count(b'"title"') == 2:
+        assert "“title”出现了不止一次" in response.get_json()["errors"][0]["message"]
     assert count(Ticket) == 0
 
 

@@ -59,6 +59,19 @@ def ticket_dict(ticket: Ticket) -> dict:
     }
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object naming a field twice: which value the platform meant cannot be known (json.loads keeps the last)."""
+
+
+def _unique_keys(pairs: list) -> dict:
+    found = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 def _json_body():
     """(body, None) or (None, error response): a JSON object, size-limited, parsed strictly."""
     if request.content_length is not None and request.content_length > MAX_BODY:
@@ -69,8 +82,10 @@ def _json_body():
     if len(raw) > MAX_BODY:
         return None, error_response(413, _("请求体过大（超过 1 MB）。"))
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, object_pairs_hook=_unique_keys)
         json.dumps(data, ensure_ascii=False).encode("utf-8")  # lone surrogates (\\ud800) cannot be stored
+    except _DuplicateKey as exc:
+        return None, error_response(400, _("请求体中的字段“%(key)s”出现了不止一次：每个字段只能给一次。", key=str(exc)[:60]))
     except UnicodeEncodeError:  # (a ValueError too: caught first)
         return None, error_response(400, _("请求体含有无效的 Unicode 字符（孤立的代理项）。"))
     except (ValueError, RecursionError):
