@@ -113,7 +113,7 @@ def prune(wf, deadlines=None) -> int:
     path.update(dict.fromkeys(t.task_spec.bpmn_id for t in passed))
     root.internal_data[PRUNED_PATH] = list(path)
     ends = [t for t in passed if isinstance(t.task_spec, EndEvent) and t.workflow is wf
-            and not _after_boundary_event(t)]
+            and not in_side_branch(t)]
     if ends:
         last = ends[-1]
         root.internal_data[PRUNED_END] = [last.last_state_change, last.task_spec.bpmn_name or last.task_spec.bpmn_id]
@@ -169,11 +169,14 @@ def dropped_scripts(wf, spec, subprocess_specs: dict) -> list:
     return out
 
 
-def _after_boundary_event(task) -> bool:
+def in_side_branch(task) -> bool:
+    """After a non-interrupting boundary event (a reminder, an escalation beside the task): a side branch, whose end
+    does not decide how the process ended. An interrupting one (申诉期限 of exclusion.bpmn) replaces its task: its
+    path is the main flow."""
     parent = task.parent
     while parent is not None:
         if isinstance(parent.task_spec, BoundaryEvent) and not parent.task_spec.cancel_activity:
-            return True  # as runtime._in_boundary_branch
+            return True
         parent = parent.parent
     return False
 

@@ -18,7 +18,6 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -302,7 +301,7 @@ class Runtime:
         branches: they do not decide how the process ended.
         """
         ends = [t for t in wf.get_tasks(state=TaskState.COMPLETED)
-                if isinstance(t.task_spec, EndEvent) and t.workflow is wf and not _in_boundary_branch(t)]
+                if isinstance(t.task_spec, EndEvent) and t.workflow is wf and not pruning.in_side_branch(t)]
         dropped = pruning.pruned_end(wf)  # an end reached before a long loop's history was shortened
         if not ends:
             return dropped[1] if dropped else ""
@@ -399,16 +398,6 @@ def _waiting_events(wf: BpmnWorkflow) -> list:
             events.append(member.details(task))
     return events
 
-
-def _in_boundary_branch(task) -> bool:
-    """After a non-interrupting boundary event (a reminder, an escalation beside the task): a side branch. An
-    interrupting one (申诉期限 of exclusion.bpmn) replaces its task: its path is the main flow."""
-    parent = task.parent
-    while parent is not None:
-        if isinstance(parent.task_spec, BoundaryEvent) and not parent.task_spec.cancel_activity:
-            return True
-        parent = parent.parent
-    return False
 
 
 def now():

@@ -74,7 +74,11 @@ def as_args(filter_, names: dict[str, str] | None = None) -> dict:
 LIKE_ESCAPE = "\\"
 
 
+def like_escaped(text: str) -> str:
+    """``text`` for a LIKE pattern with ``escape=LIKE_ESCAPE``: a typed % or _ is itself."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def like_containing(text: str) -> str:
-    """A LIKE pattern (with ``escape=LIKE_ESCAPE``) for values holding ``text``: a typed % or _ is itself."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    """A LIKE pattern (with ``escape=LIKE_ESCAPE``) for values holding ``text``."""
+    return f"%{like_escaped(text)}%"

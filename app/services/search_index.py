@@ -17,7 +17,7 @@ from sqlalchemy import and_, event, func, literal_column, or_, select, text, tru
 
 from app.extensions import db
 from app.models import Ticket, TicketNote
-from app.services import textsim
+from app.services import query_args, textsim
 
 FIELDS = ("ticket_no", "title", "content", "enterprise", "address")
 _PUNCT = re.compile(r"^[\W_]+$")
@@ -126,8 +126,8 @@ def found_in_what_they_see(q: str):
         return None
 
     def contains(column, term, tail=""):
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return func.coalesce(column, "").ilike(f"%{escaped}%{tail}", escape="\\")
+        pattern = f"%{query_args.like_escaped(term)}%{tail}"
+        return func.coalesce(column, "").ilike(pattern, escape=query_args.LIKE_ESCAPE)
 
     def found(term):
         plain = or_(contains(Ticket.ticket_no, term), contains(Ticket.enterprise, term))
