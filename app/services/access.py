@@ -105,10 +105,16 @@ def write_pending(failed: bool = False) -> None:
     rows = g.pop("jiesu_access_log", None)
     if not rows:
         return
+    session = db.session()
     try:
         if failed:
-            db.session.rollback()
+            session.rollback()
+        # The request's work is done: this commit need not expire its objects (the session ends with the
+        # request's app context; expiring them was 3 % of a task page's CPU).
+        session.expire_on_commit = False
         with unit_of_work():  # a Core insert: rows for the log, no objects for the session to track
-            db.session.execute(_insert_lines(), rows)
+            session.execute(_insert_lines(), rows)
     except SQLAlchemyError:  # the database went away: the page already said so; log what is lost
         log.exception("access log lines not written: %s", rows)
+    finally:
+        session.expire_on_commit = True
