@@ -55,7 +55,7 @@ class Client:
 def pages(app) -> list[tuple[str, str, str, int]]:
     """(label, username, url, runs)"""
     from app.engine.clock import clock
-    from app.models import Ticket, WorkItem
+    from app.models import Ticket, User, WorkItem
     from app.services import rates
 
     with app.app_context():
@@ -69,6 +69,7 @@ def pages(app) -> list[tuple[str, str, str, int]]:
             1, db.session.scalar(select(func.count(Ticket.id))))).limit(1))
         item = db.session.scalar(select(WorkItem.id).where(WorkItem.state == "ready", WorkItem.spec_name == "handle",
                                                            WorkItem.assignee_id.is_not(None)).limit(1))
+        section = db.session.scalar(select(User.section_id).where(User.username == "wenhua"))
         _ = clock
     out = [
         ("督办看板 board", "zhuguan", "/supervisor/", 20),
@@ -88,6 +89,10 @@ def pages(app) -> list[tuple[str, str, str, int]]:
         ("repeat register min=4", "zhuguan", "/repeats/register?min=4", 10),
         ("待认领 dispatcher", "paidan", "/?tab=claimable", 20),
         ("我的待办 handler", "wenhua", "/", 20),
+        # with a filter the rows are joined to their ticket (a 预警 row through its warning)
+        ("待认领 dispatcher, state 待签收", "paidan", "/?tab=claimable&state=%E5%BE%85%E7%AD%BE%E6%94%B6", 20),
+        ("待认领 dispatcher, type 投诉", "paidan", "/?tab=claimable&type=%E6%8A%95%E8%AF%89", 20),
+        (f"我的待办 handler, section {section}", "wenhua", f"/?section={section}", 20),
         ("ticket page", "zhuguan", f"/tickets/{some_ticket}", 20),
     ]
     if item:

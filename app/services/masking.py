@@ -2,8 +2,8 @@
 the API, reports.
 
 Fields are masked by kind (phone, name, address); free text (titles, contents, notes, replies,
-timeline entries) has every phone number, mainland ID number (its check digit must hold),
-bank card number (its Luhn digit must hold) and e-mail address masked where it stands:
+timeline entries) has every phone number, mainland ID number (a province and a real birth date; its check
+digit may be mistyped), bank card number (its Luhn digit must hold) and e-mail address masked where it stands:
 
     来电人139-1234-5678，身份证110101199003071234  ->  来电人139****5678，身份证110101********1234
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from app.services import access
 
@@ -71,6 +72,25 @@ def is_id_number(value: str) -> bool:
     return _ID_CHECK[total % 11] == value[17]
 
 
+# The first two digits of a mainland ID number: a province (GB/T 2260), or 81-83 for the residence
+# permits of Hong Kong, Macao and Taiwan residents.
+_PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+                        50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83})
+
+
+def looks_like_id_number(value: str) -> bool:
+    """An ID number as a clerk may have typed it: a province, a real birth date, 17 digits and a check
+    character, whether or not the check character holds (a mistyped ID number is still a person's)."""
+    value = value.upper()
+    if not re.fullmatch(r"\d{17}[\dX]", value) or int(value[:2]) not in _PROVINCES:
+        return False
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return 1900 <= born.year <= 2100
+
+
 def luhn_ok(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -99,7 +119,7 @@ _LOCAL = re.compile(r"((?:电话|手机|座机|号码|联系方式|联系电话|
 
 def _id(match: re.Match) -> str:
     value = match.group(0)
-    if is_id_number(value):
+    if looks_like_id_number(value):
         return mask_id_number(value)
     return _card(match) if value.isdigit() else value
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.services.masking import MASKED, is_id_number, luhn_ok, mask_text
+from app.services.masking import MASKED, is_id_number, looks_like_id_number, luhn_ok, mask_text
 
 VALID_ID = "110101198001051234"  # check digit 4 holds
 VALID_ID_X = "11010119900307002X"
@@ -20,6 +20,8 @@ VALID_ID_X = "11010119900307002X"
     ("邮箱zhang.san@example.com，电话", "邮箱z***@example.com，电话"),  # glued to Chinese text
     ("座机010-65123456", "座机010-****3456"),
     ("联系电话：6512 3456", "联系电话：****3456"),
+    # a mistyped ID number (its check digit does not hold) is still a person's number
+    ("身份证110101198001051235", "身份证110101********1235"),
 ])
 def test_personal_numbers_in_free_text_are_masked(text, masked):
     assert mask_text(text) == masked
@@ -27,7 +29,8 @@ def test_personal_numbers_in_free_text_are_masked(text, masked):
 
 @pytest.mark.parametrize("text", [
     "工单BJ20261125000123已转办",  # a ticket number inside a word
-    "110101198001051235",  # an 18-digit number whose check digit does not hold (an order number)
+    "202611250001234567",  # an 18-digit order number: 20 is no province
+    "110101198002301234",  # no birth date (30 February)
     "4111111111111112",  # fails Luhn
     "2026-11-25 14:30 来电，金额 12345 元",
     "统一社会信用代码 91110105MA01ABCD0X",
@@ -39,6 +42,8 @@ def test_numbers_that_are_not_personal_data_are_left_alone(text):
 def test_check_digits():
     assert is_id_number(VALID_ID) and is_id_number(VALID_ID_X.lower())
     assert not is_id_number("110101198013051234"), "month 13 is no birth date"
+    assert looks_like_id_number("110101198001051235") and not is_id_number("110101198001051235")
+    assert not looks_like_id_number("991101198001051234"), "99 is no province"
     assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
 
 
