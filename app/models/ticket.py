@@ -96,7 +96,7 @@ class Ticket(db.Model):
     written_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 销账
     # the ledger's text search: jieba-segmented words of number, title, content, enterprise, address and
     # notes, filled on save (app/services/search_index.py); indexed as in app/models/search.py
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     first_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), Computed(FIRST_DUE_SQL, persisted=True))  # see FIRST_DUE_SQL
 
     section: Mapped[Section | None] = relationship()
