@@ -14,10 +14,12 @@ import logging
 from dataclasses import dataclass
 
 from app import wiring
+from app.engine import errors
 from app.engine.clock import clock
 from app.engine.runtime import Snapshot
 from app.extensions import db
 from app.models import Alert, ProcessInstance, Ticket, User, WorkItem
+from app.services import ServiceError
 from app.services.outages import database_unavailable
 
 log = logging.getLogger("jiesu.events")
@@ -83,4 +85,10 @@ def _guarded(subscriber: wiring.Subscriber, event) -> None:
         instance = getattr(event, "instance", None)
         db.session.add(Alert(ticket_id=ticket.id if ticket is not None else None,
                              business_key=getattr(instance, "business_key", None), kind=kind,
-                             raised_at=clock.now(), message=f"{message}：{exc}"[:300]))
+                             raised_at=clock.now(), message=f"{message}：{_reason(exc)}"[:300]))
+
+
+def _reason(exc: Exception) -> str:
+    """Why a subscriber failed, in words a supervisor reads: a service's own message, else the kind of fault
+    (the exception's text, often English, is in the server log)."""
+    return str(exc) if isinstance(exc, ServiceError) else errors.describe(exc)
