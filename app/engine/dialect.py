@@ -3,7 +3,13 @@
 Camunda Modeler writes unquoted ISO timer literals (``PT4H``), JUEL expressions
 (``${approved}``, ``${!a && b}``, ``${x eq 'gt'}``) and, in old files, the activiti
 namespace. We rewrite those into Python at deploy time, so a process owner's diagram runs
-as drawn. JUEL is converted token by token: words inside string literals stay as written
+as drawn. Activiti's extensions (``activiti:assignee``, ``activiti:formData`` ...) are
+Camunda's under another namespace (Camunda 7 began as a fork of Activiti 5): ``adopt_camunda``
+renames them on the parsed tree. A file converted between the tools often carries both on one
+element; Camunda's is kept and a differing Activiti one is reported (a textual swap of the
+namespace made them one attribute twice, a file lxml refuses).
+
+JUEL is converted token by token: words inside string literals stay as written
 (``${decision == 'true'}`` compares with the text ``'true'``). What cannot be converted
 (``a ? b : c``, ``instanceof``) is reported by ``juel_problems``; method calls on Java
 objects (``execution.getVariable('x')``) are refused by the deploy check.
@@ -18,6 +24,7 @@ from lxml import etree
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ACTIVITI_NS = "http://activiti.org/bpmn"
+FOREIGN = {ACTIVITI_NS: "activiti"}  # namespaces whose extensions are Camunda's, with the prefix named to the owner
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
 
 _ISO_LITERAL = re.compile(
@@ -142,11 +149,71 @@ def parse_xml(xml: bytes):
     return etree.fromstring(xml, parser=parser)
 
 
+def _short(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _shape(node) -> tuple:
+    """What an extension element says, whatever its namespaces: names, attributes, text, children."""
+    return (etree.QName(node).localname,
+            tuple(sorted((etree.QName(k).localname, v) for k, v in node.attrib.items())),
+            (node.text or "").strip(),
+            tuple(_shape(c) for c in node if isinstance(c.tag, str)))
+
+
+def _adopt_attributes(node, dropped: list) -> None:
+    for name in [k for k in node.attrib if etree.QName(k).namespace in FOREIGN]:
+        qname = etree.QName(name)
+        value, camunda = node.attrib.pop(name), f"{{{CAMUNDA_NS}}}{qname.localname}"
+        kept = node.get(camunda)
+        if kept is None:
+            node.set(camunda, value)
+        elif kept != value:
+            prefix, local = FOREIGN[qname.namespace], qname.localname
+            dropped.append((node, f"同时写有 camunda:{local}=\"{_short(kept)}\" 和 {prefix}:{local}=\"{_short(value)}\"，"
+                                  f"取值不同：按 camunda:{local} 执行，{prefix}:{local} 不起作用（在 Activiti 和 Camunda "
+                                  "之间转换过的文件常见）；请删除不用的一个，或改成相同的取值"))
+
+
+def adopt_camunda(root) -> list[tuple]:
+    """Rename Activiti's extension attributes and elements into Camunda's namespace, in place.
+
+    Where an element carries both (``activiti:assignee`` and ``camunda:assignee``; an
+    ``activiti:formData`` beside a ``camunda:formData``), Camunda's is kept and the other dropped.
+    Returns (node, Chinese reason) for each dropped one that said something else.
+    """
+    dropped: list[tuple] = []
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        _adopt_attributes(node, dropped)
+        children = [c for c in node if isinstance(c.tag, str)]
+        camunda = {etree.QName(c).localname for c in children if etree.QName(c).namespace == CAMUNDA_NS}
+        compared: set = set()
+        for child in children:
+            qname = etree.QName(child)
+            if qname.namespace in FOREIGN and qname.localname in camunda:
+                if qname.text not in compared:  # all of one kind at once (listeners may come several)
+                    compared.add(qname.text)
+                    mine = [_shape(c) for c in children if c.tag == child.tag]
+                    theirs = [_shape(c) for c in children if c.tag == f"{{{CAMUNDA_NS}}}{qname.localname}"]
+                    if mine != theirs:
+                        prefix, local = FOREIGN[qname.namespace], qname.localname
+                        dropped.append((node, f"同时写有 camunda:{local} 和 {prefix}:{local}，内容不同：按 camunda:{local} "
+                                              f"执行，{prefix}:{local} 不起作用（在 Activiti 和 Camunda 之间转换过的文件常见）；"
+                                              "请删除不用的一个，或改成相同的内容"))
+                node.remove(child)
+                continue
+            if qname.namespace in FOREIGN:
+                child.tag = f"{{{CAMUNDA_NS}}}{qname.localname}"
+            todo.append(child)
+    return dropped
+
+
 def normalise(xml: bytes) -> bytes:
     """Rewrite a Camunda 7 diagram into the form SpiffWorkflow's CamundaParser runs."""
-    if ACTIVITI_NS.encode() in xml:
-        xml = xml.replace(ACTIVITI_NS.encode(), CAMUNDA_NS.encode())
     root = parse_xml(xml)
+    adopt_camunda(root)  # (the deploy check reported what it dropped)
     for tag in ("timeDate", "timeDuration", "timeCycle"):
         for node in root.iterfind(f".//{{{BPMN_NS}}}{tag}"):
             if node.text and node.text.strip():

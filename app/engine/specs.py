@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from app.engine import dialect, multi_instance
-from app.engine.checks import CheckContext, Report, rules
+from app.engine.checks import WARNING, CheckContext, Report, element_label, rules
 from app.engine.events import SERIALIZER_CONFIG, JiesuCamundaParser
 
 logger = logging.getLogger(__name__)
@@ -249,8 +249,6 @@ def parse(xml: bytes | str, process_key: str | None = None, context: CheckContex
 
 def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) -> ParsedProcess:
     report = Report()
-    if dialect.ACTIVITI_NS.encode() in xml:
-        xml = xml.replace(dialect.ACTIVITI_NS.encode(), dialect.CAMUNDA_NS.encode())
     if _DECLARATION.search(xml[:4096]):
         report.add("", "", "文件含有 DTD 或实体声明（<!DOCTYPE …>、<!ENTITY …>），出于安全不接受：请删除该声明后再上传")
         raise DiagramError(report)
@@ -262,6 +260,8 @@ def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) ->
     if root.tag != f"{{{dialect.BPMN_NS}}}definitions":
         report.add("", "", _not_bpmn(root))
         raise DiagramError(report)
+    for node, reason in dialect.adopt_camunda(root):  # activiti:assignee -> camunda:assignee ...
+        report.add(*element_label(node), reason, WARNING)
     processes = root.findall("bpmn:process", dialect.NS)
     executable = [p for p in processes if p.get("isExecutable", "true") != "false"]
     if not executable:

@@ -46,6 +46,37 @@ def test_a_dmn_file_is_said_to_be_one(app):
     assert only_error("decision.dmn").startswith("这是 DMN 决策表文件，不是 BPMN 流程图")
 
 
+def test_a_diagram_with_activitis_and_camundas_attributes_on_one_task_deploys_as_camundas_say(app):
+    """Converted between Activiti and Camunda, each task carried both namespaces: the textual swap of Activiti's
+    into Camunda's made one attribute twice, and the file was refused as 属性重复."""
+    xml = diagram("activiti_and_camunda.bpmn")
+    assert deployment.lint(xml).ok and not [p for p in deployment.lint(xml).warnings if "activiti" in p.message]
+    report = deployment.dry_run(xml, {})
+    assert report.ok and report.completed, report.problems
+    assert [(t["element_id"], t["assignee"], t["candidate_groups"]) for t in report.user_tasks] == [
+        ("approve", "zhuguan", ["supervisor"]), ("record", None, ["handler"])]  # record: Activiti's alone
+    meta = deployment.deploy(xml).task_meta
+    assert (meta["approve"]["form_key"], [f["id"] for f in meta["approve"]["fields"]]) == ("approval", ["approved"])
+    assert [f["id"] for f in meta["record"]["fields"]] == ["note"]
+
+
+def test_activitis_attribute_saying_otherwise_than_camundas_is_named_and_camundas_runs(app):
+    xml = diagram("activiti_and_camunda_differ.bpmn")
+    report = deployment.lint(xml)
+    assert report.ok
+    dropped = [(p.element_id, p.message.split("，")[0]) for p in report.warnings if "activiti" in p.message]
+    assert dropped == [("approve", '同时写有 camunda:assignee="zhuguan" 和 activiti:assignee="paidan"'),
+                       ("approve", '同时写有 camunda:formKey="approval" 和 activiti:formKey="old_approval"'),
+                       ("approve", "同时写有 camunda:formData 和 activiti:formData")]
+    assert "按 camunda:assignee 执行，activiti:assignee 不起作用" in report.warnings[0].message
+    [task] = deployment.dry_run(xml, {}).user_tasks
+    assert task["assignee"] == "zhuguan"
+    version = deployment.deploy(xml)
+    assert (version.task_meta["approve"]["form_key"], [f["id"] for f in version.task_meta["approve"]["fields"]]) == (
+        "approval", ["approved"])
+    assert len([w for w in version.check_warnings if "activiti" in w]) == 3
+
+
 def test_a_process_exported_not_executable_says_where_to_tick(app):
     """Signavio, ADONIS, Bizagi and bpmn.io export isExecutable="false"; the message says what to change."""
     xml = diagram("gbk_declared.bpmn").replace(b'isExecutable="true"', b'isExecutable="false"')

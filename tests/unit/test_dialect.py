@@ -51,3 +51,33 @@ def test_a_broken_file_is_explained_in_chinese_without_the_parsers_english(xml, 
         specs.parse(xml)
     message = str(err.value.report.problems[0])
     assert reason in message and not re.search(r"[A-Za-z]{3,} [A-Za-z]{2,}", message.replace("BPMN XML", "")), message  # no English phrase
+
+
+def _adopted(body: str):
+    root = dialect.parse_xml(f'<d xmlns:camunda="{dialect.CAMUNDA_NS}" xmlns:activiti="{dialect.ACTIVITI_NS}">'
+                             f'{body}</d>'.encode())
+    return root, dialect.adopt_camunda(root)
+
+
+def test_activitis_extensions_become_camundas_and_camundas_win_where_both_are_written():
+    """A textual swap of the namespace made activiti:assignee and camunda:assignee one attribute twice."""
+    root, dropped = _adopted('<t id="a" activiti:assignee="x" camunda:assignee="x" activiti:dueDate="P1D">'
+                             '<activiti:taskListener event="create"/><activiti:taskListener event="complete"/>'
+                             '<camunda:formData><camunda:formField id="f" activiti:readonly="1"/></camunda:formData>'
+                             '<activiti:formData><activiti:formField id="f"/></activiti:formData></t>')
+    task = root[0]
+    c = f"{{{dialect.CAMUNDA_NS}}}"
+    assert dict(task.attrib) == {"id": "a", f"{c}assignee": "x", f"{c}dueDate": "P1D"}
+    assert [(child.tag, child.get("event")) for child in task] == [
+        (f"{c}taskListener", "create"), (f"{c}taskListener", "complete"), (f"{c}formData", None)]  # both listeners kept
+    assert task[2][0].get(f"{c}readonly") == "1"
+    assert [(node.get("id"), reason.split("，")[0]) for node, reason in dropped] == [
+        ("a", "同时写有 camunda:formData 和 activiti:formData")]  # its field has no readonly
+
+
+def test_the_same_extension_written_twice_drops_one_without_a_word():
+    root, dropped = _adopted('<t id="a" activiti:formKey="k" camunda:formKey="k"><camunda:formData>'
+                             '<camunda:formField id="f" type="string"/></camunda:formData><activiti:formData>'
+                             '\n  <activiti:formField type="string" id="f"/>\n</activiti:formData></t>')
+    assert dropped == [] and len(root[0]) == 1 and dict(root[0].attrib) == {
+        "id": "a", f"{{{dialect.CAMUNDA_NS}}}formKey": "k"}
