@@ -81,3 +81,16 @@ def test_the_same_extension_written_twice_drops_one_without_a_word():
                              '\n  <activiti:formField type="string" id="f"/>\n</activiti:formData></t>')
     assert dropped == [] and len(root[0]) == 1 and dict(root[0].attrib) == {
         "id": "a", f"{{{dialect.CAMUNDA_NS}}}formKey": "k"}
+
+
+def test_an_activiti_start_form_and_starter_groups_are_read_as_camundas():
+    """The start page read the stored file as written: an Activiti diagram's start form had no fields."""
+    from pathlib import Path
+
+    from app.engine import start_forms
+
+    xml = (Path(__file__).resolve().parents[1] / "bpmn" / "startable_appeal.bpmn").read_bytes().replace(
+        dialect.CAMUNDA_NS.encode(), dialect.ACTIVITI_NS.encode())
+    assert start_forms.is_startable(xml, "assessment_appeal")
+    assert start_forms.starter_groups(xml, "assessment_appeal") == ["supervisor", "handler"]
+    assert [f["id"] for f in start_forms.start_form(xml, "assessment_appeal")["fields"]] == ["appeal_reason", "appeal_kind"]
