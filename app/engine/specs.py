@@ -247,7 +247,10 @@ def parse(xml: bytes | str, process_key: str | None = None, context: CheckContex
     return parsed
 
 
-def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) -> ParsedProcess:
+def bpmn_root(xml: bytes):
+    """The parsed root of a BPMN 2.0 file; DiagramError saying what the file is instead (not XML, a DTD,
+    a DMN file, another kind of XML, definitions without BPMN's namespace). The deploy check and the
+    modeler's drafts both ask it."""
     report = Report()
     if _DECLARATION.search(xml[:4096]):
         report.add("", "", "文件含有 DTD 或实体声明（<!DOCTYPE …>、<!ENTITY …>），出于安全不接受：请删除该声明后再上传")
@@ -260,6 +263,12 @@ def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) ->
     if root.tag != f"{{{dialect.BPMN_NS}}}definitions":
         report.add("", "", _not_bpmn(root))
         raise DiagramError(report)
+    return root
+
+
+def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) -> ParsedProcess:
+    report = Report()
+    root = bpmn_root(xml)
     for node, reason in dialect.adopt_camunda(root):  # activiti:assignee -> camunda:assignee ...
         report.add(*element_label(node), reason, WARNING)
     processes = root.findall("bpmn:process", dialect.NS)

@@ -1,5 +1,6 @@
 """Modeler drafts (流程设计草稿): kept on the server per user and process, saved as they type,
-so a closed tab or a crashed browser loses nothing. A deploy removes the deployer's draft."""
+so a closed tab or a crashed browser loses nothing. A draft need not deploy yet, but it is a BPMN 2.0
+file: a DMN file or other XML is refused with the upload's words. A deploy removes the deployer's draft."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from app.engine import instances
 from app.engine.clock import clock
+from app.engine.specs import DiagramError, bpmn_root
 from app.extensions import db
 from app.models import ProcessDraft, ProcessVersion
 from app.services import PermissionDenied, ServiceError, _
@@ -64,10 +66,15 @@ def open_for(user, process_key: str, version_id: int | None = None) -> dict:
 
 def save(user, process_key: str, xml: str) -> ProcessDraft:
     _require(user)
-    if not isinstance(xml, str) or "<" not in xml or "definitions" not in xml:
+    if not isinstance(xml, str):
         raise ServiceError(_("草稿不是 BPMN XML，未保存。"))
-    if len(xml.encode("utf-8")) > MAX_BYTES:
+    data = xml.encode("utf-8")
+    if len(data) > MAX_BYTES:
         raise ServiceError(_("流程图超过 5 MB，未保存。"))
+    try:  # a DMN file, another kind of XML: refused as the upload refuses it (a draft need not deploy yet)
+        bpmn_root(data)
+    except DiagramError as exc:
+        raise ServiceError(_("%(reason)s；草稿未保存。", reason=exc.problems[0])) from exc
     now = clock.now()
     with unit_of_work():
         draft = _find(user, process_key)

@@ -13,3 +13,29 @@ def test_a_diagram_over_the_limit_is_refused_in_json_the_modeler_shows(app, brow
                                  content_type="application/json", headers={"X-CSRFToken": token})
         assert response.status_code == 413, url
         assert response.get_json()["message"].startswith("提交的内容过大：此页面一次最多接收 "), url
+
+
+def test_a_dmn_file_or_other_xml_is_no_draft_and_is_told_as_the_upload_tells_it(app, browser):
+    """drafts.save took any text holding "definitions": a DMN file or other XML was kept as a draft through the API
+    (and opened in the modeler as a diagram it could not show)."""
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import ProcessDraft
+    from app.services import deployment
+
+    dmn = (Path(__file__).resolve().parents[1] / "bpmn" / "foreign" / "decision.dmn").read_text(encoding="utf-8")
+    other = '<?xml version="1.0" encoding="UTF-8"?><project><definitions>两个</definitions></project>'
+    bare = '<definitions id="d"><process id="p"/></definitions>'  # BPMN's names without its namespace
+    b = browser("liucheng")
+    token = b.csrf("/modeler/edit?process=ticket_lifecycle")
+    for xml, starts in ((dmn, "这是 DMN 决策表文件，不是 BPMN 流程图"), (other, "不是 BPMN 流程图：根元素是 project"),
+                        (bare, "根元素 definitions 没有声明 BPMN 2.0 的命名空间")):
+        response = b.client.put("/modeler/api/draft", data=json.dumps({"process_key": "ticket_lifecycle", "xml": xml}),
+                                content_type="application/json", headers={"X-CSRFToken": token})
+        assert response.status_code == 400 and response.is_json, starts
+        message = response.get_json()["message"]
+        assert message == f"{deployment.lint(xml).errors[0].message}；草稿未保存。" and message.startswith(starts)
+    assert db.session.scalar(select(func.count(ProcessDraft.id))) == 0
