@@ -40,6 +40,10 @@ def _json() -> dict:
         body = None
     if not isinstance(body, dict):
         raise ServiceError(_("请求内容应为 JSON 对象。"))
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")  # a lone surrogate (\\ud800) is no text to parse or store
+    except UnicodeEncodeError as exc:
+        raise ServiceError(_("请求体含有无效的 Unicode 字符（孤立的代理项）。")) from exc
     return body
 
 

@@ -39,3 +39,15 @@ def test_a_dmn_file_or_other_xml_is_no_draft_and_is_told_as_the_upload_tells_it(
         message = response.get_json()["message"]
         assert message == f"{deployment.lint(xml).errors[0].message}；草稿未保存。" and message.startswith(starts)
     assert db.session.scalar(select(func.count(ProcessDraft.id))) == 0
+
+
+def test_a_lone_surrogate_in_the_modelers_calls_is_refused_in_json(app, browser):
+    """"\\ud800" is valid JSON but no text: encoding the diagram raised, and the modeler got the HTML 500 page."""
+    b = browser("liucheng")
+    token = b.csrf("/modeler/edit?process=ticket_lifecycle")
+    body = '{"process_key": "x", "xml": "<bpmn:definitions>\\ud800</bpmn:definitions>", "comment": "c"}'
+    for method, url in (("PUT", "/modeler/api/draft"), ("POST", "/modeler/api/lint"), ("POST", "/modeler/api/dry-run"),
+                        ("POST", "/modeler/api/deploy")):
+        response = b.client.open(url, method=method, data=body, content_type="application/json",
+                                 headers={"X-CSRFToken": token})
+        assert response.is_json and "孤立的代理项" in response.get_json()["message"], url
