@@ -18,7 +18,7 @@ def apikey_group():
 
 @apikey_group.command("create")
 @click.option("--platform", required=True, help="市级平台 or 区级平台 (also: 市级, 区级, city, district)")
-@click.option("--label", default="", help="a note, e.g. who holds the key")
+@click.option("--label", default="", help="a note (备注), e.g. who holds the key; at most 80 characters")
 @click.option("--scopes", default=None, help="space- or comma-separated, default: tickets:write tickets:read "
                                             "messages:write outbox; add all_platforms to reach other platforms' tickets")
 @with_appcontext

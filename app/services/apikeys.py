@@ -20,13 +20,14 @@ from app.engine.clock import clock
 from app.extensions import db
 from app.models import ApiKey, Ticket
 from app.models.platform import PLATFORMS
-from app.services import NotFound, ServiceError, _
+from app.services import InvalidInput, NotFound, ServiceError, _
 from app.services.outbox import platform_of
 from app.services.uow import unit_of_work
 
 KEY_PREFIX = "jsk_"
 # last_used_at is refreshed at most this often, so reads do not write on every request
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+LABEL_LIMIT = ApiKey.__table__.c.label.type.length  # 备注 (--label), characters: refused beyond, never cut
 
 # scope -> what it allows (the routes name theirs in app/web/audiences.py)
 SCOPES = {
@@ -55,8 +56,14 @@ def _digest(key: str) -> str:
 
 def create_key(platform: str, label: str = "", scopes: list[str] | tuple[str, ...] | None = None
                ) -> tuple[ApiKey, str]:
-    """A new key for a platform; returns the row and the key itself (shown once, never stored)."""
+    """A new key for a platform; returns the row and the key itself (shown once, never stored).
+
+    A label longer than its column is refused (InvalidInput naming 备注 and its limit), nothing written:
+    it was cut at 80 characters without a word."""
     platform = normalise_platform(platform)
+    label = (label or "").strip()
+    if len(label) > LABEL_LIMIT:
+        raise InvalidInput({"label": _("备注不能超过 %(max)s 个字（现 %(n)s 个字）。", max=LABEL_LIMIT, n=len(label))})
     scopes = list(DEFAULT_SCOPES if scopes is None else scopes)
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
@@ -64,7 +71,7 @@ def create_key(platform: str, label: str = "", scopes: list[str] | tuple[str, ..
                              scopes="、".join(SCOPES)))
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with unit_of_work():
-        row = ApiKey(platform=platform, label=(label or "").strip()[:80], prefix=key[:10],
+        row = ApiKey(platform=platform, label=label, prefix=key[:10],
                      key_hash=_digest(key), created_at=clock.now(), scopes=" ".join(dict.fromkeys(scopes)))
         db.session.add(row)
     return row, key

@@ -213,6 +213,25 @@ def test_apikey_commands(app):
     assert runner.invoke(args=["apikey", "revoke", "999"]).exit_code != 0
 
 
+def test_a_key_label_longer_than_its_column_is_refused_not_cut(app):
+    """备注 (--label) was cut at 80 characters without a word: now refused, naming it and its limit, and no key
+    is made; 80 characters (Chinese ones too) are kept whole."""
+    from app.models import ApiKey
+    from app.services import InvalidInput
+
+    runner = app.test_cli_runner()
+    long_label = "市热线中心" * 16 + "甲"  # 81
+    refused = runner.invoke(args=["apikey", "create", "--platform", "市级平台", "--label", long_label])
+    assert refused.exit_code != 0 and "备注不能超过 80 个字（现 81 个字）" in refused.output, refused.output
+    assert "jsk_" not in refused.output
+    with pytest.raises(InvalidInput) as caught:
+        apikeys.create_key("区级平台", "x" * 200)
+    assert caught.value.errors == {"label": "备注不能超过 80 个字（现 200 个字）。"}
+    assert db.session.scalar(select(func.count(ApiKey.id))) == 0, "nothing written"
+    row, _key = apikeys.create_key("市级平台", "  " + long_label[:80] + "  ")
+    assert db.session.get(ApiKey, row.id).label == long_label[:80]
+
+
 # ---- reading, reply, return, transfer, the outbox -------------------------------------------------------
 
 def _through_review(ticket):
