@@ -22,7 +22,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from app.engine import dialect, evaluator
 from app.engine.clock import LOCAL_TZ
@@ -64,6 +64,18 @@ class UploadRequired:
     def __call__(self, form, field):
         if not getattr(field.data, "filename", ""):
             raise StopValidation(self.message)
+
+
+class WellFormed:
+    """After InputRequired / Optional on a field that reads what was typed (a number, a date): when it could not
+    read it, its own message (``invalid_value_message``, naming the field) is the one shown, not a range's
+    besides it (``1.5`` in 整改期限 said both 应为整数 and 应为 1 至 60)."""
+
+    field_flags = {}
+
+    def __call__(self, form, field):
+        if field.process_errors:
+            raise StopValidation()  # (no message: the field's own stays, the rest of the chain is skipped)
 
 
 class ChoiceField(RadioField):
@@ -125,6 +137,8 @@ def _field(spec: dict):
     validators = [InputRequired(message=message)] if required else [Optional()]
     if "required_if" in props:
         validators = [RequiredIf(props["required_if"], message), Optional()]
+    if spec["type"] == "long":
+        validators.append(WellFormed())
     if "minlength" in validation or "maxlength" in validation:
         lo = int(validation.get("minlength") or -1)
         hi = int(validation.get("maxlength") or -1)
@@ -132,7 +146,7 @@ def _field(spec: dict):
     if "min" in validation or "max" in validation:
         lo = float(validation["min"]) if "min" in validation else None
         hi = float(validation["max"]) if "max" in validation else None
-        validators.append(NumberRange(min=lo, max=hi, message=_l("%(label)s超出允许范围", label=label)))
+        validators.append(NumberRange(min=lo, max=hi, message=_range_message(label, lo, hi)))
     render_kw = {}
     if "readonly" in validation:
         render_kw["readonly"] = True
@@ -153,12 +167,14 @@ def _field(spec: dict):
         return SelectField(choices=[("", _l("请选择"))] + choices, default=default or "",
                            invalid_choice_message=_l("%(label)s：所选项不在可选范围内", label=label), **kwargs)
     if kind == "long":
-        kwargs["validators"].append(_integer_message(label))
-        return IntegerField(default=int(default) if default not in (None, "") else None, **kwargs)
+        return IntegerField(default=int(default) if default not in (None, "") else None,
+                            invalid_value_message=_l("%(label)s应为整数", label=label), **kwargs)
     if kind == "boolean":
         return BooleanField(default=str(default).lower() == "true", **kwargs)
     if kind == "date":
-        return DateTimeLocalField(format=DATETIME_FORMAT, default=None, **kwargs)
+        return DateTimeLocalField(format=DATETIME_FORMAT, default=None, **kwargs,
+                                  invalid_value_message=_l("%(label)s不是有效的日期和时间（如 2026-11-25 09:30）",
+                                                           label=label))
     if kind == "file":  # a custom Camunda type: property accept="audio/*", kind="audio"
         kwargs["validators"] = [UploadRequired(message)] if required else [Optional()]
         render_kw["accept"] = props.get("accept", "")
@@ -176,12 +192,15 @@ def _length_message(label: str, lo: int, hi: int):
     return _l("%(label)s不能超过 %(hi)s 个字", label=label, hi=hi)
 
 
-def _integer_message(label: str):
-    def check(form, field):
-        if field.raw_data and field.raw_data[0] and field.data is None:
-            raise ValidationError(_l("%(label)s应为整数", label=label))
+def _range_message(label: str, lo: float | None, hi: float | None):
+    def shown(value: float) -> str:
+        return str(int(value)) if value == int(value) else str(value)
 
-    return check
+    if lo is not None and hi is not None:
+        return _l("%(label)s应为 %(lo)s 至 %(hi)s", label=label, lo=shown(lo), hi=shown(hi))
+    if lo is not None:
+        return _l("%(label)s不能小于 %(lo)s", label=label, lo=shown(lo))
+    return _l("%(label)s不能大于 %(hi)s", label=label, hi=shown(hi))
 
 
 def form_defaults(field_specs: list[dict], variables: dict, functions: dict) -> dict:

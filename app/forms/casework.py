@@ -19,11 +19,13 @@ class ExtensionForm(FlaskForm):
                                                    Length(max=500, message=_l("延期理由不能超过 500 个字"))],
                            description=_l("写明为什么在现办理时限内无法办结，例如需要多部门协调、等待检测结果。"))
     new_date = DateField(_l("申请延至（日期）"), validators=[InputRequired(message=_l("请选择延期后的日期"))],
+                         invalid_value_message=_l("延期后的日期不是有效的日期（如 2026-11-25）"),
                          description=_l("时刻与现办理时限相同；须为工作日。"))
 
 
 class ExclusionForm(FlaskForm):
-    ground = SelectField(_l("剔除理由"), validators=[InputRequired(message=_l("请选择剔除理由"))])
+    ground = SelectField(_l("剔除理由"), validators=[InputRequired(message=_l("请选择剔除理由"))],
+                         invalid_choice_message=_l("所选剔除理由不在可选范围内"))
     evidence = TextAreaField(_l("证据说明"), validators=[InputRequired(message=_l("请填写证据说明")),
                                                      Length(max=2000, message=_l("证据说明不能超过 2000 个字"))],
                              description=_l("写明依据：来电记录、判决或仲裁受理文书、职责划分文件等。"))
@@ -42,7 +44,8 @@ class CarryForm(FlaskForm):
         description=_l("如：需出台政策、需财政资金、需长期施工。"))
     plan = TextAreaField(_l("解决计划"), validators=[InputRequired(message=_l("请填写解决计划")),
                                                  Length(max=2000, message=_l("解决计划不能超过 2000 个字"))])
-    review_date = DateField(_l("计划复核日期"), validators=[InputRequired(message=_l("请选择计划复核日期"))])
+    review_date = DateField(_l("计划复核日期"), validators=[InputRequired(message=_l("请选择计划复核日期"))],
+                            invalid_value_message=_l("计划复核日期不是有效的日期（如 2026-11-25）"))
 
 
 class SuperviseForm(FlaskForm):

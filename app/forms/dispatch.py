@@ -9,7 +9,9 @@ from app.services.catalogue import lazy_gettext as _l
 
 
 class DispatchForm(FlaskForm):
-    section = SelectField(_l("承办科室"), validators=[InputRequired(message=_l("请选择承办科室"))])
+    # the choices are the listed sections: one that is not among them is refused by the choice check
+    section = SelectField(_l("承办科室"), validators=[InputRequired(message=_l("请选择承办科室"))],
+                          invalid_choice_message=_l("所选科室不存在"))
     dispatch_note = TextAreaField(_l("派单意见"),
                                   validators=[Length(max=500, message=_l("派单意见不能超过 500 个字"))])
 
@@ -18,12 +20,6 @@ class DispatchForm(FlaskForm):
         sections = section_list.listed()
         self.section.choices = [("", _l("请选择"))] + [(s.code, s.name) for s in sections]
         self.section_duties = {s.code: s.duties for s in sections}
-
-    def validate_section(self, field):
-        if field.data and field.data not in self.section_duties:
-            from wtforms.validators import ValidationError
-
-            raise ValidationError(_l("所选科室不存在"))
 
     def task_data(self):
         names = dict(self.section.choices)

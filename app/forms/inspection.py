@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from app.engine.clock import LOCAL_TZ, clock
 from app.engine.expressions import to_iso
+from app.forms.builder import WellFormed
 from app.models import ENTERPRISE_KINDS, RISK_LEVELS
 from app.services.catalogue import lazy_gettext as _l
 from app.services.enterprises.ledger import LIMITS
@@ -48,8 +49,11 @@ class TokenForm(FlaskForm):
 class AssignForm(FlaskForm):
     """指派检查员 (formKey jiesu:inspection-assign): two different active inspectors."""
 
-    inspector_1 = SelectField(_l("检查员（主办）"), validators=[InputRequired(message=_l("请选择主办检查员"))])
-    inspector_2 = SelectField(_l("检查员（协办）"), validators=[InputRequired(message=_l("请选择协办检查员"))])
+    # the choices are the active inspectors: anyone else is refused by the choice check
+    inspector_1 = SelectField(_l("检查员（主办）"), validators=[InputRequired(message=_l("请选择主办检查员"))],
+                              invalid_choice_message=_l("所选人员不是在岗检查员"))
+    inspector_2 = SelectField(_l("检查员（协办）"), validators=[InputRequired(message=_l("请选择协办检查员"))],
+                              invalid_choice_message=_l("所选人员不是在岗检查员"))
     assign_note = TextAreaField(_l("指派说明"), validators=[Length(max=500, message=_l("指派说明不能超过 500 个字"))])
 
     def __init__(self, *args, inspectors=(), **kwargs):
@@ -58,13 +62,7 @@ class AssignForm(FlaskForm):
         self.inspector_1.choices = self.inspector_2.choices = choices
         self.names = {u.username: u.name for u in inspectors}
 
-    def validate_inspector_1(self, field):
-        if field.data and field.data not in self.names:
-            raise ValidationError(_l("所选人员不是在岗检查员"))
-
     def validate_inspector_2(self, field):
-        if field.data and field.data not in self.names:
-            raise ValidationError(_l("所选人员不是在岗检查员"))
         if field.data and field.data == self.inspector_1.data:
             raise ValidationError(_l("两名检查员不能是同一人"))
 
@@ -79,7 +77,8 @@ class AssignForm(FlaskForm):
 
 class CheckFormBase(TokenForm):
     checked_at = DateTimeLocalField(_l("检查时间"), format=DATETIME_FORMAT,
-                                    validators=[InputRequired(message=_l("请填写检查时间"))])
+                                    validators=[InputRequired(message=_l("请填写检查时间"))],
+                                    invalid_value_message=_l("检查时间不是有效的日期和时间（如 2026-11-25 09:30）"))
     latitude = HiddenField()
     longitude = HiddenField()
     accuracy = HiddenField()
@@ -91,7 +90,9 @@ class CheckFormBase(TokenForm):
     legal_basis = TextAreaField(_l("法律依据"), description=_l("留空时按不合格项的依据自动填写"),
                                 validators=[Length(max=1000, message=_l("法律依据不能超过 1000 个字"))])
     rectify_days = IntegerField(_l("整改期限（工作日）"), default=10,
-                                validators=[Optional(), NumberRange(min=1, max=60, message=_l("整改期限应为 1 至 60 个工作日"))])
+                                validators=[Optional(), WellFormed(),
+                                            NumberRange(min=1, max=60, message=_l("整改期限应为 1 至 60 个工作日"))],
+                                invalid_value_message=_l("整改期限应为整数（工作日）"))
     photos = MultipleFileField(_l("照片和文件（证据）"))
 
     items: list[dict] = []
@@ -142,7 +143,8 @@ def check_form_class(items: list[dict]) -> type[CheckFormBase]:
         for item in items:
             attrs[f"item_{item['id']}"] = RadioField(
                 item["text"], choices=[("合格", _l("合格")), ("不合格", _l("不合格")), ("不适用", _l("不适用"))],
-                validators=[InputRequired(message=_l("请选择本项的检查结果"))])
+                validators=[InputRequired(message=_l("请选择本项的检查结果"))],
+                invalid_choice_message=_l("本项的检查结果不在可选范围内"))
             attrs[f"note_{item['id']}"] = StringField(
                 _l("说明"), validators=[Length(max=500, message=_l("说明不能超过 500 个字"))])
         cls = type("CheckForm", (CheckFormBase,), attrs)
@@ -156,8 +158,10 @@ class LicenceWarningForm(FlaskForm):
     licence_action = RadioField(_l("处理结果"), choices=[("已换发新证", _l("已换发新证")),
                                                      ("已告知企业办理", _l("已告知企业办理")),
                                                      ("企业已停业注销", _l("企业已停业注销"))],
-                                validators=[InputRequired(message=_l("请选择处理结果"))])
+                                validators=[InputRequired(message=_l("请选择处理结果"))],
+                                invalid_choice_message=_l("所选处理结果不在可选范围内"))
     new_licence_expiry = DateField(_l("新证有效期至"), validators=[Optional()],
+                                   invalid_value_message=_l("新证有效期不是有效的日期（如 2026-11-25）"),
                                    description=_l("选择“已换发新证”时必填"))
     licence_note = TextAreaField(_l("处理说明"), validators=[Length(max=500, message=_l("处理说明不能超过 500 个字"))])
 
@@ -190,11 +194,13 @@ class LicenceWarningForm(FlaskForm):
 class RequestForm(TokenForm):
     """申请现场核实, on the ticket page and the handler's 办理 page."""
 
-    enterprise_id = SelectField(_l("被核实企业"), validators=[Optional()])
-    subject_name = StringField(_l("单位或地点名称（不在台账中时）"), validators=[Length(max=120)])
-    subject_address = StringField(_l("地址"), validators=[Length(max=200)])
+    enterprise_id = SelectField(_l("被核实企业"), validators=[Optional()],
+                                invalid_choice_message=_l("所选被核实企业不在可选范围内"))
+    subject_name = StringField(_l("单位或地点名称（不在台账中时）"),
+                               validators=[Length(max=120, message=_l("单位或地点名称不能超过 120 个字"))])
+    subject_address = StringField(_l("地址"), validators=[Length(max=200, message=_l("地址不能超过 200 个字"))])
     kind = SelectField(_l("类型（决定检查清单）"), choices=[(k, v[0]) for k, v in ENTERPRISE_KINDS.items()],
-                       default="other")
+                       default="other", invalid_choice_message=_l("所选类型不在可选范围内"))
     reason = TextAreaField(_l("核实事项"), validators=[InputRequired(message=_l("请填写核实事项")),
                                                    Length(max=1000, message=_l("核实事项不能超过 1000 个字"))])
 
@@ -210,13 +216,18 @@ class AdhocForm(TokenForm):
 
 
 class CampaignForm(FlaskForm):
-    name = StringField(_l("抽查任务名称"), validators=[InputRequired(message=_l("请填写抽查任务名称")), Length(max=120)])
+    name = StringField(_l("抽查任务名称"), validators=[InputRequired(message=_l("请填写抽查任务名称")),
+                                                   Length(max=120, message=_l("抽查任务名称不能超过 120 个字"))])
     count = IntegerField(_l("抽查企业数量"), default=3,
-                         validators=[InputRequired(message=_l("请填写抽查企业数量")),
-                                     NumberRange(min=1, max=500, message=_l("抽查企业数量应为 1 至 500"))])
-    kinds = SelectMultipleField(_l("企业类型（不选为全部）"), choices=[(k, v[0]) for k, v in ENTERPRISE_KINDS.items()])
-    risks = SelectMultipleField(_l("风险等级（不选为全部）"), choices=list(RISK_LEVELS.items()))
-    seed = StringField(_l("随机种子（留空自动生成并记录）"), validators=[Length(max=40)])
+                         validators=[InputRequired(message=_l("请填写抽查企业数量")), WellFormed(),
+                                     NumberRange(min=1, max=500, message=_l("抽查企业数量应为 1 至 500"))],
+                         invalid_value_message=_l("抽查企业数量应为整数"))
+    kinds = SelectMultipleField(_l("企业类型（不选为全部）"), choices=[(k, v[0]) for k, v in ENTERPRISE_KINDS.items()],
+                                invalid_choice_message=_l("所选企业类型不在可选范围内"))
+    risks = SelectMultipleField(_l("风险等级（不选为全部）"), choices=list(RISK_LEVELS.items()),
+                                invalid_choice_message=_l("所选风险等级不在可选范围内"))
+    seed = StringField(_l("随机种子（留空自动生成并记录）"),
+                       validators=[Length(max=40, message=_l("随机种子不能超过 40 个字符"))])
 
 
 class EnterpriseForm(FlaskForm):
@@ -224,14 +235,17 @@ class EnterpriseForm(FlaskForm):
     the same limits into the page."""
     name = StringField(_l("企业名称"), render_kw={"maxlength": LIMITS["name"]})
     credit_code = StringField(_l("统一社会信用代码"), render_kw={"autocapitalize": "characters", "maxlength": 24})
-    kind = SelectField(_l("企业类型"), choices=[("", _l("请选择"))] + [(k, v[0]) for k, v in ENTERPRISE_KINDS.items()])
+    kind = SelectField(_l("企业类型"), choices=[("", _l("请选择"))] + [(k, v[0]) for k, v in ENTERPRISE_KINDS.items()],
+                       invalid_choice_message=_l("所选企业类型不在可选范围内"))
     licence_no = StringField(_l("许可证号"), render_kw={"maxlength": LIMITS["licence_no"]})
-    licence_expiry = DateField(_l("许可证有效期至"), validators=[Optional()])
+    licence_expiry = DateField(_l("许可证有效期至"), validators=[Optional()],
+                               invalid_value_message=_l("许可证有效期不是有效的日期（如 2026-11-25）"))
     address = StringField(_l("地址"), render_kw={"maxlength": LIMITS["address"]})
     street = StringField(_l("街乡镇"), render_kw={"maxlength": LIMITS["street"]})
     contact_name = StringField(_l("联系人"), render_kw={"maxlength": LIMITS["contact_name"]})
     contact_phone = StringField(_l("联系电话"), render_kw={"maxlength": LIMITS["contact_phone"]})
-    risk_level = SelectField(_l("风险等级"), choices=list(RISK_LEVELS.items()), default="medium")
+    risk_level = SelectField(_l("风险等级"), choices=list(RISK_LEVELS.items()), default="medium",
+                             invalid_choice_message=_l("所选风险等级不在可选范围内"))
     note = TextAreaField(_l("备注"), render_kw={"maxlength": LIMITS["note"]})
 
     def raw(self) -> dict:

@@ -22,11 +22,12 @@ def _choices(values):
 
 
 class TicketForm(FlaskForm):
-    channel = ChoiceField(_l("反映渠道"), choices=_choices(CHANNELS), default="电话",
-                         validators=[Optional()])
+    channel = ChoiceField(_l("反映渠道"), choices=_choices(CHANNELS), default="电话", validators=[Optional()],
+                          invalid_choice_message=_l("所选反映渠道不在可选范围内"))
     ticket_no = StringField(_l("工单编号"), filters=[ticket_rules.half_width], validators=[Length(max=ticket_rules.TICKET_NO_MAX, message=_l("工单编号不能超过 40 个字符"))],
                             description=_l("平台工单填平台编号；来访、信件等没有编号的留空，保存时自动编号（如 LF202612010001）"))
-    ticket_type = SelectField(_l("工单类型"), choices=_choices(TICKET_TYPES), default="投诉")
+    ticket_type = SelectField(_l("工单类型"), choices=_choices(TICKET_TYPES), default="投诉",
+                              invalid_choice_message=_l("所选工单类型不在可选范围内"))
     topic = StringField(_l("问题分类"), validators=[Length(max=120, message=_l("问题分类不能超过 120 个字"))],
                         render_kw={"placeholder": _l("如：文化->文化市场->网吧")})
     title = StringField(_l("标题"), validators=[InputRequired(message=_l("请填写标题")),
@@ -35,19 +36,25 @@ class TicketForm(FlaskForm):
                                                      Length(max=5000, message=_l("主要内容不能超过 5000 个字"))])
     caller_name = StringField(_l("来电人"), validators=[Length(max=60, message=_l("来电人不能超过 60 个字"))])
     caller_phone = StringField(_l("来电号码"), filters=[ticket_rules.half_width],  # typed with a Chinese IME
-                               validators=[Optional(), Length(max=30)])
-    district = StringField(_l("被反映区"), validators=[Length(max=60)])
-    street = StringField(_l("街乡镇"), validators=[Length(max=60)])
-    community = StringField(_l("社区"), validators=[Length(max=60)])
+                               validators=[Optional(), Length(max=30, message=_l("来电号码不能超过 30 个字符"))])
+    district = StringField(_l("被反映区"), validators=[Length(max=60, message=_l("被反映区不能超过 60 个字"))])
+    street = StringField(_l("街乡镇"), validators=[Length(max=60, message=_l("街乡镇不能超过 60 个字"))])
+    community = StringField(_l("社区"), validators=[Length(max=60, message=_l("社区不能超过 60 个字"))])
     address = StringField(_l("地址"), validators=[Length(max=200, message=_l("地址不能超过 200 个字"))])
-    enterprise = StringField(_l("涉及企业"), validators=[Length(max=120)])
-    called_at = DateTimeLocalField(_l("来电时间"), format=FMT, validators=[Optional()])
-    dispatched_at = DateTimeLocalField(_l("派单时间"), format=FMT, validators=[Optional()])
+    enterprise = StringField(_l("涉及企业"), validators=[Length(max=120, message=_l("涉及企业不能超过 120 个字"))])
+    called_at = DateTimeLocalField(_l("来电时间"), format=FMT, validators=[Optional()],
+                                   invalid_value_message=_l("来电时间不是有效的日期和时间（如 2026-11-25 09:30）"))
+    dispatched_at = DateTimeLocalField(_l("派单时间"), format=FMT, validators=[Optional()],
+                                       invalid_value_message=_l("派单时间不是有效的日期和时间（如 2026-11-25 09:30）"))
     platform_deadline = DateTimeLocalField(_l("办理时限"), format=FMT, validators=[Optional()],
+                                           invalid_value_message=_l("办理时限不是有效的日期和时间（如 2026-11-25 09:30）"),
                                            description=_l("平台给定的办理时限；留空则按 7 个工作日计算"))
-    urgency = SelectField(_l("紧急程度"), choices=_choices(URGENCIES), default="一般")
-    nature = SelectField(_l("工单性质"), choices=_choices(NATURES), default="主办")
-    source = SelectField(_l("来源"), choices=_choices(SOURCES), default="其他")
+    urgency = SelectField(_l("紧急程度"), choices=_choices(URGENCIES), default="一般",
+                          invalid_choice_message=_l("所选紧急程度不在可选范围内"))
+    nature = SelectField(_l("工单性质"), choices=_choices(NATURES), default="主办",
+                         invalid_choice_message=_l("所选工单性质不在可选范围内"))
+    source = SelectField(_l("来源"), choices=_choices(SOURCES), default="其他",
+                         invalid_choice_message=_l("所选来源不在可选范围内"))
 
     def validate_caller_phone(self, field):
         """A number typed at the desk: its real fault said precisely (too short, a mobile without 11 digits)."""

@@ -18,8 +18,8 @@ class UserForm(FlaskForm):
                                                   Length(max=60, message=_l("用户名不能超过 60 个字符"))])
     name = StringField(_l("姓名"), validators=[InputRequired(message=_l("请填写姓名")),
                                              Length(max=60, message=_l("姓名不能超过 60 个字"))])
-    roles = MultiCheckboxField(_l("角色"), choices=[])
-    section = SelectField(_l("科室"), choices=[], validators=[Optional()])
+    roles = MultiCheckboxField(_l("角色"), choices=[], invalid_choice_message=_l("所选角色不存在"))
+    section = SelectField(_l("科室"), choices=[], validators=[Optional()], invalid_choice_message=_l("所选科室不存在"))
     phone = StringField(_l("电话"), validators=[Length(max=30, message=_l("电话不能超过 30 个字符"))])
     password = PasswordField(_l("初始密码"), validators=[Optional()],
                              description=_l("留空则自动生成；用户首次登录时必须修改。"))
