@@ -47,6 +47,12 @@ def _sqlite_pragmas(engine):
         cursor.close()
 
 
+def _pooled(uri: str) -> bool:
+    """A database reached through SQLAlchemy's QueuePool (PostgreSQL, a SQLite file; not SQLite in memory)."""
+    return uri.startswith("postgresql") or (uri.startswith("sqlite:///") and ":memory:" not in uri
+                                            and "mode=memory" not in uri)
+
+
 def create_app(overrides: dict | None = None, wiring=None) -> Flask:
     """The application factory. ``wiring`` replaces the one ``app/bootstrap.py`` builds (tests)."""
     app = Flask(__name__, instance_relative_config=False)
@@ -70,6 +76,10 @@ def create_app(overrides: dict | None = None, wiring=None) -> Flask:
         # a pooled connection the server dropped (a restart, a failover, an idle timeout) is replaced
         # before use, instead of failing the first request after it with the 503 page
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    if _pooled(app.config["SQLALCHEMY_DATABASE_URI"]):
+        size = app.config["JIESU_DB_POOL_SIZE"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": size, "max_overflow": size,
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -165,6 +165,10 @@ def serve_app(app, host, port, with_worker, threads=8):
         scheduler.start()
         app.extensions["jiesu_export_runner"] = exports = ExportRunner(app)
         exports.start()
+    pool = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("pool_size")
+    if pool is not None and threads > pool:
+        click.echo(f"注意：--threads {threads} 多于数据库连接数 {pool}（JIESU_DB_POOL_SIZE）："
+                   f"高峰时多出的请求要等连接。请把 JIESU_DB_POOL_SIZE 设为不少于 {threads}。", err=True)
     click.echo(f"接诉工单台：http://{host}:{port}（{threads} 个线程）")
     # bodies above the largest route limit are refused from their Content-Length, before any is read
     waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=largest_body(app.config))
