@@ -3,11 +3,14 @@
 Camunda Modeler writes unquoted ISO timer literals (``PT4H``), JUEL expressions
 (``${approved}``, ``${!a && b}``, ``${x eq 'gt'}``) and, in old files, the activiti
 namespace. We rewrite those into Python at deploy time, so a process owner's diagram runs
-as drawn. Activiti's extensions (``activiti:assignee``, ``activiti:formData`` ...) are
-Camunda's under another namespace (Camunda 7 began as a fork of Activiti 5): ``adopt_camunda``
-renames them on the parsed tree. A file converted between the tools often carries both on one
-element; Camunda's is kept and a differing Activiti one is reported (a textual swap of the
-namespace made them one attribute twice, a file lxml refuses).
+as drawn. Activiti's and Flowable's extensions (``activiti:assignee``, ``flowable:candidateGroups``,
+``activiti:formData`` ...) are Camunda's under another namespace (Camunda 7 and Flowable 6 both
+began as forks of Activiti 5): ``adopt_camunda`` renames them on the parsed tree. A file converted
+between the tools often carries both on one element; Camunda's is kept and a differing other one
+is reported (a textual swap of the namespace made them one attribute twice, a file lxml refuses).
+Their forms (``activiti:formProperty`` / ``flowable:formProperty``, also Camunda's older form)
+become ``camunda:formData`` fields, which is all SpiffWorkflow reads; what a form property says
+that those fields cannot (a double, a hidden field, an expression it is written through) is reported.
 
 JUEL is converted token by token: words inside string literals stay as written
 (``${decision == 'true'}`` compares with the text ``'true'``). What cannot be converted
@@ -24,7 +27,8 @@ from lxml import etree
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ACTIVITI_NS = "http://activiti.org/bpmn"
-FOREIGN = {ACTIVITI_NS: "activiti"}  # namespaces whose extensions are Camunda's, with the prefix named to the owner
+FLOWABLE_NS = "http://flowable.org/bpmn"
+FOREIGN = {ACTIVITI_NS: "activiti", FLOWABLE_NS: "flowable"}  # namespaces whose extensions are Camunda's, with the prefix named to the owner
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
 
 _ISO_LITERAL = re.compile(
@@ -161,53 +165,183 @@ def _shape(node) -> tuple:
             tuple(_shape(c) for c in node if isinstance(c.tag, str)))
 
 
+def _tool(prefix: str) -> str:
+    return prefix.capitalize()  # activiti -> Activiti: the tool a prefix comes from, as its owner knows it
+
+
+def _converted(written: str, kept: str) -> str:
+    return f"在 {_tool(written)} 和 {_tool(kept)} 之间转换过的文件常见"
+
+
 def _adopt_attributes(node, dropped: list) -> None:
+    origin: dict[str, str] = {}  # camunda attribute -> the prefix it was written with (when not camunda's own)
     for name in [k for k in node.attrib if etree.QName(k).namespace in FOREIGN]:
         qname = etree.QName(name)
         value, camunda = node.attrib.pop(name), f"{{{CAMUNDA_NS}}}{qname.localname}"
         kept = node.get(camunda)
+        prefix, local = FOREIGN[qname.namespace], qname.localname
         if kept is None:
             node.set(camunda, value)
+            origin[local] = prefix
         elif kept != value:
-            prefix, local = FOREIGN[qname.namespace], qname.localname
-            dropped.append((node, f"同时写有 camunda:{local}=\"{_short(kept)}\" 和 {prefix}:{local}=\"{_short(value)}\"，"
-                                  f"取值不同：按 camunda:{local} 执行，{prefix}:{local} 不起作用（在 Activiti 和 Camunda "
-                                  "之间转换过的文件常见）；请删除不用的一个，或改成相同的取值"))
+            other = origin.get(local, "camunda")
+            dropped.append((node, f"同时写有 {other}:{local}=\"{_short(kept)}\" 和 {prefix}:{local}=\"{_short(value)}\"，"
+                                  f"取值不同：按 {other}:{local} 执行，{prefix}:{local} 不起作用（{_converted(prefix, other)}）；"
+                                  "请删除不用的一个，或改成相同的取值"))
+
+
+def _adopt_children(node, dropped: list) -> dict[str, str]:
+    """Foreign extension elements renamed into Camunda's namespace; where one kind is written in several
+    namespaces, Camunda's (else the first written) is kept. Returns the prefix each kept kind was written with."""
+    kinds: dict[str, dict[str, list]] = {}  # local name -> namespace -> its elements, in document order
+    for child in node:
+        if isinstance(child.tag, str):
+            qname = etree.QName(child)
+            if qname.namespace == CAMUNDA_NS or qname.namespace in FOREIGN:
+                kinds.setdefault(qname.localname, {}).setdefault(qname.namespace, []).append(child)
+    origin = {}
+    for local, written in kinds.items():
+        kept_ns = CAMUNDA_NS if CAMUNDA_NS in written else next(iter(written))
+        kept = FOREIGN.get(kept_ns, "camunda")
+        origin[local] = kept
+        for namespace, children in written.items():
+            if namespace == kept_ns:
+                for child in children:
+                    child.tag = f"{{{CAMUNDA_NS}}}{local}"
+                continue
+            if [_shape(c) for c in children] != [_shape(c) for c in written[kept_ns]]:  # all of one kind at once
+                prefix = FOREIGN[namespace]
+                dropped.append((node, f"同时写有 {kept}:{local} 和 {prefix}:{local}，内容不同：按 {kept}:{local} 执行，"
+                                      f"{prefix}:{local} 不起作用（{_converted(prefix, kept)}）；"
+                                      "请删除不用的一个，或改成相同的内容"))
+            for child in children:
+                node.remove(child)
+    return origin
 
 
 def adopt_camunda(root) -> list[tuple]:
-    """Rename Activiti's extension attributes and elements into Camunda's namespace, in place.
+    """Rename Activiti's and Flowable's extension attributes and elements into Camunda's namespace, in place,
+    and turn their form properties into Camunda's form fields (``form_properties``).
 
     Where an element carries both (``activiti:assignee`` and ``camunda:assignee``; an
     ``activiti:formData`` beside a ``camunda:formData``), Camunda's is kept and the other dropped.
-    Returns (node, Chinese reason) for each dropped one that said something else.
+    Returns (node, Chinese reason) for each dropped one that said something else, and for what a
+    form property says that the form cannot.
     """
     dropped: list[tuple] = []
     todo = [root]
     while todo:
         node = todo.pop()
         _adopt_attributes(node, dropped)
-        children = [c for c in node if isinstance(c.tag, str)]
-        camunda = {etree.QName(c).localname for c in children if etree.QName(c).namespace == CAMUNDA_NS}
-        compared: set = set()
-        for child in children:
-            qname = etree.QName(child)
-            if qname.namespace in FOREIGN and qname.localname in camunda:
-                if qname.text not in compared:  # all of one kind at once (listeners may come several)
-                    compared.add(qname.text)
-                    mine = [_shape(c) for c in children if c.tag == child.tag]
-                    theirs = [_shape(c) for c in children if c.tag == f"{{{CAMUNDA_NS}}}{qname.localname}"]
-                    if mine != theirs:
-                        prefix, local = FOREIGN[qname.namespace], qname.localname
-                        dropped.append((node, f"同时写有 camunda:{local} 和 {prefix}:{local}，内容不同：按 camunda:{local} "
-                                              f"执行，{prefix}:{local} 不起作用（在 Activiti 和 Camunda 之间转换过的文件常见）；"
-                                              "请删除不用的一个，或改成相同的内容"))
-                node.remove(child)
-                continue
-            if qname.namespace in FOREIGN:
-                child.tag = f"{{{CAMUNDA_NS}}}{qname.localname}"
-            todo.append(child)
+        origin = _adopt_children(node, dropped)
+        if "formProperty" in origin:
+            form_properties(node, origin, dropped)
+        todo.extend(c for c in node if isinstance(c.tag, str))
     return dropped
+
+
+# Activiti's and Flowable's forms (and Camunda's older one): <x:formProperty id name type required readable writable
+# variable expression default datePattern> with <x:value id name> for an enum, in a task's or start event's
+# extensionElements. SpiffWorkflow reads only camunda:formData, so they become its form fields.
+_FORM_TYPES = ("string", "long", "boolean", "date", "enum")  # Camunda's form types, which the form builder shows
+_TRUE, _FALSE = ("true", "yes", "on", "enabled", "active"), ("false", "no", "off", "disabled", "inactive")  # (Activiti's)
+_VARIABLE = re.compile(r"\s*[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\s*")
+
+
+def form_properties(extension, origin: dict, dropped: list) -> None:
+    """The ``camunda:formProperty`` children of an extensionElements as a camunda:formData in their place;
+    a formData already there is kept and they are dropped. ``origin``: the prefix each kind was written with."""
+    c, prefix = f"{{{CAMUNDA_NS}}}", origin.get("formProperty", "camunda")
+    found = [child for child in extension if child.tag == f"{c}formProperty"]
+    if not found:
+        return
+    owner = extension.getparent() if extension.getparent() is not None else extension
+    written = f"{prefix}:formProperty"
+    form = extension.find(f"{c}formData")
+    if form is not None:
+        theirs = [_target(p) for p in found]
+        if theirs != [f.get("id") for f in form.iterfind(f"{c}formField")]:
+            data = f"{origin.get('formData', 'camunda')}:formData"
+            dropped.append((owner, f"同时写有 {data} 和 {written}（{'、'.join(theirs)}）：表单按 {data} 的字段显示，"
+                                   f"{written} 不起作用；请删除不用的一个"))
+        for prop in found:
+            extension.remove(prop)
+        return
+    form = etree.Element(f"{c}formData")
+    found[0].addprevious(form)
+    for prop in found:
+        field = _form_field(prop, owner, prefix, dropped)
+        if field is not None:
+            form.append(field)
+        extension.remove(prop)
+
+
+def _named(expression: str | None) -> str | None:
+    """The variable an expression is no more than (``${x}``), else None."""
+    found = _VARIABLE.fullmatch(expression or "")
+    return found.group(1) if found and found.group(1) not in _WORDS else None
+
+
+def _target(prop) -> str:
+    """The variable a form property's value is read from and stored in: ``variable``, else the one its
+    ``expression`` names (``${x}``), else its id (as Activiti does)."""
+    return (prop.get("variable") or "").strip() or _named(prop.get("expression")) or prop.get("id") or ""
+
+
+def _flag(prop, attribute: str, default: bool, said) -> bool:
+    value = (prop.get(attribute) or "").strip()
+    if not value:
+        return default
+    if value.lower() in _TRUE + _FALSE:
+        return value.lower() in _TRUE
+    said(f"{attribute}=\"{_short(value)}\" 不是 true 或 false，按 {str(default).lower()} 处理")
+    return default
+
+
+def _form_field(prop, owner, prefix: str, dropped: list):
+    c, tool = f"{{{CAMUNDA_NS}}}", _tool(prefix)
+    ident, label = prop.get("id") or "", (prop.get("name") or "").strip()
+    what = f"{prefix}:formProperty {ident}" + (f"（{label}）" if label and label != ident else "")
+
+    def said(reason: str) -> None:
+        before, after = ("" if what.endswith("）") else " "), (" " if reason[0].isascii() else "")
+        dropped.append((owner, f"表单字段 {what}{before}的{after}{reason}"))
+
+    target = _target(prop)
+    expression, default = (prop.get("expression") or "").strip(), prop.get("default")
+    named = _named(expression)
+    if expression and not named and not (prop.get("variable") or "").strip():
+        said(f"expression=\"{_short(expression)}\" 不受支持（本系统只能直接读写变量，不能经表达式读写）："
+             f"填写的值存入变量 {ident}")
+    readable = _flag(prop, "readable", True, said)
+    writable = _flag(prop, "writable", True, said)
+    required = _flag(prop, "required", False, said)
+    if not readable:
+        said(f"readable=\"false\"：{tool} 不在表单中显示它，本系统同样不显示（没有转换成表单字段）"
+             + (f"；它的默认值不会存入变量 {target}，需要时请用脚本任务赋值" if default is not None else ""))
+        return None
+    kind = (prop.get("type") or "").strip() or "string"
+    if kind not in _FORM_TYPES:
+        said(f"类型 {kind} 不受支持（表单支持 string、long、boolean、date、enum）：按文本（string）显示和保存"
+             + (f"，流程中按数字比较前请先转换，例如 float({target})" if kind == "double" else ""))
+        kind = "string"
+    field = etree.Element(f"{c}formField", id=target, type=kind)
+    if label:
+        field.set("label", label)
+    if default is not None:
+        field.set("defaultValue", default)  # a ${…} default is computed per task, like camunda:formField's
+    elif named or not writable:
+        field.set("defaultValue", f"${{{target}}}")  # shown as Activiti shows it: the variable's value
+    if kind == "enum":
+        for value in prop:
+            if isinstance(value.tag, str) and etree.QName(value).localname == "value":
+                etree.SubElement(field, f"{c}value", id=value.get("id") or "", name=value.get("name") or "")
+    constraints = (["required"] if required else []) + ([] if writable else ["readonly"])
+    if constraints:
+        validation = etree.SubElement(field, f"{c}validation")
+        for name in constraints:
+            etree.SubElement(validation, f"{c}constraint", name=name)
+    return field
 
 
 def normalise(xml: bytes) -> bytes:

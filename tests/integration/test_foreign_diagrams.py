@@ -119,3 +119,55 @@ def test_a_process_that_starts_on_a_signal_is_refused(app):
 def test_an_unnamed_flow_out_of_a_gateway_is_named_by_its_id_apart_from_the_text(app):
     found = {p.message for p in deployment.lint(diagram("unnamed_gateway_flows.bpmn")).errors}
     assert "出口 EAID_to_a 既没有条件，也不是默认出口：请加条件或把它设为默认出口" in found, found
+
+
+def test_a_flowable_diagram_deploys_with_its_groups_due_date_and_form_as_flowables_attributes_say(app):
+    """flowable:candidateGroups / assignee / formKey / dueDate and flowable:formProperty were not read: each task
+    was refused as 没有设置候选组或办理人, and (had it passed) would have had no form fields."""
+    xml = diagram("flowable_venue_check.bpmn")
+    report = deployment.lint(xml)
+    assert report.ok, report.problems
+    assert [(p.element_id, p.message.split("：")[0]) for p in report.warnings] == [
+        ("siteCheck", "表单字段 flowable:formProperty fineAmount（罚款金额（元））的类型 double 不受支持（表单支持 string、long、"
+                      "boolean、date、enum）")]
+    run = deployment.dry_run(xml, {})
+    assert run.ok and run.completed and run.end_event == "处理完毕", run.problems
+    assert [(t["element_id"], t["candidate_groups"], t["assignee"], bool(t["due"])) for t in run.user_tasks] == [
+        ("siteCheck", ["inspector"], None, True), ("decide", [], "zhuguan", False)]  # the ${checkResult …} flow taken
+    assert [t["element_id"] for t in run.timers] == ["siteCheckOverdue"]
+    assert run.timers[0]["due"] == run.user_tasks[0]["due"]  # flowable:dueDate P3D, the boundary timer P3D
+    meta = deployment.deploy(xml).task_meta
+    check = meta["siteCheck"]
+    assert (check["form_key"], check["candidate_groups"], check["due_date"]) == ("siteCheckForm", ["'inspector'"], "'P3D'")
+    assert [(f["id"], f["type"], f["label"], "required" in f["validation"]) for f in check["fields"]] == [
+        ("venueName", "string", "场所名称", True), ("checkResult", "enum", "核查结论", True),
+        ("checkedAt", "date", "核查时间", True), ("peopleCount", "long", "在场人数", False),
+        ("needRectify", "boolean", "是否责令整改", False), ("fineAmount", "string", "罚款金额（元）", False)]
+    assert check["fields"][1]["options"] == [["confirmed", "属实"], ["partly", "部分属实"], ["unfounded", "不属实"]]
+    assert check["fields"][3]["default"] == "0"
+    shown = meta["decide"]["fields"][1]  # expression="${venueName}" writable="false": the site's name, read only
+    assert (shown["id"], shown["label"], shown["default"], list(shown["validation"])) == (
+        "venueName", "场所", "${venueName}", ["readonly"])
+    assert meta["superviseCheck"]["candidate_groups"] == ["'supervisor'"]
+
+
+def test_an_activiti_tasks_form_properties_become_its_form(app):
+    """activiti:formProperty was not read: the task deployed with no form fields and no word about it."""
+    from wtforms import BooleanField, DateTimeLocalField, IntegerField, StringField
+
+    from app.forms.builder import ChoiceField, build_form_class
+
+    xml = diagram("flowable_venue_check.bpmn").replace(b"http://flowable.org/bpmn", b"http://activiti.org/bpmn") \
+        .replace(b"flowable:", b"activiti:").replace(b"xmlns:flowable=", b"xmlns:activiti=")
+    warnings = [p.message for p in deployment.lint(xml).warnings]
+    assert len(warnings) == 1 and warnings[0].startswith("表单字段 activiti:formProperty fineAmount（罚款金额（元））的类型 double")
+    meta = deployment.deploy(xml).task_meta["siteCheck"]
+    with app.test_request_context():
+        form = build_form_class(("activiti", "siteCheck"), meta["fields"])(meta={"csrf": False})
+    kinds = {name: type(form[name]) for name in ("venueName", "checkResult", "checkedAt", "peopleCount", "needRectify",
+                                                 "fineAmount")}
+    assert kinds == {"venueName": StringField, "checkResult": ChoiceField, "checkedAt": DateTimeLocalField,
+                     "peopleCount": IntegerField, "needRectify": BooleanField, "fineAmount": StringField}
+    assert [name for name in kinds if form[name].flags.required] == ["venueName", "checkResult", "checkedAt"]
+    assert form["checkResult"].choices == [("confirmed", "属实"), ("partly", "部分属实"), ("unfounded", "不属实")]
+    assert (form["peopleCount"].data, str(form["venueName"].label.text)) == (0, "场所名称")

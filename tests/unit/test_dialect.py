@@ -54,8 +54,8 @@ def test_a_broken_file_is_explained_in_chinese_without_the_parsers_english(xml, 
 
 
 def _adopted(body: str):
-    root = dialect.parse_xml(f'<d xmlns:camunda="{dialect.CAMUNDA_NS}" xmlns:activiti="{dialect.ACTIVITI_NS}">'
-                             f'{body}</d>'.encode())
+    root = dialect.parse_xml(f'<d xmlns:camunda="{dialect.CAMUNDA_NS}" xmlns:activiti="{dialect.ACTIVITI_NS}" '
+                             f'xmlns:flowable="{dialect.FLOWABLE_NS}">{body}</d>'.encode())
     return root, dialect.adopt_camunda(root)
 
 
@@ -94,3 +94,137 @@ def test_an_activiti_start_form_and_starter_groups_are_read_as_camundas():
     assert start_forms.is_startable(xml, "assessment_appeal")
     assert start_forms.starter_groups(xml, "assessment_appeal") == ["supervisor", "handler"]
     assert [f["id"] for f in start_forms.start_form(xml, "assessment_appeal")["fields"]] == ["appeal_reason", "appeal_kind"]
+
+
+C = f"{{{dialect.CAMUNDA_NS}}}"
+
+
+def test_flowables_extensions_become_camundas_and_a_differing_one_is_named_as_flowables():
+    """A Flowable diagram was refused as 没有设置候选组或办理人: flowable:candidateGroups was not read."""
+    root, dropped = _adopted('<t id="a" flowable:candidateGroups="inspector" flowable:formKey="k" flowable:dueDate="P3D" '
+                             'camunda:assignee="zhuguan" flowable:assignee="paidan"><flowable:taskListener event="create"/></t>')
+    assert dict(root[0].attrib) == {"id": "a", f"{C}candidateGroups": "inspector", f"{C}formKey": "k",
+                                    f"{C}dueDate": "P3D", f"{C}assignee": "zhuguan"}
+    assert root[0][0].tag == f"{C}taskListener"
+    [(node, reason)] = dropped
+    assert node.get("id") == "a" and reason.startswith(
+        '同时写有 camunda:assignee="zhuguan" 和 flowable:assignee="paidan"，取值不同：按 camunda:assignee 执行，'
+        "flowable:assignee 不起作用（在 Flowable 和 Camunda 之间转换过的文件常见）")
+
+
+def test_activitis_and_flowables_without_camundas_keep_the_first_written_and_name_both():
+    root, dropped = _adopted('<t id="a" activiti:assignee="zhuguan" flowable:assignee="paidan">'
+                             '<activiti:formData><activiti:formField id="x"/></activiti:formData>'
+                             '<flowable:formData><flowable:formField id="y"/></flowable:formData></t>')
+    assert root[0].get(f"{C}assignee") == "zhuguan" and [c.tag for c in root[0]] == [f"{C}formData"]
+    assert root[0][0][0].get("id") == "x"
+    assert [r.split("，")[0] for _n, r in dropped] == [
+        '同时写有 activiti:assignee="zhuguan" 和 flowable:assignee="paidan"', "同时写有 activiti:formData 和 flowable:formData"]
+    assert "在 Flowable 和 Activiti 之间转换过的文件常见" in dropped[0][1]
+
+
+def _form(props: str, prefix: str = "flowable"):
+    """The camunda:formData fields a task's form properties become, and what was said about them."""
+    root, dropped = _adopted(f'<userTask id="t" name="核查"><extensionElements>{props}</extensionElements></userTask>'
+                             .replace("P:", f"{prefix}:"))
+    [extension] = root[0]
+    forms = extension.findall(f"{C}formData")
+    assert not extension.findall(f"{C}formProperty") and len(forms) <= 1
+    fields = []
+    for f in forms[0] if forms else []:
+        fields.append({"attrib": dict(f.attrib), "values": [(v.get("id"), v.get("name")) for v in f.iterfind(f"{C}value")],
+                       "constraints": [v.get("name") for v in f.iterfind(f"{C}validation/{C}constraint")]})
+    assert all(node.get("id") == "t" for node, _r in dropped)  # the task is named, not the form property
+    return fields, [reason for _n, reason in dropped]
+
+
+@pytest.mark.parametrize("kind", ["string", "long", "boolean", "date", "enum"])
+def test_a_form_propertys_type_camunda_has_is_kept(kind):
+    fields, said = _form(f'<P:formProperty id="x" name="字段" type="{kind}"/>')
+    assert fields == [{"attrib": {"id": "x", "type": kind, "label": "字段"}, "values": [], "constraints": []}] and not said
+
+
+def test_a_form_property_without_a_type_is_text_and_a_date_pattern_is_left_to_the_date_picker():
+    fields, said = _form('<P:formProperty id="x"/><P:formProperty id="d" type="date" datePattern="yyyy-MM-dd"/>')
+    assert [f["attrib"] for f in fields] == [{"id": "x", "type": "string"}, {"id": "d", "type": "date"}] and not said
+
+
+@pytest.mark.parametrize(("kind", "hint"), [("double", "，流程中按数字比较前请先转换，例如 float(amount)"), ("user", "")])
+def test_a_form_propertys_type_the_form_lacks_becomes_text_with_a_warning(kind, hint):
+    fields, said = _form(f'<P:formProperty id="amount" name="金额" type="{kind}"/>')
+    assert fields[0]["attrib"]["type"] == "string"
+    assert said == [f"表单字段 flowable:formProperty amount（金额）的类型 {kind} 不受支持（表单支持 string、long、boolean、date、"
+                    f"enum）：按文本（string）显示和保存{hint}"]
+
+
+def test_an_enums_values_become_camundas_options():
+    fields, said = _form('<P:formProperty id="r" type="enum"><P:value id="confirmed" name="属实"/>'
+                         '<P:value id="unfounded" name="不属实"/></P:formProperty>', prefix="activiti")
+    assert fields[0]["values"] == [("confirmed", "属实"), ("unfounded", "不属实")] and not said
+
+
+@pytest.mark.parametrize(("attributes", "constraints", "said"), [
+    ('required="true"', ["required"], []),
+    ('required="TRUE"', ["required"], []),
+    ('required="false"', [], []),
+    ('required="${must}"', [], ['表单字段 flowable:formProperty x 的 required="${must}" 不是 true 或 false，按 false 处理']),
+    ('writable="false" required="true"', ["required", "readonly"], []),
+])
+def test_required_and_not_writable_become_constraints(attributes, constraints, said):
+    fields, found = _form(f'<P:formProperty id="x" {attributes}/>')
+    assert (fields[0]["constraints"], found) == (constraints, said)
+
+
+def test_a_field_that_is_not_writable_shows_the_variables_value_read_only():
+    fields, said = _form('<P:formProperty id="venue" writable="false"/>')
+    assert fields[0]["attrib"]["defaultValue"] == "${venue}" and fields[0]["constraints"] == ["readonly"] and not said
+
+
+def test_a_field_that_is_not_readable_is_left_out_and_said():
+    fields, said = _form('<P:formProperty id="secret" name="内部" readable="false" default="x"/><P:formProperty id="y"/>')
+    assert [f["attrib"]["id"] for f in fields] == ["y"]
+    assert said == ['表单字段 flowable:formProperty secret（内部）的 readable="false"：Flowable 不在表单中显示它，本系统同样不显示'
+                    "（没有转换成表单字段）；它的默认值不会存入变量 secret，需要时请用脚本任务赋值"]
+
+
+@pytest.mark.parametrize(("attributes", "field", "said"), [
+    ('default="0" type="long"', {"id": "x", "type": "long", "defaultValue": "0"}, []),
+    ('default="${now()}" type="date"', {"id": "x", "type": "date", "defaultValue": "${now()}"}, []),  # computed per task
+    ('variable="venue_name"', {"id": "venue_name", "type": "string"}, []),
+    ('expression="${venueName}"', {"id": "venueName", "type": "string", "defaultValue": "${venueName}"}, []),
+    ('expression="${order.amount}"', {"id": "x", "type": "string"},
+     ['表单字段 flowable:formProperty x 的 expression="${order.amount}" 不受支持（本系统只能直接读写变量，不能经表达式读写）：'
+      "填写的值存入变量 x"]),
+])
+def test_defaults_variables_and_expressions(attributes, field, said):
+    fields, found = _form(f'<P:formProperty id="x" {attributes}/>')
+    assert (fields[0]["attrib"], found) == (field, said)
+
+
+def test_a_camunda_form_data_beside_form_properties_is_kept_and_the_other_ones_named():
+    fields, said = _form('<camunda:formData><camunda:formField id="a" type="string"/></camunda:formData>'
+                         '<P:formProperty id="a"/><P:formProperty id="b"/>')
+    assert [f["attrib"]["id"] for f in fields] == ["a"]
+    assert said == ["同时写有 camunda:formData 和 flowable:formProperty（a、b）：表单按 camunda:formData 的字段显示，"
+                    "flowable:formProperty 不起作用；请删除不用的一个"]
+    fields, said = _form('<P:formProperty id="a"/><camunda:formData><camunda:formField id="a"/></camunda:formData>')
+    assert [f["attrib"]["id"] for f in fields] == ["a"] and not said  # the same fields, converted by a tool
+
+
+def test_camundas_own_older_form_properties_are_read_too():
+    fields, said = _form('<P:formProperty id="x" name="说明" required="true"/>', prefix="camunda")
+    assert fields == [{"attrib": {"id": "x", "type": "string", "label": "说明"}, "values": [], "constraints": ["required"]}]
+
+
+def test_a_flowable_start_events_form_properties_are_the_start_form():
+    from app.engine import start_forms
+
+    xml = f'''<definitions xmlns="{dialect.BPMN_NS}" xmlns:flowable="{dialect.FLOWABLE_NS}">
+      <process id="p" flowable:candidateStarterGroups="supervisor"><startEvent id="s" name="提出申诉"><extensionElements>
+        <flowable:formProperty id="reason" name="申诉理由" required="true"/>
+        <flowable:formProperty id="kind" name="申诉类别" type="enum"><flowable:value id="超期" name="超期认定"/>
+        </flowable:formProperty></extensionElements></startEvent></process></definitions>'''.encode()
+    assert start_forms.starter_groups(xml, "p") == ["supervisor"]
+    form = start_forms.start_form(xml, "p")
+    assert [(f["id"], f["label"], f["type"], f["validation"], f["options"]) for f in form["fields"]] == [
+        ("reason", "申诉理由", "string", {"required": None}, []), ("kind", "申诉类别", "enum", {}, [["超期", "超期认定"]])]

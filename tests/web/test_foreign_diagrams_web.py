@@ -1,6 +1,7 @@
 """A process owner's own diagram through the workbench's HTTP routes: what the modeler's calls answer."""
 
 import json
+import re
 
 
 def test_a_diagram_over_the_limit_is_refused_in_json_the_modeler_shows(app, browser):
@@ -51,3 +52,42 @@ def test_a_lone_surrogate_in_the_modelers_calls_is_refused_in_json(app, browser)
         response = b.client.open(url, method=method, data=body, content_type="application/json",
                                  headers={"X-CSRFToken": token})
         assert response.is_json and "孤立的代理项" in response.get_json()["message"], url
+
+
+def test_a_flowable_tasks_form_properties_are_its_form_on_the_task_page(app, browser):
+    """flowable:formProperty was not read: the task page of a Flowable diagram showed no fields to fill."""
+    import html
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from app.engine import instances
+    from app.extensions import db
+    from app.models import WorkItem
+    from app.services.process import apply_snapshot
+
+    xml = (Path(__file__).resolve().parents[1] / "bpmn" / "foreign" / "flowable_venue_check.bpmn").read_bytes()
+    instances.deploy(xml)
+    instance, snap = instances.start("venueComplaintCheck", {}, business_key="venue:web-test")
+    apply_snapshot(instance, None, snap)
+    db.session.commit()
+    item = db.session.scalar(select(WorkItem).where(WorkItem.instance_id == instance.id))
+    assert (item.spec_name, item.due_at is not None) == ("siteCheck", True)
+    jiancha = browser("jiancha")
+    page = html.unescape(jiancha.get(f"/tasks/{item.id}").get_data(as_text=True))
+    for label in ("场所名称", "核查结论", "部分属实", "核查时间", "在场人数", "是否责令整改", "罚款金额（元）"):
+        assert label in page, label
+    refused = html.unescape(jiancha.post(f"/tasks/{item.id}", {"venueName": "星光剧场", "peopleCount": "12"})
+                            .get_data(as_text=True))
+    assert "请选择核查结论" in refused and "请填写核查时间" in refused and 'value="星光剧场"' in refused  # kept as typed
+    response = jiancha.post(f"/tasks/{item.id}", {"venueName": "星光剧场", "checkResult": "partly",
+                                                  "checkedAt": "2026-11-25T15:30", "peopleCount": "12",
+                                                  "needRectify": "y", "fineAmount": "500.5"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    decide = db.session.scalar(select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == "ready"))
+    assert decide.spec_name == "decide"  # ${checkResult == 'confirmed' || checkResult == 'partly'}
+    data = instances.task_data(instance, decide.task_guid)
+    assert (data["venueName"], data["checkResult"], data["peopleCount"], data["needRectify"], data["fineAmount"]) == (
+        "星光剧场", "partly", 12, True, "500.5")
+    page = browser("zhuguan").get(f"/tasks/{decide.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="venueName"[^>]*readonly[^>]*value="星光剧场"', page), "shown, read only"
