@@ -38,10 +38,17 @@ def _attribute(node, name: str, value: str) -> str:
     return value
 
 
+# an Activiti or Flowable form's fields, direct children of the extensionElements (whose other children are not ordered)
+_IN_ORDER = {f"{{{ns}}}formProperty" for ns in (dialect.CAMUNDA_NS, *dialect.FOREIGN)}
+
+
 def _canonical(node) -> str:
-    children = [_canonical(c) for c in node if isinstance(c.tag, str)]
-    if node.tag not in _ORDERED:
-        children.sort()
+    children = [c for c in node if isinstance(c.tag, str)]
+    if node.tag in _ORDERED:
+        children = [_canonical(c) for c in children]
+    else:
+        children = (sorted(_canonical(c) for c in children if c.tag not in _IN_ORDER)
+                    + [_canonical(c) for c in children if c.tag in _IN_ORDER])
     attributes = sorted((k, _attribute(node, k, v)) for k, v in node.attrib.items() if k not in _NOISE)
     return repr((node.tag, attributes, (node.text or "").strip(), children))
 

@@ -36,5 +36,20 @@ def test_what_means_something_changes_the_fingerprint():
     assert _fp(reordered) != _fp(TICKET)
 
 
+def test_the_order_of_a_flowable_forms_fields_changes_the_fingerprint():
+    """Its form properties are the extensionElements' own children: sorted like the others, two fields swapped
+    were "the same diagram" and the new version was refused as unchanged."""
+    flowable = (Path(__file__).resolve().parents[1] / "bpmn" / "foreign" / "flowable_venue_check.bpmn").read_text(
+        encoding="utf-8")
+    a = '<flowable:formProperty id="needRectify" name="是否责令整改" type="boolean"></flowable:formProperty>'
+    b = '<flowable:formProperty id="fineAmount" name="罚款金额（元）" type="double"></flowable:formProperty>'
+    assert a in flowable and b in flowable
+    assert _fp(flowable.replace(a, "@@A@@").replace(b, a).replace("@@A@@", b)) != _fp(flowable)
+    modeler = '<modeler:initiator-can-complete xmlns:modeler="http://flowable.org/modeler"><![CDATA[false]]>' \
+              '</modeler:initiator-can-complete>'
+    moved = flowable.replace(modeler, "", 1).replace("<extensionElements>", "<extensionElements>" + modeler, 1)
+    assert moved != flowable and _fp(moved) == _fp(flowable)  # the other children's order still does not count
+
+
 def test_a_file_that_does_not_parse_is_never_the_same():
     assert fingerprint(b"<not xml") == ""
