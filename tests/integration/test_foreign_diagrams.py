@@ -151,6 +151,15 @@ def test_a_flowable_diagram_deploys_with_its_groups_due_date_and_form_as_flowabl
     assert meta["superviseCheck"]["candidate_groups"] == ["'supervisor'"]
 
 
+def test_who_does_a_task_written_in_a_namespace_nobody_reads_is_named(app):
+    xml = diagram("flowable_venue_check.bpmn").replace(b"http://flowable.org/bpmn", b"http://example.gov.cn/bpmn")
+    found = [(p.element_id, p.message) for p in deployment.lint(xml).errors if "候选组" in p.message]
+    assert found[0] == ("siteCheck", "没有设置候选组或办理人，这个任务没有人能看到（写有 flowable:candidateGroups，但它的命名空间 "
+                                     "http://example.gov.cn/bpmn 本系统不认识；本系统读 Camunda 的 camunda:candidateGroups，"
+                                     "也读 Activiti 和 Flowable 的）")
+    assert len(found) == 3
+
+
 def test_an_activiti_tasks_form_properties_become_its_form(app):
     """activiti:formProperty was not read: the task deployed with no form fields and no word about it."""
     from wtforms import BooleanField, DateTimeLocalField, IntegerField, StringField

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lxml import etree
+
 from app.engine import dialect
 from app.engine.checks import ERROR, WARNING, CheckContext, Report, element_label, expressions, flows, safety
 from app.engine.checks import reliance as relied_on
@@ -63,6 +65,18 @@ def _gateways(report: Report, process) -> None:
                     report.add(*element_label(gateway), f"出口 {flow.get('id')}"
                                                  f"{'（' + flow.get('name') + '）' if flow.get('name') else ' '}"
                                                  "既没有条件，也不是默认出口：请加条件或把它设为默认出口")
+
+
+def _unknown_people(task) -> str:
+    """Who a task goes to, written in a namespace the engine does not read (another tool's), said in its words."""
+    for name, value in task.attrib.items():
+        qname = etree.QName(name)
+        if qname.namespace and qname.localname in ("candidateGroups", "candidateUsers", "assignee") and value.strip():
+            prefix = next((p for p, ns in task.nsmap.items() if ns == qname.namespace and p), "")
+            written = f"{prefix}:{qname.localname}" if prefix else qname.localname
+            return (f"（写有 {written}，但它的命名空间 {qname.namespace} 本系统不认识；本系统读 Camunda 的 camunda:"
+                    f"{qname.localname}，也读 Activiti 和 Flowable 的）")
+    return ""
 
 
 def _groups_known(report: Report, task, context: CheckContext) -> None:
@@ -208,7 +222,7 @@ def check(root, report: Report, context: CheckContext | None) -> None:
                                       "请用 camunda:formData 定义表单字段", WARNING)
     for task in root.iter(f"{B}userTask"):
         if not any((task.get(f"{C}{a}") or "").strip() for a in ("candidateGroups", "candidateUsers", "assignee")):
-            report.add(*element_label(task), "没有设置候选组或办理人，这个任务没有人能看到")
+            report.add(*element_label(task), "没有设置候选组或办理人，这个任务没有人能看到" + _unknown_people(task))
         elif context is not None:
             _groups_known(report, task, context)
     expressions.check(root, report, context)
