@@ -42,7 +42,8 @@ const modeler = new BpmnModeler({
 });
 window.jiesuModeler = modeler; // for the browser tests and the curious
 
-const state = { dirty: false, saving: null, lastSaved: null, serverProblems: [], lintIssues: {}, dryRunMarked: [] };
+const state = { dirty: false, saving: null, lastSaved: null, serverProblems: [], lintIssues: {}, dryRunMarked: [],
+  conversionProblems: [] };  // what renaming an opened Activiti / Flowable file dropped or could not say
 
 function setStatus(text, kind = "muted") {
   const node = $("save-status");
@@ -129,6 +130,7 @@ function renderProblems() {
   list.replaceChildren();
   const rows = [];
   for (const p of state.serverProblems) rows.push({ ...p, source: t.serverCheck });
+  for (const p of state.conversionProblems) rows.push({ ...p, source: t.fileConversion });
   for (const [id, issues] of Object.entries(state.lintIssues)) {
     for (const issue of issues) {
       rows.push({ element_id: id, element_name: elementName(id), severity: issue.category === "error" ? "error" : "warning",
@@ -347,6 +349,8 @@ async function readDiagramFile(file) {
   }
 }
 
+const FOREIGN_NAMESPACE = /["']http:\/\/(activiti|flowable)\.org\/bpmn["']/;
+
 // Why bpmn-js could not read a file, in Chinese: the deploy check's reason (it names the line), else a general one.
 async function importProblem(xml) {
   try {
@@ -379,6 +383,16 @@ $("open-file").addEventListener("change", async (e) => {
     setStatus(`${t.notBpmn}：${t.noLayout}`, "danger");
     return;
   }
+  let converted = { renamed: 0, problems: [] };
+  if (FOREIGN_NAMESPACE.test(xml)) {  // Activiti's or Flowable's names: the panel shows only Camunda's
+    try {
+      converted = await api(cfg.urls.camundaTerms, { method: "POST", csrf: cfg.csrf, json: { xml } });
+    } catch (err) {
+      setStatus(`${t.notBpmn}：${err.message}`, "danger");
+      return;
+    }
+    xml = converted.xml;
+  }
   try {
     await modeler.importXML(xml);
   } catch (err) {
@@ -390,9 +404,13 @@ $("open-file").addEventListener("change", async (e) => {
   canvasAlert(null);
   modeler.get("canvas").zoom("fit-viewport", "auto");
   clearDryRun();
+  state.conversionProblems = converted.problems || [];
+  renderProblems();
   state.dirty = true;
   await keepLocally();
-  setStatus(t.opened.replace("%(name)s", file.name), "warning");
+  setStatus(converted.renamed
+    ? t.openedRenamed.replace("%(name)s", file.name).replace("%(n)s", String(converted.renamed))
+    : t.opened.replace("%(name)s", file.name), "warning");
   saveSoon();
   serverCheckSoon();
 });

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-from app.engine import dialect
+from app.engine import camunda_terms, dialect
 from app.engine.clock import clock
 from app.engine.expressions import to_iso
+from app.engine.specs import DiagramError
 from app.models import ProcessVersion
 from app.services import PermissionDenied, ServiceError, _, deployment, drafts, time_rules
 from app.services.uow import unit_of_work
@@ -72,6 +73,18 @@ def lint(xml: str | bytes) -> list[dict]:
     """Every problem the deploy check finds, each naming its element where it can."""
     data = _bytes(xml)
     return _rule_problems(data) + deployment.lint(data).as_dict()["problems"]
+
+
+def in_camunda_terms(xml: str | bytes) -> dict:
+    """A file of Activiti or Flowable as the modeler's properties panel reads it (``camunda_terms.rewrite``):
+    the XML, how many attributes and elements were renamed, and what the renaming dropped or cannot say."""
+    data = _bytes(xml)
+    try:
+        rewritten = camunda_terms.rewrite(data)
+    except DiagramError as exc:
+        raise ServiceError(exc.problems[0]) from exc
+    return {"xml": rewritten.xml.decode("utf-8"), "renamed": rewritten.renamed,
+            "problems": rewritten.report.as_dict()["problems"]}
 
 
 def dry_run(xml: str | bytes, sample_data: dict | None = None) -> dict:

@@ -219,6 +219,7 @@ ENDPOINTS: dict[str, Audience] = {
     "modeler.edit": PROCESS_OWNERS,
     "modeler.draft": PROCESS_OWNERS.uploads(DIAGRAM_BYTES),
     "modeler.lint": PROCESS_OWNERS.uploads(DIAGRAM_BYTES),
+    "modeler.camunda_terms": PROCESS_OWNERS.uploads(DIAGRAM_BYTES),
     "modeler.dry_run": PROCESS_OWNERS.uploads(DIAGRAM_BYTES),
     "modeler.deploy": PROCESS_OWNERS.uploads(DIAGRAM_BYTES),
     "process_versions.index": PROCESS_WATCHERS,

@@ -76,6 +76,9 @@ def edit():
         "restoredLocal": _("已恢复本机上次未保存的修改，正在保存草稿……"),
         "confirmOpen": _("用所选文件替换画布上的流程图？替换后可用“放弃草稿”回到当前版本。"),
         "opened": _("已打开文件 %(name)s，正在保存为草稿……"),
+        "openedRenamed": _("已打开文件 %(name)s：其中 %(n)s 处 Activiti / Flowable 的写法已改为 Camunda 的写法"
+                           "（属性面板显示的就是它们），正在保存为草稿……"),
+        "fileConversion": _("文件转换"),
         "notBpmn": _("文件无法作为 BPMN 流程图打开"),
         "notXml": _("它不是 BPMN 2.0 的 XML 文件（找不到 definitions 元素）"),
         "badEncoding": _("文件中有字符不符合它声明的编码（没有声明时按 UTF-8 读）：请在建模工具中另存为 UTF-8，"
@@ -89,6 +92,7 @@ def edit():
         "userId": current_user.id,
         "locale": str(get_locale() or ""),
         "urls": {"draft": url_for("modeler.draft"), "lint": url_for("modeler.lint"),
+                 "camundaTerms": url_for("modeler.camunda_terms"),
                  "dryRun": url_for("modeler.dry_run"), "deploy": url_for("modeler.deploy")},
     }
     return render_template("workbench/modeler.html", config=config, process_key=key,
@@ -130,6 +134,16 @@ def lint():
     _owner()
     try:
         return jsonify({"problems": deploy_check.lint(_xml(_json()))})
+    except ServiceError as exc:
+        return _refusal(exc)
+
+
+@bp.route("/api/camunda-terms", methods=["POST"])
+def camunda_terms():
+    """打开文件 of a diagram written for Activiti or Flowable: the file in the Camunda terms the panel shows."""
+    _owner()
+    try:
+        return jsonify(deploy_check.in_camunda_terms(_xml(_json())))
     except ServiceError as exc:
         return _refusal(exc)
 

@@ -35,3 +35,28 @@ def test_files_drawn_elsewhere_open_in_the_modeler_or_say_why_not_in_chinese(liv
         assert js(page, "window.jiesuModeler.get('elementRegistry').get('UserTask_1').businessObject.name") == "审批发票"
         expect(page.locator("#canvas-alert")).to_have_count(0)
         assert page.problems == [], page.problems
+
+
+def test_a_flowable_file_opens_with_its_groups_and_form_in_the_properties_panel(live_server):  # noqa: F811
+    """The panel reads only camunda: names: a Flowable file showed no candidate groups, due date or form fields."""
+    _require_chromium()
+    from playwright.sync_api import expect
+
+    with chromium_page(live_server) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
+        page.wait_for_selector("body[data-modeler-ready='1']")
+        page.locator("#open-file").set_input_files(str(BPMN / "foreign" / "flowable_venue_check.bpmn"))
+        expect(page.locator("#save-status")).to_contain_text("Activiti / Flowable 的写法已改为 Camunda 的写法")
+        expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
+        task = "window.jiesuModeler.get('elementRegistry').get('siteCheck').businessObject"
+        assert js(page, f"{task}.candidateGroups") == "inspector" and js(page, f"{task}.dueDate") == "P3D"
+        fields = js(page, f"{task}.extensionElements.values.find(v => v.$type === 'camunda:FormData')"
+                          ".fields.map(f => f.id)")
+        assert "venueName" in fields and "fineAmount" in fields, fields
+        expect(page.locator("#problems")).to_contain_text("[文件转换]")
+        expect(page.locator("#problems")).to_contain_text("double")
+        page.locator("#canvas g[data-element-id='siteCheck']").first.click()
+        expect(page.locator(".bio-properties-panel")).to_contain_text("表单字段6venueName")  # the form's six fields
+        assert page.problems == [], page.problems

@@ -59,6 +59,7 @@ MATRIX: dict[str, str] = {
     "modeler.edit": "process_owner admin",
     "modeler.draft": "process_owner admin",
     "modeler.lint": "process_owner admin",
+    "modeler.camunda_terms": "process_owner admin",
     "modeler.dry_run": "process_owner admin",
     "modeler.deploy": "process_owner admin",
     "process_versions.index": "process_owner supervisor admin",

@@ -91,3 +91,40 @@ def test_a_flowable_tasks_form_properties_are_its_form_on_the_task_page(app, bro
         "星光剧场", "partly", 12, True, "500.5")
     page = browser("zhuguan").get(f"/tasks/{decide.id}").get_data(as_text=True)
     assert re.search(r'<input[^>]*name="venueName"[^>]*readonly[^>]*value="星光剧场"', page), "shown, read only"
+
+
+def test_a_flowable_file_comes_back_in_camunda_terms_for_the_modelers_panel(app, browser):
+    """The properties panel shows only camunda: attributes: a Flowable file opened in the modeler showed no
+    candidate groups, no due date and no form, although the deploy check read them."""
+    from pathlib import Path
+
+    from lxml import etree
+
+    foreign = Path(__file__).resolve().parents[1] / "bpmn" / "foreign"
+    flowable = (foreign / "flowable_venue_check.bpmn").read_text(encoding="utf-8")
+    b = browser("liucheng")
+    token = b.csrf("/modeler/edit?process=ticket_lifecycle")
+
+    def ask(xml, who=b, csrf=token):
+        return who.client.post("/modeler/api/camunda-terms", data=json.dumps({"xml": xml}),
+                               content_type="application/json", headers={"X-CSRFToken": csrf})
+
+    answer = ask(flowable).get_json()
+    assert answer["renamed"] >= 20 and "flowable:" not in answer["xml"] and "xmlns:flowable" not in answer["xml"]
+    root = etree.fromstring(answer["xml"].encode())
+    camunda = "{http://camunda.org/schema/1.0/bpmn}"
+    task = root.find(".//{*}userTask[@id='siteCheck']")
+    assert task.get(camunda + "candidateGroups") == "inspector" and task.get(camunda + "dueDate") == "P3D"
+    fields = [f.get("id") for f in task.iter(camunda + "formField")]
+    assert fields[:2] == ["venueName", "checkResult"] and "fineAmount" in fields
+    assert len(root.findall(".//{*}BPMNShape")) == len(etree.fromstring(flowable.encode()).findall(".//{*}BPMNShape"))
+    assert "${" in "".join(root.find(".//{*}conditionExpression").itertext()), "expressions as written, not Python"
+    (warning,) = answer["problems"]
+    assert warning["severity"] == "warning" and "double" in warning["message"] and warning["element_id"] == "siteCheck"
+
+    camunda_file = (Path(__file__).resolve().parents[2] / "processes" / "ticket.bpmn").read_text(encoding="utf-8")
+    assert ask(camunda_file).get_json() == {"xml": camunda_file, "renamed": 0, "problems": []}, "nothing to rename"
+    refused = ask((foreign / "decision.dmn").read_text(encoding="utf-8"))
+    assert refused.status_code == 400 and refused.get_json()["message"].startswith("这是 DMN 决策表文件")
+    clerk = browser("paidan")
+    assert ask(flowable, clerk, clerk.csrf("/")).status_code == 403
