@@ -122,6 +122,8 @@ def _migration_request():
     target = _version_or_404(args.get("to", type=query_args.row_id) or 0)
     if args.get("instance", type=query_args.row_id):
         instance = db.session.get(ProcessInstance, args.get("instance", type=query_args.row_id)) or abort(404)
+        if instance.status != "running":  # (the list would only say there is nothing to migrate)
+            flash(_("实例 %(id)s 已结束，不能迁移：已结束的实例保留它运行时的版本。", id=instance.id), "info")
         return [instance] if instance.status == "running" else [], target, instance.version
     source = _version_or_404(args.get("from", type=query_args.row_id) or 0)
     return migration.running_instances(source, args.get("task", "")), target, source

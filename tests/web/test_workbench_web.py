@@ -252,6 +252,20 @@ def test_the_migration_page_shows_ticket_titles_masked_to_a_process_owner(app, b
     assert "T-MIG-1" in page and "来电人138****2222反映网吧噪音" in page and "13811112222" not in page
 
 
+def test_an_ended_instance_is_said_to_be_ended_on_the_migration_page(app, browser):
+    """A link to migrate one instance that has ended gave an empty list and no reason."""
+    new_ticket("T-MIG-2")
+    with unit_of_work():
+        instances.deploy(TICKET_BPMN.replace('name="回访"', 'name="回访（电话）"', 1), user("liucheng"), "v2")
+    instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.status == "running"))
+    instance.status = "completed"
+    db.session.commit()
+    target = db.session.scalar(select(ProcessVersion).where(ProcessVersion.process_key == "ticket_lifecycle",
+                                                            ProcessVersion.version == 2))
+    page = browser("liucheng").get(f"/processes/migrate?instance={instance.id}&to={target.id}").get_data(as_text=True)
+    assert f"实例 {instance.id} 已结束，不能迁移" in page and "迁移选中的实例" not in page
+
+
 def test_a_deeply_nested_json_body_is_refused_with_a_message(app, browser):
     """JSON nested deeper than the parser can follow ([[[[…) is not an object: the modeler's endpoints and the
     processes page's 试运行 sample say so (not the 500 page)."""
