@@ -2,8 +2,8 @@
 the API, reports.
 
 Fields are masked by kind (phone, name, address); free text (titles, contents, notes, replies,
-timeline entries) has every phone number, mainland ID number (a province and a real birth date; its check
-digit may be mistyped), bank card number (its Luhn digit must hold) and e-mail address masked where it stands:
+timeline entries) has every phone number, mainland ID number (its check digit holds; or, mistyped, a province and
+a real birth date), bank card number (its Luhn digit must hold) and e-mail address masked where it stands:
 
     来电人139-1234-5678，身份证110101199003071234  ->  来电人139****5678，身份证110101********1234
 
@@ -119,7 +119,9 @@ _LOCAL = re.compile(r"((?:电话|手机|座机|号码|联系方式|联系电话|
 
 def _id(match: re.Match) -> str:
     value = match.group(0)
-    if looks_like_id_number(value):
+    # a check digit that holds is an ID number whatever its first digits (91… on a foreigner's permanent
+    # residence card); one that does not, if it has a province and a birth date (a clerk's typo)
+    if is_id_number(value) or looks_like_id_number(value):
         return mask_id_number(value)
     return _card(match) if value.isdigit() else value
 

@@ -22,6 +22,8 @@ VALID_ID_X = "11010119900307002X"
     ("联系电话：6512 3456", "联系电话：****3456"),
     # a mistyped ID number (its check digit does not hold) is still a person's number
     ("身份证110101198001051235", "身份证110101********1235"),
+    # a check digit that holds needs no province: a foreigner's permanent residence card (2023) begins with 9
+    ("永居证911156199003070017", "永居证911156********0017"),
 ])
 def test_personal_numbers_in_free_text_are_masked(text, masked):
     assert mask_text(text) == masked
