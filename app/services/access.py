@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.engine.clock import clock
 from app.extensions import db
 from app.models import AccessLog, Ticket, User, WorkItem
+from app.services import StaleState
 from app.services.uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def write_pending(failed: bool = False) -> None:
     if not rows:
         return
     session = db.session()
+    expiring = session.expire_on_commit
     try:
         if failed:
             session.rollback()
@@ -114,7 +116,8 @@ def write_pending(failed: bool = False) -> None:
         session.expire_on_commit = False
         with unit_of_work():  # a Core insert: rows for the log, no objects for the session to track
             session.execute(_insert_lines(), rows)
-    except SQLAlchemyError:  # the database went away: the page already said so; log what is lost
+    except (SQLAlchemyError, StaleState):  # the database went away or stayed locked (unit_of_work's StaleState):
+        # the page was already given; raised from this teardown it would become the server's bare 500
         log.exception("access log lines not written: %s", rows)
     finally:
-        session.expire_on_commit = True
+        session.expire_on_commit = expiring
