@@ -18,9 +18,12 @@ _DC = "http://www.omg.org/spec/DD/20100524/DC"
 _DD_DI = "http://www.omg.org/spec/DD/20100524/DI"
 _C = f"{{{dialect.CAMUNDA_NS}}}"
 
-# children whose order means something: form fields, an option list, waypoints, a list of properties
-_ORDERED = {f"{_C}formData", f"{_C}formField", f"{_C}properties", f"{_C}inputOutput", f"{_C}list", f"{_C}map",
-            f"{{{_DI}}}BPMNEdge"}
+# children whose order means something: form fields, an option list, waypoints, a list of properties; in
+# Activiti's and Flowable's namespaces too (they run as Camunda's: app/engine/dialect.adopt_camunda), and a
+# form property's enum values
+_ORDERED = {f"{{{ns}}}{local}" for ns in (dialect.CAMUNDA_NS, *dialect.FOREIGN)
+            for local in ("formData", "formField", "formProperty", "properties", "inputOutput", "list", "map")
+            } | {f"{{{_DI}}}BPMNEdge"}
 _NOISE = {"exporter", "exporterVersion"}  # what wrote the file, not what it says
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 _NUMBERS = {f"{{{_DC}}}Bounds", f"{{{_DD_DI}}}waypoint"}

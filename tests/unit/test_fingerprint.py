@@ -51,5 +51,23 @@ def test_the_order_of_a_flowable_forms_fields_changes_the_fingerprint():
     assert moved != flowable and _fp(moved) == _fp(flowable)  # the other children's order still does not count
 
 
+def test_the_order_of_an_activiti_or_flowable_forms_fields_and_options_changes_the_fingerprint():
+    """activiti:formData's fields and a flowable:formProperty's enum values were sorted like unordered children:
+    a new order of the form or of its options was refused as unchanged."""
+    flowable = (Path(__file__).resolve().parents[1] / "bpmn" / "foreign" / "flowable_venue_check.bpmn").read_text(
+        encoding="utf-8")
+    a, b = '<flowable:value id="confirmed" name="属实">', '<flowable:value id="unfounded" name="不属实">'
+    assert a in flowable and b in flowable
+    assert _fp(flowable.replace(a, "@@A@@").replace(b, a).replace("@@A@@", b)) != _fp(flowable)
+    fields = ('<activiti:formField id="venue" type="string"/>', '<activiti:formField id="result" type="string"/>')
+
+    def activiti(first, second):
+        return (f'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:activiti="http://activiti.org/bpmn">'
+                f'<process id="p"><userTask id="t"><extensionElements><activiti:formData>{first}{second}'
+                "</activiti:formData></extensionElements></userTask></process></definitions>")
+
+    assert _fp(activiti(*fields)) != _fp(activiti(*reversed(fields)))
+
+
 def test_a_file_that_does_not_parse_is_never_the_same():
     assert fingerprint(b"<not xml") == ""
