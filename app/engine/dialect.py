@@ -325,7 +325,8 @@ def _form_field(prop, owner, prefix: str, dropped: list):
         said(f"类型 {kind} 不受支持（表单支持 string、long、boolean、date、enum）：按文本（string）显示和保存"
              + (f"，流程中按数字比较前请先转换，例如 float({target})" if kind == "double" else ""))
         kind = "string"
-    field = etree.Element(f"{c}formField", id=target, type=kind)
+    field = etree.Element(f"{c}formField", id=target, type=kind) if target else \
+        etree.Element(f"{c}formField", type=kind)  # (no id: the deploy check refuses it, naming the task)
     if label:
         field.set("label", label)
     if default is not None:

@@ -228,3 +228,20 @@ def test_a_flowable_start_events_form_properties_are_the_start_form():
     form = start_forms.start_form(xml, "p")
     assert [(f["id"], f["label"], f["type"], f["validation"], f["options"]) for f in form["fields"]] == [
         ("reason", "申诉理由", "string", {"required": None}, []), ("kind", "申诉类别", "enum", {}, [["超期", "超期认定"]])]
+
+
+@pytest.mark.parametrize("field", ['<camunda:formData><camunda:formField label="督办意见" type="string"/></camunda:formData>',
+                                   '<flowable:formProperty name="督办意见" type="string"/>'])
+def test_a_form_field_without_an_id_is_refused_naming_its_label(field):
+    """It deployed, and its task's page failed to open (the generated form cannot have a field without a name)."""
+    from pathlib import Path
+
+    xml = (Path(__file__).resolve().parents[1] / "bpmn" / "foreign" / "flowable_venue_check.bpmn").read_text(
+        encoding="utf-8").replace(
+        '<flowable:formProperty id="superviseNote" name="督办意见" type="string" required="true"></flowable:formProperty>',
+        field).replace("<definitions ", f'<definitions xmlns:camunda="{dialect.CAMUNDA_NS}" ', 1)
+    assert field in xml
+    with pytest.raises(specs.DiagramError) as err:
+        specs.parse(xml.encode())
+    assert err.value.problems == ["superviseCheck（督办核查）：表单字段“督办意见”没有 id：填写的值无处保存，任务页面也打不开；"
+                                  "请给它一个 id（保存到的变量名，如 venue_name）"]

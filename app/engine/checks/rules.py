@@ -220,6 +220,11 @@ def check(root, report: Report, context: CheckContext | None) -> None:
         if form_key.startswith(("embedded:", "camunda-forms:", "app:")) or form_key.endswith((".html", ".form")):
             report.add(*element_label(node), f"camunda:formKey=\"{form_key}\" 指向 Camunda 的外部表单，Jiesu 不会显示它："
                                       "请用 camunda:formData 定义表单字段", WARNING)
+    for field in root.iter(f"{C}formField"):
+        if not (field.get("id") or "").strip():  # (the form's page could not be built: a 500 on every open)
+            label = (field.get("label") or "").strip()
+            report.add(*element_label(field), f"表单字段{f'“{label}”' if label else ''}没有 id：填写的值无处保存，"
+                                              "任务页面也打不开；请给它一个 id（保存到的变量名，如 venue_name）")
     for task in root.iter(f"{B}userTask"):
         if not any((task.get(f"{C}{a}") or "").strip() for a in ("candidateGroups", "candidateUsers", "assignee")):
             report.add(*element_label(task), "没有设置候选组或办理人，这个任务没有人能看到" + _unknown_people(task))
