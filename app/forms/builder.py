@@ -99,6 +99,8 @@ class TaskForm(FlaskForm):
         for spec in self.field_specs:
             if spec["type"] == "file":
                 continue  # stored by the service, see uploads()
+            if "readonly" in (spec.get("validation") or {}):
+                continue  # shown, not written: a changed page's value for it is not the variable's (as Camunda, Flowable)
             value = self[spec["id"]].data
             if isinstance(value, datetime):
                 value = to_iso(value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value)

@@ -54,9 +54,8 @@ def test_a_lone_surrogate_in_the_modelers_calls_is_refused_in_json(app, browser)
         assert response.is_json and "孤立的代理项" in response.get_json()["message"], url
 
 
-def test_a_flowable_tasks_form_properties_are_its_form_on_the_task_page(app, browser):
-    """flowable:formProperty was not read: the task page of a Flowable diagram showed no fields to fill."""
-    import html
+def _venue_check(business_key: str):
+    """tests/bpmn/foreign/flowable_venue_check.bpmn deployed and started: the instance and its first work item."""
     from pathlib import Path
 
     from sqlalchemy import select
@@ -68,10 +67,23 @@ def test_a_flowable_tasks_form_properties_are_its_form_on_the_task_page(app, bro
 
     xml = (Path(__file__).resolve().parents[1] / "bpmn" / "foreign" / "flowable_venue_check.bpmn").read_bytes()
     instances.deploy(xml)
-    instance, snap = instances.start("venueComplaintCheck", {}, business_key="venue:web-test")
+    instance, snap = instances.start("venueComplaintCheck", {}, business_key=business_key)
     apply_snapshot(instance, None, snap)
     db.session.commit()
-    item = db.session.scalar(select(WorkItem).where(WorkItem.instance_id == instance.id))
+    return instance, db.session.scalar(select(WorkItem).where(WorkItem.instance_id == instance.id))
+
+
+def test_a_flowable_tasks_form_properties_are_its_form_on_the_task_page(app, browser):
+    """flowable:formProperty was not read: the task page of a Flowable diagram showed no fields to fill."""
+    import html
+
+    from sqlalchemy import select
+
+    from app.engine import instances
+    from app.extensions import db
+    from app.models import WorkItem
+
+    instance, item = _venue_check("venue:web-test")
     assert (item.spec_name, item.due_at is not None) == ("siteCheck", True)
     jiancha = browser("jiancha")
     page = html.unescape(jiancha.get(f"/tasks/{item.id}").get_data(as_text=True))
@@ -128,3 +140,22 @@ def test_a_flowable_file_comes_back_in_camunda_terms_for_the_modelers_panel(app,
     assert refused.status_code == 400 and refused.get_json()["message"].startswith("这是 DMN 决策表文件")
     clerk = browser("paidan")
     assert ask(flowable, clerk, clerk.csrf("/")).status_code == 403
+
+
+def test_a_field_that_is_not_writable_keeps_its_variable_whatever_a_changed_page_sends(app, browser):
+    """writable="false" (Flowable, Activiti) and camunda's readonly constraint: the field is shown read-only, and the
+    value a changed page sends for it was written over the variable (both engines refuse it)."""
+    from sqlalchemy import select
+
+    from app.engine import instances
+    from app.extensions import db
+    from app.models import WorkItem
+
+    instance, item = _venue_check("venue:readonly")
+    assert browser("jiancha").post(f"/tasks/{item.id}", {"venueName": "星光剧场", "checkResult": "confirmed",
+                                                         "checkedAt": "2026-11-25T15:30"}).status_code == 302
+    decide = db.session.scalar(select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == "ready"))
+    response = browser("zhuguan").post(f"/tasks/{decide.id}", {"opinion": "责令整改", "venueName": "别的剧场"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    assert instances.task_data(instance, decide.task_guid)["venueName"] == "星光剧场"
