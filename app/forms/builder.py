@@ -2,7 +2,7 @@
 
 Supported field types: string (property ``multiline`` for a text area), long, boolean,
 date (a date and time), enum. Validation constraints: required, minlength, maxlength,
-min, max, readonly. Property ``required_if`` holds a Python condition over the other
+min, max, readonly (shown, never written back: the variable keeps its value). Property ``required_if`` holds a Python condition over the other
 fields (``sign_decision == '退回'``); ``placeholder`` and ``help`` are shown as such. A string
 field the person types into gets a maxlength at deploy when its diagram sets none (app/engine/specs.py).
 """
