@@ -47,10 +47,13 @@ def _sqlite_pragmas(engine):
         cursor.close()
 
 
-def _pooled(uri: str) -> bool:
-    """A database reached through SQLAlchemy's QueuePool (PostgreSQL, a SQLite file; not SQLite in memory)."""
-    return uri.startswith("postgresql") or (uri.startswith("sqlite:///") and ":memory:" not in uri
-                                            and "mode=memory" not in uri)
+def _pooled(uri: str, options: dict) -> bool:
+    """A database reached through SQLAlchemy's QueuePool (PostgreSQL, a SQLite file; not SQLite in memory, not
+    a pool the settings name themselves)."""
+    if "poolclass" in options:
+        return False
+    return uri.startswith("postgresql") or (uri.startswith("sqlite") and ":memory:" not in uri
+                                            and "mode=memory" not in uri and not uri.endswith("://"))
 
 
 def create_app(overrides: dict | None = None, wiring=None) -> Flask:
@@ -76,7 +79,7 @@ def create_app(overrides: dict | None = None, wiring=None) -> Flask:
         # a pooled connection the server dropped (a restart, a failover, an idle timeout) is replaced
         # before use, instead of failing the first request after it with the 503 page
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
-    if _pooled(app.config["SQLALCHEMY_DATABASE_URI"]):
+    if _pooled(app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]):
         size = app.config["JIESU_DB_POOL_SIZE"]
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": size, "max_overflow": size,
                                                    **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}

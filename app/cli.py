@@ -165,10 +165,13 @@ def serve_app(app, host, port, with_worker, threads=8):
         scheduler.start()
         app.extensions["jiesu_export_runner"] = exports = ExportRunner(app)
         exports.start()
-    pool = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("pool_size")
-    if pool is not None and threads > pool:
-        click.echo(f"注意：--threads {threads} 多于数据库连接数 {pool}（JIESU_DB_POOL_SIZE）："
-                   f"高峰时多出的请求要等连接。请把 JIESU_DB_POOL_SIZE 设为不少于 {threads}。", err=True)
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    pool, overflow = options.get("pool_size"), options.get("max_overflow", 0)
+    wanted = threads + (2 if with_worker else 0)  # (the in-process scheduler and export runner take one each)
+    if pool and wanted > pool + overflow:  # (0: no limit)
+        click.echo(f"注意：--threads {threads} 多于数据库连接数的上限 {pool + overflow}（JIESU_DB_POOL_SIZE={pool}，"
+                   f"高峰时再开同样多）：多出的请求要等连接。请把 JIESU_DB_POOL_SIZE 设为不少于 {-(-wanted // 2)}。",
+                   err=True)
     click.echo(f"接诉工单台：http://{host}:{port}（{threads} 个线程）")
     # bodies above the largest route limit are refused from their Content-Length, before any is read
     waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=largest_body(app.config))

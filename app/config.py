@@ -28,8 +28,8 @@ class Config:
         "JIESU_DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'instance' / 'jiesu.sqlite'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # 每个进程的数据库连接数 / database connections a process keeps (and as many more at a peak): at least
-    # ``jiesu serve --threads``, so that no request thread waits for a connection
+    # 每个进程的数据库连接数 / database connections a process keeps (and as many more at a peak, closed after
+    # use): twice it at least ``jiesu serve --threads``, so that no request thread waits for a connection
     JIESU_DB_POOL_SIZE = _int("JIESU_DB_POOL_SIZE", 10)
     # 在进程内运行定时器扫描（演示模式，单进程） / run the timer sweep in-process (demo)
     JIESU_INPROCESS_WORKER = _bool("JIESU_INPROCESS_WORKER", False)

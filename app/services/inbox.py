@@ -52,7 +52,7 @@ def _tab_statements(tab: str, tokens: int, state: bool, section: bool, ticket_ty
             query = query.where(Ticket.ticket_type == bindparam("ticket_type"))
     listed = joinedload(WorkItem.ticket)  # a row shows the ticket's number, title, type, section, urgency
     page = (query.options(listed.joinedload(Ticket.section), listed.defer(Ticket.content),
-                          listed.defer(Ticket.reply_text), listed.defer(Ticket.search_text),
+                          listed.defer(Ticket.reply_text),
                           defer(WorkItem.variables))  # (the process data kept for the form)
             # due first, no due date last
             .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)

@@ -198,11 +198,12 @@ def test_more_threads_than_database_connections_is_said_at_start(desk):
     """Each waitress thread may hold a database connection: with fewer in the pool the extra requests wait."""
     env, _run, _tmp = desk
     proc = subprocess.Popen([JIESU, "serve", "--port", str(PORTS[0]), "--threads", "12"],
-                            env=dict(env, JIESU_DB_POOL_SIZE="4"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(env, JIESU_DB_POOL_SIZE="5"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
         _wait(PORTS[0], proc)
     finally:
         proc.terminate()
         _out, err = proc.communicate(timeout=30)
-    assert "--threads 12 多于数据库连接数 4" in err and "JIESU_DB_POOL_SIZE 设为不少于 12" in err, err
+    assert "--threads 12 多于数据库连接数的上限 10（JIESU_DB_POOL_SIZE=5" in err, err
+    assert "JIESU_DB_POOL_SIZE 设为不少于 6" in err, err
