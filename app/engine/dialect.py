@@ -11,6 +11,9 @@ is reported (a textual swap of the namespace made them one attribute twice, a fi
 Their forms (``activiti:formProperty`` / ``flowable:formProperty``, also Camunda's older form)
 become ``camunda:formData`` fields, which is all SpiffWorkflow reads; what a form property says
 that those fields cannot (a double, a hidden field, an expression it is written through) is reported.
+BPMN's own ``humanPerformer`` and ``potentialOwner`` (``user(kermit), group(management)``, a bare name a group),
+which Activiti, Flowable and Camunda 7 all read and their example diagrams use, become the task's
+``camunda:assignee``, ``candidateUsers`` and ``candidateGroups``.
 
 JUEL is converted token by token: words inside string literals stay as written
 (``${decision == 'true'}`` compares with the text ``'true'``). What cannot be converted
@@ -221,7 +224,8 @@ def _adopt_children(node, dropped: list) -> dict[str, str]:
 
 def adopt_camunda(root) -> list[tuple]:
     """Rename Activiti's and Flowable's extension attributes and elements into Camunda's namespace, in place,
-    and turn their form properties into Camunda's form fields (``form_properties``).
+    turn their form properties into Camunda's form fields (``form_properties``) and a user task's
+    ``humanPerformer`` / ``potentialOwner`` into its assignee and candidates (``resource_assignments``).
 
     Where an element carries both (``activiti:assignee`` and ``camunda:assignee``; an
     ``activiti:formData`` beside a ``camunda:formData``), Camunda's is kept and the other dropped.
@@ -236,8 +240,67 @@ def adopt_camunda(root) -> list[tuple]:
         origin = _adopt_children(node, dropped)
         if "formProperty" in origin:
             form_properties(node, origin, dropped)
+        if node.tag == f"{{{BPMN_NS}}}userTask":
+            resource_assignments(node, dropped)
         todo.extend(c for c in node if isinstance(c.tag, str))
     return dropped
+
+
+def _split_commas(text: str) -> list[str]:
+    """``user(a), group(${g(1, 2)})`` -> its two parts: commas inside ``${…}`` or brackets do not split."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth = max(depth - 1, 0)
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [p.strip() for p in [*parts, current] if p.strip()]
+
+
+def _formal_expression(performer) -> str:
+    expression = performer.find(f"{{{BPMN_NS}}}resourceAssignmentExpression/{{{BPMN_NS}}}formalExpression")
+    return " ".join((expression.text or "").split()) if expression is not None else ""
+
+
+def resource_assignments(task, dropped: list) -> None:
+    """A user task's ``humanPerformer`` as its ``camunda:assignee``; its ``potentialOwner`` (``user(x)``,
+    ``group(x)``, a bare name a group, or a ``resourceRef`` to a ``bpmn:resource``) added to its
+    ``camunda:candidateUsers`` / ``candidateGroups``, as Activiti, Flowable and Camunda 7 read them."""
+    b, c = f"{{{BPMN_NS}}}", f"{{{CAMUNDA_NS}}}"
+    for performer in task.iterfind(f"{b}humanPerformer"):
+        who = _formal_expression(performer)
+        kept = (task.get(f"{c}assignee") or "").strip()
+        if who and not kept:
+            task.set(f"{c}assignee", who)
+        elif who and kept != who:
+            said = "camunda:assignee"
+            dropped.append((task, f"同时写有 {said}=\"{_short(kept)}\" 和 humanPerformer（{_short(who)}），取值不同："
+                                  f"按 {said} 执行，humanPerformer 不起作用；请删除不用的一个，或改成相同的取值"))
+    users, groups = [], []
+    for owner in task.iterfind(f"{b}potentialOwner"):
+        ref = owner.find(f"{b}resourceRef")
+        if ref is not None and (ref.text or "").strip():
+            ident = ref.text.strip()
+            ident = ident.split(":", 1)[1] if ":" in ident else ident  # (a QName)
+            resource = next((r for r in task.getroottree().iter(f"{b}resource") if r.get("id") == ident), None)
+            groups.append((resource.get("name") or ident) if resource is not None else ident)
+        for part in _split_commas(_formal_expression(owner)):
+            for kind, into in (("user(", users), ("group(", groups)):
+                if part.startswith(kind) and part.endswith(")"):
+                    into.append(part[len(kind):-1].strip())
+                    break
+            else:
+                groups.append(part)
+    for attribute, found in (("candidateUsers", users), ("candidateGroups", groups)):
+        have = [v.strip() for v in _split_commas(task.get(f"{c}{attribute}") or "")]
+        added = [v for v in dict.fromkeys(found) if v and v not in have]
+        if added:
+            task.set(f"{c}{attribute}", ", ".join(have + added))
 
 
 # Activiti's and Flowable's forms (and Camunda's older one): <x:formProperty id name type required readable writable

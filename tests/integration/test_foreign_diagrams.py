@@ -180,3 +180,20 @@ def test_an_activiti_tasks_form_properties_become_its_form(app):
     assert [name for name in kinds if form[name].flags.required] == ["venueName", "checkResult", "checkedAt"]
     assert form["checkResult"].choices == [("confirmed", "属实"), ("partly", "部分属实"), ("unfounded", "不属实")]
     assert (form["peopleCount"].data, str(form["venueName"].label.text)) == (0, "场所名称")
+
+
+# Real diagrams by other organisations (Flowable's and Activiti's own examples, Apache License 2.0): where each came
+# from, at which commit, and what a process owner here changed is written at the top of each file.
+
+def test_flowables_financial_report_example_says_who_does_each_task_in_bpmns_potential_owner(app):
+    """FinancialReportProcess names its groups only in <potentialOwner>: each task was refused as 没有设置候选组或办理人."""
+    xml = diagram("flowable_financial_report.bpmn20.xml")
+    assert deployment.lint(xml).ok
+    run = deployment.dry_run(xml, {})
+    assert run.ok and run.completed, run.problems
+    assert [(t["element_id"], t["candidate_groups"]) for t in run.user_tasks] == [
+        ("writeReportTask", ["analyst"]), ("verifyReportTask", ["supervisor"])]
+    published = deployment.lint(diagram("flowable_vacation_request_as_published.bpmn20.xml"))  # management: no group here
+    assert ("handleRequest", "候选组 management 不是任何角色、科室或用户，这个任务没有人能看到") in [
+        (p.element_id, p.message) for p in published.errors]
+    assert not [p for p in published.errors if p.element_id == "adjustVacationRequestTask"]  # ${employeeName}: read

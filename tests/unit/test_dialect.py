@@ -259,3 +259,26 @@ def test_a_dtd_after_a_long_comment_is_refused_as_a_dtd():
         with pytest.raises(specs.DiagramError) as err:
             call(xml.encode())
         assert err.value.problems == ["文件含有 DTD 或实体声明（<!DOCTYPE …>、<!ENTITY …>），出于安全不接受：请删除该声明后再上传"]
+
+
+def test_bpmns_human_performer_and_potential_owner_are_the_tasks_assignee_and_candidates():
+    """Activiti's and Flowable's own examples (VacationRequest, FinancialReportProcess) say who does a task in BPMN's
+    humanPerformer / potentialOwner, which Activiti, Flowable and Camunda 7 read: the check said 没有设置候选组或办理人."""
+    root, dropped = _adopted(
+        f'<process xmlns="{dialect.BPMN_NS}"><resource id="r1" name="analyst"/>'
+        '<userTask id="a"><humanPerformer><resourceAssignmentExpression><formalExpression>${employeeName}'
+        '</formalExpression></resourceAssignmentExpression></humanPerformer></userTask>'
+        '<userTask id="b" flowable:candidateGroups="supervisor"><potentialOwner><resourceAssignmentExpression>'
+        '<formalExpression>user(wenhua), group(supervisor), handler, user(${pick(1, 2)})</formalExpression>'
+        '</resourceAssignmentExpression></potentialOwner><potentialOwner><resourceRef>r1</resourceRef></potentialOwner>'
+        '</userTask>'
+        '<userTask id="c" camunda:assignee="zhuguan"><humanPerformer><resourceAssignmentExpression><formalExpression>'
+        'paidan</formalExpression></resourceAssignmentExpression></humanPerformer></userTask></process>')
+    a, b, c = root[0].iterfind(f"{{{dialect.BPMN_NS}}}userTask")
+    assert a.get(f"{C}assignee") == "${employeeName}"
+    assert (b.get(f"{C}candidateUsers"), b.get(f"{C}candidateGroups")) == ("wenhua, ${pick(1, 2)}",
+                                                                           "supervisor, handler, analyst")
+    assert c.get(f"{C}assignee") == "zhuguan"
+    assert [(n.get("id"), r) for n, r in dropped] == [("c", '同时写有 camunda:assignee="zhuguan" 和 humanPerformer（paidan），'
+                                                           "取值不同：按 camunda:assignee 执行，humanPerformer 不起作用；"
+                                                           "请删除不用的一个，或改成相同的取值")]
