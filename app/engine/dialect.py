@@ -13,7 +13,8 @@ become ``camunda:formData`` fields, which is all SpiffWorkflow reads; what a for
 that those fields cannot (a double, a hidden field, an expression it is written through) is reported.
 BPMN's own ``humanPerformer`` and ``potentialOwner`` (``user(kermit), group(management)``, a bare name a group),
 which Activiti, Flowable and Camunda 7 all read and their example diagrams use, become the task's
-``camunda:assignee``, ``candidateUsers`` and ``candidateGroups``.
+``camunda:assignee``, ``candidateUsers`` and ``candidateGroups``. The deploy check adopts with ``mark=True``, so
+its messages name an extension as the owner wrote it (``written``: ``activiti:class``, ``flowable:taskListener``).
 
 JUEL is converted token by token: words inside string literals stay as written
 (``${decision == 'true'}`` compares with the text ``'true'``). What cannot be converted
@@ -33,6 +34,7 @@ ACTIVITI_NS = "http://activiti.org/bpmn"
 FLOWABLE_NS = "http://flowable.org/bpmn"
 FOREIGN = {ACTIVITI_NS: "activiti", FLOWABLE_NS: "flowable"}  # namespaces whose extensions are Camunda's, with the prefix named to the owner
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+WRITTEN_NS = "urn:jiesu:written"  # the deploy check's marks on its own tree (never stored): the prefix an extension had
 
 _ISO_LITERAL = re.compile(
     r"^(R\d*/)?(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)"
@@ -168,15 +170,45 @@ def _shape(node) -> tuple:
             tuple(_shape(c) for c in node if isinstance(c.tag, str)))
 
 
-def _tool(prefix: str) -> str:
+def tool(prefix: str) -> str:
     return prefix.capitalize()  # activiti -> Activiti: the tool a prefix comes from, as its owner knows it
 
 
 def _converted(written: str, kept: str) -> str:
-    return f"在 {_tool(written)} 和 {_tool(kept)} 之间转换过的文件常见"
+    return f"在 {tool(written)} 和 {tool(kept)} 之间转换过的文件常见"
 
 
-def _adopt_attributes(node, dropped: list) -> None:
+def written(node, local: str | None = None) -> str:
+    """An adopted extension as its owner wrote it: ``written(task, "class")`` is ``activiti:class`` on an Activiti
+    task, ``written(listener)`` ``flowable:taskListener`` for a Flowable listener, else Camunda's name; an attribute
+    the element lacks (advice: ``请改用 flowable:expression``) in the dialect its file declares. Only a tree adopted
+    with ``mark=True`` (the deploy check's) knows what was renamed; on any other it is Camunda's."""
+    if local is None:
+        return f"{node.get(f'{{{WRITTEN_NS}}}as') or 'camunda'}:{etree.QName(node).localname}"
+    mark = node.get(f"{{{WRITTEN_NS}}}{local}")
+    if mark:
+        return f"{mark}:{local}"
+    if node.get(f"{{{CAMUNDA_NS}}}{local}") is not None:
+        return f"camunda:{local}"
+    return f"{declared_prefix(node)}:{local}"
+
+
+def declared_prefix(node) -> str:
+    """The dialect an element's file writes extensions in: Activiti's or Flowable's where it declares no Camunda's
+    (on its root: an adopted element declares Camunda's namespace for its renamed attributes)."""
+    declared = set(node.getroottree().getroot().nsmap.values())
+    if CAMUNDA_NS in declared:
+        return "camunda"
+    return next((prefix for ns, prefix in FOREIGN.items() if ns in declared), "camunda")
+
+
+def dialect_of(node, local: str | None = None) -> str:
+    """The prefix an adopted extension was written with (``activiti``, ``flowable`` or ``camunda``): a message's
+    advice is given in it (``请改用 flowable:expression``)."""
+    return written(node, local).split(":", 1)[0]
+
+
+def _adopt_attributes(node, dropped: list, mark: bool = False) -> None:
     origin: dict[str, str] = {}  # camunda attribute -> the prefix it was written with (when not camunda's own)
     for name in [k for k in node.attrib if etree.QName(k).namespace in FOREIGN]:
         qname = etree.QName(name)
@@ -186,6 +218,8 @@ def _adopt_attributes(node, dropped: list) -> None:
         if kept is None:
             node.set(camunda, value)
             origin[local] = prefix
+            if mark:
+                node.set(f"{{{WRITTEN_NS}}}{local}", prefix)
         elif kept != value:
             other = origin.get(local, "camunda")
             dropped.append((node, f"同时写有 {other}:{local}=\"{_short(kept)}\" 和 {prefix}:{local}=\"{_short(value)}\"，"
@@ -193,7 +227,7 @@ def _adopt_attributes(node, dropped: list) -> None:
                                   "请删除不用的一个，或改成相同的取值"))
 
 
-def _adopt_children(node, dropped: list) -> dict[str, str]:
+def _adopt_children(node, dropped: list, mark: bool = False) -> dict[str, str]:
     """Foreign extension elements renamed into Camunda's namespace; where one kind is written in several
     namespaces, Camunda's (else the first written) is kept. Returns the prefix each kept kind was written with."""
     kinds: dict[str, dict[str, list]] = {}  # local name -> namespace -> its elements, in document order
@@ -219,10 +253,15 @@ def _adopt_children(node, dropped: list) -> dict[str, str]:
                                       "请删除不用的一个，或改成相同的内容"))
             for child in children:
                 node.remove(child)
+    if mark:  # (after the comparisons: a mark is no difference between two of them)
+        for local, written_with in origin.items():
+            if written_with != "camunda":
+                for child in node.iterfind(f"{{{CAMUNDA_NS}}}{local}"):
+                    child.set(f"{{{WRITTEN_NS}}}as", written_with)
     return origin
 
 
-def adopt_camunda(root) -> list[tuple]:
+def adopt_camunda(root, mark: bool = False) -> list[tuple]:
     """Rename Activiti's and Flowable's extension attributes and elements into Camunda's namespace, in place,
     turn their form properties into Camunda's form fields (``form_properties``) and a user task's
     ``humanPerformer`` / ``potentialOwner`` into its assignee and candidates (``resource_assignments``).
@@ -230,14 +269,14 @@ def adopt_camunda(root) -> list[tuple]:
     Where an element carries both (``activiti:assignee`` and ``camunda:assignee``; an
     ``activiti:formData`` beside a ``camunda:formData``), Camunda's is kept and the other dropped.
     Returns (node, Chinese reason) for each dropped one that said something else, and for what a
-    form property says that the form cannot.
+    form property says that the form cannot. ``mark``: note on each adopted one the prefix it had (``written``).
     """
     dropped: list[tuple] = []
     todo = [root]
     while todo:
         node = todo.pop()
-        _adopt_attributes(node, dropped)
-        origin = _adopt_children(node, dropped)
+        _adopt_attributes(node, dropped, mark)
+        origin = _adopt_children(node, dropped, mark)
         if "formProperty" in origin:
             form_properties(node, origin, dropped)
         if node.tag == f"{{{BPMN_NS}}}userTask":
@@ -278,7 +317,7 @@ def resource_assignments(task, dropped: list) -> None:
         if who and not kept:
             task.set(f"{c}assignee", who)
         elif who and kept != who:
-            said = "camunda:assignee"
+            said = written(task, "assignee")
             dropped.append((task, f"同时写有 {said}=\"{_short(kept)}\" 和 humanPerformer（{_short(who)}），取值不同："
                                   f"按 {said} 执行，humanPerformer 不起作用；请删除不用的一个，或改成相同的取值"))
     users, groups = [], []
@@ -362,7 +401,7 @@ def _flag(prop, attribute: str, default: bool, said) -> bool:
 
 
 def _form_field(prop, owner, prefix: str, dropped: list):
-    c, tool = f"{{{CAMUNDA_NS}}}", _tool(prefix)
+    c, name = f"{{{CAMUNDA_NS}}}", tool(prefix)
     ident, label = prop.get("id") or "", (prop.get("name") or "").strip()
     what = f"{prefix}:formProperty {ident}" + (f"（{label}）" if label and label != ident else "")
 
@@ -380,7 +419,7 @@ def _form_field(prop, owner, prefix: str, dropped: list):
     writable = _flag(prop, "writable", True, said)
     required = _flag(prop, "required", False, said)
     if not readable:
-        said(f"readable=\"false\"：{tool} 不在表单中显示它，本系统同样不显示（没有转换成表单字段）"
+        said(f"readable=\"false\"：{name} 不在表单中显示它，本系统同样不显示（没有转换成表单字段）"
              + (f"；它的默认值不会存入变量 {target}，需要时请用脚本任务赋值" if default is not None else ""))
         return None
     kind = (prop.get("type") or "").strip() or "string"

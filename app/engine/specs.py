@@ -273,7 +273,7 @@ def bpmn_root(xml: bytes):
 def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) -> ParsedProcess:
     report = Report()
     root = bpmn_root(xml)
-    for node, reason in dialect.adopt_camunda(root):  # activiti:assignee -> camunda:assignee ...
+    for node, reason in dialect.adopt_camunda(root, mark=True):  # activiti:assignee -> camunda:assignee ...
         report.add(*element_label(node), reason, WARNING)
     processes = root.findall("bpmn:process", dialect.NS)
     executable = [p for p in processes if p.get("isExecutable", "true") != "false"]

@@ -197,3 +197,18 @@ def test_flowables_financial_report_example_says_who_does_each_task_in_bpmns_pot
     assert ("handleRequest", "候选组 management 不是任何角色、科室或用户，这个任务没有人能看到") in [
         (p.element_id, p.message) for p in published.errors]
     assert not [p for p in published.errors if p.element_id == "adjustVacationRequestTask"]  # ${employeeName}: read
+
+
+def test_an_activiti_or_flowable_files_refusals_name_its_attributes_and_advice_as_written_there(app):
+    """The Activiti Designer's Twitter demo was told 服务任务使用 camunda:class、camunda:type and Flowable's user task
+    model 不支持 camunda:taskListener: names its owner would search the file for in vain."""
+    found = {(p.element_id, p.message.split("：")[0]) for p in deployment.lint(diagram("activiti_twitter_designer.bpmn20.xml")).problems}
+    assert ("Publish_on_Twitter_3", '服务任务使用 activiti:class="com.camunda.fox.demo.twitter.TweetContentDelegate"') in found
+    assert ("Send_rejection_notification_via_email__3", '服务任务使用 activiti:type="mail"') in found
+    assert [m for e, m in found if e == "new_tweet_3"][0].startswith("activiti:initiator")
+    twitter = {p.element_id: p.message for p in deployment.lint(diagram("activiti_twitter_designer.bpmn20.xml")).errors}
+    assert "请改用 activiti:expression 调用产品提供的函数" in twitter["Publish_on_Twitter_3"]
+    found = [p.message for p in deployment.lint(diagram("flowable_user_task_model.bpmn")).errors if "监听器" in p.message]
+    assert found == ["不支持 flowable:executionListener（监听器不会运行）：请用脚本任务或服务任务表达式",
+                     "不支持 flowable:taskListener（监听器不会运行）：请用脚本任务或服务任务表达式"]
+    assert not [p for p in deployment.lint(diagram("flowable_user_task_model.bpmn")).problems if "camunda:" in p.message]

@@ -282,3 +282,19 @@ def test_bpmns_human_performer_and_potential_owner_are_the_tasks_assignee_and_ca
     assert [(n.get("id"), r) for n, r in dropped] == [("c", '同时写有 camunda:assignee="zhuguan" 和 humanPerformer（paidan），'
                                                            "取值不同：按 camunda:assignee 执行，humanPerformer 不起作用；"
                                                            "请删除不用的一个，或改成相同的取值")]
+
+
+def test_the_deploy_checks_tree_remembers_how_an_adopted_extension_was_written():
+    """Messages named camunda:class, camunda:taskListener, camunda:initiator in an Activiti or Flowable file: its owner
+    searched the file for a name that is not in it."""
+    root = dialect.parse_xml(f'<d xmlns:camunda="{dialect.CAMUNDA_NS}" xmlns:activiti="{dialect.ACTIVITI_NS}" '
+                             f'xmlns:flowable="{dialect.FLOWABLE_NS}"><t id="a" activiti:class="x.Y" camunda:type="mail">'
+                             '<flowable:taskListener event="create"/><camunda:executionListener/></t></d>'.encode())
+    assert not dialect.adopt_camunda(root, mark=True)
+    task = root[0]
+    assert (dialect.written(task, "class"), dialect.written(task, "type"), dialect.dialect_of(task, "class")) == (
+        "activiti:class", "camunda:type", "activiti")
+    assert [dialect.written(child) for child in task] == ["flowable:taskListener", "camunda:executionListener"]
+    plain = dialect.parse_xml(f'<d xmlns:activiti="{dialect.ACTIVITI_NS}"><t activiti:class="x.Y"/></d>'.encode())
+    dialect.adopt_camunda(plain)
+    assert dict(plain[0].attrib) == {f"{C}class": "x.Y"}  # (unmarked: what normalise stores has no marks)

@@ -31,18 +31,20 @@ def _service_task(report: Report, node, tag: str) -> None:
                          ("topic", "Jiesu 没有外部任务（external task）的执行者")):
         value = node.get(f"{C}{attr}")
         if value:
-            report.add(*element_label(node), f"{kind}使用 camunda:{attr}=\"{value}\"：{reason}；"
-                                      "请改用 camunda:expression 调用产品提供的函数，例如 ${notify('提醒', '…')}")
+            report.add(*element_label(node), f"{kind}使用 {dialect.written(node, attr)}=\"{value}\"：{reason}；"
+                                      f"请改用 {dialect.written(node, 'expression')} 调用产品提供的函数，"
+                                      "例如 ${notify('提醒', '…')}")
             return
     if node.get(f"{C}type"):
-        report.add(*element_label(node), f"{kind}使用 camunda:type=\"{node.get(f'{C}type')}\"：不受支持；"
-                                  "请改用 camunda:expression 调用产品提供的函数")
+        report.add(*element_label(node), f"{kind}使用 {dialect.written(node, 'type')}=\"{node.get(f'{C}type')}\"：不受支持；"
+                                  f"请改用 {dialect.written(node, 'expression')} 调用产品提供的函数")
         return
+    advice = dialect.written(node, "expression")
     if node.find(f".//{C}connector") is not None:
-        report.add(*element_label(node), f"{kind}使用 Camunda Connector：不受支持；请改用 camunda:expression")
+        report.add(*element_label(node), f"{kind}使用 Camunda Connector：不受支持；请改用 {advice}")
         return
     if not node.get(f"{C}expression"):
-        report.add(*element_label(node), f"{kind}没有实现：请用 camunda:expression 调用产品提供的函数")
+        report.add(*element_label(node), f"{kind}没有实现：请用 {advice} 调用产品提供的函数")
 
 
 def _gateways(report: Report, process) -> None:
@@ -71,7 +73,8 @@ def _unknown_people(task) -> str:
     """Who a task goes to, written in a namespace the engine does not read (another tool's), said in its words."""
     for name, value in task.attrib.items():
         qname = etree.QName(name)
-        if qname.namespace and qname.localname in ("candidateGroups", "candidateUsers", "assignee") and value.strip():
+        if qname.namespace and qname.namespace != dialect.WRITTEN_NS and value.strip() and \
+                qname.localname in ("candidateGroups", "candidateUsers", "assignee"):
             prefix = next((p for p, ns in task.nsmap.items() if ns == qname.namespace and p), "")
             written = f"{prefix}:{qname.localname}" if prefix else qname.localname
             return (f"（写有 {written}，但它的命名空间 {qname.namespace} 本系统不认识；本系统读 Camunda 的 camunda:"
@@ -191,7 +194,7 @@ def check(root, report: Report, context: CheckContext | None) -> None:
         if script_format not in ("python", "py", "text/x-python"):
             report.add(*element_label(node), f"不支持 {node.get('scriptFormat')} 脚本：脚本任务只能用 Python 写")
         elif node.get(f"{C}resource"):
-            report.add(*element_label(node), "不支持外部脚本文件（camunda:resource）：请把脚本写在任务里")
+            report.add(*element_label(node), f"不支持外部脚本文件（{dialect.written(node, 'resource')}）：请把脚本写在任务里")
         elif node.find(f"{B}script") is None or not (node.find(f"{B}script").text or "").strip():
             report.add(*element_label(node), "脚本任务没有脚本")
     for flow in root.iter(f"{B}conditionExpression"):
@@ -201,12 +204,12 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             report.add(*element_label(owner), f"不支持 {flow.get('language')} 条件：请用 JUEL（${{…}}）或 Python 写条件")
     for tag in ("executionListener", "taskListener"):
         for node in root.iter(f"{C}{tag}"):
-            report.add(*element_label(node), f"不支持 camunda:{tag}（监听器不会运行）：请用脚本任务或服务任务表达式")
+            report.add(*element_label(node), f"不支持 {dialect.written(node)}（监听器不会运行）：请用脚本任务或服务任务表达式")
     for node in root.iter(f"{C}inputOutput"):
-        report.add(*element_label(node), "camunda:inputOutput 的输入输出映射不会执行，变量按原名传递", WARNING)
+        report.add(*element_label(node), f"{dialect.written(node)} 的输入输出映射不会执行，变量按原名传递", WARNING)
     for node in root.iter():
         if node.get(f"{C}initiator"):
-            report.add(*element_label(node), f"camunda:initiator 不会被设置（流程由系统启动，没有发起人）："
+            report.add(*element_label(node), f"{dialect.written(node, 'initiator')} 不会被设置（流程由系统启动，没有发起人）："
                                       f"用到 {node.get(f'{C}initiator')} 的地方会出错", WARNING)
     processes = {p.get("id") for p in root.iter(f"{B}process")}
     for node in root.iter(f"{B}callActivity"):
@@ -218,8 +221,10 @@ def check(root, report: Report, context: CheckContext | None) -> None:
     for node in root.iter():
         form_key = node.get(f"{C}formKey") or ""
         if form_key.startswith(("embedded:", "camunda-forms:", "app:")) or form_key.endswith((".html", ".form")):
-            report.add(*element_label(node), f"camunda:formKey=\"{form_key}\" 指向 Camunda 的外部表单，Jiesu 不会显示它："
-                                      "请用 camunda:formData 定义表单字段", WARNING)
+            prefix = dialect.dialect_of(node, "formKey")
+            report.add(*element_label(node), f"{prefix}:formKey=\"{form_key}\" 指向 {dialect.tool(prefix)} 的外部表单，"
+                                      "Jiesu 不会显示它：请用 " + ("camunda:formData 定义表单字段" if prefix == "camunda" else
+                                                               f"{prefix}:formProperty 定义表单字段"), WARNING)
     for field in root.iter(f"{C}formField"):
         if not (field.get("id") or "").strip():  # (the form's page could not be built: a 500 on every open)
             label = (field.get("label") or "").strip()
