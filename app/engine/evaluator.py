@@ -159,6 +159,8 @@ def problems(source: str, mode: str = "eval") -> list[str]:
 
 def names(source: str, mode: str = "eval") -> tuple[set[str], set[str], set[str]]:
     """(names read, names assigned, names called as functions) of a valid expression or script."""
+    if source is None or not str(source).strip():
+        return set(), set(), set()
     tree = ast.parse(str(source).strip() if mode == "eval" else str(source), FILENAME, mode)
     read, stored, called = set(), set(), set()
     local = set()  # comprehension variables, lambda and def parameters

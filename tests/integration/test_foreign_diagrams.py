@@ -212,3 +212,9 @@ def test_an_activiti_or_flowable_files_refusals_name_its_attributes_and_advice_a
     assert found == ["不支持 flowable:executionListener（监听器不会运行）：请用脚本任务或服务任务表达式",
                      "不支持 flowable:taskListener（监听器不会运行）：请用脚本任务或服务任务表达式"]
     assert not [p for p in deployment.lint(diagram("flowable_user_task_model.bpmn")).problems if "camunda:" in p.message]
+
+
+def test_an_empty_expression_is_refused_naming_it(app):
+    """Activiti's activiti:assignee="${}" raised SyntaxError out of the check: the upload page answered 500."""
+    [problem] = deployment.lint(diagram("activiti_invalid_expression.bpmn20.xml")).errors
+    assert (problem.element_id, problem.message) == ("task", "办理人 '${}' 是空的（${} 里没有内容）：请在 ${} 里写上变量名或表达式，或删除它")

@@ -228,6 +228,10 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             for message in juel:
                 report.add(*where, f"{exp.what} {exp.source!r}：{message}")
             continue
+        if dialect.is_juel(exp.source) and not (exp.python or "").strip():
+            report.add(*where, f"{exp.what} {exp.source.strip()[:120]!r} 是空的（${{}} 里没有内容）："
+                               "请在 ${} 里写上变量名或表达式，或删除它")
+            continue
         found = evaluator.problems(exp.python, exp.mode)
         if found:
             label = "无法解析" if found[0].startswith("无法解析") else "不被允许"
