@@ -149,7 +149,10 @@ class Runtime:
 
     # -- persistence -------------------------------------------------------
     def new(self, data: dict) -> BpmnWorkflow:
-        wf = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
+        try:  # (SpiffWorkflow predicts the whole path here: a loop it cannot see round recurses past the stack)
+            wf = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
+        except Exception as exc:
+            raise errors.engine_error(exc, EngineError) from exc
         start = wf.get_next_task(state=TaskState.READY)
         start.data.update(deepcopy(data))
         return wf

@@ -218,3 +218,35 @@ def test_an_empty_expression_is_refused_naming_it(app):
     """Activiti's activiti:assignee="${}" raised SyntaxError out of the check: the upload page answered 500."""
     [problem] = deployment.lint(diagram("activiti_invalid_expression.bpmn20.xml")).errors
     assert (problem.element_id, problem.message) == ("task", "办理人 '${}' 是空的（${} 里没有内容）：请在 ${} 里写上变量名或表达式，或删除它")
+
+
+def test_a_loop_nothing_leaves_and_nothing_waits_in_is_refused(app):
+    """Activiti's endless-loop example (a service task whose only flow leads back to it) passed the check, and the dry
+    run (as the first instance would) died of RecursionError in SpiffWorkflow's look-ahead: the page answered 500."""
+    xml = diagram("activiti_endless_loop.bpmn20.xml")
+    [problem] = deployment.lint(xml).errors
+    assert (problem.element_id, problem.message.split("：")[0]) == (
+        "serviceTask", "顺序流从 serviceTask 连回它自己，没有一条出口通向结束事件，中间也没有等待的步骤")
+    assert not deployment.dry_run(xml, {}).ok
+    two = xml.replace(b'sourceRef="serviceTask" targetRef="serviceTask" />',
+                      b'sourceRef="serviceTask" targetRef="other" /><scriptTask id="other" scriptFormat="python"><script>'
+                      b'n = 1</script></scriptTask><sequenceFlow id="back" sourceRef="other" targetRef="serviceTask" />')
+    found = [p.message.split("，")[0] for p in deployment.lint(two).errors]
+    assert found == ["顺序流在 serviceTask、other 之间循环"], found
+    waits = xml.replace(b'<serviceTask id="serviceTask" activiti:expression="someExpression"/>',
+                        b'<userTask id="serviceTask" activiti:candidateGroups="supervisor"/>')
+    assert deployment.lint(waits).ok  # a loop that waits for a person is the process's own business
+
+
+def test_a_process_the_engine_cannot_even_start_is_an_engine_error_naming_the_step(app):
+    """Had such a loop reached the engine (deployed before this check), RecursionError left Runtime.new unwrapped."""
+    import pytest
+
+    from app.engine import dialect, runtime, specs
+
+    parser = specs.JiesuCamundaParser()
+    parser.add_bpmn_xml(dialect.parse_xml(dialect.normalise(diagram("activiti_endless_loop.bpmn20.xml"))), filename="x.bpmn")
+    engine = runtime.Runtime(None, None, {}, None, {}, specs=(parser.get_spec("endlessloop"), {}))
+    with pytest.raises(runtime.EngineError, match="递归过深") as raised:
+        engine.new({})
+    assert raised.value.element_id == "serviceTask"

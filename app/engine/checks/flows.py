@@ -7,6 +7,11 @@ that stops at, say, 回复上报 after 回访 was deleted leaves the ticket open
 it, while the instance keeps waiting for its other events. Both are errors, as the modeler's own check
 shows them; an end event, a compensation handler, and an element of a transaction's cancel path are
 the places a path may stop.
+
+A loop of sequence flows that no path leaves and in which nothing waits (``服务任务 → 它自己``, two script
+tasks pointing at each other) is an error too: the instance would run round it for ever, and SpiffWorkflow's
+look-ahead recurses round it until Python's stack runs out, so the first instance fails as it starts. A loop
+that waits somewhere (a user task, a timer) and never ends is a process's own business: a monthly cycle.
 """
 
 from __future__ import annotations
@@ -41,6 +46,66 @@ def _may_end_here(node) -> bool:
             or _is_link(node, "intermediateThrowEvent"))
 
 
+WAITS = ("userTask", "receiveTask", "manualTask", "task", "intermediateCatchEvent", "eventBasedGateway", "callActivity",
+         "subProcess", "transaction", "adHocSubProcess")  # (a subprocess or called process may wait inside)
+
+
+def _endless_loops(report: Report, container, nodes: list, flows: list) -> None:
+    """Each loop no path leaves and nothing in waits, named once at its first element."""
+    ids = {n.get("id"): n for n in nodes}
+    after: dict[str, set] = {i: set() for i in ids}
+    for flow in flows:
+        if flow.get("sourceRef") in ids and flow.get("targetRef") in ids:
+            after[flow.get("sourceRef")].add(flow.get("targetRef"))
+    for event in container.iterfind(f"{B}boundaryEvent"):  # a boundary event is a way out of its activity
+        ident = event.get("id")
+        after.setdefault(ident, set()).update(f.get("targetRef") for f in flows
+                                              if f.get("sourceRef") == ident and f.get("targetRef") in ids)
+        if event.get("attachedToRef") in after:
+            after[event.get("attachedToRef")].add(ident)
+    before: dict[str, set] = {i: set() for i in after}
+    for source, targets in after.items():
+        for target in targets:
+            before.setdefault(target, set()).add(source)
+    leaves = [i for i, n in ids.items() if _may_end_here(n) or not after[i]]  # (no way out: said above)
+    leaves += [i for i in after if i not in ids and not after[i]]  # a boundary event's path that stops
+    ends, todo = set(leaves), list(leaves)
+    while todo:
+        for source in before.get(todo.pop(), ()):
+            if source not in ends:
+                ends.add(source)
+                todo.append(source)
+    trapped = [i for i in ids if i not in ends]
+    done: set = set()
+    for ident in trapped:
+        if ident in done or ident not in _reaching(ident, after):
+            continue  # (one on the way into a loop is not in it)
+        loop = [i for i in trapped if i in _reaching(ident, after) and ident in _reaching(i, after)]
+        done.update(loop)
+        if any(_local(ids[i]) in WAITS for i in loop):
+            continue
+        names = "、".join(_named(ids[i]) for i in loop[:6]) + ("等" if len(loop) > 6 else "")
+        where = f"从 {names} 连回它自己" if len(loop) == 1 else f"在 {names} 之间循环"
+        report.add(*element_label(ids[ident]), f"顺序流{where}，没有一条出口通向结束事件，中间也没有等待的步骤："
+                                                "流程会无休止地空转（第一个实例一开始就会出错）；请加一个排他网关，"
+                                                "满足条件时离开循环，连到下一步或结束事件")
+
+
+def _reaching(start: str, after: dict) -> set:
+    reach, todo = set(), [start]
+    while todo:
+        for target in after.get(todo.pop(), ()):
+            if target not in reach:
+                reach.add(target)
+                todo.append(target)
+    return reach
+
+
+def _named(node) -> str:
+    ident, name = element_label(node)
+    return f"{ident}（{name}）" if name and name != ident else ident
+
+
 def _check_container(report: Report, container) -> None:
     nodes = [n for n in container if _local(n) in FLOW_NODES]
     flows = [f for f in container if _local(f) == "sequenceFlow"]
@@ -54,6 +119,8 @@ def _check_container(report: Report, container) -> None:
             report.add(*element_label(node), "元素没有入口，永远不会执行：请从开始事件（或上一步）连一条顺序流到它")
         if ident not in sources and not _may_end_here(node):
             report.add(*element_label(node), "元素没有出口，流程走到这里会停住而不办结：请连到下一步或结束事件")
+    _endless_loops(report, container, [n for n in nodes if _local(n) != "subProcess"
+                                       or n.get("triggeredByEvent") != "true"], flows)
 
 
 def check(root, report: Report) -> None:
