@@ -433,8 +433,8 @@ def _form_field(prop, owner, prefix: str, dropped: list):
         field.set("label", label)
     if default is not None:
         field.set("defaultValue", default)  # a ${…} default is computed per task, like camunda:formField's
-    elif named or not writable:
-        field.set("defaultValue", f"${{{target}}}")  # shown as Activiti shows it: the variable's value
+    elif _IDENT.fullmatch(target):  # shown as Activiti and Flowable show it: the variable's value, when it has one
+        field.set("defaultValue", f"${{{target}}}")  # (a task met again); not for an id no expression can name
     if kind == "enum":
         for value in prop:
             if isinstance(value.tag, str) and etree.QName(value).localname == "value":

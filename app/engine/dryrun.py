@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.engine import specs
 from app.engine.checks import ERROR, WARNING, CheckContext, Problem
 from app.engine.clock import LOCAL_TZ, MAX_DURATION_YEARS, clock
+from app.engine.dialect import is_juel
 from app.engine.runtime import EngineError, Runtime
 
 MAX_STEPS = 200
@@ -90,6 +91,8 @@ def _sample_values(meta: dict, sample: dict, now: datetime) -> dict:
     values = {}
     for spec in meta.get("fields", []):
         default = spec.get("default")
+        if isinstance(default, str) and is_juel(default):
+            default = None  # computed per task (often the variable's own value): the sample's, else as if empty
         kind = spec.get("type")
         if kind == "enum":
             options = [o[0] for o in spec.get("options", [])]

@@ -141,12 +141,14 @@ def _form(props: str, prefix: str = "flowable"):
 @pytest.mark.parametrize("kind", ["string", "long", "boolean", "date", "enum"])
 def test_a_form_propertys_type_camunda_has_is_kept(kind):
     fields, said = _form(f'<P:formProperty id="x" name="字段" type="{kind}"/>')
-    assert fields == [{"attrib": {"id": "x", "type": kind, "label": "字段"}, "values": [], "constraints": []}] and not said
+    assert fields == [{"attrib": {"id": "x", "type": kind, "label": "字段", "defaultValue": "${x}"}, "values": [],
+                       "constraints": []}] and not said
 
 
 def test_a_form_property_without_a_type_is_text_and_a_date_pattern_is_left_to_the_date_picker():
     fields, said = _form('<P:formProperty id="x"/><P:formProperty id="d" type="date" datePattern="yyyy-MM-dd"/>')
-    assert [f["attrib"] for f in fields] == [{"id": "x", "type": "string"}, {"id": "d", "type": "date"}] and not said
+    assert [f["attrib"] for f in fields] == [{"id": "x", "type": "string", "defaultValue": "${x}"},
+                                             {"id": "d", "type": "date", "defaultValue": "${d}"}] and not said
 
 
 @pytest.mark.parametrize(("kind", "hint"), [("double", "，流程中按数字比较前请先转换，例如 float(amount)"), ("user", "")])
@@ -180,6 +182,14 @@ def test_a_field_that_is_not_writable_shows_the_variables_value_read_only():
     assert fields[0]["attrib"]["defaultValue"] == "${venue}" and fields[0]["constraints"] == ["readonly"] and not said
 
 
+def test_a_writable_field_shows_its_variables_value_as_activiti_does_and_a_default_where_it_has_none():
+    """Only named or read-only properties showed the variable: the task met again in a rework loop (VacationRequest's
+    adjustVacationRequestTask) showed its fields empty, where Activiti and Flowable show what was entered."""
+    fields, said = _form('<P:formProperty id="days" type="long" required="true"/><P:formProperty id="n" default="1"/>'
+                         '<P:formProperty id="Do you agree?"/>')  # (Activiti's adhoc Expense_process)
+    assert [f["attrib"].get("defaultValue") for f in fields] == ["${days}", "1", None] and not said
+
+
 def test_a_field_that_is_not_readable_is_left_out_and_said():
     fields, said = _form('<P:formProperty id="secret" name="内部" readable="false" default="x"/><P:formProperty id="y"/>')
     assert [f["attrib"]["id"] for f in fields] == ["y"]
@@ -190,9 +200,9 @@ def test_a_field_that_is_not_readable_is_left_out_and_said():
 @pytest.mark.parametrize(("attributes", "field", "said"), [
     ('default="0" type="long"', {"id": "x", "type": "long", "defaultValue": "0"}, []),
     ('default="${now()}" type="date"', {"id": "x", "type": "date", "defaultValue": "${now()}"}, []),  # computed per task
-    ('variable="venue_name"', {"id": "venue_name", "type": "string"}, []),
+    ('variable="venue_name"', {"id": "venue_name", "type": "string", "defaultValue": "${venue_name}"}, []),
     ('expression="${venueName}"', {"id": "venueName", "type": "string", "defaultValue": "${venueName}"}, []),
-    ('expression="${order.amount}"', {"id": "x", "type": "string"},
+    ('expression="${order.amount}"', {"id": "x", "type": "string", "defaultValue": "${x}"},
      ['表单字段 flowable:formProperty x 的 expression="${order.amount}" 不受支持（本系统只能直接读写变量，不能经表达式读写）：'
       "填写的值存入变量 x"]),
 ])
@@ -213,7 +223,8 @@ def test_a_camunda_form_data_beside_form_properties_is_kept_and_the_other_ones_n
 
 def test_camundas_own_older_form_properties_are_read_too():
     fields, said = _form('<P:formProperty id="x" name="说明" required="true"/>', prefix="camunda")
-    assert fields == [{"attrib": {"id": "x", "type": "string", "label": "说明"}, "values": [], "constraints": ["required"]}]
+    assert fields == [{"attrib": {"id": "x", "type": "string", "label": "说明", "defaultValue": "${x}"}, "values": [],
+                       "constraints": ["required"]}]
 
 
 def test_a_flowable_start_events_form_properties_are_the_start_form():
