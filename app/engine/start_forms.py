@@ -1,5 +1,7 @@
-"""What a diagram says about starting it by hand: its ``camunda:properties`` (``startable``) and
-its start event's form (``camunda:formData``), which SpiffWorkflow's parser does not read.
+"""What a diagram says about starting it by hand: its ``camunda:properties`` (``startable``),
+its start event's form (``camunda:formData``), which SpiffWorkflow's parser does not read, and the
+variable its ``camunda:initiator`` names, which holds the starter's username (as in Camunda,
+Activiti and Flowable: ``activiti:initiator="employeeName"``, then ``${employeeName}`` as an assignee).
 
 Fields come out in the same shape as a user task's (``specs._user_task_meta``), so the form
 builder turns a start form into a WTForms form like any task form.
@@ -40,10 +42,12 @@ def _properties(node) -> dict[str, str]:
 
 def process_properties(xml: str | bytes, process_key: str) -> dict[str, str]:
     """The process's own camunda:properties, with its blank start event's added (process wins)."""
-    root = _root(xml)
-    process = _process(root, process_key)
-    if process is None:
-        return {}
+    process = _process(_root(xml), process_key)
+    return element_properties(process) if process is not None else {}
+
+
+def element_properties(process) -> dict[str, str]:
+    """``process_properties`` of a process element already adopted (``dialect.adopt_camunda``)."""
     props = {}
     start = _start_event(process)
     if start is not None:
@@ -52,8 +56,21 @@ def process_properties(xml: str | bytes, process_key: str) -> dict[str, str]:
     return props
 
 
+def marked_startable(process) -> bool:
+    """Whether an adopted process element is marked ``startable`` (the 发起流程 menu offers it)."""
+    return element_properties(process).get("startable", "").strip().lower() in ("true", "1", "yes", "是")
+
+
 def is_startable(xml: str | bytes, process_key: str) -> bool:
-    return process_properties(xml, process_key).get("startable", "").strip().lower() in ("true", "1", "yes", "是")
+    process = _process(_root(xml), process_key)
+    return process is not None and marked_startable(process)
+
+
+def initiator(xml: str | bytes, process_key: str) -> str:
+    """The variable the blank start event's ``camunda:initiator`` names ('' without one): who started it by hand."""
+    process = _process(_root(xml), process_key)
+    start = _start_event(process) if process is not None else None
+    return (start.get(f"{_C}initiator") or "").strip() if start is not None else ""
 
 
 def starter_groups(xml: str | bytes, process_key: str) -> list[str]:

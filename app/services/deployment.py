@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.engine import calendar_store, dialect, dryrun, instances
+from app.diagrams import catalog
+from app.engine import calendar_store, dialect, dryrun, instances, start_forms
 from app.engine.checks import CheckContext, Report
 from app.engine.clock import clock
 from app.engine.specs import DiagramError, check, parse
@@ -56,7 +57,7 @@ def context_for(xml: bytes) -> CheckContext:
     key = _process_key(xml)
     return CheckContext(functions=instances.function_names(), groups=frozenset(set(ROLES) | sections),
                         users=frozenset(users), inputs=frozenset(process_inputs.input_names(key)),
-                        relied_on=relied_on(key))
+                        relied_on=relied_on(key), started_by_product=key in catalog.BY_KEY)
 
 
 SAMPLE_DEPTH = 20  # a 试运行's sample data: deeper is no process variable (copying it would recurse past Python's stack)
@@ -138,7 +139,14 @@ def dry_run(xml: bytes | str, sample_data: dict | None = None) -> dryrun.DryRunR
         report = Report()
         report.add("", "", f"示例数据嵌套超过 {SAMPLE_DEPTH} 层，未试运行：流程变量用不到这么深的结构")
         return dryrun.DryRunReport(problems=report.problems)
-    sample = process_inputs.sample_inputs(_process_key(xml), clock.now())
+    key = _process_key(xml)
+    sample = process_inputs.sample_inputs(key, clock.now())
+    try:
+        initiator = start_forms.initiator(xml, key) if start_forms.is_startable(xml, key) else ""
+    except Exception:  # (not XML: the check below says so)
+        initiator = ""
+    if initiator:
+        sample[initiator] = "dryrun"  # who starts it by hand: the start event's camunda:initiator
     sample.update(sample_data or {})
     return dryrun.run(xml, sample, context_for(xml), calendar_store.get_calendar(), instances.bpmn_functions())
 

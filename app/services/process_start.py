@@ -1,6 +1,7 @@
 """Starting a process by hand: any process its owner marked startable (a ``camunda:properties``
 entry ``startable = true``), from a menu or from a ticket's page (then it is about that ticket),
-with its start event's form. A new side process such as 考核申诉 needs a diagram, not code."""
+with its start event's form; the variable its start event's ``camunda:initiator`` names holds the
+starter's username. A new side process such as 考核申诉 needs a diagram, not code."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def _diagram(version: ProcessVersion) -> dict:
         xml, process_key = version.bpmn_xml, version.process_key
         _read[key] = {"startable": start_forms.is_startable(xml, process_key),
                       "groups": start_forms.starter_groups(xml, process_key),
-                      "form": start_forms.start_form(xml, process_key)}
+                      "form": start_forms.start_form(xml, process_key),
+                      "initiator": start_forms.initiator(xml, process_key)}
     return _read[key]
 
 
@@ -76,6 +78,9 @@ def start(user: User, process_key: str, data: dict, display: list, ticket: Ticke
         raise PermissionDenied(_("你无权查看该工单，不能就它发起流程。"))
     variables = dict(data)
     variables.update({"started_by": user.username, "started_at": to_iso(clock.now())})
+    initiator = _diagram(entry["version"])["initiator"]
+    if initiator:  # the start event's camunda:initiator: ${employeeName} as a later task's assignee
+        variables[initiator] = user.username
     if ticket is not None:
         variables.update({"ticket_id": ticket.id, "ticket_no": ticket.ticket_no})
     try:

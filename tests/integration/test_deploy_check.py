@@ -233,9 +233,9 @@ def test_lint_command_prints_one_line_per_problem_and_exits_1(app):
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if "service_java.bpmn: 错误" in line]
     assert len(lines) == 3 and all(line.split(": ", 1)[1].startswith("错误 by_") for line in lines)
-    result = runner.invoke(args=["lint", str(SAFETY / "due_dates.bpmn")])  # drawn by hand: no layout
+    result = runner.invoke(args=["lint", str(SAFETY / "due_dates.bpmn")])  # drawn by hand: no layout, not startable
     assert result.exit_code == 0 and [line.split(": ", 1)[1][:20] for line in result.output.splitlines()] == [
-        "提醒 文件没有图形布局（BPMN DI）"]
+        "提醒 文件没有图形布局（BPMN DI）", "提醒 due_dates（到期时间的三种"]
 
 
 def test_lint_dry_run_prints_json(app):

@@ -159,3 +159,36 @@ def test_a_field_that_is_not_writable_keeps_its_variable_whatever_a_changed_page
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     db.session.expire_all()
     assert instances.task_data(instance, decide.task_guid)["venueName"] == "星光剧场"
+
+
+def test_the_flowable_vacation_request_goes_back_to_its_starter_with_what_was_entered(app, browser):
+    """Flowable's own VacationRequest example (tests/bpmn/foreign, Apache License 2.0): its adjust task, assigned to
+    ${employeeName} (activiti:initiator), was nobody's, and its form properties showed empty where Flowable shows the
+    values entered at the start; the manager's task is given by BPMN's potentialOwner."""
+    import html
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import WorkItem
+    from app.services import deployment
+
+    xml = (Path(__file__).resolve().parents[1] / "bpmn" / "foreign" / "flowable_vacation_request.bpmn20.xml").read_bytes()
+    deployment.deploy(xml)
+    db.session.commit()
+    wenhua = browser("wenhua")
+    response = wenhua.post("/start/vacationRequest", {"numberOfDays": "3", "startDate": "2026-12-10T09:00",
+                                                      "vacationMotivation": "回老家"}, form_url="/start/vacationRequest")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    handle = db.session.scalar(select(WorkItem).where(WorkItem.spec_name == "handleRequest"))
+    assert handle.candidate_groups == ",supervisor,"  # <potentialOwner>management</potentialOwner>, here supervisor
+    zhuguan = browser("zhuguan")
+    response = zhuguan.post(f"/tasks/{handle.id}", {"vacationApproved": "false", "managerMotivation": "年底人手紧"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    adjust = db.session.scalar(select(WorkItem).where(WorkItem.spec_name == "adjustVacationRequestTask"))
+    assert adjust.assignee.username == "wenhua"
+    page = html.unescape(wenhua.get(f"/tasks/{adjust.id}").get_data(as_text=True))
+    for name, value in (("numberOfDays", "3"), ("startDate", "2026-12-10T09:00"), ("vacationMotivation", "回老家")):
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', page) or re.search(
+            rf'<input[^>]*value="{value}"[^>]*name="{name}"', page), name

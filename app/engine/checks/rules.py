@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lxml import etree
 
-from app.engine import dialect
+from app.engine import dialect, start_forms
 from app.engine.checks import ERROR, WARNING, CheckContext, Report, element_label, expressions, flows, safety
 from app.engine.checks import reliance as relied_on
 
@@ -158,6 +160,40 @@ def _interrupting_event_subprocesses(root, report: Report) -> None:
                            "或把开始事件设为非中断（isInterrupting=\"false\"）", severity=WARNING)
 
 
+def _who_starts(root, report: Report, context: CheckContext | None) -> CheckContext | None:
+    """A process neither the product nor a person can start, said; an initiator set only when it is started by hand.
+
+    Returns the context with each variable a startable process's ``camunda:initiator`` names as an input."""
+    names: set[str] = set()
+    prefix = dialect.declared_prefix(root)
+    for process in root.iterfind(f"{B}process"):
+        if process.get("isExecutable", "true") == "false":
+            continue
+        startable = start_forms.marked_startable(process)
+        by_product = context is not None and context.started_by_product
+        if context is not None and context.started_by_product is False and not startable:
+            report.add(*element_label(process),
+                       "部署后没有地方会发起这个流程：它不是系统自己发起的流程（工单、现场检查等），也没有标记为可手动发起。"
+                       "要让它出现在“流程 → 发起流程”菜单中，" + (
+                           "请在建模工具中选中流程，在扩展属性（Extension properties）中添加 startable = true"
+                           if prefix == "camunda" else "请在流程（process）的 extensionElements 里加上 "
+                           f"<{prefix}:properties><{prefix}:property name=\"startable\" value=\"true\" /></{prefix}:properties>"
+                           f"（{dialect.tool(prefix)} 的建模器不写这一项，需要在文件中手工添加）"), WARNING)
+        for node in process.iter():
+            name = (node.get(f"{C}initiator") or "").strip() if isinstance(node.tag, str) else ""
+            if not name:
+                continue
+            said = f"{dialect.written(node, 'initiator')}=\"{name}\""
+            if startable and node.getparent() is process and node.tag == f"{B}startEvent" and not by_product:
+                names.add(name)  # the person who starts it from 发起流程
+            elif by_product or not startable:
+                why = "流程由系统启动，没有发起人" if by_product else "只有从“发起流程”手动发起时才有发起人，而这个流程没有标记为可发起"
+                report.add(*element_label(node), f"{said} 不会被设置（{why}）：用到 {name} 的地方会出错", WARNING)
+    if names and context is not None and context.inputs is not None:
+        return replace(context, inputs=context.inputs | names)
+    return context
+
+
 def check(root, report: Report, context: CheckContext | None) -> None:
     _platform_and_layout(root, report)
     _interrupting_event_subprocesses(root, report)
@@ -207,10 +243,7 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             report.add(*element_label(node), f"不支持 {dialect.written(node)}（监听器不会运行）：请用脚本任务或服务任务表达式")
     for node in root.iter(f"{C}inputOutput"):
         report.add(*element_label(node), f"{dialect.written(node)} 的输入输出映射不会执行，变量按原名传递", WARNING)
-    for node in root.iter():
-        if node.get(f"{C}initiator"):
-            report.add(*element_label(node), f"{dialect.written(node, 'initiator')} 不会被设置（流程由系统启动，没有发起人）："
-                                      f"用到 {node.get(f'{C}initiator')} 的地方会出错", WARNING)
+    context = _who_starts(root, report, context)
     processes = {p.get("id") for p in root.iter(f"{B}process")}
     for node in root.iter(f"{B}callActivity"):
         called = node.get("calledElement")
