@@ -1,7 +1,7 @@
 """A diagram written for Activiti or Flowable, rewritten in Camunda's terms for the web modeler.
 
 The deploy check reads ``activiti:assignee`` or ``flowable:formProperty`` as Camunda's own
-(``dialect.adopt_camunda``), but the modeler's properties panel shows only the ``camunda:`` ones: a
+(``foreign.adopt_camunda``), but the modeler's properties panel shows only the ``camunda:`` ones: a
 Flowable file opened there showed no candidate groups, no assignee and no form. ``rewrite`` gives the
 modeler the file as the engine will read it, with the Camunda names, the expressions as written
 (``${approved}``, no Python) and the layout untouched, and says what the renaming dropped or could not
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from app.engine import dialect
+from app.engine import dialect, foreign
 from app.engine.checks import WARNING, Report, element_label
 from app.engine.specs import bpmn_root
 
@@ -31,8 +31,8 @@ def _foreign(root) -> int:
     for node in root.iter():
         if not isinstance(node.tag, str):
             continue
-        count += etree.QName(node).namespace in dialect.FOREIGN
-        count += sum(etree.QName(name).namespace in dialect.FOREIGN for name in node.attrib)
+        count += etree.QName(node).namespace in foreign.FOREIGN
+        count += sum(etree.QName(name).namespace in foreign.FOREIGN for name in node.attrib)
     return count
 
 
@@ -44,7 +44,7 @@ def rewrite(xml: bytes) -> Rewritten:
     if not renamed:
         return Rewritten(xml)
     report = Report()
-    for node, reason in dialect.adopt_camunda(root):
+    for node, reason in foreign.adopt_camunda(root):
         report.add(*element_label(node), reason, WARNING)
     # the Camunda namespace declared once, on the root, with the prefix the modeler writes; the foreign ones go
     etree.cleanup_namespaces(root, top_nsmap={"camunda": dialect.CAMUNDA_NS})

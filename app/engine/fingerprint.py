@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from app.engine import dialect
+from app.engine import dialect, foreign
 
 _DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 _DC = "http://www.omg.org/spec/DD/20100524/DC"
@@ -19,9 +19,9 @@ _DD_DI = "http://www.omg.org/spec/DD/20100524/DI"
 _C = f"{{{dialect.CAMUNDA_NS}}}"
 
 # children whose order means something: form fields, an option list, waypoints, a list of properties; in
-# Activiti's and Flowable's namespaces too (they run as Camunda's: app/engine/dialect.adopt_camunda), and a
+# Activiti's and Flowable's namespaces too (they run as Camunda's: app/engine/foreign.adopt_camunda), and a
 # form property's enum values
-_ORDERED = {f"{{{ns}}}{local}" for ns in (dialect.CAMUNDA_NS, *dialect.FOREIGN)
+_ORDERED = {f"{{{ns}}}{local}" for ns in (dialect.CAMUNDA_NS, *foreign.FOREIGN)
             for local in ("formData", "formField", "formProperty", "properties", "inputOutput", "list", "map")
             } | {f"{{{_DI}}}BPMNEdge"}
 _NOISE = {"exporter", "exporterVersion"}  # what wrote the file, not what it says
@@ -42,7 +42,7 @@ def _attribute(node, name: str, value: str) -> str:
 
 
 # an Activiti or Flowable form's fields, direct children of the extensionElements (whose other children are not ordered)
-_IN_ORDER = {f"{{{ns}}}formProperty" for ns in (dialect.CAMUNDA_NS, *dialect.FOREIGN)}
+_IN_ORDER = {f"{{{ns}}}formProperty" for ns in (dialect.CAMUNDA_NS, *foreign.FOREIGN)}
 
 
 def _canonical(node) -> str:

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from app.engine import dialect, multi_instance
+from app.engine import dialect, foreign, multi_instance
 from app.engine.checks import WARNING, CheckContext, Report, element_label, rules
 from app.engine.events import SERIALIZER_CONFIG, JiesuCamundaParser
 
@@ -273,7 +273,7 @@ def bpmn_root(xml: bytes):
 def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) -> ParsedProcess:
     report = Report()
     root = bpmn_root(xml)
-    for node, reason in dialect.adopt_camunda(root, mark=True):  # activiti:assignee -> camunda:assignee ...
+    for node, reason in foreign.adopt_camunda(root, mark=True):  # activiti:assignee -> camunda:assignee ...
         report.add(*element_label(node), reason, WARNING)
     processes = root.findall("bpmn:process", dialect.NS)
     executable = [p for p in processes if p.get("isExecutable", "true") != "false"]
@@ -292,7 +292,9 @@ def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) ->
     rules.check(root, report, context)
     if report.errors:
         raise DiagramError(report)
-    xml = dialect.normalise(xml)
+    unmarked = dialect.parse_xml(xml)  # (the check's copy carries marks of how extensions were written)
+    foreign.adopt_camunda(unmarked)  # (what it drops was reported above)
+    xml = dialect.normalise(unmarked)
     parser = JiesuCamundaParser()
     try:
         parser.add_bpmn_xml(dialect.parse_xml(xml), filename=f"{key}.bpmn")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from app.engine import dialect
+from app.engine import dialect, foreign
 
 _C = f"{{{dialect.CAMUNDA_NS}}}"
 _B = f"{{{dialect.BPMN_NS}}}"
@@ -21,7 +21,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 def _root(xml: str | bytes):
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     root = etree.fromstring(data, _PARSER)
-    dialect.adopt_camunda(root)  # an Activiti diagram's start form, as the deploy check read it
+    foreign.adopt_camunda(root)  # an Activiti diagram's start form, as the deploy check read it
     return root
 
 
@@ -47,7 +47,7 @@ def process_properties(xml: str | bytes, process_key: str) -> dict[str, str]:
 
 
 def element_properties(process) -> dict[str, str]:
-    """``process_properties`` of a process element already adopted (``dialect.adopt_camunda``)."""
+    """``process_properties`` of a process element already adopted (``foreign.adopt_camunda``)."""
     props = {}
     start = _start_event(process)
     if start is not None:

@@ -3,7 +3,7 @@
 
 import pytest
 
-from app.engine import dialect, specs
+from app.engine import dialect, foreign, specs
 from app.engine.specs import DiagramError
 
 
@@ -54,9 +54,9 @@ def test_a_broken_file_is_explained_in_chinese_without_the_parsers_english(xml, 
 
 
 def _adopted(body: str):
-    root = dialect.parse_xml(f'<d xmlns:camunda="{dialect.CAMUNDA_NS}" xmlns:activiti="{dialect.ACTIVITI_NS}" '
-                             f'xmlns:flowable="{dialect.FLOWABLE_NS}">{body}</d>'.encode())
-    return root, dialect.adopt_camunda(root)
+    root = dialect.parse_xml(f'<d xmlns:camunda="{dialect.CAMUNDA_NS}" xmlns:activiti="{foreign.ACTIVITI_NS}" '
+                             f'xmlns:flowable="{foreign.FLOWABLE_NS}">{body}</d>'.encode())
+    return root, foreign.adopt_camunda(root)
 
 
 def test_activitis_extensions_become_camundas_and_camundas_win_where_both_are_written():
@@ -90,7 +90,7 @@ def test_an_activiti_start_form_and_starter_groups_are_read_as_camundas():
     from app.engine import start_forms
 
     xml = (Path(__file__).resolve().parents[1] / "bpmn" / "startable_appeal.bpmn").read_bytes().replace(
-        dialect.CAMUNDA_NS.encode(), dialect.ACTIVITI_NS.encode())
+        dialect.CAMUNDA_NS.encode(), foreign.ACTIVITI_NS.encode())
     assert start_forms.is_startable(xml, "assessment_appeal")
     assert start_forms.starter_groups(xml, "assessment_appeal") == ["supervisor", "handler"]
     assert [f["id"] for f in start_forms.start_form(xml, "assessment_appeal")["fields"]] == ["appeal_reason", "appeal_kind"]
@@ -230,7 +230,7 @@ def test_camundas_own_older_form_properties_are_read_too():
 def test_a_flowable_start_events_form_properties_are_the_start_form():
     from app.engine import start_forms
 
-    xml = f'''<definitions xmlns="{dialect.BPMN_NS}" xmlns:flowable="{dialect.FLOWABLE_NS}">
+    xml = f'''<definitions xmlns="{dialect.BPMN_NS}" xmlns:flowable="{foreign.FLOWABLE_NS}">
       <process id="p" flowable:candidateStarterGroups="supervisor"><startEvent id="s" name="提出申诉"><extensionElements>
         <flowable:formProperty id="reason" name="申诉理由" required="true"/>
         <flowable:formProperty id="kind" name="申诉类别" type="enum"><flowable:value id="超期" name="超期认定"/>
@@ -298,14 +298,14 @@ def test_bpmns_human_performer_and_potential_owner_are_the_tasks_assignee_and_ca
 def test_the_deploy_checks_tree_remembers_how_an_adopted_extension_was_written():
     """Messages named camunda:class, camunda:taskListener, camunda:initiator in an Activiti or Flowable file: its owner
     searched the file for a name that is not in it."""
-    root = dialect.parse_xml(f'<d xmlns:camunda="{dialect.CAMUNDA_NS}" xmlns:activiti="{dialect.ACTIVITI_NS}" '
-                             f'xmlns:flowable="{dialect.FLOWABLE_NS}"><t id="a" activiti:class="x.Y" camunda:type="mail">'
+    root = dialect.parse_xml(f'<d xmlns:camunda="{dialect.CAMUNDA_NS}" xmlns:activiti="{foreign.ACTIVITI_NS}" '
+                             f'xmlns:flowable="{foreign.FLOWABLE_NS}"><t id="a" activiti:class="x.Y" camunda:type="mail">'
                              '<flowable:taskListener event="create"/><camunda:executionListener/></t></d>'.encode())
-    assert not dialect.adopt_camunda(root, mark=True)
+    assert not foreign.adopt_camunda(root, mark=True)
     task = root[0]
-    assert (dialect.written(task, "class"), dialect.written(task, "type"), dialect.dialect_of(task, "class")) == (
+    assert (foreign.written(task, "class"), foreign.written(task, "type"), foreign.dialect_of(task, "class")) == (
         "activiti:class", "camunda:type", "activiti")
-    assert [dialect.written(child) for child in task] == ["flowable:taskListener", "camunda:executionListener"]
-    plain = dialect.parse_xml(f'<d xmlns:activiti="{dialect.ACTIVITI_NS}"><t activiti:class="x.Y"/></d>'.encode())
-    dialect.adopt_camunda(plain)
+    assert [foreign.written(child) for child in task] == ["flowable:taskListener", "camunda:executionListener"]
+    plain = dialect.parse_xml(f'<d xmlns:activiti="{foreign.ACTIVITI_NS}"><t activiti:class="x.Y"/></d>'.encode())
+    foreign.adopt_camunda(plain)
     assert dict(plain[0].attrib) == {f"{C}class": "x.Y"}  # (unmarked: what normalise stores has no marks)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from lxml import etree
 
-from app.engine import dialect, start_forms
+from app.engine import dialect, foreign, start_forms
 from app.engine.checks import ERROR, WARNING, CheckContext, Report, element_label, expressions, flows, safety
 from app.engine.checks import reliance as relied_on
 
@@ -33,15 +33,15 @@ def _service_task(report: Report, node, tag: str) -> None:
                          ("topic", "Jiesu 没有外部任务（external task）的执行者")):
         value = node.get(f"{C}{attr}")
         if value:
-            report.add(*element_label(node), f"{kind}使用 {dialect.written(node, attr)}=\"{value}\"：{reason}；"
-                                      f"请改用 {dialect.written(node, 'expression')} 调用产品提供的函数，"
+            report.add(*element_label(node), f"{kind}使用 {foreign.written(node, attr)}=\"{value}\"：{reason}；"
+                                      f"请改用 {foreign.written(node, 'expression')} 调用产品提供的函数，"
                                       "例如 ${notify('提醒', '…')}")
             return
     if node.get(f"{C}type"):
-        report.add(*element_label(node), f"{kind}使用 {dialect.written(node, 'type')}=\"{node.get(f'{C}type')}\"：不受支持；"
-                                  f"请改用 {dialect.written(node, 'expression')} 调用产品提供的函数")
+        report.add(*element_label(node), f"{kind}使用 {foreign.written(node, 'type')}=\"{node.get(f'{C}type')}\"：不受支持；"
+                                  f"请改用 {foreign.written(node, 'expression')} 调用产品提供的函数")
         return
-    advice = dialect.written(node, "expression")
+    advice = foreign.written(node, "expression")
     if node.find(f".//{C}connector") is not None:
         report.add(*element_label(node), f"{kind}使用 Camunda Connector：不受支持；请改用 {advice}")
         return
@@ -75,7 +75,7 @@ def _unknown_people(task) -> str:
     """Who a task goes to, written in a namespace the engine does not read (another tool's), said in its words."""
     for name, value in task.attrib.items():
         qname = etree.QName(name)
-        if qname.namespace and qname.namespace != dialect.WRITTEN_NS and value.strip() and \
+        if qname.namespace and qname.namespace != foreign.WRITTEN_NS and value.strip() and \
                 qname.localname in ("candidateGroups", "candidateUsers", "assignee"):
             prefix = next((p for p, ns in task.nsmap.items() if ns == qname.namespace and p), "")
             written = f"{prefix}:{qname.localname}" if prefix else qname.localname
@@ -165,7 +165,7 @@ def _who_starts(root, report: Report, context: CheckContext | None) -> CheckCont
 
     Returns the context with each variable a startable process's ``camunda:initiator`` names as an input."""
     names: set[str] = set()
-    prefix = dialect.declared_prefix(root)
+    prefix = foreign.declared_prefix(root)
     for process in root.iterfind(f"{B}process"):
         if process.get("isExecutable", "true") == "false":
             continue
@@ -178,12 +178,12 @@ def _who_starts(root, report: Report, context: CheckContext | None) -> CheckCont
                            "请在建模工具中选中流程，在扩展属性（Extension properties）中添加 startable = true"
                            if prefix == "camunda" else "请在流程（process）的 extensionElements 里加上 "
                            f"<{prefix}:properties><{prefix}:property name=\"startable\" value=\"true\" /></{prefix}:properties>"
-                           f"（{dialect.tool(prefix)} 的建模器不写这一项，需要在文件中手工添加）"), WARNING)
+                           f"（{foreign.tool(prefix)} 的建模器不写这一项，需要在文件中手工添加）"), WARNING)
         for node in process.iter():
             name = (node.get(f"{C}initiator") or "").strip() if isinstance(node.tag, str) else ""
             if not name:
                 continue
-            said = f"{dialect.written(node, 'initiator')}=\"{name}\""
+            said = f"{foreign.written(node, 'initiator')}=\"{name}\""
             if startable and node.getparent() is process and node.tag == f"{B}startEvent" and not by_product:
                 names.add(name)  # the person who starts it from 发起流程
             elif by_product or not startable:
@@ -230,7 +230,7 @@ def check(root, report: Report, context: CheckContext | None) -> None:
         if script_format not in ("python", "py", "text/x-python"):
             report.add(*element_label(node), f"不支持 {node.get('scriptFormat')} 脚本：脚本任务只能用 Python 写")
         elif node.get(f"{C}resource"):
-            report.add(*element_label(node), f"不支持外部脚本文件（{dialect.written(node, 'resource')}）：请把脚本写在任务里")
+            report.add(*element_label(node), f"不支持外部脚本文件（{foreign.written(node, 'resource')}）：请把脚本写在任务里")
         elif node.find(f"{B}script") is None or not (node.find(f"{B}script").text or "").strip():
             report.add(*element_label(node), "脚本任务没有脚本")
     for flow in root.iter(f"{B}conditionExpression"):
@@ -240,9 +240,9 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             report.add(*element_label(owner), f"不支持 {flow.get('language')} 条件：请用 JUEL（${{…}}）或 Python 写条件")
     for tag in ("executionListener", "taskListener"):
         for node in root.iter(f"{C}{tag}"):
-            report.add(*element_label(node), f"不支持 {dialect.written(node)}（监听器不会运行）：请用脚本任务或服务任务表达式")
+            report.add(*element_label(node), f"不支持 {foreign.written(node)}（监听器不会运行）：请用脚本任务或服务任务表达式")
     for node in root.iter(f"{C}inputOutput"):
-        report.add(*element_label(node), f"{dialect.written(node)} 的输入输出映射不会执行，变量按原名传递", WARNING)
+        report.add(*element_label(node), f"{foreign.written(node)} 的输入输出映射不会执行，变量按原名传递", WARNING)
     context = _who_starts(root, report, context)
     processes = {p.get("id") for p in root.iter(f"{B}process")}
     for node in root.iter(f"{B}callActivity"):
@@ -254,8 +254,8 @@ def check(root, report: Report, context: CheckContext | None) -> None:
     for node in root.iter():
         form_key = node.get(f"{C}formKey") or ""
         if form_key.startswith(("embedded:", "camunda-forms:", "app:")) or form_key.endswith((".html", ".form")):
-            prefix = dialect.dialect_of(node, "formKey")
-            report.add(*element_label(node), f"{prefix}:formKey=\"{form_key}\" 指向 {dialect.tool(prefix)} 的外部表单，"
+            prefix = foreign.dialect_of(node, "formKey")
+            report.add(*element_label(node), f"{prefix}:formKey=\"{form_key}\" 指向 {foreign.tool(prefix)} 的外部表单，"
                                       "Jiesu 不会显示它：请用 " + ("camunda:formData 定义表单字段" if prefix == "camunda" else
                                                                f"{prefix}:formProperty 定义表单字段"), WARNING)
     for field in root.iter(f"{C}formField"):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
-from app.engine import dialect, evaluator, sizes
+from app.engine import dialect, evaluator, foreign, sizes
 from app.engine.checks import Report, element_label
 
 B = f"{{{dialect.BPMN_NS}}}"
@@ -166,7 +166,7 @@ def multi_instance(root, report: Report) -> None:
         collection = loop.get(f"{C}collection")
         if collection is not None and not dialect.collection_variable(collection):
             report.add(*element_label(loop.getparent()),
-                       f"集合（{dialect.written(loop, 'collection')}）{collection.strip()[:80]!r} 只能写一个流程变量的名字（例如 reviewers 或 "
+                       f"集合（{foreign.written(loop, 'collection')}）{collection.strip()[:80]!r} 只能写一个流程变量的名字（例如 reviewers 或 "
                        "${reviewers}）：要先算出名单，请在前面用脚本任务把它存入一个变量")
         node = loop.find(f"{B}loopCardinality")
         text = (node.text or "").strip() if node is not None else ""
