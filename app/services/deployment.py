@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.diagrams import catalog
+from app.diagrams import ticket_lifecycle as lifecycle
 from app.engine import calendar_store, dialect, dryrun, instances, start_forms
 from app.engine.checks import CheckContext, Report
 from app.engine.clock import clock
@@ -96,6 +97,15 @@ def lint(xml: bytes | str) -> Report:
     """The deploy check's report for a diagram (nothing is stored)."""
     xml = _bytes(xml)
     return _too_large(xml) or check(xml, context_for(xml))
+
+
+def deployed_message(version: ProcessVersion) -> str:
+    """What the process owner is told after a deploy: who runs on the new version (only the ticket
+    lifecycle's versions are about 新工单)."""
+    if version.process_key == lifecycle.PROCESS:
+        return _("已部署 %(name)s 第 %(n)s 版，新工单将使用此版本。", name=version.name, n=version.version)
+    return _("已部署 %(name)s 第 %(n)s 版：此后发起的实例使用此版本，运行中的实例仍按原版本（可在版本页迁移）。",
+             name=version.name, n=version.version)
 
 
 def check_comment(comment: str) -> str:

@@ -147,8 +147,7 @@ def processes():
         else:
             try:
                 version = deployment.deploy(xml, current_user, request.form.get("comment", ""))
-                flash(_("已部署 %(name)s 第 %(version)s 版，新工单将使用此版本。", name=version.name,
-                        version=version.version), "success")
+                flash(deployment.deployed_message(version), "success")
                 for warning in getattr(version, "check_warnings", []):
                     flash(_("提醒：%(text)s", text=warning), "warning")
                 return redirect(url_for("admin.processes"))

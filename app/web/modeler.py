@@ -174,5 +174,5 @@ def deploy():
     except ServiceError as exc:
         return jsonify({"ok": False, "message": str(exc), "problems": []})
     return jsonify({"ok": True, "version": version.version, "process_key": version.process_key,
-                    "message": _("已部署 %(name)s 第 %(n)s 版，新工单将使用此版本。", name=version.name, n=version.version),
+                    "message": deployment.deployed_message(version),
                     "versions_url": url_for("process_versions.show", process_key=version.process_key)})

@@ -304,3 +304,15 @@ def test_a_deploy_comment_past_its_column_is_refused_by_name_and_nothing_deploye
     done = send(b, "POST", "/modeler/api/deploy", {"xml": good, "comment": typed[:300]}).get_json()
     assert done["ok"] and db.session.scalar(select(ProcessVersion.comment).where(
         ProcessVersion.version == done["version"], ProcessVersion.process_key == "ticket_lifecycle")) == typed[:300]
+
+
+def test_after_a_deploy_the_owner_is_told_who_runs_on_the_new_version(app, browser):
+    """Every deploy said 新工单将使用此版本, also of a process that makes no tickets."""
+    b = browser("liucheng")
+    ticket = send(b, "POST", "/modeler/api/deploy", {"xml": TICKET_BPMN.replace('name="回访"', 'name="电话回访"', 1),
+                                                     "comment": "回访改名"}).get_json()
+    assert ticket["ok"] and ticket["message"].endswith("第 2 版，新工单将使用此版本。"), ticket
+    other = APPEAL_BPMN.decode().replace('"assessment_appeal"', '"appeal_copy"')
+    appeal = send(b, "POST", "/modeler/api/deploy", {"xml": other, "comment": "副本"}).get_json()
+    assert appeal["ok"] and "此后发起的实例使用此版本，运行中的实例仍按原版本" in appeal["message"], appeal
+    assert "新工单" not in appeal["message"]
