@@ -53,12 +53,13 @@ def _process_key(xml: bytes) -> str:
 
 def context_for(xml: bytes) -> CheckContext:
     """What the product knows, for the diagram's process: functions, groups, users, its inputs, what it relies on."""
-    sections = set(db.session.scalars(select(Section.code)))
+    sections = {code: name for code, name in db.session.execute(select(Section.code, Section.name).order_by(Section.code))}
     users = set(db.session.scalars(select(User.username)))
     key = _process_key(xml)
-    return CheckContext(functions=instances.function_names(), groups=frozenset(set(ROLES) | sections),
+    return CheckContext(functions=instances.function_names(), groups=frozenset(set(ROLES) | set(sections)),
                         users=frozenset(users), inputs=frozenset(process_inputs.input_names(key)),
-                        relied_on=relied_on(key), started_by_product=key in catalog.BY_KEY)
+                        relied_on=relied_on(key), started_by_product=key in catalog.BY_KEY,
+                        group_names=tuple(ROLES.items()) + tuple(sections.items()))
 
 
 SAMPLE_DEPTH = 20  # a 试运行's sample data: deeper is no process variable (copying it would recurse past Python's stack)

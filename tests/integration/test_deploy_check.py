@@ -598,3 +598,13 @@ def test_a_recursive_call_deployed_before_the_check_stops_at_20_levels_naming_th
     with pytest.raises(EngineError) as err:
         instances.start("call_itself", {})
     assert err.value.element_id == "again" and "嵌套超过 20 层" in str(err.value) and "再办一遍" in str(err.value)
+
+
+def test_a_candidate_group_written_nearly_right_is_told_the_one_meant(app):
+    """inspectors for inspector: the owner was told only that nobody could see the task."""
+    xml = (SAFETY / "unknown_candidates.bpmn").read_text(encoding="utf-8").replace("management", "inspectors")
+    (told,) = [p.message for p in deployment.lint(xml.encode()).errors if p.message.startswith("候选组")]
+    assert "：是不是 inspector（检查员）？可用的候选组：dispatcher（派单员）" in told, told
+    (by_name,) = [p.message for p in deployment.lint(xml.replace("inspectors", "检查员").encode()).errors
+                  if p.message.startswith("候选组")]
+    assert "：是不是 inspector（检查员）？" in by_name, by_name

@@ -96,6 +96,7 @@ class CheckContext:
     users: frozenset[str] | None = None  # usernames (``user:<name>`` as a candidate group too)
     inputs: frozenset[str] | None = None  # variables the product hands the process at start
     relied_on: tuple[Reliance, ...] = ()  # what the product's code relies on in its own processes
+    group_names: tuple[tuple[str, str], ...] = ()  # (candidate group, its Chinese name): what an unknown one is told
     started_by_product: bool | None = None  # a service of the product starts this process (else only 发起流程 can)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import replace
 
 from lxml import etree
@@ -96,7 +97,8 @@ def _groups_known(report: Report, task, context: CheckContext) -> None:
             known = group in context.groups or (group.startswith("user:") and context.users is not None
                                                 and name in context.users)
             if not known:
-                report.add(*element_label(task), f"候选组 {group} 不是任何角色、科室或用户，这个任务没有人能看到")
+                report.add(*element_label(task), f"候选组 {group} 不是任何角色、科室或用户，这个任务没有人能看到"
+                           + _groups_there_are(group, context))
     if context.users is not None:
         for user in users + ([assignee] if assignee else []):
             if not dialect.is_juel(user) and user not in context.users:
@@ -270,3 +272,15 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             _groups_known(report, task, context)
     expressions.check(root, report, context)
     relied_on.check(root, report, context)
+
+
+def _groups_there_are(group: str, context: CheckContext) -> str:
+    """The candidate groups the desk has, the one meant first if it is near (inspectors, 检查员: inspector)."""
+    if not context.group_names:
+        return ""
+    names = dict(context.group_names)
+    by_name = [code for code, name in context.group_names if name == group.strip()]  # 检查员 written for inspector
+    near = by_name or difflib.get_close_matches(group.lower(), list(names), n=1, cutoff=0.75)
+    guess = f"：是不是 {near[0]}（{names[near[0]]}）？" if near else ""
+    listed = "、".join(f"{code}（{name}）" for code, name in context.group_names)
+    return f"{guess}{'' if guess else '。'}可用的候选组：{listed}"
