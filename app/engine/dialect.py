@@ -34,7 +34,7 @@ _WORDS = {
     "eq": "==", "ne": "!=", "gt": ">", "lt": "<", "ge": ">=", "le": "<=",
     "and": "and", "or": "or", "not": "not", "empty": "not", "div": "/", "mod": "%",
 }
-IDENTIFIER = _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a variable name
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a variable name
 JUEL_KEYWORDS = frozenset(_WORDS)  # (not variable names: ${true} names none)
 
 
@@ -59,7 +59,7 @@ def _tokens(expr: str):
                 j += 1
             yield "space", " "
             i = j
-        elif match := _IDENT.match(expr, i):
+        elif match := IDENTIFIER.match(expr, i):
             yield "word", match.group(0)
             i = match.end()
         elif expr.startswith(("&&", "||", "==", "!=", ">=", "<="), i):

@@ -7,6 +7,7 @@ stores the file exactly as uploaded; ``dry_run`` starts the diagram on a virtual
 
 from __future__ import annotations
 
+from lxml import etree
 from sqlalchemy import select
 
 from app.diagrams import catalog
@@ -53,7 +54,7 @@ def _process_key(xml: bytes) -> str:
 
 def context_for(xml: bytes) -> CheckContext:
     """What the product knows, for the diagram's process: functions, groups, users, its inputs, what it relies on."""
-    sections = {code: name for code, name in db.session.execute(select(Section.code, Section.name).order_by(Section.code))}
+    sections = dict(db.session.execute(select(Section.code, Section.name).order_by(Section.code)).all())
     users = set(db.session.scalars(select(User.username)))
     key = _process_key(xml)
     return CheckContext(functions=instances.function_names(), groups=frozenset(set(ROLES) | set(sections)),
@@ -154,7 +155,7 @@ def dry_run(xml: bytes | str, sample_data: dict | None = None) -> dryrun.DryRunR
     sample = process_inputs.sample_inputs(key, clock.now())
     try:
         initiator = start_forms.initiator(xml, key) if start_forms.is_startable(xml, key) else ""
-    except Exception:  # (not XML: the check below says so)
+    except etree.XMLSyntaxError:  # (not XML: the check below says so)
         initiator = ""
     if initiator:
         sample[initiator] = "dryrun"  # who starts it by hand: the start event's camunda:initiator

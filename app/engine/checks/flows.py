@@ -78,9 +78,10 @@ def _endless_loops(report: Report, container, nodes: list, flows: list) -> None:
     trapped = [i for i in ids if i not in ends]
     done: set = set()
     for ident in trapped:
-        if ident in done or ident not in _reaching(ident, after):
-            continue  # (one on the way into a loop is not in it)
-        loop = [i for i in trapped if i in _reaching(ident, after) and ident in _reaching(i, after)]
+        reach = _reaching(ident, after) if ident not in done else set()
+        if ident not in reach:
+            continue  # (done, or one on the way into a loop: not in it)
+        loop = [i for i in trapped if i in reach and ident in _reaching(i, after)]
         done.update(loop)
         if any(_local(ids[i]) in WAITS for i in loop):
             continue
