@@ -3,7 +3,8 @@ the API, reports.
 
 Fields are masked by kind (phone, name, address); free text (titles, contents, notes, replies,
 timeline entries) has every phone number, mainland ID number (its check digit holds; or, mistyped, a province and
-a real birth date), bank card number (its Luhn digit must hold) and e-mail address masked where it stands:
+a real birth date; written in one piece or as 6-8-4 groups with spaces or dashes; and the 15-digit numbers issued
+before 1999, with a province and a real birth date), bank card number (its Luhn digit must hold) and e-mail address masked where it stands:
 
     来电人139-1234-5678，身份证110101199003071234  ->  来电人139****5678，身份证110101********1234
 
@@ -91,6 +92,18 @@ def looks_like_id_number(value: str) -> bool:
     return 1900 <= born.year <= 2100
 
 
+def looks_like_old_id_number(value: str) -> bool:
+    """A first-generation ID number (15 digits, issued until 1999 and still written on old records): a
+    province, a real birth date in the 1900s (YYMMDD), three digits."""
+    if not re.fullmatch(r"\d{15}", value) or int(value[:2]) not in _PROVINCES:
+        return False
+    try:
+        date(1900 + int(value[6:8]), int(value[8:10]), int(value[10:12]))
+    except ValueError:
+        return False
+    return True
+
+
 def luhn_ok(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -109,7 +122,8 @@ def luhn_ok(digits: str) -> bool:
 _B, _E = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 # (not \w before it: a Chinese character is \w, and 邮箱zsf@example.com was left as it was)
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_ID = re.compile(_B + r"\d{17}[\dXx]" + _E)
+# 18 characters in one piece or as 6-8-4 groups (110101 19800105 1234); the 15-digit form of before 1999
+_ID = re.compile(_B + r"(?:\d{6}([ -]?)\d{8}\1\d{3}[\dXx]|\d{15})" + _E)
 _CARD = re.compile(_B + r"\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?" + _E)
 _MOBILE = re.compile(_B + r"(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})" + _E)
 _LANDLINE = re.compile(_B + r"(\(?0\d{2,3}\)?[ -]?)(\d{3,4})[ -]?(\d{4})" + _E)
@@ -118,12 +132,15 @@ _LOCAL = re.compile(r"((?:电话|手机|座机|号码|联系方式|联系电话|
 
 
 def _id(match: re.Match) -> str:
-    value = match.group(0)
+    written = match.group(0)
+    value = re.sub(r"[ -]", "", written)
+    if len(value) == 15:
+        return value[:6] + "*" * 6 + value[-3:] if looks_like_old_id_number(value) else _card(match)
     # a check digit that holds is an ID number whatever its first digits (91… on a foreigner's permanent
     # residence card); one that does not, if it has a province and a birth date (a clerk's typo)
     if is_id_number(value) or looks_like_id_number(value):
         return mask_id_number(value)
-    return _card(match) if value.isdigit() else value
+    return _card(match) if value.isdigit() else written
 
 
 def _card(match: re.Match) -> str:

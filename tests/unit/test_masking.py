@@ -24,6 +24,11 @@ VALID_ID_X = "11010119900307002X"
     ("身份证110101198001051235", "身份证110101********1235"),
     # a check digit that holds needs no province: a foreigner's permanent residence card (2023) begins with 9
     ("永居证911156199003070017", "永居证911156********0017"),
+    # as 6-8-4 groups, with spaces or dashes, as people read them out
+    ("身份证 110101 19800105 1234 已核", "身份证 110101********1234 已核"),
+    ("身份证110101-19800105-1235", "身份证110101********1235"),
+    # a first-generation number (15 digits, before 1999): a province and a real birth date (800105)
+    ("旧身份证号110101800105123。", "旧身份证号110101******123。"),
 ])
 def test_personal_numbers_in_free_text_are_masked(text, masked):
     assert mask_text(text) == masked
@@ -36,6 +41,9 @@ def test_personal_numbers_in_free_text_are_masked(text, masked):
     "4111111111111112",  # fails Luhn
     "2026-11-25 14:30 来电，金额 12345 元",
     "统一社会信用代码 91110105MA01ABCD0X",
+    "订单号202611250001234",  # 15 digits, 20 is no province
+    "110101801305123",  # 15 digits, month 13 is no birth date
+    "110101 19800230 1234",  # grouped, 30 February is no birth date
 ])
 def test_numbers_that_are_not_personal_data_are_left_alone(text):
     assert mask_text(text) == text
