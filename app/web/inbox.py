@@ -18,6 +18,7 @@ from app.services import (
     query_args,
     reply_check,
     rework,
+    task_description,
     tickets,
 )
 from app.services import sections as section_list
@@ -106,9 +107,11 @@ def _task_page(item, form, meta, variables):
         access.log_ticket_view(current_user, ticket, f"任务 {item.title}",
                                masked=not access.may_see_personal_data(current_user, ticket))
     draft = (form.reply_draft.data or "") if "reply_draft" in form else variables.get("reply_draft")
-    shown = masking.for_viewer(current_user, ticket).text
+    mask = masking.for_viewer(current_user, ticket)
+    shown = mask.text
     return render_template(
         "task.html", item=item, form=form, meta=meta, ticket=ticket,
+        description=task_description.describe(meta.get("documentation"), variables, mask),
         reply_check=reply_check.check_reply(draft) if draft is not None else None,
         reply_draft=None if "reply_draft" in form else draft,
         reply_draft_label=rework.draft_label(item.spec_name),

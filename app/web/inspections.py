@@ -30,8 +30,10 @@ from app.services import (
     enterprises,
     inbox,
     inspections,
+    masking,
     query_args,
     submissions,
+    task_description,
     tickets,
 )
 from app.services.catalogue import gettext as _
@@ -116,7 +118,10 @@ def _simple_task_page(insp, item):
     status = flow.submit_task(item, form) if request.method == "POST" else 200
     if status is None:
         return redirect(url_for("inspections.show", inspection_id=insp.id))
+    description = task_description.describe(meta.get("documentation"), inbox.task_variables(item),
+                                            masking.for_viewer(current_user, None))
     return render_template("inspections/task.html", insp=insp, item=item, meta=meta, form=form,
+                           description=description,
                            can_complete=inbox.can_complete(current_user, item),
                            is_candidate=inbox.is_candidate(current_user, item)), status
 

@@ -184,11 +184,16 @@ def test_the_flowable_vacation_request_goes_back_to_its_starter_with_what_was_en
     handle = db.session.scalar(select(WorkItem).where(WorkItem.spec_name == "handleRequest"))
     assert handle.candidate_groups == ",supervisor,"  # <potentialOwner>management</potentialOwner>, here supervisor
     zhuguan = browser("zhuguan")
+    # its description is Flowable's, with the values filled in as Flowable shows them
+    page = html.unescape(zhuguan.get(f"/tasks/{handle.id}").get_data(as_text=True))
+    assert "wenhua would like to take 3 day(s) of vacation (Motivation: 回老家)." in page
+    assert "${" not in page
     response = zhuguan.post(f"/tasks/{handle.id}", {"vacationApproved": "false", "managerMotivation": "年底人手紧"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     adjust = db.session.scalar(select(WorkItem).where(WorkItem.spec_name == "adjustVacationRequestTask"))
     assert adjust.assignee.username == "wenhua"
     page = html.unescape(wenhua.get(f"/tasks/{adjust.id}").get_data(as_text=True))
+    assert re.search(r"disapproved your vacation request for 3 days\.\s+Reason: 年底人手紧", page)
     for name, value in (("numberOfDays", "3"), ("startDate", "2026-12-10T09:00"), ("vacationMotivation", "回老家")):
         assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', page) or re.search(
             rf'<input[^>]*value="{value}"[^>]*name="{name}"', page), name
