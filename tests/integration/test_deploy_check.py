@@ -51,6 +51,8 @@ def errors(name: str) -> list[tuple[str, str, str]]:
     ("reserved_ids", "End", "与引擎内部的名称冲突"),
     ("path_without_end", "record_reply", "元素没有出口，流程走到这里会停住而不办结"),
     ("unreachable_gateway", "callback_gateway", "元素没有入口，永远不会执行"),
+    ("start_without_way_out", "start", "开始事件没有出口，流程一启动就结束"),
+    ("boundary_without_way_out", "overdue", "边界事件没有出口，它触发后这条路径就停住了"),
 ])
 def test_refused_with_element_name_and_chinese_reason(app, name, element, reason):
     found = errors(name)

@@ -4,7 +4,8 @@ A flow node with no incoming sequence flow never runs (bpmnlint's ``no-implicit-
 starts by itself: a start event, a boundary event, a link's catching event, a compensation handler. A
 flow node with no outgoing sequence flow ends its path there (``no-implicit-end``): a path of a ticket
 that stops at, say, 回复上报 after 回访 was deleted leaves the ticket open for ever with nobody's task on
-it, while the instance keeps waiting for its other events. Both are errors, as the modeler's own check
+it, while the instance keeps waiting for its other events. A start event or a boundary event with no
+outgoing flow is the same fault (the process ends as it starts; a fired timer leads nowhere). All are errors, as the modeler's own check
 shows them; an end event, a compensation handler, and an element of a transaction's cancel path are
 the places a path may stop.
 
@@ -120,6 +121,15 @@ def _check_container(report: Report, container) -> None:
             report.add(*element_label(node), "元素没有入口，永远不会执行：请从开始事件（或上一步）连一条顺序流到它")
         if ident not in sources and not _may_end_here(node):
             report.add(*element_label(node), "元素没有出口，流程走到这里会停住而不办结：请连到下一步或结束事件")
+    for node in container:  # a start or boundary event with no way out: nothing runs after it
+        kind = _local(node)
+        if kind not in ("startEvent", "boundaryEvent") or node.get("id") in sources:
+            continue
+        if kind == "boundaryEvent" and node.find(f"{B}compensateEventDefinition") is not None:
+            continue  # a compensation boundary event is tied to its handler by an association
+        report.add(*element_label(node), "开始事件没有出口，流程一启动就结束，什么也不做：请从它连一条顺序流到第一步"
+                   if kind == "startEvent" else
+                   "边界事件没有出口，它触发后这条路径就停住了：请从它连一条顺序流到下一步或结束事件")
     _endless_loops(report, container, [n for n in nodes if _local(n) != "subProcess"
                                        or n.get("triggeredByEvent") != "true"], flows)
 
