@@ -102,7 +102,8 @@ def _groups_known(report: Report, task, context: CheckContext) -> None:
     if context.users is not None:
         for user in users + ([assignee] if assignee else []):
             if not dialect.is_juel(user) and user not in context.users:
-                report.add(*element_label(task), f"{'办理人' if user == assignee else '候选人'} {user} 不是系统中的用户")
+                report.add(*element_label(task), f"{'办理人' if user == assignee else '候选人'} {user} 不是系统中的用户"
+                           + _users_there_are(user, context.users))
 
 
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
@@ -272,6 +273,14 @@ def check(root, report: Report, context: CheckContext | None) -> None:
             _groups_known(report, task, context)
     expressions.check(root, report, context)
     relied_on.check(root, report, context)
+
+
+def _users_there_are(user: str, users: frozenset[str]) -> str:
+    """The username meant, if one is near (zhang_san for zhangsan); else where usernames are found."""
+    near = difflib.get_close_matches(user.lower(), sorted(users), n=1, cutoff=0.75)
+    if near:
+        return f"：是不是 {near[0]}？"
+    return "。请填写“用户管理”中的用户名，或改用候选组（角色或科室）"
 
 
 def _groups_there_are(group: str, context: CheckContext) -> str:
