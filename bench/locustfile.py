@@ -105,7 +105,11 @@ class Staff(HttpUser):
             self.client.get("/supervisor/rates", name="三率 rates")
         elif self.role == "analyst":
             month = time.strftime("%Y-%m", time.localtime(time.time() - 32 * 86400))
-            self.client.get(f"/tickets/export.xlsx?period={month}", name="export month")
+            # 导出 is the ledger's button: a POST with the filters in its query, answered by its 导出任务 page
+            page = self.client.get(f"/tickets/?period={month}", name="ledger month").text
+            token = TOKEN.search(page)
+            self.client.post(f"/tickets/export.xlsx?period={month}", name="export month POST",
+                             data={"csrf_token": token.group(1) if token else ""})
             self.client.get("/repeats/register", name="repeat register")
 
     def open_task(self, item):
