@@ -321,6 +321,11 @@ class Runtime:
         assignee = self._eval(task, meta["assignee"]) if meta.get("assignee") else None
         due_at = self._instant(task, meta.get("due_date"), "到期时间", "dueDate")
         follow_up_at = self._instant(task, meta.get("follow_up_date"), "跟进时间", "followUpDate")
+        try:
+            data = SERIALIZER.registry.convert(dict(task.data))
+        except RecursionError as exc:  # (a list in a list … hundreds deep: small, but past the serializer's recursion)
+            cause = sizes.TooLarge("流程数据嵌套过深（列表或字典套了几百层），无法保存：请检查前面生成这些数据的脚本")
+            raise errors.engine_error(cause, EngineError, task) from exc
         return ReadyTask(
             guid=str(task.id),
             spec_name=spec.bpmn_id,
@@ -332,7 +337,7 @@ class Runtime:
             due_at=due_at,
             form_key=meta.get("form_key", ""),
             ticket_state=meta.get("ticket_state", ""),
-            data=SERIALIZER.registry.convert(dict(task.data)),
+            data=data,
             follow_up_at=follow_up_at,
         )
 

@@ -140,6 +140,19 @@ def test_dry_run_stops_an_endless_script(app):
     assert not run.ok and run.problems[-1].element_id == "spin" and "死循环" in run.problems[-1].message
 
 
+def test_a_script_building_data_deeper_than_the_engine_stores_fails_in_the_dry_run_as_at_start(app):
+    """600 nested lists are small, but deeper than SpiffWorkflow's serializer recurses: the dry run
+    answered 500 (a RecursionError outside the engine's errors) while starting an instance said why."""
+    run = deployment.dry_run(diagram("script_deep_nesting"))
+    assert not run.ok
+    problem = run.problems[-1]
+    assert problem.element_id == "look" and "嵌套" in problem.message
+    instances.deploy(diagram("script_deep_nesting"))
+    with pytest.raises(EngineError) as err:
+        instances.start("script_deep_nesting", {})
+    assert err.value.element_id == "look" and "嵌套" in str(err.value)
+
+
 def test_an_endless_script_deployed_anyway_stops_with_the_element_named(app):
     instances.deploy(diagram("script_endless_loop"))
     with pytest.raises(EngineError) as err:
