@@ -32,7 +32,7 @@ from RestrictedPython.Guards import (
 from RestrictedPython.Limits import limited_range
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from app.engine import sizes
+from app.engine import sizes, storable
 
 FILENAME = "<bpmn>"
 MAX_STEPS = 200_000  # Python lines one evaluation may run (a legitimate script runs a few dozen)
@@ -259,6 +259,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         if clash:
             raise ExpressionError(f"流程变量与函数同名：{'、'.join(sorted(clash))}，请给变量或表单字段换个名字")
         base = self._base(external_context)
+        before = {key: id(value) for key, value in context.items()}
         context.update(base)
         try:
             _bounded(lambda: exec(code, context), self.max_steps, self.max_seconds)  # noqa: S102
@@ -266,6 +267,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             for key in list(context):
                 if key in base or callable(context[key]) or key.startswith("_"):
                     context.pop(key)
+        for key, value in context.items():  # what the script (re)bound must be storable (app/engine/storable.py)
+            if before.get(key) != id(value) and (found := storable.problem(key, value)):
+                raise ExpressionError(f"脚本运行后，{found}")
         return True
 
     def call_service(self, context, operation_name=None, operation_params=None, **kwargs):

@@ -146,11 +146,25 @@ def test_a_script_building_data_deeper_than_the_engine_stores_fails_in_the_dry_r
     run = deployment.dry_run(diagram("script_deep_nesting"))
     assert not run.ok
     problem = run.problems[-1]
-    assert problem.element_id == "look" and "嵌套" in problem.message
+    assert problem.element_id == "nest" and "变量 x" in problem.message and "嵌套超过 100 层" in problem.message
     instances.deploy(diagram("script_deep_nesting"))
     with pytest.raises(EngineError) as err:
         instances.start("script_deep_nesting", {})
-    assert err.value.element_id == "look" and "嵌套" in str(err.value)
+    assert err.value.element_id == "nest" and "嵌套" in str(err.value)
+
+
+def test_a_script_leaving_a_value_no_process_data_can_hold_is_stopped_there_naming_the_variable(app):
+    """x = {1, 2} passed the check and the dry run, deployed, and starting the process was a 500 (the work
+    item's variables could not be written as JSON)."""
+    run = deployment.dry_run(diagram("script_unstorable"))
+    assert not run.ok
+    problem = run.problems[-1]
+    assert problem.element_id == "nest" and "变量 x 的值是集合（set）" in problem.message
+    assert "请改用列表" in problem.message
+    instances.deploy(diagram("script_unstorable"))
+    with pytest.raises(EngineError) as err:
+        instances.start("script_unstorable", {})
+    assert err.value.element_id == "nest" and "汇总" in str(err.value) and "集合" in str(err.value)
 
 
 def test_an_endless_script_deployed_anyway_stops_with_the_element_named(app):
