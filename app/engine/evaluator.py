@@ -175,7 +175,7 @@ def names(source: str, mode: str = "eval") -> tuple[set[str], set[str], set[str]
             called.add(node.func.id)
         elif isinstance(node, ast.Name):
             (stored if isinstance(node.ctx, ast.Store) else read).add(node.id)
-    return read - local, stored - local, called
+    return read - local, stored - local, called - local  # (a function passed in: def twice(f, v): f(f(v)))
 
 
 def method_calls(source: str) -> list[str]:

@@ -638,3 +638,16 @@ def test_a_candidate_group_written_nearly_right_is_told_the_one_meant(app):
     (by_name,) = [p.message for p in deployment.lint(xml.replace("inspectors", "检查员").encode()).errors
                   if p.message.startswith("候选组")]
     assert "：是不是 inspector（检查员）？" in by_name, by_name
+
+
+def test_a_function_passed_to_a_script_function_or_bound_in_the_script_may_be_called(app):
+    """def twice(f, v): return f(f(v)) was refused as 调用了未知的函数 f(); a real unknown one still is."""
+    script = "def twice(f, v):\n    return f(f(v))\nx = twice(abs, -3)\ng = lambda h: h(2)\ny = g(abs)\nm = max\nz = m(1, 2)"
+    xml = diagram("script_unstorable").replace(b"x = {1, 2}", script.encode())
+    assert not [p.message for p in deployment.lint(xml).errors], deployment.lint(xml).errors
+    instances.deploy(xml)
+    instance, _snap = instances.start("script_unstorable", {})
+    (item,) = [t for t in instances.snapshot(instance).ready_tasks]
+    assert {k: item.data[k] for k in ("x", "y", "z")} == {"x": 3, "y": 2, "z": 2}
+    refused = [p.message for p in deployment.lint(xml.replace(b"z = m(1, 2)", b"z = mx(1, 2)")).errors]
+    assert any("未知的函数 mx()" in m for m in refused), refused
