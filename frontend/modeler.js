@@ -175,7 +175,8 @@ function markServerProblems() {
   registry.forEach((e) => canvas.removeMarker(e, "jiesu-problem"));
   for (const p of state.serverProblems) {
     const element = p.element_id && registry.get(p.element_id);
-    if (!element || element.type === "label") continue;
+    // (a process's own problem is in the list only: the root has no shape, its badge floated in blank canvas)
+    if (!element || element.type === "label" || element === canvas.getRootElement()) continue;
     canvas.addMarker(element, "jiesu-problem");
     overlays.add(element, "jiesu-problem", {
       position: { top: -12, right: 12 },
@@ -197,6 +198,20 @@ async function serverCheck() {
   return state.serverProblems;
 }
 const serverCheckSoon = debounce(serverCheck, 1500);
+
+// Activiti and Flowable write no <incoming>/<outgoing> inside flow nodes, and bpmnlint reads only those
+// (bpmn-io/bpmnlint#28): every element of such a file was "not connected". Before the lint (which listens
+// at low priority), each node is given the sequence flows that the file says start or end at it.
+modeler.on("import.done", () => {
+  modeler.get("elementRegistry").forEach(({ businessObject: flow }) => {
+    if (!flow || flow.$type !== "bpmn:SequenceFlow") return;
+    for (const [node, side] of [[flow.sourceRef, "outgoing"], [flow.targetRef, "incoming"]]) {
+      if (!node || !node.$instanceOf || !node.$instanceOf("bpmn:FlowNode")) continue;
+      const flows = node.get(side);
+      if (!flows.includes(flow)) flows.push(flow);
+    }
+  });
+});
 
 modeler.on("linting.completed", ({ issues }) => {
   state.lintIssues = issues || {};

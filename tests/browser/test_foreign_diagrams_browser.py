@@ -60,3 +60,26 @@ def test_a_flowable_file_opens_with_its_groups_and_form_in_the_properties_panel(
         page.locator("#canvas g[data-element-id='siteCheck']").first.click()
         expect(page.locator(".bio-properties-panel")).to_contain_text("表单字段6venueName")  # the form's six fields
         assert page.problems == [], page.problems
+
+
+def test_a_flowable_file_with_its_layout_is_not_all_unconnected_for_the_modelers_check(live_server):  # noqa: F811
+    """Activiti and Flowable write no <incoming>/<outgoing> in elements: bpmnlint called every element of
+    Activiti's reviewSalesLead "not connected" (54 problems), though the file's flows connect them all."""
+    _require_chromium()
+    from playwright.sync_api import expect
+
+    with chromium_page(live_server) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
+        page.wait_for_selector("body[data-modeler-ready='1']")
+        page.locator("#open-file").set_input_files(str(BPMN / "foreign" / "activiti_review_sales_lead.bpmn20.xml"))
+        expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
+        page.wait_for_function("() => document.querySelectorAll('#problems .problem-row').length > 0"
+                               " || document.querySelector('#problems .text-success')")
+        problems = page.locator("#problems").inner_text()
+        assert "没有连接" not in problems and "隐式" not in problems, problems
+        # each node holds the flows the file connects it by (as Camunda Modeler writes them on saving)
+        assert js(page, "window.jiesuModeler.get('elementRegistry').get('provideNewSalesLead')"
+                        ".businessObject.incoming.length") >= 1
+        assert page.problems == [], page.problems
