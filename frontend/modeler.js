@@ -16,6 +16,7 @@ import {
 import CamundaBehaviorsModule from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import lintModule from "bpmn-js-bpmnlint";
+import { layoutProcess } from "bpmn-auto-layout";
 import lintConfig from "./.bpmnlintrc";
 
 import translateModule from "./translate-zh.js";
@@ -365,6 +366,40 @@ async function readDiagramFile(file) {
 }
 
 const FOREIGN_NAMESPACE = /["']http:\/\/(activiti|flowable)\.org\/bpmn["']/;
+const HAS_LAYOUT = /<([\w-]+:)?BPMNDiagram[\s>]/;
+
+// The <incoming>/<outgoing> of each flow node, from the sequence flows, where the file has none (Activiti and
+// Flowable write none): the layout follows them (without, every element started a row of its own).
+function withFlowRefs(xml) {
+  const doc = new DOMParser().parseFromString(xml, "application/xml");
+  if (doc.getElementsByTagName("parsererror").length) return xml;
+  const NS = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+  const byId = new Map();
+  for (const node of doc.getElementsByTagNameNS(NS, "*")) if (node.getAttribute("id")) byId.set(node.getAttribute("id"), node);
+  for (const flow of doc.getElementsByTagNameNS(NS, "sequenceFlow")) {
+    const id = flow.getAttribute("id");
+    for (const [ref, side] of [["sourceRef", "outgoing"], ["targetRef", "incoming"]]) {
+      const node = byId.get(flow.getAttribute(ref));
+      if (!node || [...node.children].some((c) => c.localName === side && c.namespaceURI === NS && c.textContent.trim() === id)) continue;
+      const link = doc.createElementNS(NS, flow.prefix ? `${flow.prefix}:${side}` : side);
+      link.textContent = id;
+      node.appendChild(link);
+    }
+  }
+  return new XMLSerializer().serializeToString(doc);
+}
+
+// A file without layout (BPMN DI: Activiti's and Flowable's test files, a generated one) gets one drawn by
+// bpmn-auto-layout, left to right; null when it cannot (it lays out one process: pools are not drawn).
+async function laidOut(xml) {
+  try {
+    const drawn = await layoutProcess(withFlowRefs(xml));
+    return HAS_LAYOUT.test(drawn) ? drawn : null;
+  } catch (err) {
+    console.warn(err);
+    return null;
+  }
+}
 
 // Why bpmn-js could not read a file, in Chinese: the deploy check's reason (it names the line), else a general one.
 async function importProblem(xml) {
@@ -394,10 +429,6 @@ $("open-file").addEventListener("change", async (e) => {
     setStatus(`${t.notBpmn}：${t.notXml}`, "danger");
     return;
   }
-  if (!/<([\w-]+:)?BPMNDiagram[\s>]/.test(xml)) {
-    setStatus(`${t.notBpmn}：${t.noLayout}`, "danger");
-    return;
-  }
   let converted = { renamed: 0, problems: [] };
   if (FOREIGN_NAMESPACE.test(xml)) {  // Activiti's or Flowable's names: the panel shows only Camunda's
     try {
@@ -407,6 +438,15 @@ $("open-file").addEventListener("change", async (e) => {
       return;
     }
     xml = converted.xml;
+  }
+  let drawn = false;
+  if (!HAS_LAYOUT.test(xml)) {
+    xml = await laidOut(xml);
+    if (!xml) {
+      setStatus(`${t.notBpmn}：${t.noLayout}`, "danger");
+      return;
+    }
+    drawn = true;
   }
   try {
     await modeler.importXML(xml);
@@ -423,9 +463,9 @@ $("open-file").addEventListener("change", async (e) => {
   renderProblems();
   state.dirty = true;
   await keepLocally();
-  setStatus(converted.renamed
+  setStatus((converted.renamed
     ? t.openedRenamed.replace("%(name)s", file.name).replace("%(n)s", String(converted.renamed))
-    : t.opened.replace("%(name)s", file.name), "warning");
+    : t.opened.replace("%(name)s", file.name)) + (drawn ? ` ${t.laidOut}` : ""), "warning");
   saveSoon();
   serverCheckSoon();
 });
@@ -458,14 +498,20 @@ window.addEventListener("pagehide", saveOnLeave);
     kept = null;
   }
   const restore = kept && typeof kept.xml === "string" && kept.xml !== loaded.xml;
-  if (!/<([\w-]+:)?BPMNDiagram[\s>]/.test(restore ? kept.xml : loaded.xml)) {
-    // nothing to draw: importing it would leave bpmnlint linting a diagram without a root
-    if (restore) localStorage.removeItem(localKey);
-    canvasAlert(`${t.openFailed}：${t.noLayout}`);
-    return;
+  let xml = restore ? kept.xml : loaded.xml;
+  let drawn = false;
+  if (!HAS_LAYOUT.test(xml)) {  // a version deployed without layout: drawn here, kept once the draft is saved
+    xml = await laidOut(xml);
+    if (!xml) {
+      // nothing to draw: importing it would leave bpmnlint linting a diagram without a root
+      if (restore) localStorage.removeItem(localKey);
+      canvasAlert(`${t.openFailed}：${t.noLayout}`);
+      return;
+    }
+    drawn = true;
   }
   try {
-    const { warnings } = await modeler.importXML(restore ? kept.xml : loaded.xml);
+    const { warnings } = await modeler.importXML(xml);
     if (warnings.length) console.warn(warnings);
   } catch (err) {
     if (restore) localStorage.removeItem(localKey); // a broken local copy must not block the page
@@ -476,10 +522,10 @@ window.addEventListener("pagehide", saveOnLeave);
   }
   modeler.get("canvas").zoom("fit-viewport", "auto");
   $("source-note").textContent = loaded.note;
-  if (restore) {
-    latest.xml = kept.xml;
+  if (restore || drawn) {
+    if (restore) latest.xml = kept.xml;
     state.dirty = true;
-    setStatus(t.restoredLocal, "warning");
+    setStatus(drawn ? t.laidOut : t.restoredLocal, "warning");
     saveSoon();
   } else if (!cfg.fromVersion) {
     localStorage.removeItem(localKey);

@@ -85,7 +85,9 @@ def edit():
                          "或在第一行写明文件实际的编码，例如 encoding=\"GBK\""),
         "unknownEncoding": _("文件第一行声明的编码 %(name)s 无法识别：请在建模工具中另存为 UTF-8"),
         "importFailed": _("建模器读不懂其中的元素或属性：请在 Camunda Modeler 中打开该文件，按提示修正后另存再打开"),
-        "noLayout": _("文件没有图形布局（BPMN DI），画布无法显示。请用 Camunda Modeler 等建模工具打开并重新保存后再上传。"),
+        "noLayout": _("文件没有图形布局（BPMN DI），也无法自动排版（文件中找不到可以排版的流程）。请用 Camunda Modeler 等建模工具打开"
+                      "并重新保存后再上传。"),
+        "laidOut": _("文件没有图形布局（BPMN DI），已按流程顺序自动排版；请检查图形后保存。"),
     }
     config = {
         "processKey": key, "fromVersion": from_version, "csrf": generate_csrf(), "texts": texts,

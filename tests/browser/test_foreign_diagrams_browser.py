@@ -12,8 +12,9 @@ BPMN = Path(__file__).resolve().parents[1] / "bpmn"
 
 
 def test_files_drawn_elsewhere_open_in_the_modeler_or_say_why_not_in_chinese(live_server):  # noqa: F811
-    """A version without layout wiped the canvas, so 打开文件 could not put a diagram there any more (the page
-    threw); a GB18030 file was read as UTF-8 (its Chinese names garbled); bpmn-js's English reason was shown."""
+    """A version without layout could not be edited at all (now it is laid out, left to right, by
+    bpmn-auto-layout); a GB18030 file was read as UTF-8 (its Chinese names garbled); bpmn-js's English
+    reason was shown."""
     _require_chromium()
     from playwright.sync_api import expect
 
@@ -26,7 +27,19 @@ def test_files_drawn_elsewhere_open_in_the_modeler_or_say_why_not_in_chinese(liv
         page.on("dialog", lambda dialog: dialog.accept())
         log_in(page, live_server)
         page.goto(f"{live_server.url}/modeler/edit?process=without_layout")
-        expect(page.locator("#canvas")).to_contain_text("流程图无法打开：文件没有图形布局（BPMN DI）")
+        page.wait_for_selector("body[data-modeler-ready='1']")
+        expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
+        assert js(page, "window.jiesuModeler.get('elementRegistry').get('approve').businessObject.name") == "审批"
+        assert js(page, "window.jiesuModeler.get('elementRegistry').get('approve').x") > js(
+            page, "window.jiesuModeler.get('elementRegistry').get('start').x"), "drawn left to right"
+        expect(page.locator("#canvas-alert")).to_have_count(0)
+        with live_server.app.app_context():
+            from sqlalchemy import select
+
+            from app.models import ProcessDraft
+
+            saved = db.session.scalar(select(ProcessDraft.xml).where(ProcessDraft.process_key == "without_layout"))
+            assert saved is not None and "BPMNDiagram" in saved, "the drawn layout is kept in the draft"
         page.locator("#open-file").set_input_files(str(BPMN / "foreign" / "unbound_prefix.bpmn"))
         expect(page.locator("#save-status")).to_contain_text("文件无法作为 BPMN 流程图打开：不是有效的 BPMN XML（第 5 行")
         expect(page.locator("#save-status")).to_contain_text("使用了未声明的命名空间前缀")
@@ -83,3 +96,27 @@ def test_a_flowable_file_with_its_layout_is_not_all_unconnected_for_the_modelers
         assert js(page, "window.jiesuModeler.get('elementRegistry').get('provideNewSalesLead')"
                         ".businessObject.incoming.length") >= 1
         assert page.problems == [], page.problems
+
+
+def test_a_flowable_file_without_layout_is_drawn_and_keeps_its_forms(live_server):  # noqa: F811
+    """Flowable's VacationRequest has no BPMN DI: 打开文件 refused it (没有图形布局); it is laid out now, in the
+    Camunda terms the panel shows, its flows followed left to right."""
+    _require_chromium()
+    from playwright.sync_api import expect
+
+    with chromium_page(live_server) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
+        page.wait_for_selector("body[data-modeler-ready='1']")
+        page.locator("#open-file").set_input_files(str(BPMN / "foreign" / "flowable_vacation_request.bpmn20.xml"))
+        expect(page.locator("#save-status")).to_contain_text("已按流程顺序自动排版")
+        expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
+        registry = "window.jiesuModeler.get('elementRegistry')"
+        xs = [js(page, f"{registry}.get('{i}').x") for i in ("request", "handleRequest", "requestApprovedDecision")]
+        assert xs == sorted(xs) and len(set(xs)) == 3, xs
+        fields = js(page, f"{registry}.get('handleRequest').businessObject.extensionElements.values"
+                          ".find(v => v.$type === 'camunda:FormData').fields.map(f => f.id)")
+        assert fields == ["vacationApproved", "managerMotivation"], fields
+        assert page.problems == [], page.problems
+        page.screenshot(path="/tmp/vacation_laid_out.png")
