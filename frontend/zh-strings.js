@@ -228,7 +228,7 @@ export default {
   "The due date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).":
     "到期时间：表达式（如 ${reply_deadline}）或 ISO 日期（如 2026-06-26T09:54:00）。",
   "The follow up date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).":
-    "跟进时间：EL 表达式（如 ${someDate}）或 ISO 日期（如 2015-06-26T09:54:00）。",
+    "跟进时间：表达式（如 ${add_workdays(now(), 1)}）或 ISO 日期（如 2026-06-26T09:54:00）；到时任务在待办中提醒跟进。",
   // forms
   "Forms": "表单",
   "Form": "表单",
