@@ -123,10 +123,13 @@ def show(ticket_id):
         abort(403)
     access.log_ticket_view(current_user, ticket, "工单页面",
                            masked=not access.may_see_personal_data(current_user, ticket))
+    items = tickets.work_items(ticket)  # an open task is linked only for those who may open its page
     return render_template("tickets/show.html", ticket=ticket, events=tickets.timeline(ticket),
                            notes=ledger.notes(ticket), note_draft=session.pop("note_draft", ""),
                            lift_draft=session.pop("lift_draft", None),
                            attachments=tickets.attachments(ticket),
-                           items=tickets.work_items(ticket), labels=tickets.SHOWN_LABELS,
+                           items=items, openable={w.id for w in items if w.state == "ready"
+                                                  and inbox.can_view(current_user, w)},
+                           labels=tickets.SHOWN_LABELS,
                            instance=tickets.ticket_instance(ticket),
                            open_incidents=incidents.open_for_ticket(ticket.id))

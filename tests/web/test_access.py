@@ -85,3 +85,17 @@ def test_after_submitting_the_next_own_step_opens(app, browser):
     response = paidan.post(f"/tasks/{open_item(ticket, 'sign').id}", {"sign_decision": "签收"})
     assert response.headers["Location"].endswith(f"/tasks/{open_item(ticket, 'dispatch').id}")
     assert paidan.get("/login").status_code == 302, "a signed-in user is not shown the login form again"
+
+
+def test_the_ticket_page_links_an_open_task_only_for_those_who_may_open_it(app, browser):
+    """A 统计 or 审核 reader sees the ticket's open 响应 task named, not linked to a 403 page."""
+    ticket = new_ticket()
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)  # 响应 is open for 文化市场管理科
+    task_url = f"/tasks/{open_item(ticket, 'respond').id}"
+    for username in ("tongji", "shenhe", "paidan"):
+        reader = browser(username)
+        page = reader.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+        opens = reader.get(task_url).status_code == 200
+        assert (f'href="{task_url}"' in page) == opens, username
+    assert f'href="{task_url}"' in browser("wenhua").get(f"/tickets/{ticket.id}").get_data(as_text=True)
