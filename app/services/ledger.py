@@ -6,7 +6,7 @@ Its Excel export (masked per reader, in the access log) is app/services/ledger_e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import joinedload
@@ -282,7 +282,13 @@ def add_note(ticket_id: int, user: User, text: str) -> TicketNote:
             raise PermissionDenied(_("您无权查看该工单。"))
         if not user.has_role(*NOTE_ROLES):
             raise PermissionDenied(_("您的角色不能为工单添加备注。"))
-        note = TicketNote(ticket_id=ticket.id, author_id=user.id, at=clock.now(), text=text)
+        now = clock.now()
+        same = db.session.scalar(select(TicketNote).where(  # Back then 保存备注 again: the note is there already
+            TicketNote.ticket_id == ticket.id, TicketNote.author_id == user.id, TicketNote.text == text,
+            TicketNote.at >= now - timedelta(minutes=10)).limit(1))
+        if same is not None:
+            return same
+        note = TicketNote(ticket_id=ticket.id, author_id=user.id, at=now, text=text)
         db.session.add(note)
         db.session.flush()
         search_index.refresh(ticket)  # the note's words, so the ledger's search finds it

@@ -233,7 +233,7 @@ def mask_names(text: str, names: tuple[str, ...]) -> str:
 def for_viewer(user, ticket) -> Mask:
     """The mask for ``user`` reading ``ticket`` (no ticket: masked unless the role sees all callers)."""
     if ticket is None:
-        return FULL if user is not None and user.has_role(*access.PERSONAL_DATA_ROLES) else MASKED
+        return FULL if user is not None and access.reaches_callers(user) else MASKED
     if access.may_see_personal_data(user, ticket):
         return FULL
     names = caller_names(getattr(ticket, "caller_name", None))  # (an export's row may not carry it)

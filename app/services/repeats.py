@@ -329,7 +329,7 @@ def can_decide(user: User) -> bool:
 
 def may_unmask(user: User) -> bool:
     """Phone numbers and addresses in the register: only for roles that must reach callers."""
-    return user.has_role(*access.PERSONAL_DATA_ROLES)
+    return access.reaches_callers(user)
 
 
 def mask_key(key_kind: str, value: str, unmasked: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -75,6 +76,8 @@ def create_ticket(fields: dict, actor: User | None) -> Ticket:
         raise PermissionDenied(_("只有派单员或值班员可以录入工单。"))
     ticket_rules.require_valid(fields)
     if not (fields.get("ticket_no") or "").strip():
+        if actor is not None:
+            _refuse_same_entry(fields, actor)
         return _create_numbered(fields, actor)
     duplicate = DuplicateTicket(_("工单编号 %(no)s 已存在。", no=fields["ticket_no"]))
     try:
@@ -83,6 +86,26 @@ def create_ticket(fields: dict, actor: User | None) -> Ticket:
         if db.session.scalar(select(Ticket.id).where(Ticket.ticket_no == fields["ticket_no"])):
             raise duplicate from exc
         raise
+
+
+SAME_ENTRY_MINUTES = 10
+
+
+def _refuse_same_entry(fields: dict, actor: User) -> None:
+    """The same person entering the same call again within minutes (the browser's Back then 提交 brings the
+    filled form back, and a numberless entry got a second number): refused, naming the ticket entered."""
+    now = clock.now()
+    earlier = db.session.scalar(
+        select(Ticket.ticket_no).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(Ticket.received_at >= now - timedelta(days=2),  # (the index's range; 派单时间 may be typed earlier)
+               Ticket.created_by_id == actor.id, Ticket.title == (fields.get("title") or ""),
+               Ticket.content == (fields.get("content") or ""),
+               Ticket.caller_phone == (fields.get("caller_phone") or ""),
+               TicketEvent.kind == "created", TicketEvent.at >= now - timedelta(minutes=SAME_ENTRY_MINUTES))
+        .order_by(Ticket.id.desc()).limit(1))
+    if earlier:
+        raise DuplicateTicket(_("您在 %(minutes)s 分钟内已录入过标题、内容和来电号码都相同的工单 %(no)s，本次未重复录入；"
+                                "若确是另一件，请在内容中写明区别后再提交。", minutes=SAME_ENTRY_MINUTES, no=earlier))
 
 
 def _create_numbered(fields: dict, actor: User | None) -> Ticket:

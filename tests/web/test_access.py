@@ -99,3 +99,15 @@ def test_the_ticket_page_links_an_open_task_only_for_those_who_may_open_it(app, 
         opens = reader.get(task_url).status_code == 200
         assert (f'href="{task_url}"' in page) == opens, username
     assert f'href="{task_url}"' in browser("wenhua").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+
+
+def test_an_administrator_or_process_owner_sees_callers_masked(app, browser):
+    """``admin`` passes every role check, and so saw every caller's name, number and address in full: an
+    administrator (here 何工, process owner and admin) manages the system and needs none of them."""
+    ticket = new_ticket(no="ADM-1", content="来电人身份证110101199003071234，电话13811112222")
+    page = browser("liucheng").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "13811112222" not in page and "110101199003071234" not in page and "东华路18号" not in page
+    assert "138****2222" in page and "李**" in page
+    assert db.session.scalar(select(AccessLog.masked).where(AccessLog.ticket_id == ticket.id)
+                             .order_by(AccessLog.id.desc()).limit(1)) is True
+    assert "13811112222" in browser("paidan").get(f"/tickets/{ticket.id}").get_data(as_text=True)

@@ -34,12 +34,30 @@ def test_numbers_follow_each_other_per_channel_and_day(app):
     fields.update(called_at=None, dispatched_at=None, platform_deadline=None, topic="", district="", street="",
                   community="", address="", enterprise="")
     first = tickets.create_ticket(dict(fields), user("paidan"))
-    second = tickets.create_ticket(dict(fields), user("paidan"))
-    letter = tickets.create_ticket(dict(fields, channel="信件"), user("paidan"))
+    second = tickets.create_ticket(dict(fields, content="另一位来访人反映同一机构。"), user("paidan"))
+    letter = tickets.create_ticket(dict(fields, channel="信件", content="来信反映。"), user("paidan"))
     assert (first.ticket_no, second.ticket_no, letter.ticket_no) == \
         ("LF202612010001", "LF202612010002", "XJ202612010001")
     clock.freeze(shanghai(2026, 12, 2, 9, 0))
     assert tickets.create_ticket(dict(fields), user("paidan")).ticket_no == "LF202612020001"
+
+
+def test_the_same_entry_again_within_minutes_is_refused_naming_the_ticket_and_keeps_the_form(app, browser):
+    """Back then 提交 (the browser brings the filled form back) entered the same walk-in twice, numbered twice."""
+    clock.freeze(shanghai(2026, 12, 1, 10, 0))
+    paidan = browser("paidan")
+    assert paidan.post("/tickets/new", WALK_IN).status_code == 302
+    clock.freeze(shanghai(2026, 12, 1, 10, 3))
+    again = paidan.post("/tickets/new", WALK_IN)
+    page = again.get_data(as_text=True)
+    assert again.status_code in (409, 422), again.status_code
+    assert "已录入过标题、内容和来电号码都相同的工单 LF202612010001，本次未重复录入" in page
+    assert "来访人反映某艺术培训机构拒不退还预付费。" in page, "what was typed stays on the form"
+    assert db.session.scalar(select(db.func.count()).select_from(Ticket)) == 1
+    # another person's entry, or the same one later, is a ticket of its own
+    clock.freeze(shanghai(2026, 12, 1, 10, 20))
+    assert paidan.post("/tickets/new", WALK_IN).status_code == 302
+    assert db.session.scalar(select(db.func.count()).select_from(Ticket)) == 2
 
 
 def test_a_number_taken_meanwhile_is_retried(app, monkeypatch):

@@ -45,6 +45,24 @@ def test_empty_note_is_refused(app, browser):
     assert "备注不能为空" in paidan.get(f"/tickets/{ticket.id}").get_data(as_text=True)
 
 
+def test_the_same_note_saved_again_within_minutes_is_kept_once(app, browser):
+    """Back then 保存备注 (the browser keeps the saved text in the box) added the note a second time."""
+    from app.models import TicketNote
+
+    clock.freeze(shanghai(2026, 12, 1, 10, 0))
+    ticket = new_ticket()
+    paidan = browser("paidan")
+    for minute in (0, 2):
+        clock.freeze(shanghai(2026, 12, 1, 10, minute))
+        paidan.post(f"/tickets/{ticket.id}/notes", {"text": "已电话联系企业负责人"}, form_url=f"/tickets/{ticket.id}")
+    count = db.session.scalar(select(db.func.count()).select_from(TicketNote).where(TicketNote.ticket_id == ticket.id))
+    assert count == 1
+    clock.freeze(shanghai(2026, 12, 1, 11, 0))  # the same words an hour later are a note of their own
+    paidan.post(f"/tickets/{ticket.id}/notes", {"text": "已电话联系企业负责人"}, form_url=f"/tickets/{ticket.id}")
+    count = db.session.scalar(select(db.func.count()).select_from(TicketNote).where(TicketNote.ticket_id == ticket.id))
+    assert count == 2
+
+
 def test_export_masks_phones_for_roles_that_may_not_see_them(app, browser):
     ticket = new_ticket(no="EXP-1", caller_phone="13811112222", caller_name="李建国")
     complete(ticket, "sign", "paidan", **SIGN)
