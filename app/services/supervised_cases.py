@@ -71,6 +71,11 @@ def start_supervision(ticket: Ticket, by: User | None, interval_days: int | None
     return req
 
 
+def is_running(ticket: Ticket) -> bool:
+    """Whether the ticket's 督办 is running (its progress reports go on)."""
+    return casework.open_request(ticket, KIND) is not None
+
+
 def supervise(ticket_id: int, user: User, interval_days, note: str) -> CaseRequest:
     """The supervisor's (or leader's) 督办 button."""
     if not may_supervise(user):

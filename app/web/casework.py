@@ -153,10 +153,14 @@ def supervise(ticket_id):
     form = SuperviseForm()
     if request.method == "GET" and not form.interval_days.data:
         form.interval_days.data = str(casework_settings.supervision_interval_workdays())
+    running = supervised_cases.is_running(ticket)  # (a second 督办 keeps the running one and its interval)
     page = _request_page(ticket, form, "supervise", _("督办"), lambda: supervised_cases.supervise(
         ticket.id, current_user, form.interval_days.data, form.note.data), supervised_cases.refusal(ticket))
     if page is None:
-        flash(_("已督办：承办科室将按间隔提交进展报告。"), "success")
+        if running:
+            flash(_("该工单已在督办中：本次督办要求已记入办理记录，进展报告仍按原间隔提交。"), "info")
+        else:
+            flash(_("已督办：承办科室将按间隔提交进展报告。"), "success")
         return redirect(url_for("tickets.show", ticket_id=ticket.id))
     return page
 

@@ -126,7 +126,8 @@ def link_from_ticket(ticket_id):
         found = enterprises.match_by_name(wanted)
         ent = found[0] if len(found) == 1 else None
     if ent is None:
-        flash(_("台账中没有“%(name)s”：请输入企业全称或统一社会信用代码。", name=wanted), "danger")
+        flash(_("台账中没有“%(name)s”：请输入企业全称或统一社会信用代码。", name=wanted) if wanted
+              else _("请输入要关联的企业全称或统一社会信用代码。"), "danger")
         return redirect(back)
     try:
         enterprises.link(ent, ticket, current_user)

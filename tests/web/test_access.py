@@ -111,3 +111,25 @@ def test_an_administrator_or_process_owner_sees_callers_masked(app, browser):
     assert db.session.scalar(select(AccessLog.masked).where(AccessLog.ticket_id == ticket.id)
                              .order_by(AccessLog.id.desc()).limit(1)) is True
     assert "13811112222" in browser("paidan").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+
+
+def test_small_refusals_say_what_is_wrong(app, browser):
+    """A 1900 period was told its format was wrong; an empty enterprise link read 台账中没有“”; a second 督办
+    was told 已督办 as if it had started one."""
+    zhuguan = browser("zhuguan")
+    response = zhuguan.get("/supervisor/rates?period=1900-01", follow_redirects=True)
+    assert "考核期 1900-01 超出可查询的年份（2000—2100 年）" in response.get_data(as_text=True)
+    response = zhuguan.get("/supervisor/rates?period=2026-13", follow_redirects=True)
+    assert "考核期格式应为 YYYY-MM" in response.get_data(as_text=True)
+    ticket = new_ticket(no="SUP-1")
+    complete(ticket, "sign", "paidan", **SIGN)
+    complete(ticket, "dispatch", "paidan", **DISPATCH)
+    page = zhuguan.post(f"/enterprises/link-ticket/{ticket.id}", {"enterprise": ""},
+                        form_url=f"/tickets/{ticket.id}", follow_redirects=True).get_data(as_text=True)
+    assert "请输入要关联的企业全称或统一社会信用代码" in page and "台账中没有“”" not in page
+    first = zhuguan.post(f"/casework/tickets/{ticket.id}/supervise", {"interval_days": "2", "note": "尽快办理"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "已督办：承办科室将按间隔提交进展报告" in first
+    again = zhuguan.post(f"/casework/tickets/{ticket.id}/supervise", {"interval_days": "2", "note": "再次督促"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "该工单已在督办中" in again and "已督办：承办科室" not in again
