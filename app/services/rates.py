@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import load_only
 
 from app.diagrams import ticket_lifecycle as lifecycle
@@ -270,27 +270,31 @@ LISTS = {  # each list of a page -> the counts whose tickets it holds
 
 
 def _listed_tickets(n: dict, conditions: dict, scope, listed: int | None) -> dict[str, list[Ticket]]:
-    """list name -> its first ``listed`` tickets in the order received, all lists in one pass over the period
-    (a running count per list, a window function; lists whose count is 0 are not looked for)."""
+    """list name -> its first ``listed`` tickets in the order received (lists whose count is 0 are not looked for).
+
+    One statement finds the ids: per list, the period's tickets of that list in the order of the received index,
+    stopping at ``listed`` (a list as common as 基本解决 stops after a few dozen index entries; a running count
+    over every listed ticket of a month of 45 k took 80 ms); a second loads those tickets."""
     kinds = {k: or_(*[conditions[c] for c in names]) for k, names in LISTS.items() if sum(n[c] for c in names)}
     lists: dict[str, list[Ticket]] = {k: [] for k in LISTS}
     if not kinds:
         return lists
     order = (Ticket.received_at, Ticket.id)
-    columns = [Ticket.id]
+    parts = []
     for k, condition in kinds.items():
-        flag = case((condition, 1), else_=0)
-        columns += [flag.label(f"is_{k}"), func.sum(flag).over(order_by=order).label(f"n_{k}")]
-    ranked = select(*columns).where(scope, or_(*kinds.values())).subquery()
-    query = (select(Ticket, *[ranked.c[f"is_{k}"] for k in kinds], *[ranked.c[f"n_{k}"] for k in kinds])
-             .join(ranked, Ticket.id == ranked.c.id).options(load_only(*[getattr(Ticket, c) for c in LIST_COLUMNS]))
-             .order_by(*order))
-    if listed is not None:
-        query = query.where(or_(*[and_(ranked.c[f"is_{k}"] == 1, ranked.c[f"n_{k}"] <= listed) for k in kinds]))
-    for row in db.session.execute(query):
-        for k in kinds:
-            if row._mapping[f"is_{k}"] and (listed is None or row._mapping[f"n_{k}"] <= listed):
-                lists[k].append(row[0])
+        part = select(Ticket.id.label("id"), literal(k).label("kind")).where(scope, condition).order_by(*order)
+        part = part.limit(listed) if listed is not None else part
+        sub = part.subquery()
+        parts.append(select(sub.c.id, sub.c.kind))
+    found = db.session.execute(union_all(*parts)).all()
+    if not found:
+        return lists
+    by_id = {t.id: t for t in db.session.scalars(
+        select(Ticket).where(Ticket.id.in_({row.id for row in found}))
+        .options(load_only(*[getattr(Ticket, c) for c in LIST_COLUMNS])).order_by(*order))}
+    rank = {ticket_id: i for i, ticket_id in enumerate(by_id)}
+    for row in sorted(found, key=lambda r: rank[r.id]):
+        lists[row.kind].append(by_id[row.id])
     return lists
 
 

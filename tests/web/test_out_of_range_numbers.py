@@ -87,7 +87,7 @@ def test_a_date_of_year_1_or_9999_is_refused_in_chinese_not_a_500(app, browser, 
 def test_an_assessment_period_out_of_range_on_the_rates_page_is_refused(app, browser, period):
     response = browser("zhuguan").get(f"/supervisor/rates?period={period}", follow_redirects=True)
     assert response.status_code == 200
-    assert "考核期格式应为 YYYY-MM。" in response.get_data(as_text=True)
+    assert f"考核期 {period} 超出可查询的年份（2000—2100 年）" in response.get_data(as_text=True)
 
 
 def test_an_inspection_plan_month_out_of_range_is_refused(app, browser):
