@@ -262,9 +262,19 @@ def _claim_if_free():
             .execution_options(synchronize_session=False))
 
 
+def _already_done(item: WorkItem, actor: User) -> Conflict:
+    """What a submission to a task that is no longer open is told: by whom it was done, if anyone."""
+    if item.state == "completed" and item.completed_by_id == actor.id:
+        return Conflict(_("您已提交过该任务（可能是在另一个窗口），本次提交未重复保存。"))
+    if item.state == "completed" and item.completed_by_id is not None:
+        done_by = db.session.get(User, item.completed_by_id)
+        return Conflict(_("该任务已由 %(name)s 办理，您的提交未保存。", name=done_by.name if done_by else "？"))
+    return Conflict(ALREADY_DONE)
+
+
 def _check_may_complete(item: WorkItem, actor: User) -> None:
     if item.state != "ready":
-        raise Conflict(ALREADY_DONE)
+        raise _already_done(item, actor)
     if can_complete(actor, item):
         return
     if item.assignee_id is not None and item.assignee_id != actor.id:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import TicketEvent, WorkItem
+from app.models import TicketEvent, User, WorkItem
 from app.services import Conflict, completion, inbox
 from tests.helpers import DISPATCH, SIGN, complete, new_ticket, open_item, user
 
@@ -42,7 +42,7 @@ def test_simultaneous_completion_one_wins(app):
 
     assert sorted(outcomes.values())[0] == "ok" and list(outcomes.values()).count("ok") == 1, outcomes
     loser = next(v for v in outcomes.values() if v != "ok")
-    assert "已由他人办理" in loser
+    assert "已由" in loser and "您的提交未保存" in loser, loser
     winner = next(k for k, v in outcomes.items() if v == "ok")
     ticket = db.session.merge(ticket)
     db.session.refresh(ticket)
@@ -70,7 +70,25 @@ def test_stale_form_submission_gets_a_conflict_page_and_keeps_the_text(app, brow
     page = response.get_data(as_text=True)
     assert response.status_code == 409  # a conflict: the task is done, not a permission problem
     assert "我也联系了" in page, "the loser's typed text is still on the page"
-    assert "已由他人办理" in page
+    assert f"该任务已由 {db.session.get(User, open_item_done(item).completed_by_id).name} 办理" in page
+
+
+def open_item_done(item):
+    db.session.expire_all()
+    return db.session.get(WorkItem, item.id)
+
+
+def test_the_same_person_submitting_again_from_another_window_is_told_it_was_theirs(app, browser):
+    """马超 submitted the same 签收 in two tabs: the second was told 已由他人办理 though he had done it."""
+    ticket = new_ticket()
+    item = open_item(ticket, "sign")
+    paidan, other_tab = browser("paidan"), browser("paidan")
+    url = f"/tasks/{item.id}"
+    token = other_tab.csrf(url)
+    assert paidan.post(url, SIGN).status_code == 302
+    response = other_tab.post(url, dict(SIGN, csrf_token=token))
+    assert response.status_code == 409
+    assert "您已提交过该任务（可能是在另一个窗口），本次提交未重复保存" in response.get_data(as_text=True)
 
 
 @pytest.mark.real_commits  # threads, each with its own connection
