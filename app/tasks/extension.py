@@ -13,6 +13,9 @@ class ExtensionReviewHandler(TaskHandler):
             return {}
         if ticket.closed_at is not None or ticket.reply_deadline is None:
             return {diagram.DECISION: _("工单已结束，延期无法生效，只能驳回。")}
+        if ticket.state not in deadline_extension.HANDLING_STATES:  # the reply was reported meanwhile
+            return {diagram.DECISION: _("工单已过办理阶段（当前为“%(state)s”），延期已无必要，只能驳回。",
+                                        state=ticket.state)}
         value = ctx.data.get(diagram.APPROVED_DEADLINE)
         if not value:  # as asked: still valid? (a 二次办理 may have moved the deadline meanwhile)
             pending = casework.open_request(ticket, deadline_extension.KIND)

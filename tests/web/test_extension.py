@@ -92,6 +92,24 @@ def test_the_new_deadline_survives_the_rest_of_the_lifecycle(app):
     assert ticket.original_reply_deadline == shanghai(2026, 12, 4, 10)
 
 
+def test_an_extension_still_pending_when_the_reply_is_approved_can_only_be_rejected(app):
+    """The reply was approved (待回访) while the request waited: approving it still moved the deadline and showed
+    回访 as 已延期."""
+    ticket = ticket_at_handle()
+    deadline_extension.request_extension(ticket.id, user("wenhua"), "等待检测报告", date(2026, 12, 9))
+    complete(ticket, "handle", "wenhua", **HANDLE)
+    complete(ticket, "review", "shenhe", **APPROVE)
+    assert ticket.state == "待回访"
+    with pytest.raises(InvalidInput) as refused:
+        complete(ticket, "extension_review", "zhuguan", **APPROVED)
+    assert "工单已过办理阶段（当前为“待回访”），延期已无必要，只能驳回" in str(refused.value.errors)
+    assert ticket.reply_deadline == shanghai(2026, 12, 4, 10) and ticket.original_reply_deadline is None
+    complete(ticket, "extension_review", "zhuguan", extension_decision="驳回", approved_deadline=None,
+             extension_comment="回复已上报")
+    [req] = casework.requests_for(ticket, "extension")
+    assert req.status == "rejected"
+
+
 def test_rejected_extension_changes_nothing(app):
     ticket = ticket_at_handle()
     deadline_extension.request_extension(ticket.id, user("wenhua"), "人手不足", date(2026, 12, 9))
