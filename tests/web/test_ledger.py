@@ -113,3 +113,12 @@ def test_export_columns_fit_their_text_and_the_header_row_stays_in_view(app, bro
     assert width["主要内容"] >= 40 > width["状态"]  # long text wide, short values narrow
     assert width["工单编号"] >= text_width(row["工单编号"]) and width["来电号码"] >= len("13811112222")
     assert width["接收时间"] >= len("2026-11-25 10:00") and width["办理时限（计算）"] >= len("2026-11-25 10:00")
+
+
+def test_the_search_box_says_what_a_masked_reader_can_search(app, browser):
+    """统计 was told the box searched 地址 and found nothing by an address: it no longer says so."""
+    new_ticket()
+    tongji = browser("tongji").get("/tickets/").get_data(as_text=True)
+    assert 'placeholder="工单编号、标题、内容、企业、备注"' in tongji and "不能按来电人的地址或号码查找" in tongji
+    paidan = browser("paidan").get("/tickets/").get_data(as_text=True)
+    assert "工单编号、标题、内容、企业、地址、备注、来电号码" in paidan
