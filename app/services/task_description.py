@@ -57,7 +57,9 @@ def describe(documentation: str | None, variables: dict | None, mask: masking.Ma
             return _("（未填写）")
         text = _as_text(value)
         name = path.rsplit(".", 1)[-1]
-        return mask.field(name, text) if name in masking.FIELD_KINDS else mask.text(text)
+        if name in masking.FIELD_KINDS:
+            return mask.field(name, text)
+        return mask.entry(name, text)  # (a name recorded under 联系人, contact_person: masked as in the 办理记录)
 
     # the written text is masked too (a number typed into the diagram), then the values put in
     parts = []

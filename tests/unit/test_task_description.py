@@ -26,3 +26,9 @@ def test_a_masked_reader_sees_the_callers_data_masked_where_the_description_puts
 def test_a_number_written_into_the_diagram_itself_is_masked_too():
     assert describe("联系 13912345678", {}, MASKED) == "联系 139****5678"
     assert describe("", {"x": 1}, MASKED) == ""
+
+
+def test_a_contact_person_a_form_recorded_is_masked_as_a_name_as_in_the_record():
+    # ticket.bpmn's 联系人 field (contact_person): the 办理记录 shows it masked (masking.NAME_LABELS)
+    assert describe("联系人：${contact_person}", {"contact_person": "王五"}, MASKED) == "联系人：王*"
+    assert describe("联系人：${contact_person}", {"contact_person": "王五"}, FULL) == "联系人：王五"
