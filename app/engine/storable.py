@@ -8,6 +8,7 @@ variable, instead of failing later where the data is saved.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -54,6 +55,7 @@ def _problem(root: str, name: str, value, depth: int) -> str | None:
             if found:
                 return found
         return None
-    hint = "，请改用列表（如 list(…)）" if isinstance(value, (set, frozenset, range)) else "，请改存文字或数字"
+    # (a set, a range, map(…), zip(…), d.keys(): anything one can iterate over becomes a list)
+    hint = "，请改用列表（如 list(…)）" if isinstance(value, Iterable) and not isinstance(value, bytes) else "，请改存文字或数字"
     return (f"变量 {name} 的值是{_kind(value)}，流程数据只能保存文字、数字、真假、日期时间、列表和字典"
             f"{hint}")

@@ -32,3 +32,11 @@ def test_variables_the_script_did_not_touch_are_not_judged_and_storable_results_
     context = {"given": {1, 2}}  # (not the script's doing: it came from elsewhere)
     RestrictedEnvironment().execute("total = sum(given)\nnames = sorted(['b', 'a'])", context)
     assert context["total"] == 3 and context["names"] == ["a", "b"]
+
+
+@pytest.mark.parametrize("script", ["x = map(str, [1, 2])", "x = zip([1], [2])", "x = {'a': 1}.keys()",
+                                    "x = reversed([1, 2])", "x = filter(None, [0, 1])"])
+def test_an_iterator_left_in_a_variable_is_told_to_become_a_list(script):
+    with pytest.raises(ExpressionError) as err:
+        RestrictedEnvironment().execute(script, {})
+    assert "请改用列表（如 list(…)）" in str(err.value)
