@@ -162,7 +162,7 @@ def names(source: str, mode: str = "eval") -> tuple[set[str], set[str], set[str]
     if source is None or not str(source).strip():
         return set(), set(), set()
     tree = ast.parse(str(source).strip() if mode == "eval" else str(source), FILENAME, mode)
-    read, stored, called = set(), set(), set()
+    read, stored = set(), set()
     local = set()  # comprehension variables, lambda and def parameters
     for node in ast.walk(tree):
         if isinstance(node, ast.comprehension):
@@ -171,11 +171,39 @@ def names(source: str, mode: str = "eval") -> tuple[set[str], set[str], set[str]
             local |= {a.arg for a in node.args.args + node.args.kwonlyargs}
             if isinstance(node, ast.FunctionDef):
                 stored.add(node.name)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            called.add(node.func.id)
         elif isinstance(node, ast.Name):
             (stored if isinstance(node.ctx, ast.Store) else read).add(node.id)
-    return read - local, stored - local, called - local  # (a function passed in: def twice(f, v): f(f(v)))
+    return read - local, stored - local, _called(tree, frozenset())
+
+
+def _called(node, in_scope: frozenset) -> set[str]:
+    """Names called as functions that nothing in the script makes callable where they are called: a def's or
+    lambda's parameter counts inside its own body only (def twice(f, v): f(f(v))), a name bound to a def, a
+    lambda or another name (m = max) anywhere."""
+    if isinstance(node, ast.Module):
+        in_scope = in_scope | _callable_bindings(node)
+    if isinstance(node, ast.Lambda | ast.FunctionDef):
+        in_scope = in_scope | {a.arg for a in node.args.args + node.args.kwonlyargs}
+        if isinstance(node, ast.FunctionDef):
+            in_scope = in_scope | _callable_bindings(node)
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):  # [k(1) for k in fs]
+        in_scope = in_scope | {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+    found = set()
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in in_scope:
+        found.add(node.func.id)
+    for child in ast.iter_child_nodes(node):
+        found |= _called(child, in_scope)
+    return found
+
+
+def _callable_bindings(scope) -> frozenset[str]:
+    names = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.FunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda | ast.Name):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return frozenset(names)
 
 
 def method_calls(source: str) -> list[str]:

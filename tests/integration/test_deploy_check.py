@@ -651,3 +651,6 @@ def test_a_function_passed_to_a_script_function_or_bound_in_the_script_may_be_ca
     assert {k: item.data[k] for k in ("x", "y", "z")} == {"x": 3, "y": 2, "z": 2}
     refused = [p.message for p in deployment.lint(xml.replace(b"z = m(1, 2)", b"z = mx(1, 2)")).errors]
     assert any("未知的函数 mx()" in m for m in refused), refused
+    # a parameter is callable inside its own function only
+    refused = [p.message for p in deployment.lint(xml.replace(b"z = m(1, 2)", b"z = f(1)")).errors]
+    assert any("未知的函数 f()" in m for m in refused), refused

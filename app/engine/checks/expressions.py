@@ -246,8 +246,7 @@ def check(root, report: Report, context: CheckContext | None) -> None:
         if calls and not camunda:
             report.add(*where, f"{exp.what} {exp.source.strip()[:120]!r}：不支持 JUEL 方法调用 {calls[0]}()"
                                "（Java 对象在这里不存在）")
-        # (a name the script binds may be called: f = abs, then f(-3))
-        for name in sorted(called - known_functions - defined - stored - set(_CAMUNDA_OBJECTS)):
+        for name in sorted(called - known_functions - defined - set(_CAMUNDA_OBJECTS)):
             hint = difflib.get_close_matches(name, sorted(known_functions), n=1)
             report.add(*where, f"{exp.what}调用了未知的函数 {name}()" + (f"，是不是 {hint[0]}()？" if hint else ""))
         if exp.timer:
