@@ -268,6 +268,9 @@ def notes(ticket: Ticket) -> list[TicketNote]:
         select(TicketNote).where(TicketNote.ticket_id == ticket.id).order_by(TicketNote.at, TicketNote.id)))
 
 
+SAME_NOTE_MINUTES = 2  # Back then 保存备注 is seconds; the same words minutes later are a note of their own
+
+
 def add_note(ticket_id: int, user: User, text: str) -> TicketNote:
     text = (text or "").strip()
     if not text:
@@ -285,7 +288,7 @@ def add_note(ticket_id: int, user: User, text: str) -> TicketNote:
         now = clock.now()
         same = db.session.scalar(select(TicketNote).where(  # Back then 保存备注 again: the note is there already
             TicketNote.ticket_id == ticket.id, TicketNote.author_id == user.id, TicketNote.text == text,
-            TicketNote.at >= now - timedelta(minutes=10)).limit(1))
+            TicketNote.at >= now - timedelta(minutes=SAME_NOTE_MINUTES)).limit(1))
         if same is not None:
             return same
         note = TicketNote(ticket_id=ticket.id, author_id=user.id, at=now, text=text)

@@ -131,10 +131,15 @@ _LANDLINE = re.compile(_B + r"(\(?0\d{2,3}\)?[ -]?)(\d{3,4})[ -]?(\d{4})" + _E)
 _LOCAL = re.compile(r"((?:电话|手机|座机|号码|联系方式|联系电话|tel|Tel|TEL)[：: ]*)(\d{3,4})[ -]?(\d{4})" + _E)
 
 
+_REGISTRATION = re.compile(r"(?:注册号|执照号|营业执照|执照|工商号|注册码)[^0-9]{0,4}$")
+
+
 def _id(match: re.Match) -> str:
     written = match.group(0)
     value = re.sub(r"[ -]", "", written)
     if len(value) == 15:
+        if _REGISTRATION.search(match.string, max(0, match.start() - 12), match.start()):
+            return written  # an enterprise's 15-digit 注册号 (营业执照, before 2015) is no person's number
         return value[:6] + "*" * 6 + value[-3:] if looks_like_old_id_number(value) else _card(match)
     # a check digit that holds is an ID number whatever its first digits (91… on a foreigner's permanent
     # residence card); one that does not, if it has a province and a birth date (a clerk's typo)

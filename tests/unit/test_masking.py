@@ -44,6 +44,8 @@ def test_personal_numbers_in_free_text_are_masked(text, masked):
     "订单号202611250001234",  # 15 digits, 20 is no province
     "110101801305123",  # 15 digits, month 13 is no birth date
     "110101 19800230 1234",  # grouped, 30 February is no birth date
+    "营业执照注册号：110108000123456",  # an enterprise's 15-digit registration number (before 2015)
+    "注册号110108000123456",
 ])
 def test_numbers_that_are_not_personal_data_are_left_alone(text):
     assert mask_text(text) == text
