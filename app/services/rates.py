@@ -272,9 +272,9 @@ LISTS = {  # each list of a page -> the counts whose tickets it holds
 def _listed_tickets(n: dict, conditions: dict, scope, listed: int | None) -> dict[str, list[Ticket]]:
     """list name -> its first ``listed`` tickets in the order received (lists whose count is 0 are not looked for).
 
-    One statement finds the ids: per list, the period's tickets of that list in the order of the received index,
-    stopping at ``listed`` (a list as common as 基本解决 stops after a few dozen index entries; a running count
-    over every listed ticket of a month of 45 k took 80 ms); a second loads those tickets."""
+    One statement: per list, the period's tickets of that list in the order of the received index, stopping at
+    ``listed`` (a list as common as 基本解决 stops after a few dozen index entries; a running count over every
+    listed ticket of a month of 45 k took 80 ms), joined to the tickets they name."""
     kinds = {k: or_(*[conditions[c] for c in names]) for k, names in LISTS.items() if sum(n[c] for c in names)}
     lists: dict[str, list[Ticket]] = {k: [] for k in LISTS}
     if not kinds:
@@ -286,15 +286,11 @@ def _listed_tickets(n: dict, conditions: dict, scope, listed: int | None) -> dic
         part = part.limit(listed) if listed is not None else part
         sub = part.subquery()
         parts.append(select(sub.c.id, sub.c.kind))
-    found = db.session.execute(union_all(*parts)).all()
-    if not found:
-        return lists
-    by_id = {t.id: t for t in db.session.scalars(
-        select(Ticket).where(Ticket.id.in_({row.id for row in found}))
-        .options(load_only(*[getattr(Ticket, c) for c in LIST_COLUMNS])).order_by(*order))}
-    rank = {ticket_id: i for i, ticket_id in enumerate(by_id)}
-    for row in sorted(found, key=lambda r: rank[r.id]):
-        lists[row.kind].append(by_id[row.id])
+    found = union_all(*parts).subquery()
+    query = (select(Ticket, found.c.kind).join(found, Ticket.id == found.c.id)
+             .options(load_only(*[getattr(Ticket, c) for c in LIST_COLUMNS])).order_by(*order))
+    for ticket, kind in db.session.execute(query):
+        lists[kind].append(ticket)
     return lists
 
 
