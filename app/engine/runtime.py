@@ -21,8 +21,9 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import errors, pruning, sizes
+from app.engine import errors, pruning, sizes, storable
 from app.engine.clock import clock, install_spiff_clock
+from app.engine.evaluator import ExpressionError
 from app.engine.events import SERIALIZER_CONFIG
 from app.engine.expressions import due_instant, make_script_engine, to_iso
 from app.engine.specs import load_specs
@@ -323,8 +324,13 @@ class Runtime:
         follow_up_at = self._instant(task, meta.get("follow_up_date"), "跟进时间", "followUpDate")
         try:
             data = SERIALIZER.registry.convert(dict(task.data))
+            json.dumps(data)  # what the work item stores: a set put into a list in place (x.append({2})) fails here
         except RecursionError as exc:  # (a list in a list … hundreds deep: small, but past the serializer's recursion)
             cause = sizes.TooLarge("流程数据嵌套过深（列表或字典套了几百层），无法保存：请检查前面生成这些数据的脚本")
+            raise errors.engine_error(cause, EngineError, task) from exc
+        except (TypeError, ValueError) as exc:  # (the script's own variables were checked as it ended: storable.py)
+            found = next((p for k, v in task.data.items() if (p := storable.problem(k, v))), None)
+            cause = ExpressionError(f"流程数据无法保存：{found or '其中有无法保存的值'}（它可能是之前的脚本原地放进去的）")
             raise errors.engine_error(cause, EngineError, task) from exc
         return ReadyTask(
             guid=str(task.id),

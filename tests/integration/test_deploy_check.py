@@ -654,3 +654,15 @@ def test_a_function_passed_to_a_script_function_or_bound_in_the_script_may_be_ca
     # a parameter is callable inside its own function only
     refused = [p.message for p in deployment.lint(xml.replace(b"z = m(1, 2)", b"z = f(1)")).errors]
     assert any("未知的函数 f()" in m for m in refused), refused
+
+
+def test_a_value_put_in_place_that_process_data_cannot_hold_is_named_not_a_500(app):
+    """x = [1] in one script, x.append({2}) in the next: the script binds no variable, so the check after it
+    saw nothing, and saving the next task's work item failed with a TypeError (a 500 in the web)."""
+    run = deployment.dry_run(diagram("script_inplace_unstorable"))
+    assert not run.ok
+    assert "变量 x[1] 的值是集合（set）" in run.problems[-1].message
+    instances.deploy(diagram("script_inplace_unstorable"))
+    with pytest.raises(EngineError) as err:
+        instances.start("script_inplace_unstorable", {})
+    assert err.value.element_id == "look" and "流程数据无法保存" in str(err.value)
