@@ -200,20 +200,6 @@ async function serverCheck() {
 }
 const serverCheckSoon = debounce(serverCheck, 1500);
 
-// Activiti and Flowable write no <incoming>/<outgoing> inside flow nodes, and bpmnlint reads only those
-// (bpmn-io/bpmnlint#28): every element of such a file was "not connected". Before the lint (which listens
-// at low priority), each node is given the sequence flows that the file says start or end at it.
-modeler.on("import.done", () => {
-  modeler.get("elementRegistry").forEach(({ businessObject: flow }) => {
-    if (!flow || flow.$type !== "bpmn:SequenceFlow") return;
-    for (const [node, side] of [[flow.sourceRef, "outgoing"], [flow.targetRef, "incoming"]]) {
-      if (!node || !node.$instanceOf || !node.$instanceOf("bpmn:FlowNode")) continue;
-      const flows = node.get(side);
-      if (!flows.includes(flow)) flows.push(flow);
-    }
-  });
-});
-
 modeler.on("linting.completed", ({ issues }) => {
   state.lintIssues = issues || {};
   renderProblems();
@@ -369,12 +355,14 @@ const FOREIGN_NAMESPACE = /["']http:\/\/(activiti|flowable)\.org\/bpmn["']/;
 const HAS_LAYOUT = /<([\w-]+:)?BPMNDiagram[\s>]/;
 
 // The <incoming>/<outgoing> of each flow node, from the sequence flows, where the file has none (Activiti and
-// Flowable write none): the layout follows them (without, every element started a row of its own).
+// Flowable write none): bpmnlint reads only those (bpmn-io/bpmnlint#28: every element of such a file was "not
+// connected"), and so does the auto-layout (every element started a row of its own). Applied to whatever is imported.
 function withFlowRefs(xml) {
   const doc = new DOMParser().parseFromString(xml, "application/xml");
   if (doc.getElementsByTagName("parsererror").length) return xml;
   const NS = "http://www.omg.org/spec/BPMN/20100524/MODEL";
   const byId = new Map();
+  let added = 0;
   for (const node of doc.getElementsByTagNameNS(NS, "*")) if (node.getAttribute("id")) byId.set(node.getAttribute("id"), node);
   for (const flow of doc.getElementsByTagNameNS(NS, "sequenceFlow")) {
     const id = flow.getAttribute("id");
@@ -384,17 +372,21 @@ function withFlowRefs(xml) {
       const link = doc.createElementNS(NS, flow.prefix ? `${flow.prefix}:${side}` : side);
       link.textContent = id;
       node.appendChild(link);
+      added += 1;
     }
   }
-  return new XMLSerializer().serializeToString(doc);
+  return added ? new XMLSerializer().serializeToString(doc) : xml;
 }
 
-// A file without layout (BPMN DI: Activiti's and Flowable's test files, a generated one) gets one drawn by
-// bpmn-auto-layout, left to right; null when it cannot (it lays out one process: pools are not drawn).
-async function laidOut(xml) {
+// What is imported: the flows' refs filled in (withFlowRefs) and, for a file without layout (BPMN DI: Activiti's
+// and Flowable's test files, a generated one), a layout drawn by bpmn-auto-layout, left to right. Null when it
+// cannot be drawn (bpmn-auto-layout lays out one process: pools are not drawn).
+async function prepared(xml) {
+  const linked = withFlowRefs(xml);
+  if (HAS_LAYOUT.test(linked)) return { xml: linked, drawn: false };
   try {
-    const drawn = await layoutProcess(withFlowRefs(xml));
-    return HAS_LAYOUT.test(drawn) ? drawn : null;
+    const drawn = await layoutProcess(linked);
+    return HAS_LAYOUT.test(drawn) ? { xml: drawn, drawn: true } : null;
   } catch (err) {
     console.warn(err);
     return null;
@@ -439,15 +431,13 @@ $("open-file").addEventListener("change", async (e) => {
     }
     xml = converted.xml;
   }
-  let drawn = false;
-  if (!HAS_LAYOUT.test(xml)) {
-    xml = await laidOut(xml);
-    if (!xml) {
-      setStatus(`${t.notBpmn}：${t.noLayout}`, "danger");
-      return;
-    }
-    drawn = true;
+  const ready = await prepared(xml);
+  if (!ready) {
+    setStatus(`${t.notBpmn}：${t.noLayout}`, "danger");
+    return;
   }
+  const drawn = ready.drawn;
+  xml = ready.xml;
   try {
     await modeler.importXML(xml);
   } catch (err) {
@@ -498,20 +488,16 @@ window.addEventListener("pagehide", saveOnLeave);
     kept = null;
   }
   const restore = kept && typeof kept.xml === "string" && kept.xml !== loaded.xml;
-  let xml = restore ? kept.xml : loaded.xml;
-  let drawn = false;
-  if (!HAS_LAYOUT.test(xml)) {  // a version deployed without layout: drawn here, kept once the draft is saved
-    xml = await laidOut(xml);
-    if (!xml) {
-      // nothing to draw: importing it would leave bpmnlint linting a diagram without a root
-      if (restore) localStorage.removeItem(localKey);
-      canvasAlert(`${t.openFailed}：${t.noLayout}`);
-      return;
-    }
-    drawn = true;
+  const ready = await prepared(restore ? kept.xml : loaded.xml);  // (a version deployed without layout: drawn here)
+  if (!ready) {
+    // nothing to draw: importing it would leave bpmnlint linting a diagram without a root
+    if (restore) localStorage.removeItem(localKey);
+    canvasAlert(`${t.openFailed}：${t.noLayout}`);
+    return;
   }
+  const { drawn } = ready;
   try {
-    const { warnings } = await modeler.importXML(xml);
+    const { warnings } = await modeler.importXML(ready.xml);
     if (warnings.length) console.warn(warnings);
   } catch (err) {
     if (restore) localStorage.removeItem(localKey); // a broken local copy must not block the page

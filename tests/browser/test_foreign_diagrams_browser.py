@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.extensions import db
@@ -9,6 +10,18 @@ from tests.browser.test_browser import _require_chromium, chromium_page, live_se
 from tests.browser.test_workbench_browser import js, log_in
 
 BPMN = Path(__file__).resolve().parents[1] / "bpmn"
+
+
+@contextmanager
+def modeler_with_file(live_server, name: str):  # noqa: F811
+    """Chromium signed in as 何工 on the modeler, tests/bpmn/foreign/``name`` opened with 打开文件."""
+    with chromium_page(live_server) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
+        page.wait_for_selector("body[data-modeler-ready='1']")
+        page.locator("#open-file").set_input_files(str(BPMN / "foreign" / name))
+        yield page
 
 
 def test_files_drawn_elsewhere_open_in_the_modeler_or_say_why_not_in_chinese(live_server):  # noqa: F811
@@ -55,12 +68,7 @@ def test_a_flowable_file_opens_with_its_groups_and_form_in_the_properties_panel(
     _require_chromium()
     from playwright.sync_api import expect
 
-    with chromium_page(live_server) as page:
-        page.on("dialog", lambda dialog: dialog.accept())
-        log_in(page, live_server)
-        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
-        page.wait_for_selector("body[data-modeler-ready='1']")
-        page.locator("#open-file").set_input_files(str(BPMN / "foreign" / "flowable_venue_check.bpmn"))
+    with modeler_with_file(live_server, "flowable_venue_check.bpmn") as page:
         expect(page.locator("#save-status")).to_contain_text("Activiti / Flowable 的写法已改为 Camunda 的写法")
         expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
         task = "window.jiesuModeler.get('elementRegistry').get('siteCheck').businessObject"
@@ -81,12 +89,7 @@ def test_a_flowable_file_with_its_layout_is_not_all_unconnected_for_the_modelers
     _require_chromium()
     from playwright.sync_api import expect
 
-    with chromium_page(live_server) as page:
-        page.on("dialog", lambda dialog: dialog.accept())
-        log_in(page, live_server)
-        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
-        page.wait_for_selector("body[data-modeler-ready='1']")
-        page.locator("#open-file").set_input_files(str(BPMN / "foreign" / "activiti_review_sales_lead.bpmn20.xml"))
+    with modeler_with_file(live_server, "activiti_review_sales_lead.bpmn20.xml") as page:
         expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
         page.wait_for_function("() => document.querySelectorAll('#problems .problem-row').length > 0"
                                " || document.querySelector('#problems .text-success')")
@@ -104,12 +107,7 @@ def test_a_flowable_file_without_layout_is_drawn_and_keeps_its_forms(live_server
     _require_chromium()
     from playwright.sync_api import expect
 
-    with chromium_page(live_server) as page:
-        page.on("dialog", lambda dialog: dialog.accept())
-        log_in(page, live_server)
-        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
-        page.wait_for_selector("body[data-modeler-ready='1']")
-        page.locator("#open-file").set_input_files(str(BPMN / "foreign" / "flowable_vacation_request.bpmn20.xml"))
+    with modeler_with_file(live_server, "flowable_vacation_request.bpmn20.xml") as page:
         expect(page.locator("#save-status")).to_contain_text("已按流程顺序自动排版")
         expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
         registry = "window.jiesuModeler.get('elementRegistry')"
