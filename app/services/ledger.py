@@ -108,10 +108,10 @@ def _query(f: LedgerFilter, user: User):
             if hidden is not None:
                 query = query.where(hidden)
     if f.period:
-        try:
-            start, end = rates.period_bounds(f.period)
-        except ValueError as exc:
-            raise ServiceError(_("考核期格式应为 YYYY-MM。")) from exc
+        problem = rates.period_problem(f.period)
+        if problem:
+            raise ServiceError(problem)
+        start, end = rates.period_bounds(f.period)
         query = query.where(Ticket.received_at >= start, Ticket.received_at < end)
     if f.ticket_type:
         query = query.where(Ticket.ticket_type == f.ticket_type)

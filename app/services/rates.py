@@ -119,6 +119,18 @@ class Rate:
         return None if self.value is None else self.value >= Decimal(str(self.target))
 
 
+def period_problem(label: str) -> str | None:
+    """Why ``label`` is no 考核期 ``period_bounds`` takes, in the user's words (None: it is one)."""
+    try:
+        period_bounds(label)
+    except ValueError:
+        if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", label or ""):
+            return _("考核期 %(period)s 超出可查询的年份（%(low)s—%(high)s 年）。", period=label,
+                     low=query_args.YEARS[0], high=query_args.YEARS[1])
+        return _("考核期格式应为 YYYY-MM。")
+    return None
+
+
 def period_bounds(label: str) -> tuple[datetime, datetime]:
     """'2026-11' -> [start, end) in Asia/Shanghai, honouring the month-boundary setting. ValueError unless
     the label is YYYY-MM within query_args.YEARS (a typed 2026-1 is refused, as the 三率 page refuses it, not read as January)."""

@@ -1,9 +1,7 @@
-import re
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.services import query_args, rates, supervision
+from app.services import rates, supervision
 from app.services.catalogue import gettext as _
 from app.web import flow
 
@@ -19,13 +17,11 @@ def index():
 @bp.route("/rates")
 def rate_details():
     period = request.args.get("period") or rates.current_period()
-    try:
-        start, end = rates.period_bounds(period)  # (ValueError: not YYYY-MM, or a year like 9999)
-    except ValueError:
-        well_formed = re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period) is not None
-        flash(_("考核期 %(period)s 超出可查询的年份（%(low)s—%(high)s 年）。", period=period, low=query_args.YEARS[0],
-                high=query_args.YEARS[1]) if well_formed else _("考核期格式应为 YYYY-MM。"), "danger")
+    problem = rates.period_problem(period)  # not YYYY-MM, or a year like 9999
+    if problem:
+        flash(problem, "danger")
         return redirect(url_for("supervisor.rate_details"))
+    start, end = rates.period_bounds(period)
     listed = rates.LISTED_ALL if request.args.get("all") == "1" else rates.LISTED  # 列出全部
     return render_template("rates.html", rates=rates.compute(period, listed=listed), period=period, start=start, end=end,
                            weights=(rates.setting("rate_weight_basic_resolved"),
