@@ -46,8 +46,6 @@ def describe(documentation: str | None, variables: dict | None, mask: masking.Ma
     ``mask`` lets its reader see it."""
     if not documentation:
         return ""
-    if "{" not in documentation:
-        return mask.text(documentation)
     variables = variables or {}
 
     def fill(match: re.Match) -> str:

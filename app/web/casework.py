@@ -153,7 +153,8 @@ def supervise(ticket_id):
     form = SuperviseForm()
     if request.method == "GET" and not form.interval_days.data:
         form.interval_days.data = str(casework_settings.supervision_interval_workdays())
-    running = supervised_cases.is_running(ticket)  # (a second 督办 keeps the running one and its interval)
+    # a second 督办 keeps the running one and its interval: told so (read before the change, on a POST only)
+    running = request.method == "POST" and supervised_cases.is_running(ticket)
     page = _request_page(ticket, form, "supervise", _("督办"), lambda: supervised_cases.supervise(
         ticket.id, current_user, form.interval_days.data, form.note.data), supervised_cases.refusal(ticket))
     if page is None:
