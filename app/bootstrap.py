@@ -135,3 +135,5 @@ def wire_subscribers(w: Wiring) -> None:
     # 催办 and deadline reminders (notify() in any diagram) reach the holders of the open tasks
     w.subscribe(InstanceChanged, notifications.on_instance_changed, guard=("通知出错", "提醒未能送达办理人"),
                 when=notifications.has_notifications)  # most changes notify nobody: no savepoint then
+    # a finished task's unread notices are settled with it (read, 任务已结束)
+    w.subscribe(InstanceChanged, notifications.settle_closed, when=notifications.has_closed_items)

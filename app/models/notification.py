@@ -23,10 +23,14 @@ class Notification(db.Model):
     text: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # when its task was completed or cancelled while the notice was unread: it was read then, by nobody
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     ticket = relationship("Ticket")
     work_item = relationship("WorkItem")
 
     # the navbar badge: one count over (user_id, read_at IS NULL); the list: newest first per user
     __table_args__ = (Index("ix_notification_unread", "user_id", "read_at"),
-                      Index("ix_notification_user_created", "user_id", "created_at"))
+                      Index("ix_notification_user_created", "user_id", "created_at"),
+                      # settling a finished task's notices finds them by their work item
+                      Index("ix_notification_work_item", "work_item_id"))

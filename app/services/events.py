@@ -54,6 +54,7 @@ class InstanceChanged:
     ticket: Ticket | None
     actor: User | None = None
     ready_items: tuple[WorkItem, ...] = ()  # the instance's open work items after the change, in id order
+    closed_items: tuple[WorkItem, ...] = ()  # the work items this change completed or cancelled
 
     @property
     def process_key(self) -> str:

@@ -83,6 +83,25 @@ def on_instance_changed(event) -> None:
                     text=timeline.render(NOTICE, params)[:400], created_at=now))
 
 
+def has_closed_items(event) -> bool:
+    return bool(event.closed_items)
+
+
+@functools.cache
+def _settle():
+    return (update(Notification)
+            .where(Notification.work_item_id.in_(bindparam("item_ids", expanding=True)), Notification.read_at.is_(None))
+            .values(read_at=bindparam("now"), settled_at=bindparam("now")))
+
+
+def settle_closed(event) -> None:
+    """Subscriber: a task that was completed or cancelled takes its unread notices with it (a 响应超时
+    notice is moot once the response is recorded): they count as read, marked 任务已结束."""
+    now = clock.now()
+    db.session.execute(_settle(), {"item_ids": [w.id for w in event.closed_items], "now": now},
+                       execution_options={"synchronize_session": False})
+
+
 def unread_count(user) -> int:
     """The navbar badge: one count over the (user_id, read_at) index."""
     return db.session.scalar(select(func.count(Notification.id)).where(

@@ -88,9 +88,11 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
             if item.variables != rt.data:
                 item.variables = rt.data
         ready_items.append(item)
+    closed_items = []
     for guid, item in open_items.items():
         if guid in ready_guids:
             continue
+        closed_items.append(item)
         if guid == completed_guid:
             item.state = "completed"
             item.completed_by_id = actor.id if actor else None
@@ -114,7 +116,8 @@ def apply_snapshot(instance: ProcessInstance, ticket: Ticket | None, snap: Snaps
                 continue  # notify(..., once=True): one alert of this kind per ticket
             db.session.add(Alert(ticket_id=ticket.id, kind=kind, message=message, raised_at=now))
             timeline.add(ticket, "alert", timeline.ALERT, at=now, alert=kind, text=message)
-    publish(InstanceChanged(instance, snap, ticket, actor, tuple(sorted(ready_items, key=lambda w: w.id))))
+    publish(InstanceChanged(instance, snap, ticket, actor, tuple(sorted(ready_items, key=lambda w: w.id)),
+                            tuple(closed_items)))
 
 
 def _has_alert(ticket: Ticket, kind: str) -> bool:

@@ -11,7 +11,7 @@ from app.models import Notification, TicketEvent
 from app.services import notifications, platform_messages
 from app.services.timers import sweep
 from tests.conftest import shanghai
-from tests.helpers import new_ticket, run_to, user
+from tests.helpers import RESPOND, complete, new_ticket, run_to, user
 
 
 def _notices(username):
@@ -45,6 +45,30 @@ def test_unclaimed_task_reminder_goes_to_the_sections_handlers(app):
     assert [n.kind for n in _notices("wenhua")] == ["响应超时"]
     assert [n.kind for n in _notices("wenhua2")] == ["响应超时"]
     assert _notices("lvyou") == [] and _notices("paidan") == []
+
+
+def test_recording_the_response_settles_the_response_overdue_notices_of_every_candidate(app, browser):
+    ticket = new_ticket(no="RESP-2", urgency="紧急")
+    run_to(ticket, stop_before="respond")
+    clock.advance(timedelta(hours=3))
+    sweep()  # 响应超时 to both handlers of the section, the task still unclaimed
+    assert notifications.unread_count(user("wenhua")) == 1 and notifications.unread_count(user("wenhua2")) == 1
+    other = new_ticket(no="RESP-3", urgency="紧急")
+    run_to(other, stop_before="respond")
+    clock.advance(timedelta(hours=3))
+    sweep()  # a second ticket's notice: still to do, it stays unread
+    assert notifications.unread_count(user("wenhua2")) == 2
+
+    complete(ticket, "respond", "wenhua", **RESPOND)
+    db.session.expire_all()
+    assert notifications.unread_count(user("wenhua")) == 1 and notifications.unread_count(user("wenhua2")) == 1
+    settled = [n for n in _notices("wenhua2") if n.ticket_id == ticket.id]
+    assert len(settled) == 1 and settled[0].read_at is not None and settled[0].settled_at is not None
+    assert [n.settled_at for n in _notices("wenhua2") if n.ticket_id == other.id] == [None]
+
+    page = browser("wenhua2").get("/notifications/").get_data(as_text=True)
+    assert page.count('class="notice-settled"') == 1 and "任务已结束" in page
+    assert 'id="notice-count">1<' in page
 
 
 def test_platform_urge_on_an_unsigned_ticket_reaches_the_dispatchers(app):
