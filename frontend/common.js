@@ -83,6 +83,13 @@ export function showTimers(viewer, timers, type) {
   }
 }
 
+// Under a diagram the viewer laid out itself (the version was deployed without BPMN DI)
+export function layoutNote() {
+  return (document.documentElement.lang || "zh").startsWith("en")
+    ? "This version has no layout (BPMN DI): drawn automatically in flow order, for viewing only."
+    : "此版本没有图形布局（BPMN DI），已按流程顺序自动排版，仅供查看。";
+}
+
 // bpmn-js's import errors (English) in the reader's language
 export function diagramError(err) {
   const english = (document.documentElement.lang || "zh").startsWith("en");

@@ -10,7 +10,8 @@ import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { diff } from "bpmn-js-differ";
 
-import { diagramError, el } from "./common.js";
+import { diagramError, el, layoutNote } from "./common.js";
+import { prepared } from "./layout.js";
 
 const cfg = JSON.parse(document.getElementById("diff-config").textContent);
 const t = cfg.texts;
@@ -18,7 +19,10 @@ const t = cfg.texts;
 async function open(container, url) {
   const viewer = new NavigatedViewer({ container, moddleExtensions: { camunda: camundaModdle } });
   const response = await fetch(url, { credentials: "same-origin" });
-  await viewer.importXML(await response.text());
+  const ready = await prepared(await response.text());  // a version deployed without layout: drawn here
+  if (!ready) throw new Error("no diagram to display");
+  await viewer.importXML(ready.xml);
+  if (ready.drawn) container.append(el("div", { class: "jiesu-layout-note" }, layoutNote()));
   viewer.get("canvas").zoom("fit-viewport", "auto");
   return viewer;
 }

@@ -16,11 +16,11 @@ import {
 import CamundaBehaviorsModule from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import lintModule from "bpmn-js-bpmnlint";
-import { layoutProcess } from "bpmn-auto-layout";
 import lintConfig from "./.bpmnlintrc";
 
 import translateModule from "./translate-zh.js";
 import { api, debounce, download, el, highlightPath, showTimers } from "./common.js";
+import { prepared } from "./layout.js";
 
 const cfg = JSON.parse(document.getElementById("modeler-config").textContent);
 const t = cfg.texts;
@@ -352,47 +352,6 @@ async function readDiagramFile(file) {
 }
 
 const FOREIGN_NAMESPACE = /["']http:\/\/(activiti|flowable)\.org\/bpmn["']/;
-const HAS_LAYOUT = /<([\w-]+:)?BPMNDiagram[\s>]/;
-
-// The <incoming>/<outgoing> of each flow node, from the sequence flows, where the file has none (Activiti and
-// Flowable write none): bpmnlint reads only those (bpmn-io/bpmnlint#28: every element of such a file was "not
-// connected"), and so does the auto-layout (every element started a row of its own). Applied to whatever is imported.
-function withFlowRefs(xml) {
-  const doc = new DOMParser().parseFromString(xml, "application/xml");
-  if (doc.getElementsByTagName("parsererror").length) return xml;
-  const NS = "http://www.omg.org/spec/BPMN/20100524/MODEL";
-  const byId = new Map();
-  let added = 0;
-  for (const node of doc.getElementsByTagNameNS(NS, "*")) if (node.getAttribute("id")) byId.set(node.getAttribute("id"), node);
-  for (const flow of doc.getElementsByTagNameNS(NS, "sequenceFlow")) {
-    const id = flow.getAttribute("id");
-    for (const [ref, side] of [["sourceRef", "outgoing"], ["targetRef", "incoming"]]) {
-      const node = byId.get(flow.getAttribute(ref));
-      if (!node || [...node.children].some((c) => c.localName === side && c.namespaceURI === NS && c.textContent.trim() === id)) continue;
-      const link = doc.createElementNS(NS, flow.prefix ? `${flow.prefix}:${side}` : side);
-      link.textContent = id;
-      node.appendChild(link);
-      added += 1;
-    }
-  }
-  return added ? new XMLSerializer().serializeToString(doc) : xml;
-}
-
-// What is imported: the flows' refs filled in (withFlowRefs) and, for a file without layout (BPMN DI: Activiti's
-// and Flowable's test files, a generated one), a layout drawn by bpmn-auto-layout, left to right. Null when it
-// cannot be drawn (bpmn-auto-layout lays out one process: pools are not drawn).
-async function prepared(xml) {
-  const linked = withFlowRefs(xml);
-  if (HAS_LAYOUT.test(linked)) return { xml: linked, drawn: false };
-  try {
-    const drawn = await layoutProcess(linked);
-    return HAS_LAYOUT.test(drawn) ? { xml: drawn, drawn: true } : null;
-  } catch (err) {
-    console.warn(err);
-    return null;
-  }
-}
-
 // Why bpmn-js could not read a file, in Chinese: the deploy check's reason (it names the line), else a general one.
 async function importProblem(xml) {
   try {

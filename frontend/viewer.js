@@ -9,12 +9,16 @@ import "./workbench.css";
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 
-import { api, diagramError, el, highlightPath, showTimers } from "./common.js";
+import { api, diagramError, el, highlightPath, layoutNote, showTimers } from "./common.js";
+import { prepared } from "./layout.js";
 
 async function show(container) {
   const viewer = new NavigatedViewer({ container, moddleExtensions: { camunda: camundaModdle } });
   const response = await fetch(container.dataset.xmlUrl, { credentials: "same-origin" });
-  await viewer.importXML(await response.text());
+  const ready = await prepared(await response.text());  // a version deployed without layout: drawn here
+  if (!ready) throw new Error("no diagram to display");
+  await viewer.importXML(ready.xml);
+  if (ready.drawn) container.append(el("div", { class: "jiesu-layout-note" }, layoutNote()));
   viewer.get("canvas").zoom("fit-viewport", "auto");
   const state = container.dataset.stateUrl ? await api(container.dataset.stateUrl) : {};
   const canvas = viewer.get("canvas");

@@ -219,7 +219,7 @@ def test_a_file_from_this_computer_opens_in_the_modeler_as_the_draft(live_server
         assert page.problems == [], page.problems
 
 
-def test_a_diagram_without_layout_is_explained_where_it_would_be_drawn(live_server):  # noqa: F811
+def test_a_version_without_layout_is_drawn_where_it_is_shown(live_server):  # noqa: F811
     _require_chromium()
     from pathlib import Path
 
@@ -232,8 +232,13 @@ def test_a_diagram_without_layout_is_explained_where_it_would_be_drawn(live_serv
         db.session.commit()
     with chromium_page(live_server) as page:
         log_in(page, live_server)
-        page.goto(f"{live_server.url}/processes/without_layout")
-        expect(page.locator("[data-bpmn-viewer]").first).to_contain_text("文件没有图形布局（BPMN DI），无法显示流程图")
+        page.goto(f"{live_server.url}/processes/without_layout")  # the versions page lays it out for viewing
+        viewer = page.locator("[data-bpmn-viewer]").first
+        expect(viewer).to_have_attribute("data-ready", "1")
+        expect(viewer.locator(".jiesu-layout-note")).to_contain_text("此版本没有图形布局（BPMN DI），已按流程顺序自动排版")
+        registry = "document.querySelector('[data-bpmn-viewer]').jiesuViewer.get('elementRegistry')"
+        xs = [js(page, f"{registry}.get('{i}').x") for i in ("start", "approve", "end")]
+        assert xs == sorted(xs) and len(set(xs)) == 3, xs  # left to right, in flow order
         page.goto(f"{live_server.url}/modeler/edit?process=without_layout")  # the modeler draws it
         expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
         expect(page.locator("#canvas-alert")).to_have_count(0)

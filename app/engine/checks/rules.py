@@ -127,8 +127,9 @@ def _platform_and_layout(root, report: Report) -> None:
                    "camunda:candidateGroups，服务任务用 camunda:expression，条件用 ${…}",
                    ERROR if essential else WARNING)
     if root.find(f"{{{DI_NS}}}BPMNDiagram/{{{DI_NS}}}BPMNPlane") is None:
-        report.add("", "", "文件没有图形布局（BPMN DI）：可以运行，但版本页和工单页都无法显示这张流程图；"
-                   "可在“流程设计”中打开（会自动排版）并保存后再部署，或用 Camunda Modeler 等建模工具保存后再上传", WARNING)
+        report.add("", "", "文件没有图形布局（BPMN DI）：可以运行，版本页和工单页按流程顺序自动排版显示（只排一个流程，"
+                   "泳池和注释不画）；要固定的图形，可在“流程设计”中打开（会自动排版）并保存后再部署，"
+                   "或用 Camunda Modeler 等建模工具保存后再上传", WARNING)
 
 
 def _signals(root, report: Report) -> None:
