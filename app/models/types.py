@@ -1,5 +1,6 @@
 """Column types shared by the models."""
 
+import functools
 import json
 from datetime import UTC, datetime
 
@@ -40,6 +41,21 @@ class JSONText(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else json.loads(value)
+
+
+class SharedJSONText(JSONText):
+    """JSON text that never changes once written (a deployed version's task metadata): each distinct text is
+    parsed once per process and every row holding it gets the same value. Never change such a value in place."""
+
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else _parsed_once(value)
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed_once(text: str):
+    return json.loads(text)
 
 
 def _default(value):

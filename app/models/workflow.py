@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import JSONText, UTCDateTime
+from app.models.types import JSONText, SharedJSONText, UTCDateTime
 from app.models.user import User
 
 
@@ -24,7 +24,8 @@ class ProcessVersion(db.Model):
     source_xml: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the file exactly as uploaded
     source_checksum: Mapped[str] = mapped_column(String(64), default="")
     spec_json: Mapped[str] = mapped_column(Text, deferred=True)  # serialized spec and subprocess specs
-    task_meta: Mapped[dict] = mapped_column(JSONText())  # per user task: groups, due date, form ...
+    # per user task: groups, due date, form ... (a version never changes: parsed once per process, shared)
+    task_meta: Mapped[dict] = mapped_column(SharedJSONText())
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     is_current: Mapped[bool] = mapped_column(default=True)
