@@ -112,6 +112,9 @@ def install_spiff_clock() -> None:
     definition = timer.TimerEventDefinition
     if not getattr(definition.parse_iso_duration, "jiesu_bounded", False):
         definition.parse_iso_duration = staticmethod(_bounded_duration(definition.parse_iso_duration))
+    if not getattr(definition.parse_iso_recurring_interval, "jiesu_bounded", False):
+        definition.parse_iso_recurring_interval = staticmethod(
+            _bounded_cycle(definition.parse_iso_recurring_interval))
 
 
 MAX_DURATION_YEARS = 100  # SpiffWorkflow adds a duration's months one by one: P99999999Y held a thread for minutes
@@ -124,6 +127,28 @@ class DurationTooLong(ValueError):
 def duration_years(parsed: dict) -> float:
     return (parsed.get("years", 0) + parsed.get("months", 0) / 12 + parsed.get("weeks", 0) / 52
             + parsed.get("days", 0) / 365 + parsed.get("hours", 0) / 8760)
+
+
+SHORTEST_CYCLE = timedelta(minutes=1)  # a repeating timer's interval: each firing saves the instance, which grows
+
+
+class CycleTooShort(ValueError):
+    """A repeating timer more often than SHORTEST_CYCLE (the message is Chinese)."""
+
+
+def cycle_too_short(expression) -> CycleTooShort:
+    return CycleTooShort(f"重复周期 {expression} 的间隔短于 1 分钟：定时器会不停地触发，每次触发都要保存流程实例，"
+                         "实例会越来越大；请把间隔改为 1 分钟以上（例如 R/PT1H）")
+
+
+def _bounded_cycle(parse):
+    def parse_iso_recurring_interval(expression):
+        count, start, every = parse(expression)
+        if timedelta(0) < every < SHORTEST_CYCLE:
+            raise cycle_too_short(expression)
+        return count, start, every
+    parse_iso_recurring_interval.jiesu_bounded = True
+    return parse_iso_recurring_interval
 
 
 def _bounded_duration(parse):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from app.engine.clock import DurationTooLong
+from app.engine.clock import CycleTooShort, DurationTooLong
 from app.engine.evaluator import ExpressionError
 from app.engine.sizes import TooLarge, TooManySteps
 
@@ -81,7 +81,7 @@ def root_cause(exc: BaseException) -> BaseException:
 def explain(cause: BaseException) -> str:
     """A Chinese reason for a Python or SpiffWorkflow exception."""
     text = str(cause)
-    if isinstance(cause, ExpressionError | TooLarge | TooManySteps | DurationTooLong):
+    if isinstance(cause, ExpressionError | TooLarge | TooManySteps | DurationTooLong | CycleTooShort):
         return text
     if isinstance(cause, OverflowError):
         return "数值或时长超出范围（例如定时器的时长上万年）"
@@ -102,6 +102,8 @@ def explain(cause: BaseException) -> str:
         return "网关的所有条件都不成立，也没有默认出口"
     if "Invalid duration" in text or "isoformat" in text or "Invalid isoformat" in text:
         return "时间值不是有效的 ISO 8601 日期、时长或重复周期"
+    if isinstance(cause, ValueError) and "integer string conversion" in text:
+        return "整数位数过多（超过 4300 位），无法转换为文字"
     if isinstance(cause, ValueError):
         return "数值或时间格式不正确"
     if isinstance(cause, NotImplementedError):

@@ -29,7 +29,6 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safer_getattr,
 )
-from RestrictedPython.Limits import limited_range
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from app.engine import sizes, storable
@@ -45,7 +44,7 @@ _BUILTIN_NAMES = (
     "ArithmeticError", "Exception", "IndexError", "KeyError", "TypeError", "ValueError", "ZeroDivisionError",
 )
 SAFE_BUILTINS = {**{name: getattr(builtins, name) for name in _BUILTIN_NAMES},
-                 "None": None, "True": True, "False": False, "range": limited_range, "pow": sizes.guarded_pow,
+                 "None": None, "True": True, "False": False, "range": sizes.bounded_range, "pow": sizes.guarded_pow,
                  "ascii": ascii}
 BUILTIN_NAMES = frozenset(SAFE_BUILTINS)
 

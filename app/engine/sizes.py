@@ -2,10 +2,11 @@
 
 The evaluator's step and time bounds (evaluator._bounded) count Python lines: a single
 ``10 ** (10 ** 7)`` or ``"a" * 3_000_000_000`` is one line that holds the thread (and the GIL)
-for seconds, or takes gigabytes. The restricting policy below rewrites ``**``, ``*``, ``<<``, ``%`` (and
-their augmented forms) and f-string format specs into calls of these guards, which refuse results
-beyond the limits with a Chinese message before computing them. ``pow`` and the padding methods
-of ``str`` get the same guard.
+for seconds, or takes gigabytes. The restricting policy below rewrites ``**``, ``*``, ``+``, ``<<``, ``%``
+(and their augmented forms) and f-string format specs into calls of these guards, which refuse results
+beyond the limits with a Chinese message before computing them. ``pow``, ``range``, the padding methods
+of ``str`` and the methods whose result can outgrow their input (``replace``, ``translate``, ``join``,
+``expandtabs``, ``int.to_bytes``) get the same guard.
 """
 
 from __future__ import annotations
@@ -54,6 +55,23 @@ def guarded_mul(left, right):
     return left * right
 
 
+def guarded_add(left, right):
+    """``+`` of two strings, bytes, lists or tuples: a loop of ``x = x + x`` doubles in a few lines."""
+    if isinstance(left, str | bytes | list | tuple) and isinstance(right, str | bytes | list | tuple) \
+            and len(left) + len(right) > MAX_ITEMS:
+        _refuse(f"相加后超过 {MAX_ITEMS} 个元素")
+    return left + right
+
+
+def guarded_iadd(left, right):
+    """``+=``: the same bound, then in place as Python does it (a list another name holds grows too)."""
+    if isinstance(left, str | bytes | list | tuple) and isinstance(right, str | bytes | list | tuple) \
+            and len(left) + len(right) > MAX_ITEMS:
+        _refuse(f"相加后超过 {MAX_ITEMS} 个元素")
+    left += right
+    return left
+
+
 def guarded_lshift(left, right):
     if _is_int(left) and _is_int(right) and left and _bits(left) + right > MAX_INT_BITS:
         _refuse(f"左移 {right} 位")
@@ -89,29 +107,106 @@ def _padding(method):
     return padded
 
 
-PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
+
+
+# The methods of str, bytes and int whose result can be far larger than what they are given: each one's
+# result length is bounded before the call (an upper bound, computed from the arguments alone).
+def _replace(text, method):
+    def replace(old, new, count=-1):
+        if isinstance(old, str | bytes) and isinstance(new, str | bytes) and _is_int(count) and len(new) > len(old):
+            found = len(text) + 1 if not old else len(text) // len(old)
+            times = found if count < 0 else min(count, found)
+            if len(text) + times * (len(new) - len(old)) > MAX_ITEMS:
+                _refuse(f"replace 的结果超过 {MAX_ITEMS} 个字符")
+        return method(old, new, count)
+    return replace
+
+
+def _translate(text, method):
+    def translate(table, *args):
+        if isinstance(text, str):
+            values = table.values() if isinstance(table, dict) else table if isinstance(table, list | tuple) else ()
+            longest = max((len(v) for v in values if isinstance(v, str)), default=1)
+            if len(text) * longest > MAX_ITEMS:
+                _refuse(f"translate 的结果超过 {MAX_ITEMS} 个字符")
+        return method(table, *args)
+    return translate
+
+
+def _join(separator, method):
+    def join(parts):
+        parts = list(parts)
+        total = len(separator) * max(len(parts) - 1, 0)
+        if total > MAX_ITEMS or sum(len(p) for p in parts if isinstance(p, str | bytes)) + total > MAX_ITEMS:
+            _refuse(f"join 的结果超过 {MAX_ITEMS} 个字符")
+        return method(parts)
+    return join
+
+
+def _expandtabs(text, method):
+    def expandtabs(tabsize=8):
+        if _is_int(tabsize) and len(text) + text.count("\t" if isinstance(text, str) else b"\t") * tabsize > MAX_ITEMS:
+            _refuse(f"expandtabs 的结果超过 {MAX_ITEMS} 个字符")
+        return method(tabsize)
+    return expandtabs
+
+
+def _to_bytes(method):
+    def to_bytes(length=1, *args, **kwargs):
+        if _is_int(length) and length > MAX_ITEMS:
+            _refuse(f"to_bytes 的长度 {length}")
+        return method(length, *args, **kwargs)
+    return to_bytes
+
+
+_GROWING_TEXT = {"replace": _replace, "translate": _translate, "join": _join, "expandtabs": _expandtabs}
+_GUARDED_NAMES = PADDING_METHODS | set(_GROWING_TEXT) | {"to_bytes"}
 
 
 _MISSING = object()
 
 
 def guarded_attribute(getattr_):
-    """``_getattr_`` with the padding methods of str wrapped, and a missing attribute an error (RestrictedPython's
+    """``_getattr_`` with the padding and growing methods of str, bytes and int wrapped (their results bounded
+    before they are built), and a missing attribute an error (RestrictedPython's
     ``safer_getattr`` answers None for it, so a misspelt ``reply.strp()`` passed as None)."""
     def get(obj, name, *default):
         found = getattr_(obj, name, *(default or (_MISSING,)))
         if found is _MISSING:
             raise AttributeError(f"{type(obj).__name__} 没有属性 {name}")
-        if isinstance(obj, str | bytes) and name in PADDING_METHODS:
-            return _padding(found)
+        if obj in (str, bytes, int) and name in _GUARDED_NAMES:  # str.join(sep, parts): the same bounds
+            return lambda self, *args, **kwargs: get(self, name)(*args, **kwargs)
+        if isinstance(obj, str | bytes):
+            if name in PADDING_METHODS:
+                return _padding(found)
+            if name in _GROWING_TEXT:
+                return _GROWING_TEXT[name](obj, found)
+        elif _is_int(obj) and name == "to_bytes":
+            return _to_bytes(found)
         return found
     return get
 
 
-GUARDS = {"_pow_": guarded_pow, "_mul_": guarded_mul, "_lshift_": guarded_lshift, "_mod_": guarded_mod,
-          "_format_": guarded_format}
-_BINOPS = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
-AUGMENTED = {"**=": guarded_pow, "*=": guarded_mul, "<<=": guarded_lshift, "%=": guarded_mod}
+MAX_RANGE = 100_000  # numbers in one range()
+
+
+def bounded_range(*args):
+    """``range`` with at most MAX_RANGE numbers (RestrictedPython's limited_range allows 999, and says so in English)."""
+    numbers = range(*args)
+    try:
+        count = len(numbers)
+    except OverflowError:  # more than the machine's word can count
+        count = MAX_RANGE + 1
+    if count > MAX_RANGE:
+        _refuse(f"range() 的数超过 {MAX_RANGE} 个")
+    return numbers
+
+
+GUARDS = {"_pow_": guarded_pow, "_mul_": guarded_mul, "_add_": guarded_add, "_lshift_": guarded_lshift,
+          "_mod_": guarded_mod, "_format_": guarded_format}
+_BINOPS = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.Add: "_add_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
+AUGMENTED = {"**=": guarded_pow, "*=": guarded_mul, "+=": guarded_iadd, "<<=": guarded_lshift, "%=": guarded_mod}
 
 
 def _call(name: str, *args, like) -> ast.Call:

@@ -446,6 +446,9 @@ def test_a_failure_of_any_kind_is_said_in_chinese_never_by_its_class_name(app, s
     ("timer_negative_and_zero", "minus", "定时器时长 -PT1H 是负数"),
     ("timer_negative_and_zero", "zero", "定时器时长 PT0S 为零"),
     ("timer_negative_and_zero", "zero_cycle", "重复周期 R3/PT0M 的间隔为零"),
+    ("timer_cycles", "every_second", "重复周期 R/PT1S 的间隔短于 1 分钟"),
+    ("timer_cycles", "every_second_counted", "重复周期 R100000000/PT1S 的间隔短于 1 分钟"),
+    ("timer_cycles", "every_ms_until", "重复周期 R/PT0.001S/2027-01-01T00:00:00+08:00 的间隔短于 1 分钟"),
     ("enum_values", "to_next", "把选择字段 decision 与“passed”比较，但“passed”不是它的选项（可选：“pass”、“return”）"),
     ("enum_values", "review", "表单字段 reason 的必填条件 \"${decision == '退回'}\" 把选择字段 decision 与“退回”比较"),
     ("parser_mistakes", "f3", "顺序流的终点 deleted_task 不存在"),
@@ -461,6 +464,27 @@ def test_walk_through_findings_are_refused_in_chinese_naming_the_element(app, na
     with pytest.raises(deployment.DeployRefused):
         deployment.deploy(diagram(name))
     assert db.session.query(ProcessVersion).filter_by(process_key=name).count() == 0
+
+
+def test_a_repeating_timer_without_a_count_is_a_warning_and_a_counted_hourly_one_passes(app):
+    report = deployment.lint(diagram("timer_cycles"))
+    warned = {p.element_id: p.message for p in report.warnings}
+    assert warned["hourly_for_ever"].startswith("重复周期 R/PT1H 没有写次数"), warned
+    assert not [p for p in report.problems if p.element_id == "hourly_ten"], report.problems
+
+
+def test_a_cycle_shorter_than_a_minute_computed_at_run_time_stops_the_instance_in_chinese(app):
+    """The check reads literals; a cycle taken from process data is bounded where the timer is set."""
+    xml = diagram("timer_cycles")
+    for literal in (b"R/PT1S", b"R100000000/PT1S", b"R/PT0.001S/2027-01-01T00:00:00+08:00", b"R10/PT1H"):
+        xml = xml.replace(b">" + literal + b"<", b">cycle<")
+    xml = xml.replace(b'<bpmn:startEvent id="start" name="\xe5\xbc\x80\xe5\xa7\x8b"/>',  # 开始, with the field it asks
+                      '<bpmn:startEvent id="start" name="开始"><bpmn:extensionElements><camunda:formData>'
+                      '<camunda:formField id="cycle" label="提醒周期" type="string"/></camunda:formData>'
+                      '</bpmn:extensionElements></bpmn:startEvent>'.encode())
+    short = [p for p in deployment.dry_run(xml, {"cycle": "R/PT5S"}).problems if p.severity == "error"]
+    assert short and "重复周期 R/PT5S 的间隔短于 1 分钟" in short[0].message, short
+    assert not [p for p in deployment.dry_run(xml, {"cycle": "R2/PT1M"}).problems if p.severity == "error"]
 
 
 def test_duplicate_ids_are_refused_naming_the_id_and_both_elements(app):

@@ -46,8 +46,11 @@ def test_an_endless_loop_is_stopped_with_a_clear_error():
 
 
 def test_huge_ranges_and_str_format_are_not_available():
-    with pytest.raises(ValueError):
+    with pytest.raises(TooLarge, match="range\\(\\) 的数超过 100000 个"):
         env().evaluate("sum(range(10 ** 9))", {})
+    with pytest.raises(TooLarge):
+        env().evaluate("len(range(10 ** 30))", {})
+    assert env().evaluate("sum(range(1000))", {}) == 499500  # (RestrictedPython's own range stopped at 999)
     with pytest.raises(NotImplementedError):
         env().evaluate("'{0.__class__}'.format(x)", {"x": 1})
 
@@ -64,11 +67,40 @@ def test_huge_ranges_and_str_format_are_not_available():
     "x = f'{1:>3000000000}'",
     "n = 3000000000\nx = f'{1:>{n}}'",
     "x = '%3000000000s' % 'a'",
+    # methods whose result outgrows what they are given, called on a value or on the type
+    "x = (1).to_bytes(2 * 10 ** 9, 'big')",
+    "x = int.to_bytes(1, 10 ** 9, 'big')",
+    "x = ('a' * 20000).replace('a', 'b' * 20000)",
+    "x = ('a' * 100000).replace('', 'b' * 100000)",
+    "x = ('a' * 100000).translate({97: 'b' * 100000})",
+    "x = ('x' * 1000000).join([''] * 1000)",
+    "x = ''.join(['ab' * 500000] * 1000)",
+    "x = str.join('x' * 1000000, [''] * 1000)",
+    "x = ('\\t' * 100000).expandtabs(1000)",
+    # doubling by addition: a dozen lines reach gigabytes
+    "x = 'a' * 1000000\nfor i in range(12):\n    x = x + x",
+    "x = [0] * 600000\nx += x",
 ])
 def test_one_operation_cannot_take_the_memory_or_the_thread(script):
     """The step bound counts lines: each of these is one line that would take seconds or gigabytes."""
     with pytest.raises(TooLarge, match="结果过大"):
         env().execute(script, {})
+
+
+def test_ordinary_text_methods_and_additions_still_work():
+    data = {"items": [1]}
+    env().execute("alias = items\nitems += [2]\nt = (1,)\nt += (2,)\ns = 'a-b'.replace('-', '+') + str.join('/', ['c', 'd'])\n"
+                  "u = '\\t'.expandtabs(4) + 'ab'.translate({97: 'AA'})\nb = len((5).to_bytes(2, 'big'))\nn = 1\nn += 2.5", data)
+    assert data["alias"] == [1, 2] and data["t"] == (1, 2) and data["s"] == "a+bc/d"  # += on a list stays in place
+    assert data["u"] == "    AAb" and data["b"] == 2 and data["n"] == 3.5
+
+
+def test_a_number_too_long_to_write_is_explained_in_chinese():
+    from app.engine.errors import explain
+
+    with pytest.raises(ValueError) as raised:
+        env().evaluate("str(10 ** 5000)", {})
+    assert explain(raised.value) == "整数位数过多（超过 4300 位），无法转换为文字"
 
 
 def test_ordinary_arithmetic_and_formatting_still_work():

@@ -10,12 +10,21 @@ import ast
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from app.engine import dialect, evaluator
 from app.engine.checks import WARNING, CheckContext, Report, safety
-from app.engine.clock import MAX_DURATION_YEARS, DurationTooLong, clock, install_spiff_clock
+from app.engine.clock import (
+    MAX_DURATION_YEARS,
+    SHORTEST_CYCLE,
+    CycleTooShort,
+    DurationTooLong,
+    clock,
+    cycle_too_short,
+    install_spiff_clock,
+)
 
 C = f"{{{dialect.CAMUNDA_NS}}}"
 B = f"{{{dialect.BPMN_NS}}}"
@@ -154,18 +163,23 @@ def _timer_literal(report: Report, exp: Expression) -> None:
         elif exp.timer == "timeCycle":
             if not upper.startswith("R"):
                 raise ValueError
-            TimerEventDefinition.parse_iso_recurring_interval(value)
-            interval = value.split("/")[-1].strip()
-            if interval.upper().startswith("P") and _is_zero(TimerEventDefinition.parse_iso_duration(interval)):
+            count, _start, every = TimerEventDefinition.parse_iso_recurring_interval(value)
+            if timedelta(0) < every < SHORTEST_CYCLE:
+                raise cycle_too_short(value)
+            if not every:
                 report.add(exp.element_id, exp.element_name, f"重复周期 {value} 的间隔为零：定时器会不停地触发；"
                                                              "请写一个大于零的间隔（例如 R3/PT10M）")
+            elif count < 0:
+                report.add(exp.element_id, exp.element_name,
+                           f"重复周期 {value} 没有写次数：流程停在这里多久，定时器就重复多久，每次触发都使流程实例变大；"
+                           "建议写明次数（例如 R10/PT1H）", WARNING)
         else:
             if upper.startswith("P"):
                 report.add(exp.element_id, exp.element_name,
                            f"timeDate 需要日期时间，{value!r} 是时长：请改用 timeDuration（持续时间）")
                 return
             _date_in_range(report, exp, TimerEventDefinition.get_datetime(value))
-    except DurationTooLong as exc:
+    except (DurationTooLong, CycleTooShort) as exc:
         report.add(exp.element_id, exp.element_name, str(exc))
     except Exception:
         kind = {"timeDate": "日期时间（例如 2026-12-01T09:00）", "timeDuration": "ISO 8601 时长（例如 PT4H、P3D）",
