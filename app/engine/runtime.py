@@ -25,7 +25,7 @@ from app.engine import errors, pruning, sizes, storable
 from app.engine.clock import clock, install_spiff_clock
 from app.engine.evaluator import ExpressionError
 from app.engine.events import SERIALIZER_CONFIG
-from app.engine.expressions import due_instant, make_script_engine, to_iso
+from app.engine.expressions import due_instant, make_script_engine, to_datetime, to_iso
 from app.engine.specs import load_specs
 from app.engine.workcalendar import WorkCalendar
 
@@ -348,21 +348,31 @@ class Runtime:
         )
 
     def _instant(self, task, expression: str | None, what: str, attribute: str) -> datetime | None:
-        """A user task's ``camunda:dueDate`` or ``followUpDate``, evaluated: None when not set."""
+        """A user task's ``camunda:dueDate`` or ``followUpDate``, evaluated: None when not set. It is evaluated
+        again at every save (a 延期 moves the variables it reads), but "now" is the instant the task became
+        ready, kept on the task: a duration (PT10M) or ``add_workdays(now(), 2)`` does not drift with each save."""
         if not expression:
             return None
-        value = self._eval(task, expression)
+        since = self._ready_since(task)
+        value = self._eval(task, expression, {"now": lambda: to_iso(since)})
         try:
-            return due_instant(value) if value else None
+            return due_instant(value, since) if value else None
         except Exception as exc:
             spec = task.task_spec
             raise EngineError(f"步骤「{spec.bpmn_name or spec.bpmn_id}」的{what} {value!r} 不是日期、时长或日期时间",
                               spec.bpmn_id, spec.bpmn_name or "", f"{attribute} {expression!r} -> {value!r}: {exc}"
                               ) from exc
 
-    def _eval(self, task, expression: str):
+    @staticmethod
+    def _ready_since(task) -> datetime:
+        since = task.internal_data.get("jiesu_ready_at")
+        if since is None:
+            since = task.internal_data["jiesu_ready_at"] = to_iso(clock.now())
+        return to_datetime(since)
+
+    def _eval(self, task, expression: str, context: dict | None = None):
         try:
-            return self.script_engine.evaluate(task, expression)
+            return self.script_engine.evaluate(task, expression, context)
         except Exception as exc:
             raise errors.engine_error(exc, EngineError, task, expression) from exc
 

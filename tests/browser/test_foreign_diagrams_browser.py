@@ -118,3 +118,24 @@ def test_a_flowable_file_without_layout_is_drawn_and_keeps_its_forms(live_server
         assert fields == ["vacationApproved", "managerMotivation"], fields
         assert page.problems == [], page.problems
         page.screenshot(path="/tmp/vacation_laid_out.png")
+
+
+def test_an_inclusive_gateway_is_not_called_unsupported_by_the_modelers_check(live_server):  # noqa: F811
+    """The engine runs inclusive gateways (tests/bpmn/long_shapes/inclusive.bpmn); the in-page check called
+    each one "不支持包容网关" as an error, beside a server check that passed the same file."""
+    _require_chromium()
+    from playwright.sync_api import expect
+
+    with chromium_page(live_server) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        log_in(page, live_server)
+        page.goto(f"{live_server.url}/modeler/edit?process=ticket_lifecycle")
+        page.wait_for_selector("body[data-modeler-ready='1']")
+        page.locator("#open-file").set_input_files(str(BPMN / "long_shapes" / "inclusive.bpmn"))
+        expect(page.locator("#save-status")).to_contain_text("草稿已保存", timeout=10_000)
+        page.wait_for_function("() => document.querySelectorAll('#problems .problem-row').length > 0"
+                               " || document.querySelector('#problems .text-success')")
+        assert "包容网关" not in page.locator("#problems").inner_text()
+        assert js(page, "window.jiesuModeler.get('elementRegistry').filter(e => e.type === 'bpmn:InclusiveGateway')"
+                        ".length") >= 1
+        assert page.problems == [], page.problems

@@ -193,6 +193,23 @@ def test_due_dates_as_duration_date_and_expression(app):
     assert snap.ready_tasks[0].due_at == shanghai(2026, 11, 27, 10, 0)  # two working days after Wednesday
 
 
+def test_a_due_date_counts_from_when_the_task_became_ready_not_from_each_later_save(app):
+    """A save while the task waits (a reminder firing, a message) used to move P1D and add_workdays(now(), 2)
+    on with the clock: the due time shown drifted away from the timer that counts the same."""
+    instances.deploy(diagram("due_dates"))
+    instance, snap = instances.start("due_dates", {})
+    ready_at = clock.now()
+    clock.freeze(ready_at + timedelta(hours=3))
+    snap = instances.fire_timers(instance)  # a save with nothing due
+    assert snap.ready_tasks[0].due_at == ready_at + timedelta(days=1)
+    assert snap.ready_tasks[0].follow_up_at == ready_at + timedelta(hours=4)
+    snap = instances.complete_task(instance, snap.ready_tasks[0].guid, {})
+    snap = instances.complete_task(instance, snap.ready_tasks[0].guid, {})  # 两个工作日, ready at Wed 13:00
+    assert snap.ready_tasks[0].due_at == shanghai(2026, 11, 27, 13, 0)
+    clock.freeze(clock.now() + timedelta(days=1))
+    assert instances.fire_timers(instance).ready_tasks[0].due_at == shanghai(2026, 11, 27, 13, 0)
+
+
 def test_follow_up_dates_are_kept_on_the_work_item_and_shown_in_the_inbox(app, browser):
     """camunda:followUpDate (跟进时间 in the properties panel): 跟进 before it, 待跟进 once it has come."""
     from sqlalchemy import select
