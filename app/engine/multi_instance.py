@@ -49,12 +49,40 @@ class _Once:
         my_task.internal_data["cardinality"] = value
         return value
 
+    def check_completion_condition(self, my_task):
+        """The ``completionCondition``, with the counters Camunda gives it (its usual form is
+        ``${nrOfCompletedInstances >= 2}``): without them such an activity failed at every completion."""
+        merged = my_task.internal_data.get("merged", [])
+        if not merged or self.condition is None:
+            return None
+        last = next(c for c in my_task.children if str(c.id) == merged[-1])
+        return my_task.workflow.script_engine.evaluate(last, self.condition, counters(self, my_task, last))
+
     def _bound(self, my_task, count: int) -> None:
         if count > sizes.MAX_INSTANCES:
             error = sizes.too_many_instances(count)
             inner = my_task.workflow.spec.task_specs.get(self.task_spec)  # the activity, with its name
             error.task_spec = inner if getattr(inner, "bpmn_name", None) else self
             raise error
+
+
+COUNTER_NAMES = ("nrOfInstances", "nrOfCompletedInstances", "nrOfActiveInstances", "loopCounter")
+
+
+def counters(spec, my_task, last) -> dict:
+    """Camunda's multi-instance variables as the completion condition reads them, after ``last`` completed."""
+    completed = len(my_task.internal_data.get("merged", []))
+    instances = list(spec._instances(my_task))
+    if isinstance(spec, SequentialMixin):
+        remaining = my_task.internal_data.get("remaining")
+        planned = completed + len(remaining) if remaining is not None else my_task.internal_data.get("cardinality", 0)
+        active = 1 if planned > completed else 0
+    else:
+        planned = len(instances)
+        active = sum(1 for t in instances if not t.has_state(TaskState.FINISHED_MASK))
+    index = last.internal_data.get("key_or_index")
+    return {"nrOfInstances": planned, "nrOfCompletedInstances": completed, "nrOfActiveInstances": active,
+            "loopCounter": index if isinstance(index, int) else completed - 1}
 
 
 class JiesuParallelMultiInstanceTask(_Once, ParallelMultiInstanceTask):

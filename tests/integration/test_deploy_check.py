@@ -594,6 +594,24 @@ def test_a_loop_cardinality_is_evaluated_once_its_side_effects_happen_once(app, 
         assert len(snap.notifications) == 1, snap.notifications
 
 
+def test_a_completion_condition_reads_camundas_counters_and_ends_the_activity_early(app):
+    """``${nrOfCompletedInstances >= 2}`` is how Camunda users end a multi-instance early: it passed the check with
+    a warning, then every completion failed (变量 nrOfCompletedInstances 不存在) and the instance was stuck."""
+    name = "multi_instance_completion"
+    report = deployment.lint(diagram(name))
+    assert not [p for p in report.problems if "nrOf" in p.message or "loopCounter" in p.message], report.problems
+    assert deployment.dry_run(diagram(name), {}).ok
+    instances.deploy(diagram(name))
+    instance, snap = instances.start(name, {})
+    for _round in range(2):  # in turn: the second of three ends it
+        [task] = snap.ready_tasks
+        assert task.spec_name == "in_turn"
+        snap = instances.complete_task(instance, task.guid, {})
+    assert [t.spec_name for t in snap.ready_tasks] == ["at_once"] * 3
+    snap = instances.complete_task(instance, snap.ready_tasks[0].guid, {})  # at once: the first ends it
+    assert [t.spec_name for t in snap.ready_tasks] == ["after"]
+
+
 def test_a_collection_gives_one_task_per_item_in_a_stored_version_as_in_the_dry_run(app):
     """A stored version came back with SpiffWorkflow's default classes, which ignore camunda:collection: the dry
     run passed and every real instance failed (数据类型不符)."""

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from app.engine import dialect, evaluator
+from app.engine import dialect, evaluator, multi_instance
 from app.engine.checks import WARNING, CheckContext, Report, safety
 from app.engine.clock import (
     MAX_DURATION_YEARS,
@@ -140,6 +140,8 @@ def defined_names(root, expressions: list[Expression]) -> set[str]:
             names.add(node.get(f"{C}elementVariable"))
     if next(root.iter(f"{B}messageEventDefinition"), None) is not None:
         names.add("message")  # a message's payload
+    if next(root.iter(f"{B}completionCondition"), None) is not None:
+        names |= set(multi_instance.COUNTER_NAMES)  # Camunda's counters, given to the completion condition
     for exp in expressions:
         if exp.mode == "exec" and not evaluator.problems(exp.python, "exec"):
             names |= evaluator.names(exp.python, "exec")[1]
