@@ -37,7 +37,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import multi_instance
+from app.engine import call_data, multi_instance
 from app.engine.service_tasks import ExpressionTaskParser
 
 
@@ -76,6 +76,8 @@ class JiesuCamundaParser(CamundaParser):
         full_tag("serviceTask"): (ExpressionTaskParser, ScriptTask),
         full_tag("sendTask"): (ExpressionTaskParser, ScriptTask),
         full_tag("receiveTask"): (CamundaReceiveTaskParser, ReceiveTask),
+        # camunda:in / camunda:out followed (see call_data.py)
+        full_tag("callActivity"): (call_data.MappedCallActivityParser, call_data.MappedCallActivity),
     }
 
 
@@ -89,3 +91,5 @@ SERIALIZER_CONFIG[SequentialMultiInstanceTask] = MultiInstanceTaskConverter
 # every multi-instance activity is one of app/engine/multi_instance.py's classes (specs.parse adopts them);
 # registered last, they are what the stored type names restore as
 SERIALIZER_CONFIG = {**SERIALIZER_CONFIG, **multi_instance.SERIALIZER_ENTRIES}
+# a call activity with its mappings; registered last, the stored type name CallActivity restores as it
+SERIALIZER_CONFIG[call_data.MappedCallActivity] = call_data.MappedCallActivityConverter

@@ -504,6 +504,26 @@ def test_a_cycle_shorter_than_a_minute_computed_at_run_time_stops_the_instance_i
     assert not [p for p in deployment.dry_run(xml, {"cycle": "R2/PT1M"}).problems if p.severity == "error"]
 
 
+def test_a_call_activity_passes_and_takes_back_what_its_camunda_in_and_out_name(app):
+    """camunda:in / camunda:out were ignored: the called process failed on start_value (变量不存在)."""
+    report = deployment.lint(diagram("call_mapped"))
+    assert report.ok and not [p for p in report.warnings if "start_value" in p.message or "result" in p.message], \
+        [str(p) for p in report.problems]
+    assert deployment.dry_run(diagram("call_mapped"), {}).ok
+    instances.deploy(diagram("call_mapped"))
+    _instance, snap = instances.start("call_mapped", {})
+    assert [t.spec_name for t in snap.ready_tasks] == ["check"]
+    data = snap.ready_tasks[0].data
+    assert data["result"] == 9 and data["base"] == 3 and data["note"] == "只在调用方"  # 3 + 3 * 2; its own kept
+    assert not {"start_value", "doubled", "sub_result", "scratch"} & set(data), data  # only what camunda:out names
+
+
+def test_a_call_activity_mapping_a_variable_the_caller_lacks_stops_in_chinese(app):
+    xml = diagram("call_mapped").replace(b'source="base"', b'source="missing"')
+    failed = [p for p in deployment.dry_run(xml, {}).problems if p.severity == "error"]
+    assert failed and "调用活动的输入映射（camunda:in）要传的变量 missing 不存在" in failed[0].message, failed
+
+
 def test_duplicate_ids_are_refused_naming_the_id_and_both_elements(app):
     [problem] = [p for p in deployment.lint(diagram("duplicate_ids")).errors if p.element_id == "handle"]
     assert problem.message.startswith("id handle 被 2 个元素使用（userTask（办理）、userTask（复核））"), problem.message

@@ -97,6 +97,12 @@ def collect(root) -> list[Expression]:
             text = (node.text or "").strip()
             found.append(Expression(event.get("id"), _name(event), "定时器", text, dialect.timer_to_python(text),
                                     juel=dialect.is_juel(text), timer=tag))
+    for call in root.iter(f"{B}callActivity"):  # camunda:in / camunda:out sourceExpression (call_data.py)
+        for mapping in (*call.iter(f"{C}in"), *call.iter(f"{C}out")):
+            text = (mapping.get("sourceExpression") or "").strip()
+            if text:
+                found.append(Expression(call.get("id"), _name(call), "变量映射", text, dialect.juel_to_python(text),
+                                        juel=dialect.is_juel(text)))
     for tag in ("serviceTask", "sendTask"):
         for task in root.iter(f"{B}{tag}"):
             exp = _attr_expression(task, "expression", "服务表达式", literal_is_text=False)
@@ -140,6 +146,9 @@ def defined_names(root, expressions: list[Expression]) -> set[str]:
             names.add(node.get(f"{C}elementVariable"))
     if next(root.iter(f"{B}messageEventDefinition"), None) is not None:
         names.add("message")  # a message's payload
+    for mapping in (*root.iter(f"{C}in"), *root.iter(f"{C}out")):  # what a call activity passes (call_data.py)
+        if mapping.get("target"):
+            names.add(mapping.get("target"))
     if next(root.iter(f"{B}completionCondition"), None) is not None:
         names |= set(multi_instance.COUNTER_NAMES)  # Camunda's counters, given to the completion condition
     for exp in expressions:
