@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import specs
+from app.engine import specs, start_forms
 from app.engine.checks import ERROR, WARNING, CheckContext, Problem
 from app.engine.clock import LOCAL_TZ, MAX_DURATION_YEARS, clock
 from app.engine.dialect import is_juel
@@ -116,6 +116,16 @@ def _sample_values(meta: dict, sample: dict, now: datetime) -> dict:
     return values
 
 
+def _start_values(xml: bytes, process_key: str, now: datetime) -> dict:
+    """What starting the process by hand gives it (start_forms.py): its start form's fields, sampled as a
+    task's are, and the ``camunda:initiator`` variable. The sample the owner typed wins over these."""
+    values = _sample_values(start_forms.start_form(xml, process_key), {}, now)
+    who = start_forms.initiator(xml, process_key)
+    if who:
+        values[who] = "试运行发起人"  # (whoever starts it; an assignee written ${initiator} gets this)
+    return values
+
+
 def run(xml: bytes, sample: dict, context: CheckContext | None, calendar, functions: dict,
         start: datetime | None = None) -> DryRunReport:
     report = DryRunReport()
@@ -125,6 +135,7 @@ def run(xml: bytes, sample: dict, context: CheckContext | None, calendar, functi
         report.problems = list(exc.report.problems)
         return report
     report.problems = list(parsed.report.problems)
+    sample = {**_start_values(xml, parsed.process_key, start or clock.now()), **sample}
     runtime = Runtime(None, None, parsed.task_meta, calendar, functions,
                       specs=(parsed.spec, parsed.subprocess_specs))
     timers: dict = {}  # task id -> entry

@@ -524,6 +524,15 @@ def test_a_call_activity_mapping_a_variable_the_caller_lacks_stops_in_chinese(ap
     assert failed and "调用活动的输入映射（camunda:in）要传的变量 missing 不存在" in failed[0].message, failed
 
 
+def test_the_dry_run_fills_the_start_form_as_a_person_starting_it_would(app):
+    """The dry run knew only the sample: 分流 failed on amount (变量不存在) although the start form asks it."""
+    run = deployment.dry_run(diagram("start_form_gateway"), {})
+    assert run.ok, [str(p) for p in run.problems]
+    assert "end" in run.path  # amount 0: the default flow
+    run = deployment.dry_run(diagram("start_form_gateway"), {"amount": 5000})  # what the owner typed wins
+    assert run.ok and "approve" in run.path, [str(p) for p in run.problems]
+
+
 def test_duplicate_ids_are_refused_naming_the_id_and_both_elements(app):
     [problem] = [p for p in deployment.lint(diagram("duplicate_ids")).errors if p.element_id == "handle"]
     assert problem.message.startswith("id handle 被 2 个元素使用（userTask（办理）、userTask（复核））"), problem.message
