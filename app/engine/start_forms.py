@@ -9,18 +9,15 @@ builder turns a start form into a WTForms form like any task form.
 
 from __future__ import annotations
 
-from lxml import etree
-
 from app.engine import dialect, foreign
 
 _C = f"{{{dialect.CAMUNDA_NS}}}"
 _B = f"{{{dialect.BPMN_NS}}}"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def _root(xml: str | bytes):
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
-    root = etree.fromstring(data, _PARSER)
+    root = dialect.parse_xml(data)
     foreign.adopt_camunda(root)  # an Activiti diagram's start form, as the deploy check read it
     return root
 

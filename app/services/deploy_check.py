@@ -37,7 +37,7 @@ def _bytes(xml: str | bytes) -> bytes:
 def _elements(data: bytes) -> dict[str, str]:
     """Element id -> name, to name the element a problem text is about."""
     try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = dialect.parse_xml(data)
     except etree.XMLSyntaxError:
         return {}
     return {n.get("id"): n.get("name") or "" for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
@@ -46,7 +46,7 @@ def _elements(data: bytes) -> dict[str, str]:
 def _rule_problems(data: bytes) -> list[dict]:
     """rule('name') calls naming no time rule, in scripts, expressions and attributes (not documentation)."""
     try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = dialect.parse_xml(data)
     except etree.XMLSyntaxError:
         return []
     problems, seen = [], set()

@@ -533,6 +533,17 @@ def test_the_dry_run_fills_the_start_form_as_a_person_starting_it_would(app):
     assert run.ok and "approve" in run.path, [str(p) for p in run.problems]
 
 
+def test_a_namespace_address_with_a_space_is_read_as_modelers_read_it(app):
+    """IBM Process Designer declares xmlns:Process=".../Collapsed Process": libxml2 refuses the space, the modeler
+    drew the file, and saving the draft said only "XML 格式错误"."""
+    xml = diagram("without_layout").replace(
+        b'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+        b'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+        b'xmlns:Process="http://www.ibm.com/xmlns/prod/bpm/bpmn/ext/Collapsed Process"')
+    report = deployment.lint(xml)
+    assert report.ok, [str(p) for p in report.problems]
+
+
 def test_duplicate_ids_are_refused_naming_the_id_and_both_elements(app):
     [problem] = [p for p in deployment.lint(diagram("duplicate_ids")).errors if p.element_id == "handle"]
     assert problem.message.startswith("id handle 被 2 个元素使用（userTask（办理）、userTask（复核））"), problem.message
