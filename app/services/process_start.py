@@ -36,6 +36,11 @@ def _diagram(version: ProcessVersion) -> dict:
     return _read[key]
 
 
+def start_form_of(version: ProcessVersion) -> dict:
+    """The version's start form ({} without one), read once per version."""
+    return _diagram(version)["form"]
+
+
 def _may_start(user: User, version: ProcessVersion) -> bool:
     groups = _diagram(version)["groups"]
     if not groups:

@@ -197,3 +197,36 @@ def test_the_flowable_vacation_request_goes_back_to_its_starter_with_what_was_en
     for name, value in (("numberOfDays", "3"), ("startDate", "2026-12-10T09:00"), ("vacationMotivation", "回老家")):
         assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', page) or re.search(
             rf'<input[^>]*value="{value}"[^>]*name="{name}"', page), name
+
+
+def test_a_task_of_an_owners_process_shows_what_earlier_steps_recorded(app, browser):
+    """The approver of an owner's own process saw only the approval form, not what was asked for."""
+    import html
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import WorkItem
+    from app.services import deployment
+
+    deployment.deploy((Path(__file__).resolve().parents[1] / "bpmn" / "safety" / "purchase_request.bpmn").read_bytes())
+    db.session.commit()
+    wenhua = browser("wenhua")
+    response = wenhua.post("/start/purchase_request", {"subject": "打印机一台", "amount": "3200", "category": "device",
+                                                       "urgent": "y"}, form_url="/start/purchase_request")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    approve = db.session.scalar(select(WorkItem).where(WorkItem.spec_name == "approve"))
+    page = html.unescape(browser("zhuguan").get(f"/tasks/{approve.id}").get_data(as_text=True))
+    data = re.search(r'<dl[^>]*id="process-data".*?</dl>', page, re.S).group(0)
+    for label, value in (("采购事项", "打印机一台"), ("金额（元）", "3200"), ("类别", "设备"), ("加急", "是")):
+        assert re.search(rf"<dt[^>]*>{re.escape(label)}</dt><dd[^>]*>{re.escape(value)}</dd>", data), (label, data)
+    assert "审批意见" not in data  # the task's own field is its form, not its data
+    response = browser("zhuguan").post(f"/tasks/{approve.id}", {"opinion": "同意，从办公经费列支"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    receive = db.session.scalar(select(WorkItem).where(WorkItem.spec_name == "receive"))
+    page = html.unescape(wenhua.get(f"/tasks/{receive.id}").get_data(as_text=True))
+    assert "同意，从办公经费列支" in re.search(r'<dl[^>]*id="process-data".*?</dl>', page, re.S).group(0)
+    ticket_task = db.session.scalar(select(WorkItem).where(WorkItem.ticket_id.is_not(None)))
+    if ticket_task is not None:  # the product's own processes keep their panels
+        assert 'id="process-data"' not in browser("paidan").get(f"/tasks/{ticket_task.id}").get_data(as_text=True)
