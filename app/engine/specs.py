@@ -315,8 +315,22 @@ def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) ->
         for ts in s.task_specs.values():
             if isinstance(ts, UserTask) and ts.bpmn_id in nodes:
                 task_meta[ts.bpmn_id] = _user_task_meta(ts, nodes[ts.bpmn_id])
+    running = {key, *subprocess_specs}  # the process deployed and the ones its call activities call
+    told: set[str] = set()
     for node_id, node in nodes.items():
-        if node_id not in task_meta:
+        if node_id in task_meta:
+            continue
+        process = next((p for p in node.iterancestors(f"{{{dialect.BPMN_NS}}}process")), None)
+        other = process.get("id") if process is not None else None
+        if other and other not in running:
+            if other in told:
+                continue
+            told.add(other)
+            report.add(other, process.get("name") or "",
+                       f"流程 {other} 不会运行，其中的「{node.get('name') or node_id}」等任务也不会出现：一个文件部署为一个流程"
+                       f"（这里是 {key}），文件中的其他流程只有被它的调用活动（callActivity）调用时才运行，泳池之间的消息流"
+                       "不会传递。请把它存为单独的文件部署，或在 {key} 中用调用活动调用它".replace("{key}", key))
+        else:
             report.add(node_id, node.get("name") or "", "没有连接到流程中，永远不会执行")
     if report.errors:
         raise DiagramError(report)

@@ -544,6 +544,14 @@ def test_a_namespace_address_with_a_space_is_read_as_modelers_read_it(app):
     assert report.ok, [str(p) for p in report.problems]
 
 
+def test_a_second_pool_is_said_not_to_run_instead_of_its_tasks_unconnected(app):
+    """Its 承办 was "没有连接到流程中" although its own flows connect it: the reason is the pool."""
+    found = errors("two_pools")
+    pool = [f for f in found if f[0] == "pool_b"]
+    assert len(pool) == 1 and "流程 pool_b 不会运行" in pool[0][2] and "pool_a" in pool[0][2], found
+    assert not [f for f in found if f[0] in ("do", "do_more")], found
+
+
 def test_duplicate_ids_are_refused_naming_the_id_and_both_elements(app):
     [problem] = [p for p in deployment.lint(diagram("duplicate_ids")).errors if p.element_id == "handle"]
     assert problem.message.startswith("id handle 被 2 个元素使用（userTask（办理）、userTask（复核））"), problem.message
