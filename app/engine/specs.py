@@ -219,6 +219,16 @@ def _spiff_reason(exc: Exception) -> str:
     return "流程引擎无法解析此元素：请检查它的类型和设置（可在 Camunda Modeler 中打开该元素查看），或改用本系统支持的元素"
 
 
+def _compensation_reason(root, element_id: str) -> str | None:
+    """A compensation event (补偿) the engine refused, said as what it is, with what to draw instead."""
+    node = next((n for n in root.iter() if isinstance(n.tag, str) and n.get("id") == element_id), None) \
+        if element_id else None
+    if node is None or node.find(f"{{{dialect.BPMN_NS}}}compensateEventDefinition") is None:
+        return None
+    return ("不支持补偿事件（compensation）：本系统不执行补偿处理。要撤销或重办已完成的步骤，请用错误边界事件，"
+            "或用网关把流程引回需要重办的步骤")
+
+
 _PARSED_MAX = 64  # diagrams a process keeps parsed (a deploy check then its deploy, tests' seeding)
 _parsed: OrderedDict[tuple, ParsedProcess] = OrderedDict()
 _parsed_lock = threading.Lock()
@@ -303,7 +313,8 @@ def _parse(xml: bytes, process_key: str | None, context: CheckContext | None) ->
         for each in (spec, *subprocess_specs.values()):
             multi_instance.adopt(each)  # the cardinality evaluated once, the collection read as Camunda does
     except ValidationException as exc:
-        report.add(getattr(exc, "id", "") or "", getattr(exc, "name", "") or "", _spiff_reason(exc))
+        element_id = getattr(exc, "id", "") or ""
+        report.add(element_id, getattr(exc, "name", "") or "", _compensation_reason(root, element_id) or _spiff_reason(exc))
         raise DiagramError(report) from exc
     except Exception as exc:  # the parser raises plain exceptions for some mistakes
         report.add("", "", _spiff_reason(exc))

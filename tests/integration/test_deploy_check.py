@@ -472,6 +472,7 @@ def test_a_failure_of_any_kind_is_said_in_chinese_never_by_its_class_name(app, s
     ("parser_mistakes", "wait_reply", "引用的消息 reply_message 不存在"),
     ("parser_mistakes", "callback", "bpmn:userTsk 不是 BPMN 2.0 的元素"),
     ("subprocess_two_starts", "part", "子流程必须有且只有一个开始事件"),
+    ("compensation", "cb", "不支持补偿事件（compensation）"),
 ])
 def test_walk_through_findings_are_refused_in_chinese_naming_the_element(app, name, element, reason):
     found = errors(name)
