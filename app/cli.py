@@ -19,6 +19,7 @@ from waitress import serve as waitress_serve
 from app import demo
 from app.cli_apikey import apikey_group
 from app.cli_import import import_command
+from app.cli_paths import EXISTING_FILE
 from app.cli_report import report_command
 from app.extensions import db
 from app.models import User
@@ -63,7 +64,7 @@ def seed(demo_data):
 
 
 @click.command("deploy")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=EXISTING_FILE)
 @click.option("--comment", default="")
 @with_appcontext
 def deploy(path, comment):
@@ -83,7 +84,7 @@ def deploy(path, comment):
 
 
 @click.command("lint")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=EXISTING_FILE)
 @click.option("--dry-run", "dry_run", is_flag=True, help="also start each diagram on a virtual clock; print JSON")
 @click.option("--data", "data", default="", help="sample variables for the dry run, as a JSON object")
 @with_appcontext

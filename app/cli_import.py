@@ -7,6 +7,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from app.cli_paths import EXISTING_FILE
 from app.extensions import db
 from app.models import User
 from app.services import ServiceError
@@ -26,7 +27,7 @@ def _echo_rows(title: str, rows: list, total: int) -> None:
 
 
 @click.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=EXISTING_FILE)
 @click.option("--dry-run", is_flag=True, help="只预览，不写入")
 @click.option("--user", "username", default=None, help="记为导入人的用户名（派单员或值班员）")
 @click.option("--report", type=click.Path(dir_okay=False, writable=True), default=None,

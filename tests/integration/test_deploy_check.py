@@ -285,6 +285,16 @@ def test_lint_command_prints_one_line_per_problem_and_exits_1(app):
         "提醒 文件没有图形布局（BPMN DI）", "提醒 due_dates（到期时间的三种"]
 
 
+def test_lint_and_deploy_refuse_a_missing_file_or_a_folder_in_chinese(app, tmp_path):
+    runner = app.test_cli_runner()
+    for command in ("lint", "deploy"):
+        result = runner.invoke(args=[command, str(tmp_path / "没有这个文件.bpmn")])
+        assert result.exit_code == 2 and f"错误：文件 {tmp_path / '没有这个文件.bpmn'} 不存在" in result.output
+        assert "Invalid value" not in result.output and "Error" not in result.output
+    result = runner.invoke(args=["lint", str(tmp_path)])
+    assert result.exit_code == 2 and "是文件夹，不是文件" in result.output
+
+
 def test_lint_dry_run_prints_json(app):
     result = app.test_cli_runner().invoke(args=["lint", "--dry-run", str(SAFETY / "due_dates.bpmn")])
     assert result.exit_code == 0
