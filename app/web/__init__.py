@@ -30,6 +30,7 @@ from app.web import (
     notifications,
     process_start,
     process_versions,
+    redirects,
     repeats,
     reports,
     roster,
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     layout.register(app)  # the navbar menus rendered once per user, language and counts
     audiences.install(app)  # who may use each route: before anything reads the request
     headers.install(app)
+    redirects.install(app)  # a redirect's body in the reader's language
     errors.install(app)
     flow.install(app)
     app.jinja_env.globals["urge_workdays"] = rule_settings.urge_workdays

@@ -98,6 +98,12 @@ def close_session(_exc=None) -> None:
             log.debug("discarding the lost connection failed", exc_info=True)
 
 
+def _wants_json() -> bool:
+    """The modeler's fetch calls (/modeler/api/…, whatever they send or accept) and any JSON request get JSON."""
+    return (request.is_json or request.accept_mimetypes.best == "application/json"
+            or request.path.startswith("/modeler/api/"))
+
+
 def _holds_nul() -> bool:
     """Whether the path (/start/%00), the query, the form (names, values, file names) or a JSON body holds U+0000."""
     if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
@@ -117,7 +123,7 @@ def _refuse_nul():
     if request.endpoint in (None, "static") or request.path.startswith("/api/") or not _holds_nul():
         return None
     text = gettext(NUL_TEXT)
-    if request.is_json or request.accept_mimetypes.best == "application/json":  # the modeler's fetch calls
+    if _wants_json():
         return {"message": text, "problems": []}, 400
     return page(400, text=text)
 
@@ -144,7 +150,7 @@ def install(app: Flask) -> None:
     def _csrf(exc):
         if request.path.startswith("/api/"):
             return api.http_error(exc)
-        if request.is_json or request.accept_mimetypes.best == "application/json":  # the modeler's fetch calls
+        if _wants_json():
             return {"message": f"{gettext(CSRF_PAGE[0])}：{gettext(CSRF_PAGE[1])}"}, 400
         return page(400, gettext(CSRF_PAGE[0]), gettext(CSRF_PAGE[1]))
 
@@ -160,7 +166,7 @@ def install(app: Flask) -> None:
             db.session.rollback()
             log.error("server error on %s %s", request.method, request.path,
                       exc_info=getattr(exc, "original_exception", None))
-        if request.is_json or request.accept_mimetypes.best == "application/json":  # the modeler's fetch calls
+        if _wants_json():
             heading, text = PAGES.get(exc.code or 500, PAGES[500])
             text = gettext(text, limit=size_text(request.max_content_length)) if exc.code == 413 else gettext(text)
             return {"message": f"{gettext(heading)}：{text}", "problems": []}, exc.code or 500

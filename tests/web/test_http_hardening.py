@@ -145,6 +145,17 @@ def test_an_undeclared_route_is_refused(app, browser, monkeypatch):
     assert browser("liucheng").get("/stray").status_code == 403, "fail closed: no entry, no entry"
 
 
+def test_a_redirect_and_a_modeler_call_without_a_token_answer_in_chinese(app, browser):
+    """A script or an API-style client reads what a browser never shows: Werkzeug's English redirect body,
+    and the HTML 400 page for a modeler call that sent no JSON (a DELETE)."""
+    response = browser().get("/")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 302 and "正在跳转到" in body and "Redirecting" not in body
+    owner = browser("liucheng")
+    stale = owner.client.delete("/modeler/api/draft?process_key=ticket_lifecycle", headers={"X-CSRFToken": "stale"})
+    assert stale.status_code == 400 and stale.get_json()["message"].startswith("页面已过期，请重新提交")
+
+
 def test_redirects_stay_on_this_site(app, browser):
     b = browser()
     response = b.post("/login?next=//evil.example.com/x", {"username": "paidan", "password": "jiesu2026"})
