@@ -128,14 +128,13 @@ _CARD = re.compile(_B + r"\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?" + _E)
 # a mobile number glued to letters is still one (微信号13811112222wx): only digits around it make it part of
 # something longer (a ticket number's digits); its country code is kept as written (0086-138****2222)
 _MOBILE = re.compile(r"(?<!\d)((?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
-_LANDLINE = re.compile(_B + r"(\(?0\d{2,3}\)?[ -]?)(\d{3,4})[ -]?(\d{4})" + _E)
+_LANDLINE = re.compile(_B + r"([(（]?0\d{2,3}[)）]?[ -]?)(\d{3,4})[ -]?(\d{4})" + _E)
 # A local number written after a word that says it is one: 电话 6512 3456, 联系方式：65123456
 _LOCAL = re.compile(r"((?:电话|手机|座机|号码|联系方式|联系电话|tel|Tel|TEL)[：: ]*)(\d{3,4})[ -]?(\d{4})" + _E)
 
 
-# full-width digits, signs and spaces (a Chinese input method's) as their ASCII forms, one for one
-_HALF_WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)}, 0xFF0B: ord("+"), 0xFF0D: ord("-"), 0xFF08: ord("("),
-               0xFF09: ord(")"), 0x3000: ord(" "), 0xFF20: ord("@"), 0xFF0E: ord(".")}
+# full-width digits (a Chinese input method's) as ASCII ones; the text's own punctuation（，）stays as written
+_HALF_WIDTH = {0xFF10 + i: 0x30 + i for i in range(10)}
 
 _REGISTRATION = re.compile(r"(?:注册号|执照号|营业执照|执照|工商号|注册码)[^0-9]{0,4}$")
 
