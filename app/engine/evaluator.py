@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import operator
+import re
 import sys
 import time
 from functools import lru_cache
@@ -24,14 +25,13 @@ from functools import lru_cache
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
-    full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
     safer_getattr,
 )
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from app.engine import sizes, storable
+from app.engine import growth, sizes, storable
 
 FILENAME = "<bpmn>"
 MAX_STEPS = 200_000  # Python lines one evaluation may run (a legitimate script runs a few dozen)
@@ -45,7 +45,7 @@ _BUILTIN_NAMES = (
 )
 SAFE_BUILTINS = {**{name: getattr(builtins, name) for name in _BUILTIN_NAMES},
                  "None": None, "True": True, "False": False, "range": sizes.bounded_range, "pow": sizes.guarded_pow,
-                 "ascii": ascii}
+                 "ascii": ascii, **growth.BUILTINS}
 BUILTIN_NAMES = frozenset(SAFE_BUILTINS)
 
 # names that never resolve here, with the reason a process owner reads
@@ -89,7 +89,7 @@ GUARDS = {
     "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
-    "_write_": full_write_guard,
+    **growth.GUARDS,  # f-strings, * displays, list writes, text of self-sharing data (its _write_ included)
     "_inplacevar_": _inplacevar,
     "_apply_": _apply,
 }
@@ -152,8 +152,21 @@ def problems(source: str, mode: str = "eval") -> list[str]:
         return list(dict.fromkeys(found))
     compiled = _compile(str(source), mode)
     if compiled.errors:
-        return [f"写法不被允许：{'；'.join(compiled.errors)}"]
+        return [f"写法不被允许：{'；'.join(dict.fromkeys(_restricted_reason(e) for e in compiled.errors))}"]
     return []
+
+
+_RESTRICTED_REASONS = (  # RestrictedPython's refusals (English) in a process owner's words
+    ("Augmented assignment of object items", "不能对列表或字典的元素用 +=、-= 等，请写成 x[0] = x[0] + 1"),
+    ("Augmented assignment of attributes", "不能对属性用 +=、-= 等"),
+    ("is not allowed", "用了不允许的写法"),
+)
+
+
+def _restricted_reason(error: str) -> str:
+    line = re.match(r"Line (\d+)", error or "")
+    reason = next((r for key, r in _RESTRICTED_REASONS if key in (error or "")), "用了不允许的写法")
+    return f"{reason}（第 {line.group(1)} 行）" if line else reason
 
 
 def names(source: str, mode: str = "eval") -> tuple[set[str], set[str], set[str]]:

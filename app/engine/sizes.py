@@ -87,15 +87,23 @@ def guarded_format(value, spec: str = ""):
     return format(value, spec)
 
 
-_PERCENT_WIDTH = re.compile(r"%[-+ #0]*(\d*)(?:\.(\d+))?")
+_PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d*)(?:\.(\*|\d*))?")
 
 
 def guarded_mod(left, right):
-    """``%`` formatting of a str or bytes with a huge width or precision."""
-    if isinstance(left, str):
-        for width, precision in _PERCENT_WIDTH.findall(left):
-            if int(width or 0) > MAX_WIDTH or int(precision or 0) > MAX_WIDTH:
+    """``%`` formatting of a str or bytes with a huge width or precision: written (``%9999999s``, ``%(a)9999999s``)
+    or given as an argument (``'%*s' % (10 ** 9, '')``: then no whole number among the arguments may be huge)."""
+    if isinstance(left, str | bytes):
+        text = left.decode("latin-1") if isinstance(left, bytes) else left
+        starred = False
+        for width, precision in _PERCENT_WIDTH.findall(text):
+            starred = starred or "*" in (width, precision)
+            if int(width.strip("*") or 0) > MAX_WIDTH or int(precision.strip("*") or 0) > MAX_WIDTH:
                 _refuse(f"格式宽度 %{width}")
+        if starred:
+            given = right if isinstance(right, tuple) else (right,)
+            if any(_is_int(v) and abs(v) > MAX_WIDTH for v in given):
+                _refuse("格式宽度（*）超过 1 万")
     return left % right
 
 
@@ -160,6 +168,16 @@ def _to_bytes(method):
     return to_bytes
 
 
+def _growing_list(items: list, method, name: str):
+    def call(*args):
+        if name == "extend" and args:
+            args = (list(args[0]),)  # (an iterator is read once: counted, then given)
+        if len(items) + (len(args[0]) if name == "extend" and args else 1) > MAX_ITEMS:
+            _refuse(f"列表的 {name} 后超过 {MAX_ITEMS} 个元素")
+        return method(*args)
+    return call
+
+
 _GROWING_TEXT = {"replace": _replace, "translate": _translate, "join": _join, "expandtabs": _expandtabs}
 _GUARDED_NAMES = PADDING_METHODS | set(_GROWING_TEXT) | {"to_bytes"}
 
@@ -175,14 +193,16 @@ def guarded_attribute(getattr_):
         found = getattr_(obj, name, *(default or (_MISSING,)))
         if found is _MISSING:
             raise AttributeError(f"{type(obj).__name__} 没有属性 {name}")
-        if obj in (str, bytes, int) and name in _GUARDED_NAMES:  # str.join(sep, parts): the same bounds
+        if isinstance(obj, type) and issubclass(obj, str | bytes | int) and name in _GUARDED_NAMES:  # str.join(…)
             return lambda self, *args, **kwargs: get(self, name)(*args, **kwargs)
+        if isinstance(obj, list) and name in ("extend", "insert"):
+            return _growing_list(obj, found, name)
         if isinstance(obj, str | bytes):
             if name in PADDING_METHODS:
                 return _padding(found)
             if name in _GROWING_TEXT:
                 return _GROWING_TEXT[name](obj, found)
-        elif _is_int(obj) and name == "to_bytes":
+        elif isinstance(obj, int) and name == "to_bytes":  # (True.to_bytes too)
             return _to_bytes(found)
         return found
     return get
@@ -224,6 +244,7 @@ class SizeGuardingPolicy(RestrictingNodeTransformer):
 
     def visit_FormattedValue(self, node):
         node = self.node_contents_visit(node)
+        node.value = _call("_sized_", node.value, like=node)  # (growth.py: a structure sharing itself)
         if node.format_spec is None:
             return node
         value = node.value
@@ -233,6 +254,46 @@ class SizeGuardingPolicy(RestrictingNodeTransformer):
         formatted = _call("_format_", value, node.format_spec, like=node)
         return ast.fix_missing_locations(
             ast.copy_location(ast.FormattedValue(value=formatted, conversion=-1, format_spec=None), node))
+
+
+    def visit_JoinedStr(self, node):
+        """An f-string of several pieces: joined by growth.joined, which knows their total first."""
+        node = self.node_contents_visit(node)
+        if len(node.values) < 2:
+            return node
+        pieces = [ast.copy_location(ast.JoinedStr(values=[v]), v) if isinstance(v, ast.FormattedValue) else v
+                  for v in node.values]
+        return _call("_joined_", *pieces, like=node)
+
+    def _spread(self, node, kind: str):
+        node = self.node_contents_visit(node)
+        if not isinstance(node.ctx, ast.Load) or not any(isinstance(e, ast.Starred) for e in node.elts):
+            return node
+        parts = [ast.Tuple(elts=[ast.Constant(isinstance(e, ast.Starred)), e.value if isinstance(e, ast.Starred)
+                                 else e], ctx=ast.Load()) for e in node.elts]
+        return _call("_spread_", ast.Constant(kind), *parts, like=node)
+
+    def visit_List(self, node):
+        return self._spread(node, "list")
+
+    def visit_Tuple(self, node):
+        return self._spread(node, "tuple")
+
+    def visit_Set(self, node):
+        node = self.node_contents_visit(node)
+        if not any(isinstance(e, ast.Starred) for e in node.elts):
+            return node
+        parts = [ast.Tuple(elts=[ast.Constant(isinstance(e, ast.Starred)), e.value if isinstance(e, ast.Starred)
+                                 else e], ctx=ast.Load()) for e in node.elts]
+        return _call("_spread_", ast.Constant("set"), *parts, like=node)
+
+    def visit_Call(self, node):
+        """``str(x)``, ``repr(x)``, ``ascii(x)``: the value checked by growth.sized first."""
+        node = super().visit_Call(node)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("str", "repr", "ascii")
+                and len(node.args) == 1 and not node.keywords):
+            node.args = [_call("_sized_", node.args[0], like=node)]
+        return node
 
 
 # -- one engine operation ---------------------------------------------------------------------------------

@@ -80,6 +80,22 @@ def test_huge_ranges_and_str_format_are_not_available():
     # doubling by addition: a dozen lines reach gigabytes
     "x = 'a' * 1000000\nfor i in range(12):\n    x = x + x",
     "x = [0] * 600000\nx += x",
+    # what a review found past those: widths given as arguments, bool's to_bytes, f-strings, * displays,
+    # a list written in place, sum of lists
+    "x = '%*s' % (10 ** 9, '')",
+    "x = '%.*f' % (10 ** 8, 1.5)",
+    "x = '%(a)1000000000s' % {'a': ''}",
+    "x = True.to_bytes(10 ** 9, 'big')",
+    "x = bool.to_bytes(True, 10 ** 9, 'big')",
+    "x = 'a' * 10 ** 6\nfor i in range(9):\n    x = f'{x}{x}'",
+    "x = [0] * 10 ** 6\nfor i in range(10):\n    x = [*x, *x]",
+    "x = (0,) * 10 ** 6\nfor i in range(10):\n    x = (*x, *x)",
+    "x = [0] * 10 ** 6\nfor i in range(10):\n    x.extend(x)",
+    "x = [0] * 10 ** 6\nfor i in range(10):\n    x[:0] = x",
+    "x = sum([[0] * 10 ** 6] * 400, [])",
+    # a list that shares itself: small, but written out as text 2 ** 30 items
+    "x = [0]\nfor i in range(30):\n    x = [x, x]\ny = str(x)",
+    "x = [0]\nfor i in range(30):\n    x = [x, x]\ny = f'{x}'",
 ])
 def test_one_operation_cannot_take_the_memory_or_the_thread(script):
     """The step bound counts lines: each of these is one line that would take seconds or gigabytes."""
@@ -93,6 +109,28 @@ def test_ordinary_text_methods_and_additions_still_work():
                   "u = '\\t'.expandtabs(4) + 'ab'.translate({97: 'AA'})\nb = len((5).to_bytes(2, 'big'))\nn = 1\nn += 2.5", data)
     assert data["alias"] == [1, 2] and data["t"] == (1, 2) and data["s"] == "a+bc/d"  # += on a list stays in place
     assert data["u"] == "    AAb" and data["b"] == 2 and data["n"] == 3.5
+
+
+def test_displays_f_strings_list_writes_and_sum_still_work():
+    data = {}
+    env().execute("a, *b = [1, 2, 3]\nc = [1, *b]\nt = (*b, 9)\ns = f'{1}-{\"a\"}-{2.5:.1f}-{[1]}'\n"
+                  "x = [1]\nx[0] = 5\nx[1:1] = [6]\ndel x[0]\nx.extend(i for i in range(2))\nx.insert(0, 9)\n"
+                  "n = sum([1, 2, 3]) + len(sum([[1], [2]], []))\nw = '%-*s|%(k)s' % (3, 'a', ) if False else '%-*s|' % (3, 'a')",
+                  data)
+    assert data["b"] == [2, 3] and data["c"] == [1, 2, 3] and data["t"] == (2, 3, 9)
+    assert data["s"] == "1-a-2.5-[1]" and data["x"] == [9, 6, 0, 1] and data["n"] == 8 and data["w"] == "a  |"
+
+
+def test_a_list_that_shares_itself_is_not_stored():
+    with pytest.raises(ExpressionError, match="变量 x 的数据超过 1000000 项"):
+        env().execute("x = [0]\nfor i in range(30):\n    x = [x, x]", {})
+
+
+def test_restricted_pythons_refusals_are_said_in_chinese():
+    from app.engine.evaluator import problems
+
+    assert problems("x = [1]\nx[0] += 4", "exec") == [
+        "写法不被允许：不能对列表或字典的元素用 +=、-= 等，请写成 x[0] = x[0] + 1（第 2 行）"]
 
 
 def test_a_number_too_long_to_write_is_explained_in_chinese():
