@@ -5,7 +5,7 @@ Camunda mapping, so ``<camunda:in source="base" target="start_value"/>`` was ign
 failed on ``start_value``. Here, as in Camunda 7:
 
 * ``camunda:in source="a" target="b"`` (or ``sourceExpression="${…}"``, evaluated in the caller) gives the called
-  process ``b``; with any ``camunda:in``, the called process starts with those variables only, unless one of them
+  process ``b`` (None when the caller has no ``a``, as Camunda passes null); with any ``camunda:in``, the called process starts with those variables only, unless one of them
   is ``variables="all"``. Without any, it gets all of the caller's data (SpiffWorkflow's way, kept).
 * ``camunda:out source="x" target="y"`` (or ``sourceExpression``, evaluated at the called process's end) sets the
   caller's ``y``; with any ``camunda:out``, only those come back (all with ``variables="all"``). Without any,
@@ -23,7 +23,6 @@ from SpiffWorkflow.bpmn.serializer.default.task_spec import SubWorkflowConverter
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity
 
 from app.engine import dialect
-from app.engine.evaluator import ExpressionError
 
 C = f"{{{dialect.CAMUNDA_NS}}}"
 
@@ -39,14 +38,13 @@ def _mappings(node, tag: str) -> list[dict]:
     return found
 
 
-def _value(task, mapping: dict, side: str):
+def _value(task, mapping: dict):
+    """A mapping's value: its expression evaluated, or its source variable (None when there is none, as Camunda
+    passes null for a variable not set)."""
     expression = mapping.get("expression")
     if expression:
         return task.workflow.script_engine.evaluate(task, dialect.juel_to_python(expression))
-    if mapping["source"] not in task.data:
-        raise ExpressionError(f"调用活动的{side}映射（camunda:{'in' if side == '输入' else 'out'}）要传的变量 "
-                              f"{mapping['source']} 不存在")
-    return task.data[mapping["source"]]
+    return task.data.get(mapping["source"])
 
 
 class MappedCallActivity(CallActivity):
@@ -64,7 +62,7 @@ class MappedCallActivity(CallActivity):
         data = deepcopy(my_task.data) if any(m.get("all") for m in self.in_mappings) else {}
         for mapping in self.in_mappings:
             if not mapping.get("all"):
-                data[mapping["target"]] = deepcopy(_value(my_task, mapping, "输入"))
+                data[mapping["target"]] = deepcopy(_value(my_task, mapping))
         start.set_data(**data)
 
     def update_data(self, my_task, subworkflow):
@@ -75,7 +73,7 @@ class MappedCallActivity(CallActivity):
             my_task.data.update(deepcopy(last.data))
         for mapping in self.out_mappings:
             if not mapping.get("all"):
-                my_task.data[mapping["target"]] = deepcopy(_value(last, mapping, "输出"))
+                my_task.data[mapping["target"]] = deepcopy(_value(last, mapping))
 
 
 class MappedCallActivityParser(CallActivityParser):

@@ -8,9 +8,10 @@ and timeline entries in the same database transaction.
 from __future__ import annotations
 
 import json
+import time
 from copy import deepcopy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -147,6 +148,7 @@ class Runtime:
         self.moves: list[dict] = []
         self.observers: list = []  # called with each task that completes (the dry run's path)
         self.script_engine = make_script_engine(calendar, self.notifications, self.moves, functions)
+        self._began = time.time()  # (SpiffWorkflow stamps a task's state changes with time.time())
 
     # -- persistence -------------------------------------------------------
     def new(self, data: dict) -> BpmnWorkflow:
@@ -363,11 +365,14 @@ class Runtime:
                               spec.bpmn_id, spec.bpmn_name or "", f"{attribute} {expression!r} -> {value!r}: {exc}"
                               ) from exc
 
-    @staticmethod
-    def _ready_since(task) -> datetime:
+    def _ready_since(self, task) -> datetime:
         since = task.internal_data.get("jiesu_ready_at")
         if since is None:
-            since = task.internal_data["jiesu_ready_at"] = to_iso(clock.now())
+            at = clock.now()
+            if task.last_state_change < self._began:  # ready before this operation (an instance saved before
+                # the instant was kept): SpiffWorkflow's own record of it, in real time, moved onto our clock
+                at += datetime.fromtimestamp(task.last_state_change, UTC) - datetime.now(UTC)
+            since = task.internal_data["jiesu_ready_at"] = to_iso(at)
         return to_datetime(since)
 
     def _eval(self, task, expression: str, context: dict | None = None):

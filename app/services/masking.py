@@ -178,7 +178,8 @@ def mask_text(text: str | None) -> str:
 HIDDEN_ADDRESS = "（已隐藏）"
 # a form value recorded under one of these labels (or field ids) is a person's name, whoever it is: masked
 # as 来电人 is (联系人 张三 -> 张*), not only where it repeats the caller's name
-NAME_LABELS = frozenset({"联系人", "联系人姓名", "来电人", "来电人姓名", "被回访人", "当事人", "contact_person"})
+NAME_LABELS = frozenset({"联系人", "联系人姓名", "来电人", "来电人姓名", "被回访人", "当事人", "contact_person",
+                         "姓名", "投诉人", "举报人"})
 FIELD_KINDS = {"caller_phone": "phone", "caller_name": "name", "address": "address"}
 # The ticket's fields citizens and staff write freely (numbers, ids, codes are never masked).
 FREE_TEXT_FIELDS = {"title", "content", "reply_text", "carry_plan", "enterprise"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from app.diagrams import catalog
 from app.models import WorkItem
 from app.services import _
-from app.services.masking import Mask
+from app.services.masking import HIDDEN_ADDRESS, Mask
 from app.services.process_start import start_form_of
 
 
@@ -33,10 +33,14 @@ def _shown(field: dict, value) -> str | None:
         return None
     if isinstance(value, bool):
         return _("是") if value else _("否")
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value if not isinstance(v, dict | list)) or None
     options = dict(field.get("options") or [])
+    if isinstance(value, list):
+        return "、".join(str(options.get(v, v)) for v in value if not isinstance(v, dict | list)) or None
     return str(options.get(value, value))
+
+
+def _is_address(field: dict) -> bool:
+    return "地址" in (field.get("label") or "") or "address" in field["id"].lower()
 
 
 def shown(item: WorkItem, variables: dict, mask: Mask) -> list[tuple[str, str]]:
@@ -44,6 +48,10 @@ def shown(item: WorkItem, variables: dict, mask: Mask) -> list[tuple[str, str]]:
     rows = []
     for field in _fields(item):
         text = _shown(field, variables.get(field["id"]))
-        if text is not None:
-            rows.append((field.get("label") or field["id"], mask.text(text)))
+        if text is None:
+            continue
+        label = field.get("label") or field["id"]
+        if not mask.full and _is_address(field):
+            text = HIDDEN_ADDRESS
+        rows.append((label, mask.entry(label, text) if text != HIDDEN_ADDRESS else text))  # 联系人 as a name
     return rows

@@ -213,15 +213,22 @@ def test_a_task_of_an_owners_process_shows_what_earlier_steps_recorded(app, brow
     deployment.deploy((Path(__file__).resolve().parents[1] / "bpmn" / "safety" / "purchase_request.bpmn").read_bytes())
     db.session.commit()
     wenhua = browser("wenhua")
-    response = wenhua.post("/start/purchase_request", {"subject": "打印机一台", "amount": "3200", "category": "device",
-                                                       "urgent": "y"}, form_url="/start/purchase_request")
+    response = wenhua.post("/start/purchase_request", {"subject": "打印机一台（电话13811112222）", "amount": "3200",
+                                                       "category": "device", "urgent": "y", "contact": "王小明",
+                                                       "delivery_address": "东华路18号"}, form_url="/start/purchase_request")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     approve = db.session.scalar(select(WorkItem).where(WorkItem.spec_name == "approve"))
     page = html.unescape(browser("zhuguan").get(f"/tasks/{approve.id}").get_data(as_text=True))
     data = re.search(r'<dl[^>]*id="process-data".*?</dl>', page, re.S).group(0)
-    for label, value in (("采购事项", "打印机一台"), ("金额（元）", "3200"), ("类别", "设备"), ("加急", "是")):
+    for label, value in (("采购事项", "打印机一台（电话13811112222）"), ("金额（元）", "3200"), ("类别", "设备"),
+                         ("加急", "是"), ("联系人", "王小明"), ("送货地址", "东华路18号")):
         assert re.search(rf"<dt[^>]*>{re.escape(label)}</dt><dd[^>]*>{re.escape(value)}</dd>", data), (label, data)
     assert "审批意见" not in data  # the task's own field is its form, not its data
+    from app.services import inbox, masking, process_data
+
+    masked = dict(process_data.shown(approve, inbox.task_variables(approve), masking.MASKED))  # a reader masked
+    assert masked["采购事项"] == "打印机一台（电话138****2222）" and masked["联系人"] == "王**"
+    assert masked["送货地址"] == masking.HIDDEN_ADDRESS and masked["金额（元）"] == "3200"
     response = browser("zhuguan").post(f"/tasks/{approve.id}", {"opinion": "同意，从办公经费列支"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     receive = db.session.scalar(select(WorkItem).where(WorkItem.spec_name == "receive"))
