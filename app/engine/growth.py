@@ -10,7 +10,7 @@ import builtins
 
 from RestrictedPython.Guards import full_write_guard
 
-from app.engine.sizes import MAX_ITEMS, TooLarge
+from app.engine.sizes import MAX_ITEMS, TooLarge, items_in
 
 
 def _refuse(what: str):
@@ -53,21 +53,6 @@ def bounded_sum(iterable, start=0):
             _refuse(f"sum 的结果超过 {MAX_ITEMS} 个元素")
         total = total + part
     return total
-
-
-def items_in(value, limit: int = MAX_ITEMS) -> int:
-    """How many items writing ``value`` out visits (a shared list counted each time it is met), up to ``limit``+1."""
-    seen, stack = 0, [value]
-    while stack:
-        current = stack.pop()
-        seen += 1
-        if seen > limit:
-            return seen
-        if isinstance(current, dict):
-            stack.extend(current.values())
-        elif isinstance(current, list | tuple | set | frozenset):
-            stack.extend(current)
-    return seen
 
 
 def sized(value):

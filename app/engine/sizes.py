@@ -90,6 +90,21 @@ def guarded_format(value, spec: str = ""):
 _PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d*)(?:\.(\*|\d*))?")
 
 
+def items_in(value, limit: int = MAX_ITEMS) -> int:
+    """How many items writing ``value`` out visits (a shared list counted each time it is met), up to ``limit``+1."""
+    seen, stack = 0, [value]
+    while stack:
+        current = stack.pop()
+        seen += 1
+        if seen > limit:
+            return seen
+        if isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, list | tuple | set | frozenset):
+            stack.extend(current)
+    return seen
+
+
 def guarded_mod(left, right):
     """``%`` formatting of a str or bytes with a huge width or precision: written (``%9999999s``, ``%(a)9999999s``)
     or given as an argument (``'%*s' % (10 ** 9, '')``: then no whole number among the arguments may be huge)."""
@@ -100,10 +115,11 @@ def guarded_mod(left, right):
             starred = starred or "*" in (width, precision)
             if int(width.strip("*") or 0) > MAX_WIDTH or int(precision.strip("*") or 0) > MAX_WIDTH:
                 _refuse(f"格式宽度 %{width}")
-        if starred:
-            given = right if isinstance(right, tuple) else (right,)
-            if any(_is_int(v) and abs(v) > MAX_WIDTH for v in given):
-                _refuse("格式宽度（*）超过 1 万")
+        given = right if isinstance(right, tuple) else right.values() if isinstance(right, dict) else (right,)
+        if starred and any(_is_int(v) and abs(v) > MAX_WIDTH for v in given):
+            _refuse("格式宽度（*）超过 1 万")
+        if any(isinstance(v, list | tuple | dict | set | frozenset) and items_in(v) > MAX_ITEMS for v in given):
+            _refuse(f"要写成文字的数据超过 {MAX_ITEMS} 项（可能是自己套自己的列表）")
     return left % right
 
 

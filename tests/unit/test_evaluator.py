@@ -96,6 +96,7 @@ def test_huge_ranges_and_str_format_are_not_available():
     # a list that shares itself: small, but written out as text 2 ** 30 items
     "x = [0]\nfor i in range(30):\n    x = [x, x]\ny = str(x)",
     "x = [0]\nfor i in range(30):\n    x = [x, x]\ny = f'{x}'",
+    "x = [0]\nfor i in range(30):\n    x = [x, x]\ny = '%s' % (x,)",
 ])
 def test_one_operation_cannot_take_the_memory_or_the_thread(script):
     """The step bound counts lines: each of these is one line that would take seconds or gigabytes."""
