@@ -10,11 +10,7 @@ import builtins
 
 from RestrictedPython.Guards import full_write_guard
 
-from app.engine.sizes import MAX_ITEMS, TooLarge, items_in
-
-
-def _refuse(what: str):
-    raise TooLarge(f"结果过大（{what}），已停止：请检查表达式")
+from app.engine.sizes import MAX_ITEMS, _refuse, sized
 
 
 def _length(value) -> int:
@@ -55,14 +51,6 @@ def bounded_sum(iterable, start=0):
     return total
 
 
-def sized(value):
-    """A value about to be written out as text (``str(x)``, ``repr(x)``, an f-string's ``{x}``: the policy in
-    sizes.py routes them here): refused when that would visit more than MAX_ITEMS items."""
-    if isinstance(value, list | tuple | dict | set | frozenset) and items_in(value) > MAX_ITEMS:
-        _refuse(f"要写成文字的数据超过 {MAX_ITEMS} 项（可能是自己套自己的列表）")
-    return value
-
-
 class _ListWrite:
     """What ``_write_`` hands a script for a list it writes into: slice writes bounded, the rest as the list's."""
 
@@ -88,5 +76,5 @@ def guarded_write(obj):
     return _ListWrite(obj) if type(obj) is list else full_write_guard(obj)
 
 
-GUARDS = {"_joined_": joined, "_spread_": spread, "_sized_": sized, "_write_": guarded_write}
+GUARDS = {"_joined_": joined, "_spread_": spread, "_sized_": sized, "_write_": guarded_write}  # (sized: sizes.py)
 BUILTINS = {"sum": bounded_sum}

@@ -55,19 +55,21 @@ def guarded_mul(left, right):
     return left * right
 
 
-def guarded_add(left, right):
-    """``+`` of two strings, bytes, lists or tuples: a loop of ``x = x + x`` doubles in a few lines."""
+def _check_added(left, right) -> None:
     if isinstance(left, str | bytes | list | tuple) and isinstance(right, str | bytes | list | tuple) \
             and len(left) + len(right) > MAX_ITEMS:
         _refuse(f"相加后超过 {MAX_ITEMS} 个元素")
+
+
+def guarded_add(left, right):
+    """``+`` of two strings, bytes, lists or tuples: a loop of ``x = x + x`` doubles in a few lines."""
+    _check_added(left, right)
     return left + right
 
 
 def guarded_iadd(left, right):
     """``+=``: the same bound, then in place as Python does it (a list another name holds grows too)."""
-    if isinstance(left, str | bytes | list | tuple) and isinstance(right, str | bytes | list | tuple) \
-            and len(left) + len(right) > MAX_ITEMS:
-        _refuse(f"相加后超过 {MAX_ITEMS} 个元素")
+    _check_added(left, right)
     left += right
     return left
 
@@ -105,6 +107,14 @@ def items_in(value, limit: int = MAX_ITEMS) -> int:
     return seen
 
 
+def sized(value):
+    """A value about to be written out as text (``str(x)``, ``repr(x)``, an f-string's ``{x}``, ``'%s' % x``):
+    refused when that would visit more than MAX_ITEMS items (a list that shares itself)."""
+    if isinstance(value, list | tuple | dict | set | frozenset) and items_in(value) > MAX_ITEMS:
+        _refuse(f"要写成文字的数据超过 {MAX_ITEMS} 项（可能是自己套自己的列表）")
+    return value
+
+
 def guarded_mod(left, right):
     """``%`` formatting of a str or bytes with a huge width or precision: written (``%9999999s``, ``%(a)9999999s``)
     or given as an argument (``'%*s' % (10 ** 9, '')``: then no whole number among the arguments may be huge)."""
@@ -118,8 +128,8 @@ def guarded_mod(left, right):
         given = right if isinstance(right, tuple) else right.values() if isinstance(right, dict) else (right,)
         if starred and any(_is_int(v) and abs(v) > MAX_WIDTH for v in given):
             _refuse("格式宽度（*）超过 1 万")
-        if any(isinstance(v, list | tuple | dict | set | frozenset) and items_in(v) > MAX_ITEMS for v in given):
-            _refuse(f"要写成文字的数据超过 {MAX_ITEMS} 项（可能是自己套自己的列表）")
+        for value in given:
+            sized(value)
     return left % right
 
 
@@ -283,7 +293,8 @@ class SizeGuardingPolicy(RestrictingNodeTransformer):
 
     def _spread(self, node, kind: str):
         node = self.node_contents_visit(node)
-        if not isinstance(node.ctx, ast.Load) or not any(isinstance(e, ast.Starred) for e in node.elts):
+        if not isinstance(getattr(node, "ctx", ast.Load()), ast.Load) or not any(
+                isinstance(e, ast.Starred) for e in node.elts):
             return node
         parts = [ast.Tuple(elts=[ast.Constant(isinstance(e, ast.Starred)), e.value if isinstance(e, ast.Starred)
                                  else e], ctx=ast.Load()) for e in node.elts]
@@ -296,12 +307,7 @@ class SizeGuardingPolicy(RestrictingNodeTransformer):
         return self._spread(node, "tuple")
 
     def visit_Set(self, node):
-        node = self.node_contents_visit(node)
-        if not any(isinstance(e, ast.Starred) for e in node.elts):
-            return node
-        parts = [ast.Tuple(elts=[ast.Constant(isinstance(e, ast.Starred)), e.value if isinstance(e, ast.Starred)
-                                 else e], ctx=ast.Load()) for e in node.elts]
-        return _call("_spread_", ast.Constant("set"), *parts, like=node)
+        return self._spread(node, "set")
 
     def visit_Call(self, node):
         """``str(x)``, ``repr(x)``, ``ascii(x)``: the value checked by growth.sized first."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from app.engine import growth, sizes
+from app.engine import sizes
 
 MAX_DEPTH = 100  # lists in dicts in lists…: what a form or a report needs is a few levels
 
@@ -35,7 +35,7 @@ def _kind(value) -> str:
 
 def problem(name: str, value) -> str | None:
     """Why ``value`` (the variable ``name``) cannot be stored, in a process owner's words; None if it can."""
-    if isinstance(value, list | tuple | dict) and growth.items_in(value) > sizes.MAX_ITEMS:
+    if isinstance(value, list | tuple | dict) and sizes.items_in(value) > sizes.MAX_ITEMS:
         return (f"变量 {name} 的数据超过 {sizes.MAX_ITEMS} 项（可能是自己套自己的列表，写出来会无穷大），"
                 "无法保存")
     return _problem(name, name, value, 0)

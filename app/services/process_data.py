@@ -51,7 +51,6 @@ def shown(item: WorkItem, variables: dict, mask: Mask) -> list[tuple[str, str]]:
         if text is None:
             continue
         label = field.get("label") or field["id"]
-        if not mask.full and _is_address(field):
-            text = HIDDEN_ADDRESS
-        rows.append((label, mask.entry(label, text) if text != HIDDEN_ADDRESS else text))  # 联系人 as a name
+        hidden = not mask.full and _is_address(field)
+        rows.append((label, HIDDEN_ADDRESS if hidden else mask.entry(label, text)))  # (mask.entry: 联系人 as a name)
     return rows
